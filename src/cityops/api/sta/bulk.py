@@ -1,0 +1,41 @@
+"""POST /v1.1/CreateObservations: the bulk ingest path of the data array extension."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from cityops.api.body import client_address, json_body
+from cityops.api.context import ctx
+from cityops.api.deps import principal
+from cityops.api.json import JSON
+from cityops.auth import audit
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput
+from cityops.ingest.dataarray import parse_create_observations
+from cityops.ingest.parse import ObservationIn
+from cityops.ingest.store import store_observations
+from cityops.store.writer import Tx
+
+router = APIRouter()
+
+
+@router.post("/v1.1/CreateObservations", status_code=201, tags=["SensorThings"])
+async def create_observations(request: Request, who: Principal = Depends(principal)) -> Response:
+    """Store many observations in one transaction; answer one selfLink (or "error") per row."""
+    c = ctx(request)
+    parsed = parse_create_observations(await json_body(request))
+    good = [p for p in parsed if isinstance(p, ObservationIn)]
+    remote = client_address(request)
+
+    def job(tx: Tx) -> list[int]:
+        ids = store_observations(tx, good, who)
+        audit.record(tx, who, "create", "Observation", ids[0] if ids else None,
+                     {"count": len(ids), "path": "CreateObservations"}, remote)
+        return ids
+
+    ids = iter(await c.store.write(job)) if good else iter(())
+    root = c.root_url(request)
+    out = ["error" if isinstance(p, InvalidInput) else f"{root}/Observations({next(ids)})"
+           for p in parsed]
+    return JSON(out, status_code=201)

@@ -1,0 +1,132 @@
+"""POST, PATCH, PUT and DELETE under /v1.1. Each request is one write job: all or nothing,
+with its audit row in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from cityops.api.body import client_address, json_body
+from cityops.api.context import Context, ctx
+from cityops.api.deps import principal
+from cityops.api.json import JSON
+from cityops.auth import audit
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput, NotFound
+from cityops.sta.create import create_entity
+from cityops.sta.delete import delete_entity
+from cityops.sta.entities import EntityType
+from cityops.sta.paths import Target, resolve
+from cityops.sta.query import QueryOptions
+from cityops.sta.read import Reader
+from cityops.sta.serialize import Serializer
+from cityops.sta.update import apply_json_patch, update_entity
+from cityops.store.writer import Tx
+
+router = APIRouter()
+
+
+def _target(c: Context, path: str, who: Principal) -> Target:
+    with c.store.read() as conn:
+        return resolve(conn, path, who)
+
+
+def _entity_json(c: Context, request: Request, et: EntityType, ident: int,
+                 who: Principal) -> dict[str, Any]:
+    ser = Serializer(c.root_url(request))
+    with c.store.read() as conn:
+        row = Reader(conn, who, ser, 1, 1).entity(et, ident, QueryOptions())
+    if row is None:  # created, but the caller may not read it back (a device)
+        return {"@iot.id": ident, "@iot.selfLink": ser.self_link(et, ident)}
+    return ser.entity(et, row)
+
+
+@router.post("/v1.1/{path:path}", status_code=201, tags=["SensorThings"])
+async def create(path: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    """Create an entity (deep insert allowed) in a collection or under a parent entity."""
+    c = ctx(request)
+    body = await json_body(request)
+    target = _target(c, path, who)
+    if target.kind != "collection" or target.ref:
+        raise InvalidInput(f"POST needs a collection, not {path!r}", field="path")
+    remote = client_address(request)
+
+    def job(tx: Tx) -> int:
+        new_id = create_entity(tx, target.et, body, who, target.parent)
+        audit.record(tx, who, "create", target.et.name, new_id, remote=remote)
+        return new_id
+
+    new_id = await c.store.write(job)
+    out = _entity_json(c, request, target.et, new_id, who)
+    return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
+
+
+def _single(c: Context, path: str, who: Principal) -> Target:
+    target = _target(c, path, who)
+    if target.kind != "entity" or target.ref or target.id is None:
+        raise InvalidInput(f"{path!r} is not a single entity", field="path")
+    return target
+
+
+@router.patch("/v1.1/{path:path}", tags=["SensorThings"])
+async def patch(path: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    """Merge the body into an entity; ``application/json-patch+json`` applies RFC 6902."""
+    c = ctx(request)
+    body = await json_body(request)
+    target = _single(c, path, who)
+    et, ident = target.et, target.id
+    assert ident is not None
+    if request.headers.get("content-type", "").startswith("application/json-patch+json"):
+        current = _entity_json(c, request, et, ident, who)
+        props = {p.name: current.get(p.name) for p in et.props if not p.read_only}
+        patched = apply_json_patch(props, body)
+        body = {k: v for k, v in patched.items() if props.get(k) != v}
+    remote = client_address(request)
+
+    def job(tx: Tx) -> None:
+        update_entity(tx, et, ident, body, who)
+        audit.record(tx, who, "update", et.name, ident, {"fields": sorted(body)}, remote)
+
+    await c.store.write(job)
+    return JSON(_entity_json(c, request, et, ident, who))
+
+
+@router.put("/v1.1/{path:path}", tags=["SensorThings"])
+async def put(path: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    """Replace an entity's properties (unset optional ones become null)."""
+    c = ctx(request)
+    body = await json_body(request)
+    target = _single(c, path, who)
+    et, ident = target.et, target.id
+    assert ident is not None
+    remote = client_address(request)
+
+    def job(tx: Tx) -> None:
+        update_entity(tx, et, ident, body, who, replace=True)
+        audit.record(tx, who, "replace", et.name, ident, None, remote)
+
+    await c.store.write(job)
+    return JSON(_entity_json(c, request, et, ident, who))
+
+
+@router.delete("/v1.1/{path:path}", status_code=200, tags=["SensorThings"])
+async def remove(path: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    """Delete an entity and what the spec cascades to."""
+    c = ctx(request)
+    try:
+        target = _single(c, path, who)
+    except InvalidInput:
+        raise NotFound(f"no single entity at {path!r}") from None
+    et, ident = target.et, target.id
+    assert ident is not None
+    remote = client_address(request)
+
+    def job(tx: Tx) -> None:
+        delete_entity(tx, et, ident, who)
+        audit.record(tx, who, "delete", et.name, ident, None, remote)
+
+    await c.store.write(job)
+    return Response(status_code=200)
+

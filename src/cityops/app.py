@@ -1,0 +1,80 @@
+"""Build the ASGI application: API routers, web pages, middleware, and the workers
+started in the lifespan (hazard engine, notification channels, MQTT)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from itsdangerous import URLSafeTimedSerializer
+
+from cityops import __version__
+from cityops.api import errors
+from cityops.api.context import Context
+from cityops.api.json import JSON
+from cityops.api.middleware import Hardening, RateLimit
+from cityops.api.sta import bulk, reads, writes
+from cityops.settings import Settings
+from cityops.store import migrate
+from cityops.store.base import Store
+
+# Components that start and stop with the app: name -> factory(ctx) -> (start, stop).
+Worker = Callable[[Context], tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]]
+WORKERS: dict[str, Worker] = {}
+
+
+def register_worker(name: str, factory: Worker) -> None:
+    WORKERS[name] = factory
+
+
+def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool = True) -> FastAPI:
+    """The whole application on ``settings``; ``store`` may be given (tests share one)."""
+    own_store = store is None
+    store = store or Store(settings.database_url, read_pool_size=settings.read_pool_size,
+                           group_commit_max=settings.group_commit_max)
+    if upgrade:
+        migrate.upgrade(store.write_engine)
+    ctx = Context(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stops = []
+        for factory in WORKERS.values():
+            start, stop = factory(ctx)
+            await start()
+            stops.append(stop)
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                await stop()
+            if own_store:
+                store.close()
+
+    app = FastAPI(title="CityOps", version=__version__, lifespan=lifespan,
+                  default_response_class=JSON)
+    app.state.ctx = ctx
+    app.state.session_signer = URLSafeTimedSerializer(
+        settings.secret_key or secrets.token_hex(32), salt="cityops-session")
+    errors.install(app)
+    # CreateObservations before the generic POST route, which would take its path.
+    for router in (bulk.router, reads.router, writes.router):
+        app.include_router(router)
+    _health(app, ctx)
+    app.add_middleware(RateLimit, anonymous_per_min=settings.anonymous_rate_per_min,
+                       login_per_min=settings.login_rate_per_min)
+    app.add_middleware(Hardening, max_body=settings.max_body_bytes,
+                       tls=(settings.public_url or "").startswith("https:"))
+    return app
+
+
+def _health(app: FastAPI, ctx: Context) -> None:
+    @app.get("/health", tags=["system"])
+    def health() -> dict[str, Any]:
+        """Liveness and the database the server runs on."""
+        with ctx.store.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "version": __version__, "database": ctx.store.kind}

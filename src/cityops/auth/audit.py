@@ -1,0 +1,46 @@
+"""The audit log: one row per write, in the same transaction as the write itself.
+
+Rows are only ever inserted; the API has no route that changes or deletes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from cityops.auth.principal import Principal
+from cityops.store import schema as s
+from cityops.store.writer import Tx
+
+
+def record(tx: Tx | Connection, principal: Principal, action: str, entity: str,
+           entity_id: Any = None, detail: dict[str, Any] | None = None,
+           remote: str | None = None, org_id: int | None = None) -> None:
+    """Append one audit row (who, which organisation, what, when, from where)."""
+    conn = tx.conn if isinstance(tx, Tx) else tx
+    conn.execute(insert(s.audit_log).values(
+        time=datetime.now(timezone.utc), actor=principal.name, user_id=principal.user_id,
+        token_id=principal.token_id, org_id=org_id if org_id is not None else principal.org_id,
+        action=action, entity=entity, entity_id=None if entity_id is None else str(entity_id),
+        detail=detail, remote_addr=remote,
+    ))
+
+
+def query(conn: Connection, *, org_id: int | None = None, entity: str | None = None,
+          actor: str | None = None, limit: int = 100, before_id: int | None = None
+          ) -> list[dict[str, Any]]:
+    """Newest first; ``before_id`` pages backwards."""
+    a = s.audit_log
+    q = select(a).order_by(a.c.id.desc()).limit(limit)
+    if org_id is not None:
+        q = q.where(a.c.org_id == org_id)
+    if entity is not None:
+        q = q.where(a.c.entity == entity)
+    if actor is not None:
+        q = q.where(a.c.actor == actor)
+    if before_id is not None:
+        q = q.where(a.c.id < before_id)
+    return [dict(r._mapping) for r in conn.execute(q)]

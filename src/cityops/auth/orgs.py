@@ -1,0 +1,57 @@
+"""Organisations: cities and partners that own data and people."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from cityops.errors import Conflict, InvalidInput, NotFound
+from cityops.store import schema as s
+
+KINDS = ("city", "partner", "national")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def add_org(conn: Connection, slug: str, name: str, *, kind: str = "city",
+            country_iso2: str | None = None, timezone: str | None = None,
+            languages: list[str] | None = None, lat: float | None = None,
+            lon: float | None = None) -> int:
+    """Create an organisation; InvalidInput names the bad field."""
+    if not _SLUG.match(slug):
+        raise InvalidInput("slug: lower-case letters, digits and '-' (at most 63)", field="slug")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind: one of {', '.join(KINDS)}", field="kind")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"timezone: unknown IANA zone {timezone!r}", field="timezone") from None
+    o = s.organisations
+    if conn.execute(select(o.c.id).where(o.c.slug == slug)).first() is not None:
+        raise Conflict(f"organisation {slug!r} exists already")
+    return int(conn.execute(insert(o).values(
+        slug=slug, name=name, kind=kind, country_iso2=country_iso2, timezone=timezone,
+        languages=languages, lat=lat, lon=lon, created_at=_now(),
+    ).returning(o.c.id)).scalar_one())
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def org_id(conn: Connection, slug: str) -> int:
+    o = s.organisations
+    found = conn.execute(select(o.c.id).where(o.c.slug == slug)).scalar()
+    if found is None:
+        raise NotFound(f"organisation {slug!r} not found")
+    return int(found)
+
+
+def list_orgs(conn: Connection) -> list[dict[str, Any]]:
+    o = s.organisations
+    return [dict(r._mapping) for r in conn.execute(select(o).order_by(o.c.slug))]

@@ -1,0 +1,117 @@
+"""API and device tokens: random secrets shown once, stored as SHA-256 hashes.
+
+A token's secret has 256 random bits, so a fast hash is enough to store it (passwords,
+which people choose, use argon2 in ``users.py``). Lookups are cached for a few seconds:
+a revoked token stops working within ``CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from cityops.auth.principal import Principal, Role
+from cityops.errors import InvalidInput, NotFound
+from cityops.store import schema as s
+
+PREFIX = "cot_"
+CACHE_SECONDS = 5.0
+
+
+def hash_token(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def create_token(
+    conn: Connection, *, user_id: int | None = None, thing_id: int | None = None,
+    name: str | None = None, expires_at: datetime | None = None,
+) -> tuple[int, str]:
+    """Store a new token for a user or a device (a Thing); return (id, secret)."""
+    if (user_id is None) == (thing_id is None):
+        raise InvalidInput("a token belongs to exactly one user or one device", field="token")
+    if thing_id is not None and conn.execute(
+            select(s.things.c.id).where(s.things.c.id == thing_id)).first() is None:
+        raise NotFound(f"Thing {thing_id} not found")
+    plain = PREFIX + secrets.token_urlsafe(32)
+    t = s.api_tokens
+    token_id = conn.execute(insert(t).values(
+        token_hash=hash_token(plain), name=name, user_id=user_id, thing_id=thing_id,
+        created_at=datetime.now(timezone.utc), expires_at=expires_at,
+    ).returning(t.c.id)).scalar_one()
+    return int(token_id), plain
+
+
+def revoke_token(conn: Connection, token_id: int) -> None:
+    t = s.api_tokens
+    done = conn.execute(update(t).where(t.c.id == token_id, t.c.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(timezone.utc)))
+    if done.rowcount == 0:
+        raise NotFound(f"token {token_id} not found or already revoked")
+    TOKEN_CACHE.clear()
+
+
+def lookup(conn: Connection, plain: str) -> Principal | None:
+    """The principal of a token secret, or None if unknown, revoked, expired or disabled."""
+    t, u, th = s.api_tokens, s.users, s.things
+    row = conn.execute(
+        select(t.c.id, t.c.user_id, t.c.thing_id, t.c.expires_at, t.c.revoked_at,
+               u.c.username, u.c.role, u.c.org_id, u.c.disabled,
+               th.c.org_id.label("thing_org"), th.c.name.label("thing_name"))
+        .select_from(t.outerjoin(u, u.c.id == t.c.user_id).outerjoin(th, th.c.id == t.c.thing_id))
+        .where(t.c.token_hash == hash_token(plain))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= datetime.now(timezone.utc):
+        return None
+    if row.thing_id is not None:
+        return Principal(Role.DEVICE, f"device:{row.thing_name}", org_id=row.thing_org,
+                         token_id=row.id, thing_ids=frozenset({row.thing_id}))
+    if row.disabled:
+        return None
+    return Principal(Role(row.role), row.username, org_id=row.org_id,
+                     user_id=row.user_id, token_id=row.id)
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bool, Principal | None]:
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return False, None
+        return True, hit[1]
+
+    def put(self, key: str, value: Principal | None) -> None:
+        with self._lock:
+            if len(self._items) > 10000:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + CACHE_SECONDS, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+TOKEN_CACHE = _Cache()
+
+
+def principal_for(conn_factory: object, plain: str) -> Principal | None:
+    """Cached ``lookup``; ``conn_factory()`` gives a read connection context."""
+    key = hash_token(plain)
+    hit, value = TOKEN_CACHE.get(key)
+    if hit:
+        return value
+    with conn_factory() as conn:  # type: ignore[operator]
+        value = lookup(conn, plain)
+    TOKEN_CACHE.put(key, value)
+    return value

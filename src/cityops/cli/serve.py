@@ -1,0 +1,72 @@
+"""``cityops serve``: the HTTP server (uvicorn), one or several worker processes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+import uvicorn
+from sqlalchemy import func, select
+
+from cityops.auth.users import add_user
+from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
+from cityops.settings import Settings, load_settings
+from cityops.store import schema as s
+from cityops.store.base import Store
+
+
+def ensure_first_admin(store: Store) -> tuple[str, str] | None:
+    """Create the user ``admin`` with a random password when there are no users yet."""
+    def job(tx: object) -> tuple[str, str] | None:
+        conn = tx.conn  # type: ignore[attr-defined]
+        if conn.execute(select(func.count()).select_from(s.users)).scalar_one():
+            return None
+        password = secrets.token_urlsafe(12)
+        add_user(conn, "admin", password, "admin", display_name="First administrator")
+        return "admin", password
+
+    return store.write_sync(job)
+
+
+def app_from_env():  # type: ignore[no-untyped-def]
+    """uvicorn factory for worker processes: settings from the environment."""
+    from cityops.app import create_app
+
+    return create_app(load_settings(), upgrade=False)
+
+
+def run_server(settings: Settings, workers: int = 1, log_level: str = "info") -> None:
+    """Migrate, create the first admin if needed, then serve."""
+    store = open_store(settings)
+    first = ensure_first_admin(store)
+    store.close()
+    if first:
+        typer.echo(f"First administrator created: user {first[0]!r}, password {first[1]!r} "
+                   "(shown once; log in at /login, then change it)")
+    typer.echo(f"CityOps on http://{settings.host}:{settings.port}/  "
+               f"(SensorThings API: http://{settings.host}:{settings.port}/v1.1, "
+               f"database: {settings.database_url})")
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"CITYOPS_{name.upper()}"] = str(value)
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        typer.echo("note: SQLite has one writer; several workers would only queue on it. "
+                   "Use PostgreSQL for --workers > 1.", err=True)
+    uvicorn.run("cityops.cli.serve:app_from_env", factory=True, host=settings.host,
+                port=settings.port, workers=workers, log_level=log_level,
+                proxy_headers=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: str = typer.Option(None, help="Listen address (CITYOPS_HOST)."),
+        port: int = typer.Option(None, help="Port (CITYOPS_PORT)."),
+        database: str = DB_OPTION,
+        workers: int = typer.Option(1, min=1, help="Worker processes (PostgreSQL for > 1)."),
+        config: Path = CONFIG_OPTION,
+    ) -> None:
+        """Start the HTTP server: SensorThings API, dashboard, public page."""
+        settings = settings_from(database, config, host=host, port=port)
+        run_server(settings, workers)

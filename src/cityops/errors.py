@@ -1,0 +1,44 @@
+"""Domain errors. They carry no HTTP status: ``api/errors.py`` maps them once."""
+
+from __future__ import annotations
+
+
+class CityOpsError(Exception):
+    """Base of every error a caller is meant to see."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(CityOpsError):
+    """The request or file is malformed: names the field and the reason."""
+
+
+class InvalidQuery(InvalidInput):
+    """A query option ($filter, $orderby, ...) could not be parsed or applied."""
+
+
+class NotFound(CityOpsError):
+    """The entity does not exist, or the caller may not see it (ids do not leak)."""
+
+
+class Conflict(CityOpsError):
+    """The change contradicts the current state (e.g. resolving a resolved incident)."""
+
+
+class Forbidden(CityOpsError):
+    """The caller is known but may not do this."""
+
+
+class Unauthorized(CityOpsError):
+    """No valid credentials were given where they are needed."""
+
+
+class NotImplementedOption(CityOpsError):
+    """A valid but unsupported option (maps to 501)."""
+
+
+class TooLarge(CityOpsError):
+    """A body or file over the configured limit."""

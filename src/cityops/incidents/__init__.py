@@ -1,0 +1,5 @@
+"""Incidents: the operators' unit of work. ``state`` is the pure state machine."""
+
+from .state import Action, Change, Incident, Policy, State, TimelineEntry, observe
+
+__all__ = ["Action", "Change", "Incident", "Policy", "State", "TimelineEntry", "observe"]

@@ -1,0 +1,1 @@
+"""The one ingest path: every way in (HTTP, CreateObservations, MQTT, files, simulator)."""

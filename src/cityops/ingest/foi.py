@@ -1,0 +1,99 @@
+"""FeaturesOfInterest for incoming observations: given, created inline, or made from the
+Thing's current Location (and reused for later observations at that Location)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from cityops.auth.policy import visible
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput
+from cityops.ingest.parse import ObservationIn
+from cityops.sta.entities import BY_NAME
+from cityops.sta.rows import row_values
+from cityops.store import schema as s
+from cityops.store.writer import Tx
+
+BBox = tuple[float, float, float, float]
+_FOI = s.features_of_interest
+
+
+def _merge(a: BBox | None, b: BBox | None) -> BBox | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+class FeatureResolver:
+    """Resolves the FeatureOfInterest of each observation of one batch (with caches)."""
+
+    def __init__(self, tx: Tx, principal: Principal) -> None:
+        self.tx = tx
+        self.principal = principal
+        self._bbox_of_foi: dict[int, BBox | None] = {}
+        self._foi_of_thing: dict[int, int] = {}
+        self._ds_bbox: dict[int, BBox | None] = {}
+
+    def resolve(self, obs: ObservationIn, stream: Any, field: str) -> int:
+        if obs.foi_new is not None:
+            foi = self._create(obs.foi_new, stream, f"{field}.FeatureOfInterest")
+        elif obs.foi_id is not None:
+            foi = self._check(obs.foi_id, f"{field}.FeatureOfInterest")
+        else:
+            foi = self._of_thing(stream.thing_id, field)
+        ds_id = stream.id
+        self._ds_bbox[ds_id] = _merge(self._ds_bbox.get(ds_id), self._bbox_of_foi[foi])
+        return foi
+
+    def bbox_of_datastream(self, ds_id: int) -> BBox | None:
+        """The bounding box of the features this batch used for a datastream."""
+        return self._ds_bbox.get(ds_id)
+
+    def _check(self, foi_id: int, field: str) -> int:
+        if foi_id in self._bbox_of_foi:
+            return foi_id
+        q = select(_FOI.c.id, _FOI.c.bbox_minx, _FOI.c.bbox_miny, _FOI.c.bbox_maxx,
+                   _FOI.c.bbox_maxy).where(_FOI.c.id == foi_id)
+        cond = visible("FeatureOfInterest", _FOI, self.principal)
+        row = self.tx.conn.execute(q.where(cond) if cond is not None else q).first()
+        if row is None:
+            raise InvalidInput(f"{field}: FeatureOfInterest {foi_id} does not exist", field=field)
+        self._bbox_of_foi[foi_id] = None if row[1] is None else (row[1], row[2], row[3], row[4])
+        return foi_id
+
+    def _create(self, body: dict[str, Any], stream: Any, field: str,
+                location_id: int | None = None) -> int:
+        values = row_values(BY_NAME["FeatureOfInterest"], body, field, partial=False)
+        values.update(location_id=location_id, org_id=stream.org_id,
+                      visibility=stream.visibility)
+        foi_id = self.tx.conn.execute(insert(_FOI).values(**values).returning(_FOI.c.id)).scalar_one()
+        self._bbox_of_foi[foi_id] = (values["bbox_minx"], values["bbox_miny"],
+                                     values["bbox_maxx"], values["bbox_maxy"])
+        self.tx.emit("created", "FeatureOfInterest", foi_id)
+        return int(foi_id)
+
+    def _of_thing(self, thing_id: int, field: str) -> int:
+        if thing_id in self._foi_of_thing:
+            return self._foi_of_thing[thing_id]
+        tl, loc = s.thing_locations, s.locations
+        location = self.tx.conn.execute(
+            select(loc).join(tl, tl.c.location_id == loc.c.id)
+            .where(tl.c.thing_id == thing_id).order_by(loc.c.id.desc()).limit(1)
+        ).first()
+        if location is None:
+            raise InvalidInput(
+                f"{field}.FeatureOfInterest: missing, and Thing {thing_id} has no Location "
+                "to make one from", field="FeatureOfInterest")
+        existing = self.tx.conn.execute(
+            select(_FOI.c.id).where(_FOI.c.location_id == location.id).limit(1)
+        ).scalar()
+        if existing is not None:
+            foi = self._check(int(existing), field)
+        else:
+            body = {"name": location.name, "description": location.description,
+                    "encodingType": location.encoding_type, "feature": location.location}
+            foi = self._create(body, location, field, location_id=location.id)
+        self._foi_of_thing[thing_id] = foi
+        return foi

@@ -1,0 +1,179 @@
+"""Store a batch of observations: the single place where observations are written.
+
+Runs inside a write job (one savepoint of a group commit). Checks the datastreams and
+the caller's right to write to them, makes or reuses FeaturesOfInterest, inserts all
+rows at once, keeps each Datastream's derived times, observed area and latest value up
+to date with single atomic UPDATEs (safe with several writers), and emits one event per
+datastream for the hazard engine, live views and MQTT.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, case, literal, or_, select, tuple_, update
+
+from cityops.auth.policy import check_observation_write, visible
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput
+from cityops.ingest.foi import FeatureResolver
+from cityops.ingest.parse import ObservationIn
+from cityops.store import schema as s
+from cityops.store.types import UTCDateTime
+from cityops.store.writer import Tx
+
+
+def store_observations(
+    tx: Tx, batch: Sequence[ObservationIn], principal: Principal
+) -> list[int]:
+    """Insert ``batch``; return the id of each observation (an earlier one's for a duplicate)."""
+    if not batch:
+        return []
+    streams = _datastreams(tx, {o.datastream_id for o in batch}, principal)
+    ids: list[int | None] = [None] * len(batch)
+    todo, repeats = _skip_duplicates(tx, batch, ids)
+    features = FeatureResolver(tx, principal)
+    rows = []
+    for i in todo:
+        obs = batch[i]
+        foi = features.resolve(obs, streams[obs.datastream_id], f"Observation[{i}]")
+        rows.append(_row(obs, foi))
+    new_ids = tx.dialect.bulk_insert(tx.conn, s.observations, rows, returning=True)
+    for i, new_id in zip(todo, new_ids, strict=True):
+        ids[i] = new_id
+    for i, first in repeats.items():
+        ids[i] = ids[first]
+    _receipts(tx, batch, todo, new_ids)
+    _update_datastreams(tx, [batch[i] for i in todo], new_ids, features)
+    return [int(i) for i in ids if i is not None]
+
+
+def _datastreams(tx: Tx, wanted: set[int], principal: Principal) -> dict[int, Any]:
+    ds = s.datastreams
+    query = select(ds.c.id, ds.c.thing_id, ds.c.org_id, ds.c.visibility).where(
+        ds.c.id.in_(sorted(wanted))
+    )
+    cond = visible("Datastream", ds, principal)
+    if cond is not None:
+        query = query.where(cond)
+    found = {r.id: r for r in tx.conn.execute(query)}
+    for ds_id in sorted(wanted):
+        if ds_id not in found:
+            raise InvalidInput(
+                f"Observation.Datastream: Datastream {ds_id} does not exist", field="Datastream"
+            )
+        check_observation_write(principal, found[ds_id])
+    return found
+
+
+def _skip_duplicates(
+    tx: Tx, batch: Sequence[ObservationIn], ids: list[int | None]
+) -> tuple[list[int], dict[int, int]]:
+    """The indexes to insert, and {index: index of its first copy} for repeats in the batch.
+
+    Observations whose receipt key was stored before get that earlier id in ``ids``.
+    """
+    keyed = {o.receipt: i for i, o in enumerate(batch) if o.receipt is not None}
+    if not keyed:
+        return list(range(len(batch))), {}
+    r = s.ingest_receipts
+    seen: dict[tuple[str, str], int] = {}
+    keys = list(keyed)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        q = select(r.c.source, r.c.key, r.c.observation_id).where(
+            tuple_(r.c.source, r.c.key).in_(chunk)
+        )
+        seen.update({(row.source, row.key): row.observation_id for row in tx.conn.execute(q)})
+    todo: list[int] = []
+    first_of: dict[tuple[str, str], int] = {}
+    repeats: dict[int, int] = {}
+    for i, obs in enumerate(batch):
+        if obs.receipt in seen:
+            ids[i] = seen[obs.receipt]
+        elif obs.receipt is not None and obs.receipt in first_of:
+            repeats[i] = first_of[obs.receipt]  # the same key twice in one batch
+        else:
+            if obs.receipt is not None:
+                first_of[obs.receipt] = i
+            todo.append(i)
+    return todo, repeats
+
+
+def _receipts(tx: Tx, batch: Sequence[ObservationIn], todo: list[int], ids: list[int]) -> None:
+    rows = [
+        {"source": batch[i].receipt[0], "key": batch[i].receipt[1], "observation_id": new_id}
+        for i, new_id in zip(todo, ids, strict=True)
+        if batch[i].receipt is not None
+    ]
+    tx.dialect.bulk_insert(tx.conn, s.ingest_receipts, rows, returning=False)
+
+
+def _row(obs: ObservationIn, foi: int) -> dict[str, Any]:
+    return {
+        "datastream_id": obs.datastream_id,
+        "feature_of_interest_id": foi,
+        "phenomenon_time_start": obs.phenomenon_start,
+        "phenomenon_time_end": obs.phenomenon_end,
+        "result_time": obs.result_time,
+        "result_number": obs.result_number,
+        "result_json": obs.result_json,
+        "result_quality": obs.result_quality,
+        "valid_time_start": obs.valid_start,
+        "valid_time_end": obs.valid_end,
+        "parameters": obs.parameters,
+    }
+
+
+def _update_datastreams(
+    tx: Tx, batch: Sequence[ObservationIn], ids: Sequence[int], features: FeatureResolver
+) -> None:
+    by_ds: dict[int, list[tuple[ObservationIn, int]]] = defaultdict(list)
+    for obs, new_id in zip(batch, ids, strict=True):
+        by_ds[obs.datastream_id].append((obs, new_id))
+    for ds_id, items in by_ds.items():
+        _update_one(tx, ds_id, items, features.bbox_of_datastream(ds_id))
+        tx.emit(
+            "created", "Observation", ds_id,
+            ids=[i for _, i in items],
+            times=[o.phenomenon_start for o, _ in items],
+            results=[o.result_number if o.result_number is not None else o.result_json
+                     for o, _ in items],
+        )
+
+
+def _t(value: Any) -> Any:
+    return literal(value, UTCDateTime())
+
+
+def _update_one(
+    tx: Tx, ds_id: int, items: list[tuple[ObservationIn, int]],
+    bbox: tuple[float, float, float, float] | None,
+) -> None:
+    ds, d = s.datastreams, tx.dialect
+    p_start = min(o.phenomenon_start for o, _ in items)
+    p_end = max(o.phenomenon_end or o.phenomenon_start for o, _ in items)
+    latest, latest_id = max(items, key=lambda it: (it[0].phenomenon_start, it[1]))
+    newer = or_(
+        ds.c.last_phenomenon_time.is_(None),
+        ds.c.last_phenomenon_time <= _t(latest.phenomenon_start),
+    )
+    values: dict[str, Any] = {
+        "phenomenon_time_start": d.least(ds.c.phenomenon_time_start, _t(p_start)),
+        "phenomenon_time_end": d.greatest(ds.c.phenomenon_time_end, _t(p_end)),
+        "last_observation_id": case((newer, latest_id), else_=ds.c.last_observation_id),
+        "last_result": case((newer, latest.result_number), else_=ds.c.last_result),
+        "last_phenomenon_time": d.greatest(ds.c.last_phenomenon_time, _t(latest.phenomenon_start)),
+    }
+    result_times = [o.result_time for o, _ in items if o.result_time is not None]
+    if result_times:
+        values["result_time_start"] = d.least(ds.c.result_time_start, _t(min(result_times)))
+        values["result_time_end"] = d.greatest(ds.c.result_time_end, _t(max(result_times)))
+    if bbox is not None:
+        for name, fn, v in zip(("minx", "miny", "maxx", "maxy"),
+                               (d.least, d.least, d.greatest, d.greatest), bbox, strict=True):
+            col = ds.c[f"bbox_{name}"]
+            values[f"bbox_{name}"] = fn(col, literal(v))
+    tx.conn.execute(update(ds).where(and_(ds.c.id == ds_id)).values(**values))

@@ -1,0 +1,220 @@
+"""Write projects as an IATI 2.03 ``iati-activities`` file, in schema order.
+
+Every amount carries its own ``@currency`` and ``@value-date``, so no default currency is
+needed. What IATI has no element for (cities, milestones, the funding envelope) is written
+as CityOps extension elements in their own namespace at the end of each activity, as the
+standard allows, so that an export re-imports to the same projects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypeAlias
+
+from lxml import etree
+
+from cityops.errors import InvalidInput
+from cityops.programmes.codes import ACTIVITY_DATE_TYPES, CITYOPS_NS, CODE_BY_ROLE, SRS_WGS84
+from cityops.programmes.model import (
+    Budget,
+    Location,
+    Money,
+    Organisation,
+    Project,
+    Result,
+    Transaction,
+)
+from cityops.programmes.xmlsafe import XML_NS, validate_iati
+
+_E: TypeAlias = etree._Element
+
+
+def _num(value: Decimal) -> str:
+    """xsd:decimal text: never scientific notation."""
+    return format(value, "f")
+
+
+def _sub(parent: _E, tag: str, **attrs: str | None) -> _E:
+    el = etree.SubElement(parent, tag)
+    for name, value in attrs.items():
+        if value is not None:
+            el.set(name.rstrip("_").replace("_", "-"), value)
+    return el
+
+
+def _narrative(parent: _E, tag: str, text: str, **attrs: str | None) -> _E:
+    el = _sub(parent, tag, **attrs)
+    if text:
+        etree.SubElement(el, "narrative").text = text
+    return el
+
+
+def _text(parent: _E, tag: str, text: str) -> _E:
+    """An element whose narrative is required by the schema (even when empty)."""
+    el = _sub(parent, tag)
+    etree.SubElement(el, "narrative").text = text
+    return el
+
+
+def _value(parent: _E, money: Money, fallback_date: date) -> None:
+    el = _sub(
+        parent,
+        "value",
+        currency=money.currency,
+        value_date=(money.value_date or fallback_date).isoformat(),
+    )
+    el.text = _num(money.value)
+
+
+def _iso(parent: _E, tag: str, when: date) -> None:
+    _sub(parent, tag, iso_date=when.isoformat())
+
+
+def _org(parent: _E, tag: str, org: Organisation | None) -> None:
+    if org is not None:
+        _narrative(parent, tag, org.name, ref=org.ref, type=org.type)
+
+
+def _require(project: Project, index: int, reporting: Organisation | None) -> Organisation:
+    """Check what the IATI schema makes mandatory; name the missing field."""
+    where = f"projects[{index}]"
+    if not project.iati_identifier:
+        raise InvalidInput(f"{where} has no IATI identifier", field=f"{where}.iati_identifier")
+    org = project.reporting_org or reporting
+    if org is None or not org.ref or not org.type:
+        raise InvalidInput(
+            f"{where} needs a reporting organisation with ref and type",
+            field=f"{where}.reporting_org",
+        )
+    if not project.participants:
+        raise InvalidInput(f"{where} has no participants", field=f"{where}.participants")
+    if project.status is None:
+        raise InvalidInput(f"{where} has no activity status", field=f"{where}.status")
+    if not any(getattr(project, name) for name in ACTIVITY_DATE_TYPES):
+        raise InvalidInput(f"{where} has no activity date", field=f"{where}.planned_start")
+    return org
+
+
+def _location(act: _E, loc: Location) -> None:
+    el = _sub(act, "location")
+    if loc.name:
+        _text(el, "name", loc.name)
+    if loc.lat is not None and loc.lon is not None:
+        point = _sub(el, "point", srsName=SRS_WGS84)
+        etree.SubElement(point, "pos").text = f"{loc.lat!r} {loc.lon!r}"
+
+
+def _budget(act: _E, budget: Budget) -> None:
+    el = _sub(act, "budget")
+    _iso(el, "period-start", budget.period_start)
+    _iso(el, "period-end", budget.period_end)
+    _value(el, budget.amount, budget.period_start)
+
+
+def _transaction(act: _E, tx: Transaction) -> None:
+    el = _sub(act, "transaction")
+    _sub(el, "transaction-type", code=str(tx.type))
+    _iso(el, "transaction-date", tx.date)
+    _value(el, tx.amount, tx.date)
+    if tx.description:
+        _text(el, "description", tx.description)
+    _org(el, "provider-org", tx.provider)
+    _org(el, "receiver-org", tx.receiver)
+
+
+def _result(act: _E, res: Result) -> None:
+    el = _sub(act, "result", type=res.type)
+    _text(el, "title", res.title)
+    ind = _sub(el, "indicator", measure=res.measure)
+    _text(ind, "title", res.indicator)
+    if res.baseline_year is not None:
+        _sub(ind, "baseline", year=str(res.baseline_year), value=res.baseline)
+    if res.period_start is not None and res.period_end is not None:
+        period = _sub(ind, "period")
+        _iso(period, "period-start", res.period_start)
+        _iso(period, "period-end", res.period_end)
+        if res.target is not None:
+            _sub(period, "target", value=res.target)
+        if res.actual is not None:
+            _sub(period, "actual", value=res.actual)
+
+
+def _extensions(act: _E, project: Project) -> None:
+    for city in project.cities:
+        etree.SubElement(act, f"{{{CITYOPS_NS}}}city").text = city
+    for ms in project.milestones:
+        el = etree.SubElement(act, f"{{{CITYOPS_NS}}}milestone", title=ms.title)
+        if ms.due:
+            el.set("due", ms.due.isoformat())
+        if ms.achieved:
+            el.set("achieved", ms.achieved.isoformat())
+    if project.envelope is not None:
+        env = etree.SubElement(act, f"{{{CITYOPS_NS}}}envelope", currency=project.envelope.currency)
+        if project.envelope.value_date:
+            env.set("value-date", project.envelope.value_date.isoformat())
+        env.text = _num(project.envelope.value)
+
+
+def _header(act: _E, project: Project, org: Organisation) -> None:
+    _sub(act, "iati-identifier").text = project.iati_identifier
+    reporting = _sub(act, "reporting-org", ref=org.ref, type=org.type)
+    etree.SubElement(reporting, "narrative").text = org.name
+    _text(act, "title", project.title)
+    _text(act, "description", project.description)
+    for p in project.participants:
+        _narrative(
+            act, "participating-org", p.name, ref=p.ref, type=p.type, role=CODE_BY_ROLE[p.role]
+        )
+    _sub(act, "activity-status", code=str(project.status))
+    for name, code in ACTIVITY_DATE_TYPES.items():
+        when = getattr(project, name)
+        if when is not None:
+            _sub(act, "activity-date", type=code, iso_date=when.isoformat())
+
+
+def project_to_activity(parent: _E, project: Project, org: Organisation) -> _E:
+    """Append one ``iati-activity`` for ``project`` to ``parent`` (elements in schema order)."""
+    act = _sub(parent, "iati-activity")
+    _header(act, project, org)
+    for loc in project.locations:
+        _location(act, loc)
+    for sector in project.sectors:
+        pct = None if sector.percentage is None else _num(sector.percentage)
+        _sub(act, "sector", vocabulary=sector.vocabulary, code=sector.code, percentage=pct)
+    for budget in project.budgets:
+        _budget(act, budget)
+    for tx in project.transactions:
+        _transaction(act, tx)
+    for res in project.results:
+        _result(act, res)
+    _extensions(act, project)
+    return act
+
+
+def export_iati(
+    projects: Sequence[Project],
+    *,
+    reporting_org: Organisation | None = None,
+    generated: datetime | None = None,
+    lang: str = "en",
+) -> bytes:
+    """Serialise projects as a schema-valid IATI 2.03 file (UTF-8 bytes).
+
+    ``reporting_org`` is used for projects that have none of their own. Raises InvalidInput
+    naming the field when a project lacks what IATI requires (identifier, reporting
+    organisation with ref and type, a participant, a status, an activity date).
+    """
+    if not projects:
+        raise InvalidInput("an IATI file needs at least one project", field="projects")
+    root = etree.Element("iati-activities", nsmap={"cityops": CITYOPS_NS})
+    root.set("version", "2.03")
+    if generated is not None:
+        root.set("generated-datetime", generated.isoformat())
+    for index, project in enumerate(projects):
+        org = _require(project, index, reporting_org)
+        act = project_to_activity(root, project, org)
+        act.set(f"{{{XML_NS}}}lang", lang)
+    validate_iati(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

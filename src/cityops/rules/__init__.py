@@ -1,0 +1,30 @@
+"""Rule types, their registry, configuration and TOML loading (pure: no database).
+
+Importing this package registers the built-in rule types: river_level, rainfall,
+heat_index, aqi, drought_spi, data_quality, river_lag.
+"""
+
+from . import air, drought, heat, lag, quality, rainfall, river  # noqa: F401  (registration)
+from .base import LevelSeries, Rule, RuleConfig, Series
+from .episodes import Episode, Transition, episodes, transitions
+from .loader import RuleSpec, build_rule, load_rules_toml
+from .registry import Registry, get, names, register, rule_types
+
+__all__ = [
+    "Episode",
+    "LevelSeries",
+    "Registry",
+    "Rule",
+    "RuleConfig",
+    "RuleSpec",
+    "Series",
+    "Transition",
+    "build_rule",
+    "episodes",
+    "get",
+    "load_rules_toml",
+    "names",
+    "register",
+    "rule_types",
+    "transitions",
+]

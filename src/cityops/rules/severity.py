@@ -1,0 +1,63 @@
+"""Mapping of rule levels to CAP 1.2 severities (Extreme, Severe, Moderate, Minor, Unknown).
+
+Default, when a rule does not list ``severities`` itself:
+1. a level whose name is known gets its usual meaning (table ``_BY_NAME``), e.g.
+   caution / advisory / yellow / light -> Minor; warning / alarm / BD1 -> Moderate;
+   danger / flood / critical / orange / BD2 / heavy -> Severe;
+   extreme danger / hazardous / red / BD3 / very heavy -> Extreme;
+2. otherwise by position from the top: the highest level Severe, the one below Moderate,
+   all lower Minor.
+So a river rule with "warning" and "danger" maps to Moderate and Severe by default; a
+city that treats its danger level as life-threatening sets ``severities = ["Severe",
+"Extreme"]`` on the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+CAP_SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+
+_BY_NAME = {
+    "extreme danger": "Extreme",
+    "extreme": "Extreme",
+    "hazardous": "Extreme",
+    "very unhealthy": "Severe",
+    "very heavy": "Extreme",
+    "extremely dry": "Extreme",
+    "red": "Extreme",
+    "bd3": "Extreme",
+    "danger": "Severe",
+    "flood": "Severe",
+    "critical": "Severe",
+    "severe": "Severe",
+    "heavy": "Severe",
+    "orange": "Severe",
+    "bd2": "Severe",
+    "severely dry": "Severe",
+    "unhealthy": "Moderate",
+    "warning": "Moderate",
+    "alarm": "Moderate",
+    "moderate": "Moderate",
+    "extreme caution": "Moderate",
+    "bd1": "Moderate",
+    "moderately dry": "Moderate",
+    "unhealthy for sensitive groups": "Minor",
+    "watch": "Minor",
+    "advisory": "Minor",
+    "caution": "Minor",
+    "yellow": "Minor",
+    "light": "Minor",
+    "suspect": "Minor",
+}
+
+
+def default_severities(names: Sequence[str]) -> list[str]:
+    """CAP severity per level name (lowest first), by name or else by position."""
+    n = len(names)
+    out = []
+    for i, name in enumerate(names):
+        known = _BY_NAME.get(name.strip().lower())
+        from_top = n - 1 - i
+        out.append(known or ("Severe" if from_top == 0 else "Moderate" if from_top == 1 else "Minor"))
+    return out

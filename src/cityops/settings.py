@@ -1,0 +1,99 @@
+"""One typed settings object: ``CITYOPS_*`` environment variables and an optional TOML file.
+
+Validated at start-up; ``load_settings`` turns a validation error into one line that
+names the setting (the CLI prints it and exits).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cityops.errors import InvalidInput
+
+
+class Settings(BaseSettings):
+    """Every setting of CityOps. Environment: ``CITYOPS_<NAME>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYOPS_", extra="forbid")
+
+    database_url: str = Field(
+        "sqlite:///cityops.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on")
+    public_url: str | None = Field(
+        None, description="Base URL clients see (for selfLinks); default from the request"
+    )
+    default_top: int = Field(100, ge=1, description="Page size when a request gives no $top")
+    max_top: int = Field(10000, ge=1, description="Largest page a request may ask for")
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)"
+    )
+    group_commit_max: int = Field(
+        2000, ge=1, description="Most write jobs the writer commits in one transaction"
+    )
+    read_pool_size: int = Field(8, ge=1, description="Read connections kept open")
+    secret_key: str | None = Field(
+        None, description="Key for session cookies and CSRF tokens; random per start if unset"
+    )
+    anonymous_rate_per_min: int = Field(
+        6000, ge=1, description="Requests a minute an anonymous client (by address) may make"
+    )
+    login_rate_per_min: int = Field(10, ge=1, description="Login attempts a minute per address")
+    mqtt_url: str | None = Field(None, description="mqtt://host:port of the broker; unset: no MQTT")
+    assets_dir: Path | None = Field(
+        None, description="Folder holding node_modules with the web libraries (default: repo root)"
+    )
+    tile_url: str | None = Field(None, description="Optional map tile URL template ({z}/{x}/{y})")
+    cap_sender: str = Field("cityops@example.org", description="CAP sender of alerts")
+    cap_oid: str = Field("2.49.0.0.0.0", description="WMO alerting-authority OID for identifiers")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite: or postgresql:")
+        return value
+
+    @field_validator("max_top")
+    @classmethod
+    def _max_top(cls, value: int, info: Any) -> int:
+        default = info.data.get("default_top", 1)
+        if value < default:
+            raise ValueError(f"must be at least default_top ({default})")
+        return value
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings: explicit overrides (CLI flags) > environment > TOML file > defaults.
+
+    The TOML file is ``config_file`` or ``$CITYOPS_CONFIG``. Raises InvalidInput with one
+    line naming the setting when a value is bad.
+    """
+    env_path = os.environ.get("CITYOPS_CONFIG")
+    path = config_file or (Path(env_path) if env_path else None)
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            file_values = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidInput(f"config file {path}: {exc}", field="config") from exc
+    env_names = {f"CITYOPS_{n.upper()}" for n in Settings.model_fields}
+    from_env = {k for k in env_names if k in os.environ}
+    values = {k: v for k, v in file_values.items() if f"CITYOPS_{k.upper()}" not in from_env}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise InvalidInput(
+            f"setting {name} (CITYOPS_{name.upper()}): {err['msg']}", field=name
+        ) from None

@@ -1,0 +1,162 @@
+"""Run SensorThings reads: filter, count, order, page, then select and expand.
+
+The database does the filtering, sorting and paging. ``$expand`` runs one query per
+navigation level for all parent rows at once (never one query per parent row), with a
+window function for per-parent ``$top``/``$skip``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from cityops.auth.policy import visible
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidQuery
+from cityops.sta.entities import BY_NAME, EntityType, Nav
+from cityops.sta.query import QueryOptions, compile_filter, compile_orderby
+from cityops.sta.serialize import Page, Serializer
+
+HIDDEN = {"geom", "org_id", "visibility"}
+
+
+@dataclass
+class Source:
+    """A collection: an entity type and the conditions of the URL path leading to it."""
+
+    et: EntityType
+    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+
+
+def _columns(et: EntityType) -> list[Any]:
+    return [c for c in et.table.c if c.name not in HIDDEN]
+
+
+def _base(et: EntityType, conds: list[ColumnElement[bool]], opts: QueryOptions,
+          principal: Principal) -> Select[Any]:
+    table = et.table
+    q = select(*_columns(et))
+    where = list(conds)
+    access = visible(et.name, table, principal)
+    if access is not None:
+        where.append(access)
+    if opts.filter is not None:
+        where.append(compile_filter(opts.filter, et, table))
+    return q.where(and_(*where)) if where else q
+
+
+def _order(et: EntityType, opts: QueryOptions) -> list[Any]:
+    keys = compile_orderby(opts.orderby, et, et.table) if opts.orderby else []
+    return [*keys, et.table.c.id.asc()]
+
+
+class Reader:
+    """Reads for one request: a connection, a principal, a serializer."""
+
+    def __init__(self, conn: Connection, principal: Principal, ser: Serializer,
+                 default_top: int, max_top: int) -> None:
+        self.conn, self.principal, self.ser = conn, principal, ser
+        self.default_top, self.max_top = default_top, max_top
+
+    def _top(self, opts: QueryOptions) -> int:
+        return min(opts.top if opts.top is not None else self.default_top, self.max_top)
+
+    def collection(self, src: Source, opts: QueryOptions) -> Page:
+        """One page of a collection, with count and nextLink as the spec says."""
+        base = _base(src.et, src.conditions, opts, self.principal)
+        count = None
+        if opts.count:
+            count = self.conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        top = self._top(opts)
+        q = base.order_by(*_order(src.et, opts)).offset(opts.skip).limit(top + 1)
+        rows = [dict(r._mapping) for r in self.conn.execute(q)]
+        more = len(rows) > top
+        rows = rows[:top]
+        self.expand(src.et, rows, opts)
+        return Page(rows, count, more, opts.skip + top if more else None, top)
+
+    def entity(self, et: EntityType, ident: int, opts: QueryOptions) -> dict[str, Any] | None:
+        """One entity by id, or None if it does not exist or may not be seen."""
+        conds = [et.table.c.id == ident]
+        q = _base(et, conds, QueryOptions(), self.principal)
+        row = self.conn.execute(q).first()
+        if row is None:
+            return None
+        rows = [dict(row._mapping)]
+        self.expand(et, rows, opts)
+        return rows[0]
+
+    def expand(self, et: EntityType, rows: list[dict[str, Any]], opts: QueryOptions) -> None:
+        """Attach expanded navigation properties to ``rows`` (in place), level by level."""
+        if not rows:
+            return
+        for item in opts.expand:
+            nav = et.nav_by_name.get(item.name)
+            if nav is None:
+                raise InvalidQuery(f"$expand: {et.name} has no relation {item.name!r}",
+                                   field="$expand")
+            sub = item.options
+            if nav.many:
+                self._expand_many(et, nav, rows, sub)
+            else:
+                self._expand_one(nav, rows, sub)
+
+    def _expand_one(self, nav: Nav, rows: list[dict[str, Any]], opts: QueryOptions) -> None:
+        target = BY_NAME[nav.target]
+        ids = sorted({r[nav.fk] for r in rows if r.get(nav.fk) is not None})
+        found: dict[int, dict[str, Any]] = {}
+        if ids:
+            q = _base(target, [target.table.c.id.in_(ids)], opts, self.principal)
+            found = {r.id: dict(r._mapping) for r in self.conn.execute(q)}
+            self.expand(target, list(found.values()), opts)
+        for r in rows:
+            r.setdefault("_expanded", {})[nav.name] = (found.get(r[nav.fk]), opts)
+
+    def _expand_many(self, et: EntityType, nav: Nav, rows: list[dict[str, Any]],
+                     opts: QueryOptions) -> None:
+        target = BY_NAME[nav.target]
+        parent_ids = [r["id"] for r in rows]
+        q, parent_col = self._children_query(target, nav, parent_ids, opts)
+        top = self._top(opts)
+        rn = func.row_number().over(partition_by=parent_col, order_by=_order(target, opts))
+        inner = q.add_columns(parent_col.label("parent_key_"), rn.label("row_n_")).subquery()
+        outer = select(inner).where(
+            and_(inner.c.row_n_ > opts.skip, inner.c.row_n_ <= opts.skip + top + 1)
+        ).order_by(inner.c.parent_key_, inner.c.row_n_)
+        groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in self.conn.execute(outer):
+            m = dict(r._mapping)
+            groups[m.pop("parent_key_")].append(m)
+            m.pop("row_n_")
+        counts = self._child_counts(target, nav, parent_ids, opts) if opts.count else {}
+        children = [c for g in groups.values() for c in g[:top]]
+        self.expand(target, children, opts)
+        for r in rows:
+            got = groups.get(r["id"], [])
+            more = len(got) > top
+            page = Page(got[:top], counts.get(r["id"], 0) if opts.count else None, more,
+                        opts.skip + top if more else None, top)
+            r.setdefault("_expanded", {})[nav.name] = (page, opts)
+
+    def _children_query(self, target: EntityType, nav: Nav, parent_ids: list[int],
+                        opts: QueryOptions) -> tuple[Select[Any], Any]:
+        if nav.back_fk is not None:
+            col = target.table.c[nav.back_fk]
+            return _base(target, [col.in_(parent_ids)], opts, self.principal), col
+        assert nav.link is not None
+        link, mine, theirs = nav.link
+        q = _base(target, [link.c[mine].in_(parent_ids)], opts, self.principal)
+        q = q.join_from(target.table, link, link.c[theirs] == target.table.c.id)
+        return q, link.c[mine]
+
+    def _child_counts(self, target: EntityType, nav: Nav, parent_ids: list[int],
+                      opts: QueryOptions) -> dict[int, int]:
+        q, parent_col = self._children_query(target, nav, parent_ids, opts)
+        sub = q.add_columns(parent_col.label("parent_key_")).subquery()
+        counted = select(sub.c.parent_key_, func.count()).group_by(sub.c.parent_key_)
+        return {p: n for p, n in self.conn.execute(counted)}

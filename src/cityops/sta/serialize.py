@@ -1,0 +1,108 @@
+"""Rows -> SensorThings JSON: selfLinks, navigationLinks, $select, expanded entities,
+counts, nextLinks, and the dataArray result format."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from cityops.sta.entities import BY_NAME, EntityType
+from cityops.sta.rows import json_value
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    count: int | None
+    more: bool
+    next_skip: int | None
+    top: int
+
+
+class Serializer:
+    """Knows the service root URL; turns rows into JSON-ready dicts."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root.rstrip("/")
+
+    def self_link(self, et: EntityType, ident: int) -> str:
+        return f"{self.root}/{et.set_name}({ident})"
+
+    def entity(self, et: EntityType, row: dict[str, Any], select: list[str] | None = None
+               ) -> dict[str, Any]:
+        """One entity as JSON, with only the ``select``ed properties when given."""
+        link = self.self_link(et, row["id"])
+        out: dict[str, Any] = {}
+        if select is None or "id" in select:
+            out["@iot.id"] = row["id"]
+        if select is None or "@iot.selfLink" in select:
+            out["@iot.selfLink"] = link
+        for prop in et.props:
+            if select is None or prop.name in select:
+                out[prop.name] = json_value(prop, row)
+        expanded = row.get("_expanded", {})
+        for nav in et.navs:
+            if nav.name in expanded:
+                self._expanded(out, nav.name, BY_NAME[nav.target], *expanded[nav.name], link)
+            elif select is None or nav.name in select:
+                out[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
+        return out
+
+    def _expanded(self, out: dict[str, Any], name: str, target: EntityType, value: Any,
+                  opts: Any, parent_link: str) -> None:
+        if isinstance(value, Page):
+            if value.count is not None:
+                out[f"{name}@iot.count"] = value.count
+            out[name] = [self.entity(target, r, opts.select) for r in value.rows]
+            if value.more and value.next_skip is not None:
+                query = {"$top": value.top, "$skip": value.next_skip}
+                out[f"{name}@iot.nextLink"] = f"{parent_link}/{name}?{urlencode(query)}"
+        elif value is not None:
+            out[name] = self.entity(target, value, opts.select)
+
+    def collection(self, et: EntityType, page: Page, select: list[str] | None,
+                   next_link: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if page.count is not None:
+            out["@iot.count"] = page.count
+        if next_link is not None:
+            out["@iot.nextLink"] = next_link
+        out["value"] = [self.entity(et, r, select) for r in page.rows]
+        return out
+
+    def refs(self, et: EntityType, page: Page, next_link: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if page.count is not None:
+            out["@iot.count"] = page.count
+        if next_link is not None:
+            out["@iot.nextLink"] = next_link
+        out["value"] = [{"@iot.selfLink": self.self_link(et, r["id"])} for r in page.rows]
+        return out
+
+    def data_array(self, page: Page, select: list[str] | None,
+                   next_link: str | None) -> dict[str, Any]:
+        """Observations grouped by Datastream, as the data array extension writes them."""
+        et = BY_NAME["Observation"]
+        components = select or ["id", "phenomenonTime", "result", "resultTime"]
+        props = [None if c == "id" else et.prop_by_name[c] for c in components
+                 if c == "id" or c in et.prop_by_name]
+        names = [c for c in components if c == "id" or c in et.prop_by_name]
+        groups: dict[int, list[list[Any]]] = defaultdict(list)
+        for r in page.rows:
+            groups[r["datastream_id"]].append(
+                [r["id"] if p is None else json_value(p, r) for p in props])
+        value = [{
+            "Datastream@iot.navigationLink": f"{self.root}/Datastreams({ds})",
+            "components": names,
+            "dataArray@iot.count": len(rows),
+            "dataArray": rows,
+        } for ds, rows in groups.items()]
+        out: dict[str, Any] = {}
+        if page.count is not None:
+            out["@iot.count"] = page.count
+        if next_link is not None:
+            out["@iot.nextLink"] = next_link
+        out["value"] = value
+        return out

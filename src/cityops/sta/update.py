@@ -1,0 +1,152 @@
+"""PATCH (merge), JSON Patch and PUT of SensorThings entities."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from cityops.auth.policy import check_observation_write, check_org_write, require_sta_writer
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput, NotFound
+from cityops.ingest.parse import entity_id, parse_observation
+from cityops.sta.create import Parent, attach, check_exists, move_thing
+from cityops.sta.jsonpatch import apply_op
+from cityops.sta.entities import BY_NAME, EntityType, Kind
+from cityops.sta.rows import json_value, row_values
+from cityops.store import schema as s
+from cityops.store.writer import Tx
+
+
+def update_entity(tx: Tx, et: EntityType, ident: int, body: Any, principal: Principal,
+                  *, replace: bool = False) -> None:
+    """Merge ``body`` into the entity (``replace``: PUT, unset optional properties become null)."""
+    if not isinstance(body, dict):
+        raise InvalidInput(f"{et.name}: must be a JSON object", field=et.name)
+    current = current_row(tx, et, ident)
+    check_write(tx, et, current, principal)
+    if et.name == "Observation":
+        row = _observation_row(tx, current, body, principal)
+    else:
+        row = row_values(et, body, et.name, partial=not replace)
+        if replace:
+            for prop in et.props:
+                if not prop.mandatory and not prop.read_only and prop.name not in body:
+                    row.update(dict.fromkeys(_cols(prop), None))
+    row.update(_links(tx, et, ident, body, principal))
+    if row:
+        tx.conn.execute(update(et.table).where(et.table.c.id == ident).values(**row))
+    if et.name == "Observation":
+        refresh_datastream(tx, current["datastream_id"])
+        if "datastream_id" in row and row["datastream_id"] != current["datastream_id"]:
+            refresh_datastream(tx, row["datastream_id"])
+    tx.emit("updated", et.name, ident, changed=sorted(k for k in body if not k.startswith("@")))
+
+
+def _cols(prop: Any) -> list[str]:
+    if prop.kind is Kind.INTERVAL:
+        return [f"{prop.column}_start", f"{prop.column}_end"]
+    if prop.kind is Kind.GEOMETRY:
+        return [prop.column, "geom", "bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy"]
+    return [prop.column]
+
+
+def current_row(tx: Tx, et: EntityType, ident: int) -> dict[str, Any]:
+    row = tx.conn.execute(select(et.table).where(et.table.c.id == ident)).first()
+    if row is None:
+        raise NotFound(f"{et.name} {ident} not found")
+    return dict(row._mapping)
+
+
+def check_write(tx: Tx, et: EntityType, current: dict[str, Any], principal: Principal) -> None:
+    if et.name == "Observation":
+        ds = tx.conn.execute(select(s.datastreams).where(
+            s.datastreams.c.id == current["datastream_id"])).first()
+        check_observation_write(principal, ds)
+        return
+    require_sta_writer(principal, et.name)
+    if et.access:
+        check_org_write(principal, current["org_id"], et.name)
+
+
+def _observation_row(tx: Tx, current: dict[str, Any], body: dict[str, Any],
+                     principal: Principal) -> dict[str, Any]:
+    et = BY_NAME["Observation"]
+    merged = {p.name: json_value(p, current) for p in et.props}
+    merged.update({k: v for k, v in body.items() if k in et.prop_by_name})
+    merged["Datastream"] = body.get("Datastream", {"@iot.id": current["datastream_id"]})
+    merged["FeatureOfInterest"] = body.get(
+        "FeatureOfInterest", {"@iot.id": current["feature_of_interest_id"]})
+    obs = parse_observation(merged)
+    if obs.datastream_id != current["datastream_id"]:
+        check_exists(tx, BY_NAME["Datastream"], obs.datastream_id, principal, "Observation.Datastream")
+    return {
+        "datastream_id": obs.datastream_id, "feature_of_interest_id": obs.foi_id,
+        "phenomenon_time_start": obs.phenomenon_start, "phenomenon_time_end": obs.phenomenon_end,
+        "result_time": obs.result_time, "result_number": obs.result_number,
+        "result_json": obs.result_json, "result_quality": obs.result_quality,
+        "valid_time_start": obs.valid_start, "valid_time_end": obs.valid_end,
+        "parameters": obs.parameters,
+    }
+
+
+def _links(tx: Tx, et: EntityType, ident: int, body: dict[str, Any],
+           principal: Principal) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for nav in et.navs:
+        if nav.name not in body or et.name == "Observation":
+            continue
+        target = BY_NAME[nav.target]
+        field = f"{et.name}.{nav.name}"
+        if not nav.many and nav.fk is not None:
+            values[nav.fk] = check_exists(tx, target, entity_id(body[nav.name], field), principal, field)
+        elif et.name == "Thing" and nav.name == "Locations":
+            items = body[nav.name]
+            if not isinstance(items, list):
+                raise InvalidInput(f"{field}: must be a JSON array", field=nav.name)
+            ids = [check_exists(tx, target, entity_id(v, f"{field}[{i}]"), principal, field)
+                   for i, v in enumerate(items)]
+            move_thing(tx, ident, ids)
+        else:
+            ids = [check_exists(tx, target, entity_id(v, field), principal, field)
+                   for v in body[nav.name]]
+            attach(tx, Parent(et, ident, nav), ids)
+    return values
+
+
+def refresh_datastream(tx: Tx, ds_id: int) -> None:
+    """Recompute a Datastream's derived times and latest value from its observations."""
+    o, ds = s.observations, s.datastreams
+    agg = tx.conn.execute(select(
+        func.min(o.c.phenomenon_time_start),
+        func.max(func.coalesce(o.c.phenomenon_time_end, o.c.phenomenon_time_start)),
+        func.min(o.c.result_time), func.max(o.c.result_time),
+    ).where(o.c.datastream_id == ds_id)).first()
+    latest = tx.conn.execute(
+        select(o.c.id, o.c.phenomenon_time_start, o.c.result_number)
+        .where(o.c.datastream_id == ds_id)
+        .order_by(o.c.phenomenon_time_start.desc(), o.c.id.desc()).limit(1)
+    ).first()
+    assert agg is not None
+    tx.conn.execute(update(ds).where(ds.c.id == ds_id).values(
+        phenomenon_time_start=agg[0], phenomenon_time_end=agg[1],
+        result_time_start=agg[2], result_time_end=agg[3],
+        last_observation_id=latest.id if latest else None,
+        last_phenomenon_time=latest.phenomenon_time_start if latest else None,
+        last_result=latest.result_number if latest else None,
+    ))
+
+
+def apply_json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
+    """Apply RFC 6902 operations to a copy of ``doc``; InvalidInput on a bad operation."""
+    if not isinstance(ops, list):
+        raise InvalidInput("JSON Patch: body must be an array of operations", field="body")
+    doc = copy.deepcopy(doc)
+    for i, op in enumerate(ops):
+        field = f"JSON Patch[{i}]"
+        if not isinstance(op, dict) or op.get("op") not in (
+                "add", "remove", "replace", "move", "copy", "test"):
+            raise InvalidInput(f"{field}: unknown or missing op", field=field)
+        apply_op(doc, op, field)
+    return doc

@@ -1,0 +1,78 @@
+"""The generic SQL store: engines, the group-commit writer, and change events.
+
+Callers never see which database is behind it. Reads run on pooled read connections
+(``store.read()``); writes are jobs given to the single writer (``await store.write(job)``
+in async code, ``store.write_sync(job)`` in scripts), which commits many of them in one
+transaction and publishes their events after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection
+
+from cityops.store.dialect import Dialect, backend_for
+from cityops.store.writer import Event, GroupCommitWriter, Job
+
+R = TypeVar("R")
+Listener = Callable[[list[Event]], None]
+
+
+class Store:
+    """One database: a dialect, a write engine behind the writer, and a read engine."""
+
+    def __init__(self, url: str, *, read_pool_size: int = 8, group_commit_max: int = 2000):
+        self.url = url
+        self.dialect: Dialect = backend_for(url)
+        self.write_engine, self.read_engine = self.dialect.make_engines(url, read_pool_size)
+        self._listeners: list[Listener] = []
+        self._listeners_lock = threading.Lock()
+        self.writer = GroupCommitWriter(
+            self.write_engine, self._dispatch, group_commit_max, self.dialect
+        )
+
+    @property
+    def kind(self) -> str:
+        return self.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read connection inside one transaction (a consistent snapshot)."""
+        with self.read_engine.connect() as conn, conn.begin():
+            yield conn
+
+    async def write(self, job: Job[R]) -> R:
+        """Run a write job in the next group commit; return after it committed."""
+        return await asyncio.wrap_future(self.writer.submit(job))
+
+    def write_sync(self, job: Job[R]) -> R:
+        """Like ``write`` for code that is not async (CLI, importers)."""
+        return self.writer.submit(job).result()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(events)`` after every commit (in the writer thread: be quick)."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _dispatch(self, events: list[Event]) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(events)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.write_engine.dispose()
+        self.read_engine.dispose()

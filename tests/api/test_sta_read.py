@@ -1,0 +1,127 @@
+"""Reading: root, paths, properties, $value, $ref, paging and nextLink, options, dataArray."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.sta_fixtures import admin_headers, make_world
+
+
+async def _observations(client, h, ds: int, n: int) -> None:
+    rows = [[f"2024-01-01T{i // 60:02d}:{i % 60:02d}:00Z", float(i)] for i in range(n)]
+    r = await client.post("/v1.1/CreateObservations", headers=h, json=[{
+        "Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
+        "dataArray": rows}])
+    assert r.status_code == 201, r.text
+
+
+async def test_service_root_lists_sets_and_conformance(client):
+    r = await client.get("/v1.1")
+    body = r.json()
+    names = {v["name"] for v in body["value"]}
+    assert names == {"Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors",
+                     "ObservedProperties", "Observations", "FeaturesOfInterest"}
+    conf = body["serverSettings"]["conformance"]
+    assert "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete" in conf
+    assert all(v["url"].startswith("http://test/v1.1/") for v in body["value"])
+
+
+async def test_paging_follows_next_link_exactly(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    await _observations(client, h, ids["datastream"], 25)
+    url = f"/v1.1/Datastreams({ids['datastream']})/Observations?$top=10&$count=true"
+    seen, pages = [], 0
+    while url:
+        body = (await client.get(url, headers=h)).json()
+        assert body["@iot.count"] == 25
+        seen += [o["result"] for o in body["value"]]
+        pages += 1
+        url = body.get("@iot.nextLink")
+        if url:
+            url = url.replace("http://test", "")
+    assert pages == 3 and seen == list(range(25))
+
+
+async def test_top_capped_by_max_and_default(client, store, settings):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    await _observations(client, h, ids["datastream"], 120)
+    body = (await client.get("/v1.1/Observations", headers=h)).json()
+    assert len(body["value"]) == 100 and "@iot.nextLink" in body
+    body = (await client.get("/v1.1/Observations?$top=100000", headers=h)).json()
+    assert len(body["value"]) == 120 and "@iot.nextLink" not in body
+
+
+async def test_orderby_several_keys_any_case(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    await _observations(client, h, ids["datastream"], 5)
+    body = (await client.get("/v1.1/Observations?$orderby=result DeSc,id asc&$top=3",
+                             headers=h)).json()
+    assert [o["result"] for o in body["value"]] == [4, 3, 2]
+
+
+async def test_select_and_expand(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    await _observations(client, h, ids["datastream"], 3)
+    body = (await client.get(
+        f"/v1.1/Things({ids['thing']})?$expand=Datastreams($select=name;$expand="
+        "Observations($orderby=phenomenonTime desc;$top=1))", headers=h)).json()
+    ds = body["Datastreams"][0]
+    assert set(ds) == {"name", "Observations", "Observations@iot.nextLink"}
+    assert [o["result"] for o in ds["Observations"]] == [2]
+    body = (await client.get("/v1.1/Observations?$select=result&$top=1", headers=h)).json()
+    assert body["value"] == [{"result": 0}]
+
+
+async def test_property_value_and_ref(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    r = await client.get(f"/v1.1/Things({ids['thing']})/name", headers=h)
+    assert r.json() == {"name": "Pakse gauge"}
+    r = await client.get(f"/v1.1/Things({ids['thing']})/name/$value", headers=h)
+    assert r.text == "Pakse gauge"
+    r = await client.get("/v1.1/Things/$ref", headers=h)
+    assert r.json()["value"] == [{"@iot.selfLink": f"http://test/v1.1/Things({ids['thing']})"}]
+    r = await client.get(f"/v1.1/Datastreams({ids['datastream']})/Thing", headers=h)
+    assert r.json()["@iot.id"] == ids["thing"]
+
+
+async def test_unknown_entities_are_404(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    for path in ("/v1.1/Things(999)", "/v1.1/Nothing", f"/v1.1/Things({ids['thing']})/nope",
+                 f"/v1.1/Things({ids['thing']})/Datastreams(999)"):
+        r = await client.get(path, headers=h)
+        assert r.status_code == 404, path
+        assert r.json()["code"] == 404
+
+
+async def test_bad_and_unsupported_options(client):
+    assert (await client.get("/v1.1/Things?$top=-1")).status_code == 400
+    assert (await client.get("/v1.1/Things?$filter=name eq")).status_code == 400
+    assert (await client.get("/v1.1/Things?$apply=x")).status_code == 501
+
+
+async def test_data_array_read_and_write(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    r = await client.post("/v1.1/CreateObservations", headers=h, json=[{
+        "Datastream": {"@iot.id": ids["datastream"]}, "components": ["phenomenonTime", "result"],
+        "dataArray": [["2024-01-01T00:00:00Z", 1.5], ["not a time", 2], ["2024-01-01T01:00:00Z", 3]]}])
+    assert r.status_code == 201
+    out = r.json()
+    assert out[1] == "error" and out[0].endswith(")") and out[2].startswith("http://test/v1.1/Observations(")
+    body = (await client.get("/v1.1/Observations?$resultFormat=dataArray&$select=phenomenonTime,result",
+                             headers=h)).json()
+    group = body["value"][0]
+    assert group["components"] == ["phenomenonTime", "result"]
+    assert group["dataArray"] == [["2024-01-01T00:00:00Z", 1.5], ["2024-01-01T01:00:00Z", 3]]
+
+
+async def test_no_stack_traces_and_security_headers(client: httpx.AsyncClient):
+    r = await client.get("/v1.1/Things")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" in r.headers
