@@ -7,8 +7,10 @@ server they skip with the reason; with CI=true a missing server fails the run.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,11 +81,23 @@ def _truncate(store: Store) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating each time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    store = Store(f"sqlite:///{path}", read_pool_size=1)
+    migrate.upgrade(store.write_engine)
+    store.close()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database URL on each backend (a fresh SQLite file; an emptied PostgreSQL db)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        target = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
     url = request.getfixturevalue("pg_url")
     require_service(url is not None, "PostgreSQL with PostGIS on 127.0.0.1:5432")
     return url
@@ -117,3 +131,14 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost takes ~0.1 s per hash; tests make many users."""
+    from argon2 import PasswordHasher
+
+    from cityops.auth import users
+
+    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                         parallelism=1))

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from itsdangerous import URLSafeTimedSerializer
 
 from cityops import __version__
-from cityops.api import errors
+from cityops.api import admin, auth, errors
 from cityops.api.context import Context
 from cityops.api.json import JSON
 from cityops.api.middleware import Hardening, RateLimit
@@ -61,7 +61,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         settings.secret_key or secrets.token_hex(32), salt="cityops-session")
     errors.install(app)
     # CreateObservations before the generic POST route, which would take its path.
-    for router in (bulk.router, reads.router, writes.router):
+    for router in (auth.router, admin.router, bulk.router, reads.router, writes.router):
         app.include_router(router)
     _health(app, ctx)
     app.add_middleware(RateLimit, anonymous_per_min=settings.anonymous_rate_per_min,
@@ -69,6 +69,26 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     app.add_middleware(Hardening, max_body=settings.max_body_bytes,
                        tls=(settings.public_url or "").startswith("https:"))
     return app
+
+
+def _hazard_engine(ctx: Context) -> tuple[Callable[[], Awaitable[None]],
+                                           Callable[[], Awaitable[None]]]:
+    """The hazard engine as a worker: evaluates rules on every committed ingest batch."""
+    from cityops.alerting.engine import Engine
+
+    engine = Engine(ctx.store)
+    ctx.services["engine"] = engine
+
+    async def start() -> None:
+        engine.start()
+
+    async def stop() -> None:
+        engine.stop()
+
+    return start, stop
+
+
+register_worker("hazard_engine", _hazard_engine)
 
 
 def _health(app: FastAPI, ctx: Context) -> None:

@@ -47,7 +47,28 @@ class Settings(BaseSettings):
         6000, ge=1, description="Requests a minute an anonymous client (by address) may make"
     )
     login_rate_per_min: int = Field(10, ge=1, description="Login attempts a minute per address")
-    mqtt_url: str | None = Field(None, description="mqtt://host:port of the broker; unset: no MQTT")
+    mqtt_url: str | None = Field(
+        None, description="mqtt://[user:password@]host:port of the broker; unset: no MQTT")
+    mqtt_client_id: str = Field(
+        "cityops", description="MQTT client id: fixed, so the broker keeps the session (and the "
+        "messages queued for it) across restarts; with mqtt_shared_group a slot suffix is added")
+    mqtt_session_expiry: int = Field(
+        7 * 24 * 3600, ge=0, description="Seconds the broker keeps CityOps' session while it is "
+        "down (MQTT 5 session expiry)")
+    mqtt_shared_group: str | None = Field(
+        None, description="MQTT 5 shared-subscription group ($share/<group>/...) for several "
+        "workers or hosts; unset: one plain subscription")
+    mqtt_create_prefix: str = Field(
+        "", description="Prefix of the topics devices create observations on: '' for the spec "
+        "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point")
+    mqtt_notify_qos: int = Field(
+        0, ge=0, le=1, description="QoS of the create/update notifications CityOps publishes")
+    mqtt_select_topics: str = Field(
+        "", description="Space-separated $select topics to publish notifications on too, e.g. "
+        "'v1.1/Observations?$select=result,phenomenonTime' (a broker does not tell which "
+        "topics have subscribers)")
+    mqtt_batch_max: int = Field(
+        5000, ge=1, description="Most MQTT messages stored in one write job")
     assets_dir: Path | None = Field(
         None, description="Folder holding node_modules with the web libraries (default: repo root)"
     )

@@ -20,6 +20,9 @@ SECURITY_HEADERS = [
 ]
 
 
+LOGIN_PATHS = ("/login", "/api/login")
+
+
 def _problem(status: int, message: str, path: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
     if path.startswith("/v1.1"):
         body = orjson.dumps({"code": status, "type": "error", "message": message})
@@ -110,7 +113,7 @@ class RateLimit:
         headers: dict[bytes, Any] = dict(scope["headers"])
         client = (scope.get("client") or ("?", 0))[0]
         kind = None
-        if scope["path"] == "/login" and scope["method"] == "POST":
+        if scope["path"] in LOGIN_PATHS and scope["method"] == "POST":
             kind = "login"
         elif b"authorization" not in headers and b"cookie" not in headers:
             kind = "anon"

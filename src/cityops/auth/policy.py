@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from cityops.auth.principal import Principal, Role
-from cityops.errors import Forbidden
+from cityops.errors import Forbidden, Unauthorized
 from cityops.store import schema as s
 
 READERS_OF_RESTRICTED = {Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST, Role.DEVICE}
@@ -50,6 +50,8 @@ def visible(entity: str, table: FromClause, p: Principal) -> ColumnElement[bool]
 
 def require_sta_writer(p: Principal, entity: str) -> None:
     """Creating/changing SensorThings entities (other than Observations) needs an admin."""
+    if p.is_anonymous:
+        raise Unauthorized(f"changing {entity} entities needs a token or a login")
     if p.role not in STA_WRITERS:
         raise Forbidden(f"role {p.role.value} may not change {entity} entities")
 
@@ -65,6 +67,8 @@ def check_org_write(p: Principal, org_id: int | None, entity: str) -> None:
 
 def check_observation_write(p: Principal, datastream: Any) -> None:
     """May ``p`` add observations to this datastream row (thing_id, org_id)?"""
+    if p.is_anonymous:
+        raise Unauthorized("writing observations needs a device token or a login")
     if p.is_admin:
         return
     if p.role is Role.DEVICE and datastream.thing_id in p.thing_ids:
@@ -72,7 +76,3 @@ def check_observation_write(p: Principal, datastream: Any) -> None:
     if p.role is Role.CITY_ADMIN and datastream.org_id == p.org_id:
         return
     raise Forbidden(f"may not write observations to Datastream {datastream.id}")
-
-
-def never() -> ColumnElement[bool]:
-    return false()

@@ -85,7 +85,7 @@ def _add_pairs(parent: etree._Element, tag: str, pairs: Iterable[ValuePair]) -> 
         _add(el, "value", pair.value)
 
 
-def _num(value: float | int | None) -> str | None:
+def _num(value: float | None) -> str | None:
     return None if value is None else format(value, "g") if isinstance(value, float) else str(value)
 
 

@@ -7,7 +7,7 @@ entry id / guid is the alert identifier, unique by construction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urljoin
 
@@ -73,7 +73,7 @@ def build_atom_feed(items: Iterable[FeedItem], base_url: str, *, title: str,
     feed = etree.Element(f"{a}feed", nsmap={None: ATOM_NS})
     _sub(feed, f"{a}id", feed_id or urljoin(base_url, self_path))
     _sub(feed, f"{a}title", title)
-    newest = ordered[0][0].sent if ordered else datetime.now(timezone.utc)
+    newest = ordered[0][0].sent if ordered else datetime.now(UTC)
     _sub(feed, f"{a}updated", _rfc3339(updated or newest))
     _sub(_sub(feed, f"{a}author"), f"{a}name", author)
     _sub(feed, f"{a}link", rel="self", type="application/atom+xml",

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from cityops.cap.document import format_time, parse_time
 from cityops.cap.model import (
-    Alert, Certainty, Info, MsgType, ResponseType, Severity, Urgency, check_token,
+    Alert,
+    Certainty,
+    Info,
+    MsgType,
+    ResponseType,
+    Severity,
+    Urgency,
+    check_token,
 )
 from cityops.errors import Conflict, InvalidInput
 
@@ -31,7 +38,7 @@ def make_identifier(oid: str, sent: datetime, seq: int | None = None) -> str:
         raise InvalidInput(f"{oid!r} is not a dotted OID", field="oid")
     if sent.tzinfo is None or sent.utcoffset() is None:
         raise InvalidInput("time must carry a UTC offset", field="sent")
-    t = sent.astimezone(timezone.utc)
+    t = sent.astimezone(UTC)
     text = f"urn:oid:{oid}.{t.year}.{t.month}.{t.day}.{t.hour}.{t.minute}.{t.second}"
     if seq is not None:
         if seq < 0:
@@ -53,7 +60,7 @@ class IdentifierFactory:
 
     def __post_init__(self) -> None:
         check_token(self.sender, "sender")
-        make_identifier(self.oid, datetime.now(timezone.utc))  # validates the OID
+        make_identifier(self.oid, datetime.now(UTC))  # validates the OID
 
     def next(self, sent: datetime) -> str:
         """A new identifier for a message sent at ``sent``."""

@@ -132,7 +132,7 @@ _E = TypeVar("_E", bound=StrEnum)
 _FORBIDDEN_ID_CHARS = re.compile(r"[\s,<&]")
 
 
-def _enum(kind: type[_E], value: Any, name: str) -> _E:
+def coerce_enum(kind: type[_E], value: Any, name: str) -> _E:
     """Coerce a string to a CAP enumeration, naming the field when it is not one."""
     try:
         return kind(value)
@@ -145,7 +145,7 @@ def _enums(kind: type[_E], values: Any, name: str) -> tuple[_E, ...]:
     """Coerce one string or an iterable of strings to a tuple of enumeration members."""
     if isinstance(values, str):
         values = (values,)
-    return tuple(_enum(kind, v, name) for v in values)
+    return tuple(coerce_enum(kind, v, name) for v in values)
 
 
 def _pairs(values: Iterable[Any], name: str) -> tuple[ValuePair, ...]:
@@ -162,10 +162,15 @@ def _pairs(values: Iterable[Any], name: str) -> tuple[ValuePair, ...]:
     return tuple(out)
 
 
-def _aware(value: datetime | None, name: str) -> None:
-    """Reject naive datetimes: a CAP time always carries its offset."""
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+def _aware(value: datetime | None, name: str) -> datetime | None:
+    """Reject naive datetimes (a CAP time carries its offset); drop fractional seconds."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"expected a datetime, got {value!r}", field=name)
+    if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput("time must carry a UTC offset (timezone-aware datetime)", field=name)
+    return value.replace(microsecond=0)
 
 
 def check_token(value: str, name: str) -> None:
@@ -238,15 +243,15 @@ class Info:
     def __post_init__(self) -> None:
         _set(self, "category", _enums(Category, self.category, "category"))
         _set(self, "response_type", _enums(ResponseType, self.response_type, "response_type"))
-        _set(self, "urgency", _enum(Urgency, self.urgency, "urgency"))
-        _set(self, "severity", _enum(Severity, self.severity, "severity"))
-        _set(self, "certainty", _enum(Certainty, self.certainty, "certainty"))
+        _set(self, "urgency", coerce_enum(Urgency, self.urgency, "urgency"))
+        _set(self, "severity", coerce_enum(Severity, self.severity, "severity"))
+        _set(self, "certainty", coerce_enum(Certainty, self.certainty, "certainty"))
         _set(self, "event_code", _pairs(self.event_code, "event_code"))
         _set(self, "parameters", _pairs(self.parameters, "parameters"))
         _set(self, "resources", tuple(self.resources))
         _set(self, "areas", tuple(self.areas))
         for name in ("effective", "onset", "expires"):
-            _aware(getattr(self, name), name)
+            _set(self, name, _aware(getattr(self, name), name))
 
 
 @dataclass(frozen=True)
@@ -271,10 +276,12 @@ class Alert:
     def __post_init__(self) -> None:
         check_token(self.identifier, "identifier")
         check_token(self.sender, "sender")
-        _aware(self.sent, "sent")
-        _set(self, "status", _enum(Status, self.status, "status"))
-        _set(self, "msg_type", _enum(MsgType, self.msg_type, "msg_type"))
-        _set(self, "scope", _enum(Scope, self.scope, "scope"))
+        if self.sent is None:
+            raise InvalidInput("sent is required", field="sent")
+        _set(self, "sent", _aware(self.sent, "sent"))
+        _set(self, "status", coerce_enum(Status, self.status, "status"))
+        _set(self, "msg_type", coerce_enum(MsgType, self.msg_type, "msg_type"))
+        _set(self, "scope", coerce_enum(Scope, self.scope, "scope"))
         refs = (self.references.split() if isinstance(self.references, str)
                 else tuple(self.references))
         _set(self, "references", tuple(refs))

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from lxml import etree
 
 from cityops.cap.document import READ_NAMESPACES, parse_time
-from cityops.cap.model import Alert, Area, Circle, Info, Polygon, Resource, ValuePair
+from cityops.cap.model import (
+    Alert,
+    Area,
+    Category,
+    Certainty,
+    Circle,
+    Info,
+    MsgType,
+    Polygon,
+    Resource,
+    ResponseType,
+    Scope,
+    Severity,
+    Status,
+    Urgency,
+    ValuePair,
+    coerce_enum,
+)
 from cityops.cap.safexml import parse_xml
 from cityops.errors import InvalidInput
+
+_E = TypeVar("_E", bound=StrEnum)
 
 
 def parse_polygon(text: str, field: str = "polygon") -> Polygon:
@@ -65,6 +86,14 @@ class _Reader:
         except ValueError:
             raise InvalidInput(f"{text!r} is not a number", field=f"{self.path}.{tag}") from None
 
+    def enum(self, kind: type[_E], tag: str) -> _E:
+        """A required enumerated child, coerced (InvalidInput names the field)."""
+        return coerce_enum(kind, self.text(tag, required=True), f"{self.path}.{tag}")
+
+    def enums(self, kind: type[_E], tag: str) -> tuple[_E, ...]:
+        """Repeated enumerated children."""
+        return tuple(coerce_enum(kind, t, f"{self.path}.{tag}") for t in self.texts(tag))
+
     def pairs(self, tag: str) -> tuple[ValuePair, ...]:
         out = []
         for child in self.all(tag):
@@ -97,12 +126,12 @@ def _resource(r: _Reader) -> Resource:
 def _info(r: _Reader) -> Info:
     return Info(
         language=r.text("language") or "en-US",
-        category=tuple(r.texts("category")),
+        category=r.enums(Category, "category"),
         event=r.text("event", required=True) or "",
-        response_type=tuple(r.texts("responseType")),
-        urgency=r.text("urgency", required=True),
-        severity=r.text("severity", required=True),
-        certainty=r.text("certainty", required=True),
+        response_type=r.enums(ResponseType, "responseType"),
+        urgency=r.enum(Urgency, "urgency"),
+        severity=r.enum(Severity, "severity"),
+        certainty=r.enum(Certainty, "certainty"),
         audience=r.text("audience"),
         event_code=r.pairs("eventCode"),
         effective=r.time("effective"), onset=r.time("onset"), expires=r.time("expires"),
@@ -127,8 +156,8 @@ def element_to_alert(root: etree._Element) -> Alert:
             identifier=r.text("identifier", required=True) or "",
             sender=r.text("sender", required=True) or "",
             sent=r.time("sent", required=True),  # type: ignore[arg-type]
-            status=r.text("status", required=True), msg_type=r.text("msgType", required=True),
-            scope=r.text("scope", required=True),
+            status=r.enum(Status, "status"), msg_type=r.enum(MsgType, "msgType"),
+            scope=r.enum(Scope, "scope"),
             references=tuple((r.text("references") or "").split()),
             note=r.text("note"), source=r.text("source"), restriction=r.text("restriction"),
             addresses=r.text("addresses"), codes=tuple(r.texts("code")),

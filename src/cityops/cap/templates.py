@@ -14,12 +14,20 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cityops.cap.model import (
-    Area, Category, Certainty, Info, ResponseType, Severity, Urgency, ValuePair,
+    Area,
+    Category,
+    Certainty,
+    Info,
+    ResponseType,
+    Severity,
+    Urgency,
+    ValuePair,
+    coerce_enum,
 )
 from cityops.errors import InvalidInput
 
@@ -93,7 +101,7 @@ def language_code(language: str) -> str:
     return key
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_templates(code: str) -> dict[str, Any]:
     """The parsed template file of one language (``en``, ``vi`` ...), cached."""
     path = TEMPLATE_DIR / f"{language_code(code)}.toml"
@@ -170,18 +178,20 @@ def draft_infos(hazard: str, level: str, context: Mapping[str, Any],
     spec = HAZARD_SPECS[hazard]
     responses = ((ResponseType.ALL_CLEAR,) if level == "all_clear"
                  else spec.responses[level])
+    params = tuple(ValuePair(str(k), str(v)) for k, v in parameters)
     infos = []
     for lang in dict.fromkeys(language_code(x) for x in languages):
         texts = hazard_texts(hazard, level, context, lang)
         infos.append(Info(
             language=LANGUAGES[lang], category=spec.category, event=texts["event"],
             response_type=responses, urgency=_URGENCY[level], severity=_SEVERITY[level],
-            certainty=Certainty.OBSERVED if level == "all_clear" else certainty,
+            certainty=(Certainty.OBSERVED if level == "all_clear"
+                       else coerce_enum(Certainty, certainty, "certainty")),
             event_code=(ValuePair(EVENT_CODE_NAME, hazard),),
             effective=effective, onset=onset, expires=expires, sender_name=sender_name,
             headline=texts["headline"], description=texts["description"],
             instruction=texts["instruction"], web=web, contact=contact,
-            parameters=tuple(parameters), areas=tuple(areas)))
+            parameters=params, areas=tuple(areas)))
     if not infos:
         raise InvalidInput("at least one language is needed", field="languages")
     return infos

@@ -55,7 +55,24 @@ def validate_schema(document: bytes | etree._Element | Alert,
     if schema.validate(root):
         return
     err = schema.error_log[0]
-    raise InvalidInput(f"line {err.line}: {err.message}", field=err.path or "alert")
+    raise InvalidInput(f"line {err.line}: {err.message}", field=_readable_path(root, err.path))
+
+
+def _readable_path(root: etree._Element, xpath: str | None) -> str:
+    """Turn libxml2's ``/*/*[4]`` into ``alert/status`` (``info[2]`` when repeated)."""
+    try:
+        found = root.getroottree().xpath(xpath) if xpath else []
+    except etree.XPathError:
+        found = []
+    if not found or not isinstance(found[0], etree._Element):
+        return xpath or "alert"
+    parts = []
+    for el in [found[0], *found[0].iterancestors()]:
+        name = etree.QName(el).localname
+        parent = el.getparent()
+        same = [] if parent is None else [c for c in parent if c.tag == el.tag]
+        parts.append(f"{name}[{same.index(el) + 1}]" if len(same) > 1 else name)
+    return "/".join(reversed(parts))
 
 
 def _profile_info(info: Info, n: int) -> list[Issue]:

@@ -7,16 +7,19 @@ import sys
 import typer
 
 from cityops import __version__
-from cityops.cli import admin, db, serve
+from cityops.cli import admin, db, demo, serve
+from cityops.cli import rules as rules_cli
 from cityops.errors import CityOpsError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="CityOps: an open operations centre for smart cities.")
 serve.register(app)
+demo.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(admin.users, name="user")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.orgs, name="org")
+rules_cli.register(app)
 
 
 def _version(value: bool) -> None:

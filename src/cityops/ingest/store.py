@@ -3,7 +3,8 @@
 Runs inside a write job (one savepoint of a group commit). Checks the datastreams and
 the caller's right to write to them, makes or reuses FeaturesOfInterest, inserts all
 rows at once, keeps each Datastream's derived times, observed area and latest value up
-to date with single atomic UPDATEs (safe with several writers), and emits one event per
+to date (a ``DatastreamDelta`` per datastream, applied by the writer just before the
+commit with one atomic UPDATE each: safe with several writers), and emits one event per
 datastream for the hazard engine, live views and MQTT.
 """
 
@@ -13,15 +14,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, literal, or_, select, tuple_, update
+from sqlalchemy import select, tuple_
 
 from cityops.auth.policy import check_observation_write, visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
+from cityops.ingest.derived import DatastreamDelta
 from cityops.ingest.foi import FeatureResolver
 from cityops.ingest.parse import ObservationIn
 from cityops.store import schema as s
-from cityops.store.types import UTCDateTime
 from cityops.store.writer import Tx
 
 
@@ -144,36 +145,18 @@ def _update_datastreams(
         )
 
 
-def _t(value: Any) -> Any:
-    return literal(value, UTCDateTime())
-
-
 def _update_one(
     tx: Tx, ds_id: int, items: list[tuple[ObservationIn, int]],
     bbox: tuple[float, float, float, float] | None,
 ) -> None:
-    ds, d = s.datastreams, tx.dialect
-    p_start = min(o.phenomenon_start for o, _ in items)
-    p_end = max(o.phenomenon_end or o.phenomenon_start for o, _ in items)
     latest, latest_id = max(items, key=lambda it: (it[0].phenomenon_start, it[1]))
-    newer = or_(
-        ds.c.last_phenomenon_time.is_(None),
-        ds.c.last_phenomenon_time <= _t(latest.phenomenon_start),
-    )
-    values: dict[str, Any] = {
-        "phenomenon_time_start": d.least(ds.c.phenomenon_time_start, _t(p_start)),
-        "phenomenon_time_end": d.greatest(ds.c.phenomenon_time_end, _t(p_end)),
-        "last_observation_id": case((newer, latest_id), else_=ds.c.last_observation_id),
-        "last_result": case((newer, latest.result_number), else_=ds.c.last_result),
-        "last_phenomenon_time": d.greatest(ds.c.last_phenomenon_time, _t(latest.phenomenon_start)),
-    }
     result_times = [o.result_time for o, _ in items if o.result_time is not None]
-    if result_times:
-        values["result_time_start"] = d.least(ds.c.result_time_start, _t(min(result_times)))
-        values["result_time_end"] = d.greatest(ds.c.result_time_end, _t(max(result_times)))
-    if bbox is not None:
-        for name, fn, v in zip(("minx", "miny", "maxx", "maxy"),
-                               (d.least, d.least, d.greatest, d.greatest), bbox, strict=True):
-            col = ds.c[f"bbox_{name}"]
-            values[f"bbox_{name}"] = fn(col, literal(v))
-    tx.conn.execute(update(ds).where(and_(ds.c.id == ds_id)).values(**values))
+    tx.defer(("datastream", ds_id), DatastreamDelta(
+        ds_id=ds_id,
+        phenomenon_start=min(o.phenomenon_start for o, _ in items),
+        phenomenon_end=max(o.phenomenon_end or o.phenomenon_start for o, _ in items),
+        latest_time=latest.phenomenon_start, latest_id=latest_id,
+        latest_result=latest.result_number,
+        result_start=min(result_times, default=None), result_end=max(result_times, default=None),
+        bbox=bbox,
+    ))

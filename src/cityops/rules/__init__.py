@@ -7,7 +7,7 @@ heat_index, aqi, drought_spi, data_quality, river_lag.
 from . import air, drought, heat, lag, quality, rainfall, river  # noqa: F401  (registration)
 from .base import LevelSeries, Rule, RuleConfig, Series
 from .episodes import Episode, Transition, episodes, transitions
-from .loader import RuleSpec, build_rule, load_rules_toml
+from .loader import RuleSpec, build_rule, load_rules_toml, parse_rule
 from .registry import Registry, get, names, register, rule_types
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "get",
     "load_rules_toml",
     "names",
+    "parse_rule",
     "register",
     "rule_types",
     "transitions",

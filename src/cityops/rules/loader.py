@@ -8,6 +8,8 @@ Format: one ``[[rule]]`` table per rule::
     subject = "Pakse"             # optional: what the incident is about (default: inputs)
     enabled = true                # optional
     description = "..."           # optional
+    output = 42                   # optional: datastream id for derived values (heat index, AQI)
+    organisation = "pakse"        # optional: owning organisation's slug (engine store)
     inputs = { level = "ds-013901" }
     levels = { warning = 11.0, danger = 12.0 }
 
@@ -31,7 +33,7 @@ from .registry import get
 
 _HEADER = re.compile(r"^\s*\[\[\s*(?:rule|\"rule\"|'rule')\s*\]\]\s*(#.*)?$")
 _MULTILINE = re.compile(r'"""|\'\'\'')
-_META = ("name", "type", "subject", "enabled", "description")
+_META = ("name", "type", "subject", "enabled", "description", "output", "organisation")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class RuleSpec:
     line: int | None = None
     description: str = ""
     config: Mapping[str, Any] = field(default_factory=dict)
+    output: int | str | None = None
+    organisation: str | None = None
 
 
 def build_rule(type_name: str, config: Mapping[str, Any]) -> Rule:
@@ -84,7 +88,20 @@ def _spec(table: Mapping[str, Any], line: int | None) -> RuleSpec:
     inputs = ",".join(str(v) for v in rule.inputs.values())
     subject = str(table.get("subject", inputs))
     description = str(table.get("description", ""))
-    return RuleSpec(name, type_name, rule, subject, enabled, line, description, config)
+    output, org = table.get("output"), table.get("organisation")
+    if output is not None and (isinstance(output, bool) or not isinstance(output, int | str)):
+        raise InvalidInput(f"rule {name!r}: output must be a datastream id", field="output")
+    if org is not None and not isinstance(org, str):
+        raise InvalidInput(f"rule {name!r}: organisation must be a slug", field="organisation")
+    return RuleSpec(name, type_name, rule, subject, enabled, line, description, config,
+                    output, org)
+
+
+def parse_rule(table: Mapping[str, Any]) -> RuleSpec:
+    """Validate one rule given as a mapping (an API body): the same keys as a ``[[rule]]``."""
+    if not isinstance(table, Mapping):
+        raise InvalidInput("a rule must be a JSON object", field="body")
+    return _spec(table, None)
 
 
 def load_rules_toml(text: str) -> list[RuleSpec]:

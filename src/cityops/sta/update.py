@@ -118,6 +118,9 @@ def _links(tx: Tx, et: EntityType, ident: int, body: dict[str, Any],
 def refresh_datastream(tx: Tx, ds_id: int) -> None:
     """Recompute a Datastream's derived times and latest value from its observations."""
     o, ds = s.observations, s.datastreams
+    # Lock the row first: a concurrent ingest (another worker) then either committed
+    # before our aggregates are read, or applies its change on top of ours after.
+    tx.conn.execute(select(ds.c.id).where(ds.c.id == ds_id).with_for_update())
     agg = tx.conn.execute(select(
         func.min(o.c.phenomenon_time_start),
         func.max(func.coalesce(o.c.phenomenon_time_end, o.c.phenomenon_time_start)),

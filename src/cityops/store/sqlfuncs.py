@@ -63,63 +63,58 @@ def _args(element: Any, compiler: Any, **kw: Any) -> list[str]:
     return [compiler.process(c, **kw) for c in element.clauses]
 
 
-# -- JSON ----------------------------------------------------------------------------
+def _templates(cls: type, sqlite: str, postgresql: str) -> None:
+    """Compile ``cls(a, b, ...)`` by ``str.format`` templates ({0} = first argument)."""
+
+    def _sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+        return sqlite.format(*_args(element, compiler, **kw))
+
+    def _pg(element: Any, compiler: Any, **kw: Any) -> str:
+        return postgresql.format(*_args(element, compiler, **kw))
+
+    compiles(cls)(_sqlite)
+    compiles(cls, "postgresql")(_pg)
+
+
+# -- JSON: typed access at a bound path; NULL when absent or of another type ----------
 class JsonText(_Fn):
-    """The string at a JSON path, NULL when absent or not a string. (doc, path)"""
+    """The string at a JSON path. (doc, path)"""
 
     type = Text()
 
 
 class JsonNumber(_Fn):
-    """The number at a JSON path, NULL when absent or not a number. (doc, path)"""
+    """The number at a JSON path. (doc, path)"""
 
     type = Float()
 
 
 class JsonBool(_Fn):
-    """The boolean at a JSON path, NULL when absent or not a boolean. (doc, path)"""
+    """The boolean at a JSON path. (doc, path)"""
 
     type = Boolean()
 
 
 class JsonIsNull(_Fn):
-    """True when a JSON path is absent or holds null. (doc, path)"""
+    """A JSON path is absent or holds null. (doc, path)"""
 
 
-_SQLITE_JSON = {
-    JsonText: "CASE WHEN json_type({0}, {1}) = 'text' THEN json_extract({0}, {1}) END",
-    JsonNumber: "CASE WHEN json_type({0}, {1}) IN ('integer', 'real') "
-                "THEN json_extract({0}, {1}) END",
-    JsonBool: "CASE json_type({0}, {1}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END",
-    JsonIsNull: "(coalesce(json_type({0}, {1}), 'null') = 'null')",
-}
-_PG_JSON = {
-    JsonText: "CASE WHEN jsonb_typeof({0} #> {1}) = 'string' THEN {0} #>> {1} END",
-    JsonNumber: "CASE WHEN jsonb_typeof({0} #> {1}) = 'number' "
-                "THEN CAST({0} #>> {1} AS double precision) END",
-    JsonBool: "CASE WHEN jsonb_typeof({0} #> {1}) = 'boolean' "
-              "THEN CAST({0} #>> {1} AS boolean) END",
-    JsonIsNull: "(coalesce(jsonb_typeof({0} #> {1}), 'null') = 'null')",
-}
+_templates(JsonText,
+           "CASE WHEN json_type({0}, {1}) = 'text' THEN json_extract({0}, {1}) END",
+           "CASE WHEN jsonb_typeof({0} #> {1}) = 'string' THEN {0} #>> {1} END")
+_templates(JsonNumber,
+           "CASE WHEN json_type({0}, {1}) IN ('integer', 'real') THEN json_extract({0}, {1}) END",
+           "CASE WHEN jsonb_typeof({0} #> {1}) = 'number' "
+           "THEN CAST({0} #>> {1} AS double precision) END")
+_templates(JsonBool,
+           "CASE json_type({0}, {1}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END",
+           "CASE WHEN jsonb_typeof({0} #> {1}) = 'boolean' THEN CAST({0} #>> {1} AS boolean) END")
+_templates(JsonIsNull,
+           "(coalesce(json_type({0}, {1}), 'null') = 'null')",
+           "(coalesce(jsonb_typeof({0} #> {1}), 'null') = 'null')")
 
 
-@compiles(JsonText)
-@compiles(JsonNumber)
-@compiles(JsonBool)
-@compiles(JsonIsNull)
-def _json_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return _SQLITE_JSON[type(element)].format(*_args(element, compiler, **kw))
-
-
-@compiles(JsonText, "postgresql")
-@compiles(JsonNumber, "postgresql")
-@compiles(JsonBool, "postgresql")
-@compiles(JsonIsNull, "postgresql")
-def _json_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return _PG_JSON[type(element)].format(*_args(element, compiler, **kw))
-
-
-# -- date and time -------------------------------------------------------------------
+# -- date and time (SQLite: fixed-width UTC text 'YYYY-MM-DD HH:MM:SS.ffffff') --------
 class DatePart(_Fn):
     """An integer field (year ... second) of a UTC date-time. (x); ``field`` attribute."""
 
@@ -129,7 +124,6 @@ class DatePart(_Fn):
     def __init__(self, field: str, x: Any) -> None:
         self.field = field
         super().__init__(x)
-
 
 
 @compiles(DatePart)
@@ -150,17 +144,6 @@ class FractionalSeconds(_Fn):
     type = Float()
 
 
-@compiles(FractionalSeconds)
-def _frac_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST(substr({_args(element, compiler, **kw)[0]}, 20) AS REAL)"
-
-
-@compiles(FractionalSeconds, "postgresql")
-def _frac_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    x = _args(element, compiler, **kw)[0]
-    return f"CAST(mod(EXTRACT(MICROSECONDS FROM {x}), 1000000) / 1000000.0 AS double precision)"
-
-
 class DateOf(_Fn):
     """The UTC calendar date of a date-time. (x)"""
 
@@ -169,41 +152,18 @@ class TimeOf(_Fn):
     """The UTC time of day of a date-time. (x)"""
 
 
-@compiles(DateOf)
-def _date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"substr({_args(element, compiler, **kw)[0]}, 1, 10)"
-
-
-@compiles(DateOf, "postgresql")
-def _date_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST({_args(element, compiler, **kw)[0]} AT TIME ZONE 'UTC' AS date)"
-
-
-@compiles(TimeOf)
-def _time_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"substr({_args(element, compiler, **kw)[0]}, 12, 15)"
-
-
-@compiles(TimeOf, "postgresql")
-def _time_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST({_args(element, compiler, **kw)[0]} AT TIME ZONE 'UTC' AS time)"
-
-
 class DateTimeAdd(_Fn):
     """A date-time plus a number of seconds. (x, seconds)"""
 
 
-@compiles(DateTimeAdd)
-def _dt_add_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return "cityops_dt_add({}, {})".format(*_args(element, compiler, **kw))
+_templates(FractionalSeconds, "CAST(substr({0}, 20) AS REAL)",
+           "CAST(mod(EXTRACT(MICROSECONDS FROM {0}), 1000000) / 1000000.0 AS double precision)")
+_templates(DateOf, "substr({0}, 1, 10)", "CAST({0} AT TIME ZONE 'UTC' AS date)")
+_templates(TimeOf, "substr({0}, 12, 15)", "CAST({0} AT TIME ZONE 'UTC' AS time)")
+_templates(DateTimeAdd, "cityops_dt_add({0}, {1})", "({0} + make_interval(secs => {1}))")
 
 
-@compiles(DateTimeAdd, "postgresql")
-def _dt_add_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return "({} + make_interval(secs => {}))".format(*_args(element, compiler, **kw))
-
-
-# -- numbers and strings -------------------------------------------------------------
+# -- numbers -------------------------------------------------------------------------
 class Floor(_Fn):
     type = Float()
 
@@ -213,7 +173,7 @@ class Ceiling(_Fn):
 
 
 class Round(_Fn):
-    """Round half away from zero (as SQLite's round; PostgreSQL's on numeric)."""
+    """Round half away from zero (SQLite's round; PostgreSQL's on numeric)."""
 
     type = Float()
 
@@ -224,50 +184,16 @@ class Mod(_Fn):
     type = Float()
 
 
-@compiles(Floor)
-def _floor_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    x = _args(element, compiler, **kw)[0]
-    return f"(CAST({x} AS INTEGER) - (CAST({x} AS INTEGER) > {x}))"
+# SQLite's math functions are a compile-time option: floor/ceiling from CAST (truncation)
+_templates(Floor, "(CAST({0} AS INTEGER) - (CAST({0} AS INTEGER) > {0}))", "floor({0})")
+_templates(Ceiling, "(CAST({0} AS INTEGER) + (CAST({0} AS INTEGER) < {0}))", "ceiling({0})")
+_templates(Round, "round({0})", "CAST(round(CAST({0} AS numeric)) AS double precision)")
+# SQLite's % truncates reals to integers, PostgreSQL has no % on double precision
+_templates(Mod, "({0} - {1} * CAST(CAST({0} AS REAL) / nullif({1}, 0) AS INTEGER))",
+           "CAST(mod(CAST({0} AS numeric), nullif(CAST({1} AS numeric), 0)) AS double precision)")
 
 
-@compiles(Ceiling)
-def _ceiling_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    x = _args(element, compiler, **kw)[0]
-    return f"(CAST({x} AS INTEGER) + (CAST({x} AS INTEGER) < {x}))"
-
-
-@compiles(Round)
-def _round_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"round({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(Mod)
-def _mod_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    a, b = _args(element, compiler, **kw)
-    return f"({a} - {b} * CAST(CAST({a} AS REAL) / nullif({b}, 0) AS INTEGER))"
-
-
-@compiles(Floor, "postgresql")
-def _floor_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"floor({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(Ceiling, "postgresql")
-def _ceiling_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"ceiling({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(Round, "postgresql")
-def _round_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST(round(CAST({_args(element, compiler, **kw)[0]} AS numeric)) AS double precision)"
-
-
-@compiles(Mod, "postgresql")
-def _mod_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    a, b = _args(element, compiler, **kw)
-    return f"CAST(mod(CAST({a} AS numeric), nullif(CAST({b} AS numeric), 0)) AS double precision)"
-
-
+# -- strings -------------------------------------------------------------------------
 class IndexOf(_Fn):
     """0-based position of b in a, -1 when absent. (a, b)"""
 
@@ -275,7 +201,7 @@ class IndexOf(_Fn):
 
 
 class EndsWith(_Fn):
-    """a ends with b. Untyped conditions: SQLAlchemy would append ``= 1`` on SQLite."""
+    """a ends with b. Conditions stay untyped: SQLAlchemy would append ``= 1`` on SQLite."""
 
 
 class Lower(_Fn):
@@ -287,52 +213,25 @@ class Upper(_Fn):
 
 
 class Substring(_Fn):
-    """OData substring: 0-based start, optional length; negatives count as 0."""
+    """OData substring(s, start[, length]): 0-based start; negatives count as 0."""
 
     type = Text()
 
 
-@compiles(IndexOf)
-def _indexof_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return "(instr({}, {}) - 1)".format(*_args(element, compiler, **kw))
+class CollateC(_Fn):
+    """Code-point order for text comparisons and sorting, as SQLite's BINARY."""
+
+    type = Text()
 
 
-@compiles(IndexOf, "postgresql")
-def _indexof_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return "(strpos({}, {}) - 1)".format(*_args(element, compiler, **kw))
-
-
-@compiles(EndsWith)
-def _endswith_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    a, b = _args(element, compiler, **kw)
-    return f"(length({b}) <= length({a}) AND substr({a}, length({a}) - length({b}) + 1) = {b})"
-
-
-@compiles(EndsWith, "postgresql")
-def _endswith_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    a, b = _args(element, compiler, **kw)
-    return f"(right({a}, length({b})) = {b})"
-
-
-@compiles(Lower)
-def _lower_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    # SQLite's lower() folds ASCII only; station names are Thai, Lao, Vietnamese ...
-    return f"cityops_lower({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(Upper)
-def _upper_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"cityops_upper({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(Lower, "postgresql")
-def _lower_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"lower({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(Upper, "postgresql")
-def _upper_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"upper({_args(element, compiler, **kw)[0]})"
+_templates(IndexOf, "(instr({0}, {1}) - 1)", "(strpos({0}, {1}) - 1)")
+_templates(EndsWith,
+           "(length({1}) <= length({0}) AND substr({0}, length({0}) - length({1}) + 1) = {1})",
+           "(right({0}, length({1})) = {1})")
+# SQLite's lower() folds ASCII only; station names are Thai, Lao, Vietnamese ...
+_templates(Lower, "cityops_lower({0})", "lower({0})")
+_templates(Upper, "cityops_upper({0})", "upper({0})")
+_templates(CollateC, "{0}", '({0} COLLATE "C")')
 
 
 @compiles(Substring)
@@ -347,49 +246,58 @@ def _substring_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
 @compiles(Substring, "postgresql")
 def _substring_pg(element: Any, compiler: Any, **kw: Any) -> str:
     args = _args(element, compiler, **kw)
-    start = f"greatest(CAST(trunc({args[1]}) AS integer), 0) + 1"
+    start = f"{_pg_int(args[1])} + 1"
     if len(args) == 2:
         return f"substr({args[0]}, {start})"
-    return f"substr({args[0]}, {start}, greatest(CAST(trunc({args[2]}) AS integer), 0))"
+    return f"substr({args[0]}, {start}, {_pg_int(args[2])})"
 
 
-class CollateC(_Fn):
-    """Byte/code-point order for text comparisons and sorting, as SQLite's BINARY."""
-
-    type = Text()
-
-
-@compiles(CollateC)
-def _collate_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return _args(element, compiler, **kw)[0]
+def _pg_int(x: str) -> str:
+    # clamp before the cast: CAST(1e300 AS integer) raises on PostgreSQL
+    return f"CAST(least(greatest(trunc({x}), 0), 2147483646) AS integer)"
 
 
-@compiles(CollateC, "postgresql")
-def _collate_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f'({_args(element, compiler, **kw)[0]} COLLATE "C")'
+# -- ordering: NULLs first ascending, last descending (SQLite's default) --------------
+class SortAsc(_Fn):
+    """``x ASC NULLS FIRST``."""
 
 
+class SortDesc(_Fn):
+    """``x DESC NULLS LAST``."""
+
+
+_templates(SortAsc, "{0} ASC", "{0} ASC NULLS FIRST")
+_templates(SortDesc, "{0} DESC", "{0} DESC NULLS LAST")
+
+
+# -- geometry ------------------------------------------------------------------------
 class SqliteOnly(_Fn):
     """A condition applied on SQLite only (a bounding-box prefilter PostGIS does itself)."""
 
 
-@compiles(SqliteOnly)
-def _sqlite_only(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(SqliteOnly, "postgresql")
-def _sqlite_only_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return "true"
-
-
-# -- geometry ------------------------------------------------------------------------
 class GeomLiteral(_Fn):
     """A WKT bound parameter as a geometry. (wkt)"""
 
 
 class GeomFromJson(_Fn):
     """A GeoJSON document column (geometry or Feature) as a geometry. (doc)"""
+
+
+class GeoDistance(_Fn):
+    type = Float()
+
+
+class GeoLength(_Fn):
+    type = Float()
+
+
+_templates(SqliteOnly, "({0})", "true")
+# the SQLite user functions read WKT and GeoJSON text alike
+_templates(GeomLiteral, "{0}", "ST_GeomFromText({0}, 4326)")
+_templates(GeomFromJson, "{0}", "ST_SetSRID(ST_GeomFromGeoJSON("
+           "CAST(coalesce({0} -> 'geometry', {0}) AS text)), 4326)")
+_templates(GeoDistance, "cityops_distance({0}, {1})", "ST_Distance({0}, {1})")
+_templates(GeoLength, "cityops_length({0})", "ST_Length({0})")
 
 
 class GeoPredicate(_Fn):
@@ -402,33 +310,6 @@ class GeoPredicate(_Fn):
         super().__init__(*args)
 
 
-
-class GeoDistance(_Fn):
-    type = Float()
-
-
-class GeoLength(_Fn):
-    type = Float()
-
-
-@compiles(GeomLiteral)
-@compiles(GeomFromJson)
-def _geom_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return _args(element, compiler, **kw)[0]  # the user functions read WKT and GeoJSON
-
-
-@compiles(GeomLiteral, "postgresql")
-def _geom_literal_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"ST_GeomFromText({_args(element, compiler, **kw)[0]}, 4326)"
-
-
-@compiles(GeomFromJson, "postgresql")
-def _geom_json_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    doc = _args(element, compiler, **kw)[0]
-    return (f"ST_SetSRID(ST_GeomFromGeoJSON(CAST(coalesce({doc} -> 'geometry', {doc}) "
-            "AS text)), 4326)")
-
-
 @compiles(GeoPredicate)
 def _geo_pred_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     return f"(cityops_st_{element.name}({', '.join(_args(element, compiler, **kw))}) = 1)"
@@ -437,26 +318,6 @@ def _geo_pred_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
 @compiles(GeoPredicate, "postgresql")
 def _geo_pred_pg(element: Any, compiler: Any, **kw: Any) -> str:
     return f"ST_{element.name.capitalize()}({', '.join(_args(element, compiler, **kw))})"
-
-
-@compiles(GeoDistance)
-def _distance_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return "cityops_distance({}, {})".format(*_args(element, compiler, **kw))
-
-
-@compiles(GeoDistance, "postgresql")
-def _distance_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return "ST_Distance({}, {})".format(*_args(element, compiler, **kw))
-
-
-@compiles(GeoLength)
-def _length_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"cityops_length({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(GeoLength, "postgresql")
-def _length_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"ST_Length({_args(element, compiler, **kw)[0]})"
 
 
 # -- SQLite user functions -----------------------------------------------------------
@@ -528,31 +389,3 @@ def register_sqlite_functions(dbapi_connection: Any) -> None:
     create("cityops_upper", 1, lambda s: s.upper() if isinstance(s, str) else s,
            deterministic=True)
 
-
-# -- ordering ------------------------------------------------------------------------
-class SortAsc(_Fn):
-    """``x ASC`` with NULLs first (SQLite's default; spelled out on PostgreSQL)."""
-
-
-class SortDesc(_Fn):
-    """``x DESC`` with NULLs last (SQLite's default; spelled out on PostgreSQL)."""
-
-
-@compiles(SortAsc)
-def _asc_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"{_args(element, compiler, **kw)[0]} ASC"
-
-
-@compiles(SortDesc)
-def _desc_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"{_args(element, compiler, **kw)[0]} DESC"
-
-
-@compiles(SortAsc, "postgresql")
-def _asc_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"{_args(element, compiler, **kw)[0]} ASC NULLS FIRST"
-
-
-@compiles(SortDesc, "postgresql")
-def _desc_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"{_args(element, compiler, **kw)[0]} DESC NULLS LAST"

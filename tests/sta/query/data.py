@@ -88,8 +88,11 @@ def _thing(data: Dataset, t: dict[str, Any], depth: int) -> dict[str, Any]:
         locs = {loc["id"]: loc for loc in data.locations}
         out["Locations"] = [_location(locs[lid]) for tid, lid in data.thing_locations
                             if tid == t["id"]]
-        out["Datastreams"] = [_datastream(data, d, 0) for d in data.datastreams
-                              if d["thing_id"] == t["id"]]
+        out["Datastreams"] = [
+            {**_datastream(data, d, 0),
+             "Observations": [_obs_flat(o) for o in data.observations
+                              if o["datastream_id"] == d["id"]]}
+            for d in data.datastreams if d["thing_id"] == t["id"]]
     return out
 
 
@@ -111,15 +114,18 @@ def _datastream(data: Dataset, d: dict[str, Any], depth: int) -> dict[str, Any]:
     return out
 
 
-def _observation(data: Dataset, o: dict[str, Any]) -> dict[str, Any]:
+def _obs_flat(o: dict[str, Any]) -> dict[str, Any]:
     start, end = o["phenomenon_time_start"], o["phenomenon_time_end"]
     result = o["result_number"] if o["result_number"] is not None else o["result_json"]
-    streams = {d["id"]: d for d in data.datastreams}
     return {"@iot.id": o["id"], "result": result,
             "phenomenonTime": iso(start) + (f"/{iso(end)}" if end else ""),
             "resultTime": iso(o["result_time"]) if o["result_time"] else None,
-            "parameters": o["parameters"],
-            "Datastream": _datastream(data, streams[o["datastream_id"]], 1),
+            "parameters": o["parameters"]}
+
+
+def _observation(data: Dataset, o: dict[str, Any]) -> dict[str, Any]:
+    streams = {d["id"]: d for d in data.datastreams}
+    return {**_obs_flat(o), "Datastream": _datastream(data, streams[o["datastream_id"]], 1),
             "FeatureOfInterest": {"@iot.id": 1, "name": "river"}}
 
 

@@ -133,7 +133,7 @@ def pushdown_nav(node: Node, is_nav: Any, is_many: Any) -> str | None:
     (only to-one navigations, mixed with local members) it is evaluated in place.
     """
     found = paths(node)
-    via = [p for p in found if is_nav(p.segments[0])]
+    via = [p for p in found if len(p.segments) > 1 and is_nav(p.segments[0])]
     if not via:
         return None
     if len({p.segments[0] for p in via}) == 1 and len(via) == len(found):

@@ -33,6 +33,7 @@ _IDENT = re.compile(r"[A-Za-z_@][A-Za-z0-9_.@]*")
 _DURATION = re.compile(
     r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 _TRAILING = re.compile(r"[A-Za-z0-9_.:@]")
+MAX_DURATION = timedelta(days=3_652_500)
 
 
 def error(message: str, pos: int, text: str) -> InvalidQuery:
@@ -157,8 +158,13 @@ def _typed_literal(prefix: str, body: str, pos: int, text: str) -> tuple[Any, st
             raise error(f"invalid duration {body!r} (expected e.g. 'P1DT2H30M')", pos, text)
         sign = -1 if m.group(1) else 1
         days, hours, minutes = (int(g or 0) for g in m.groups()[1:4])
-        delta = timedelta(days=days, hours=hours, minutes=minutes,
-                          seconds=float(m.group(5) or 0))
+        try:
+            delta = timedelta(days=days, hours=hours, minutes=minutes,
+                              seconds=float(m.group(5) or 0))
+        except OverflowError:
+            delta = timedelta.max
+        if delta > MAX_DURATION:
+            raise error(f"duration {body!r} is longer than 10,000 years", pos, text)
         return sign * delta, "duration"
     wkt = re.sub(r"^\s*SRID=\d+;", "", body, flags=re.IGNORECASE)
     try:
@@ -167,4 +173,7 @@ def _typed_literal(prefix: str, body: str, pos: int, text: str) -> tuple[Any, st
         raise error(f"invalid WKT in {prefix} literal ({exc})", pos, text) from None
     if geom is None or not shapely.is_valid_input(geom):
         raise error(f"invalid WKT in {prefix} literal", pos, text)
+    if not shapely.is_valid(geom):
+        reason = shapely.is_valid_reason(geom)
+        raise error(f"invalid geometry in {prefix} literal ({reason})", pos, text)
     return (geom, wkt), "geometry"

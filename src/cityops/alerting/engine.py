@@ -1,0 +1,246 @@
+"""The hazard engine service: evaluates rules incrementally on each committed ingest batch.
+
+How it runs: ``Store.subscribe`` hands every commit's events to :meth:`Engine._listen`
+(in the writer thread: it only queues them). The engine thread drains the queue, merges
+the new observations into per-datastream windows, evaluates only the rules that read
+those datastreams, folds level changes into incidents (``fold``) and persists them in
+one write job, whose commit emits ``Incident`` events (see ``incidents``). Derived values
+(heat index, AQI) go to the rule's output datastream through ``store_observations`` in a
+second job, so they are ingested - and can be alerted on - like any observation.
+
+Failures stay small: an error in one rule is logged and counted (``stats``, ``errors``)
+and never reaches ingest; a rule that cannot run (unit, missing datastream) is listed in
+``broken``. Rules are reloaded on ``Rule`` events and, for changes made by other
+processes (the CLI), when the rules table changes (checked every ``refresh_interval`` s).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from cityops.store import schema as s
+from cityops.store.base import Store
+from cityops.store.writer import Event
+
+from .active import ActiveRule, load_active
+from .evaluate import Outcome, evaluate
+from .persist import Persist
+from .windows import Window, Windows, batch_arrays
+
+log = logging.getLogger(__name__)
+_STOP = object()
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class Engine:
+    """Rules indexed by datastream, windows of recent data, and the evaluation thread."""
+
+    def __init__(self, store: Store, *, refresh_interval: float = 10.0,
+                 margin: float = 3600.0) -> None:
+        self.store = store
+        self.refresh_interval, self.margin = refresh_interval, margin
+        self.rules: dict[int, ActiveRule] = {}
+        self.by_datastream: dict[int, set[int]] = defaultdict(set)
+        self.broken: dict[str, str] = {}
+        self.errors: dict[str, str] = {}
+        self.stats: Counter[str] = Counter()
+        self.windows = Windows()
+        self.persist = Persist(store)
+        self._marks: dict[int, float] = {}
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._cv = threading.Condition()
+        self._queued = self._done = 0
+        self._signature: tuple[Any, ...] | None = None
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Any = None
+
+    # lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the rules, subscribe to commits and start the engine thread."""
+        self.reload()
+        self._unsubscribe = self.store.subscribe(self._listen)
+        self._thread = threading.Thread(target=self._run, name="cityops-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every commit so far (and what it caused) has been evaluated."""
+        for _ in range(20):
+            self.store.write_sync(lambda tx: None)  # earlier commits have been published
+            with self._cv:
+                target = self._queued
+                if not self._cv.wait_for(lambda: self._done >= target, timeout):
+                    return False
+                if self._queued == target:
+                    return True
+        return True
+
+    # rules -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """(Re)load every enabled rule from the store."""
+        with self.store.read() as conn:
+            active, broken = load_active(conn)
+            self._signature = self._read_signature(conn)
+        self.rules, self.broken = {}, dict(broken)
+        self.by_datastream = defaultdict(set)
+        for a in active:
+            self._index(a)
+        for name, msg in broken.items():
+            log.warning("rule %s cannot run: %s", name, msg)
+        self.persist.forget()
+        self._marks.clear()
+
+    def _index(self, a: ActiveRule) -> None:
+        self.rules[a.id] = a
+        for ds in a.datastreams:
+            self.by_datastream[ds].add(a.id)
+            self.windows.set_keep(ds, self._keep(ds))
+
+    def _keep(self, ds: int) -> float:
+        hist = [self.rules[r].rule.history for r in self.by_datastream.get(ds, ())]
+        return max(hist, default=0.0) + self.margin
+
+    def _read_signature(self, conn: Any) -> tuple[Any, ...]:
+        r = s.rules
+        return tuple(conn.execute(select(func.count(), func.max(r.c.updated_at))).one())
+
+    def _reload_one(self, rule_id: int) -> None:
+        old = self.rules.pop(rule_id, None)
+        for ds in old.datastreams if old else ():
+            self.by_datastream[ds].discard(rule_id)
+        self.persist.forget(rule_id)
+        self._marks.pop(rule_id, None)
+        with self.store.read() as conn:
+            r = s.rules
+            name = conn.execute(select(r.c.name).where(r.c.id == rule_id)).scalar()
+            active, broken = load_active(conn, [name]) if name else ([], {})
+            self._signature = self._read_signature(conn)
+        if old is not None:
+            self.broken.pop(old.name, None)
+        self.broken.update(broken)
+        for a in active:
+            self._index(a)
+
+    # the thread ------------------------------------------------------------------------
+    def _listen(self, events: list[Event]) -> None:
+        """Commit listener (writer thread): queue what concerns the engine, nothing more."""
+        mine = [e for e in events if e.entity in ("Observation", "Rule")]
+        if mine:
+            with self._cv:
+                self._queued += 1
+            self._queue.put(mine)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=self.refresh_interval)
+            except queue.Empty:
+                self._refresh()
+                continue
+            items = [item]
+            while not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            stop = _STOP in items
+            batches = [i for i in items if i is not _STOP]
+            try:
+                self._process([e for b in batches for e in b])
+            except Exception:  # never let the thread die
+                log.exception("hazard engine cycle failed")
+                self.stats["cycle_errors"] += 1
+            with self._cv:
+                self._done += len(batches)
+                self._cv.notify_all()
+            if stop:
+                return
+
+    def _refresh(self) -> None:
+        try:
+            with self.store.read() as conn:
+                changed = self._read_signature(conn) != self._signature
+            if changed:
+                self.reload()
+        except Exception:
+            log.exception("rule refresh failed")
+
+    # evaluation ------------------------------------------------------------------------
+    def _process(self, events: list[Event]) -> None:
+        for e in events:
+            if e.entity == "Rule":
+                self._reload_one(int(e.id))
+        new: dict[int, list[Arrays]] = defaultdict(list)
+        for e in events:
+            if e.entity == "Observation" and e.kind == "created" and e.id in self.by_datastream:
+                new[int(e.id)].append(batch_arrays(e.data["ids"], e.data["times"],
+                                                   e.data["results"]))
+        if not new:
+            return
+        self.stats["batches"] += 1
+        arrays = {ds: tuple(np.concatenate(p) for p in zip(*parts)) for ds, parts in new.items()}
+        first_new = self._merge(arrays)
+        outcomes = self._evaluate_rules(arrays, first_new)
+        if outcomes:
+            self.persist.apply(outcomes)
+
+    def _merge(self, arrays: dict[int, Arrays]) -> dict[int, float]:
+        """Merge the new observations into windows (seeding missing ones)."""
+        first_new = {}
+        need = set(arrays)
+        for ds in arrays:
+            for rid in self.by_datastream.get(ds, ()):
+                need |= self.rules[rid].datastreams
+        missing = [ds for ds in need if self.windows.get(ds) is None]
+        if missing:
+            with self.store.read() as conn:
+                for ds in missing:
+                    newest = float(arrays[ds][1].max()) if ds in arrays else float("inf")
+                    self._seed(conn, ds, newest)
+        for ds, (ids, times, values) in arrays.items():
+            w = self.windows.get(ds)
+            assert w is not None
+            w.merge(ids, times, values)
+            first_new[ds] = float(times.min())
+        return first_new
+
+    def _seed(self, conn: Any, ds: int, newest: float) -> Window:
+        keep = self._keep(ds)
+        if not np.isfinite(newest):  # an input without new data: from its latest value
+            d = s.datastreams
+            last = conn.execute(select(d.c.last_phenomenon_time).where(d.c.id == ds)).scalar()
+            newest = last.timestamp() if last is not None else 0.0
+        self.stats["seeds"] += 1
+        return self.windows.seed(conn, ds, keep, newest)
+
+    def _evaluate_rules(self, arrays: dict[int, Arrays],
+                        first_new: dict[int, float]) -> list[Outcome]:
+        rule_ids = set().union(*(self.by_datastream.get(ds, set()) for ds in arrays))
+        outcomes = []
+        for rid in sorted(rule_ids):
+            a = self.rules[rid]
+            try:
+                first = min(first_new[ds] for ds in a.datastreams if ds in first_new)
+                wins = {ds: self.windows.get(ds) for ds in a.datastreams}
+                out = evaluate(a, wins, self._marks.get(rid), first)  # type: ignore[arg-type]
+            except Exception as exc:  # one bad rule never stops the others
+                self.stats["rule_errors"] += 1
+                self.errors[a.name] = f"{type(exc).__name__}: {exc}"
+                log.exception("rule %s failed", a.name)
+                continue
+            self.stats["evaluations"] += 1
+            if out is not None:
+                self._marks[rid] = float(out.times[-1])
+                outcomes.append(out)
+        return outcomes

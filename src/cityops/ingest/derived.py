@@ -1,0 +1,90 @@
+"""A Datastream's derived values (phenomenon/result time, observed area, latest value).
+
+Ingest records one ``DatastreamDelta`` per datastream and batch; the writer merges the
+deltas of a whole group commit and applies them just before it commits, in datastream id
+order (``Tx.defer``). The UPDATE folds the delta into the row with LEAST/GREATEST and a
+guarded CASE, reading the row as it is when the lock is granted, so concurrent writers in
+other processes never overwrite each other's values (no lost updates), whatever order
+their observations arrive or commit in. "Latest" is the greatest (phenomenon time, id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, literal, or_, update
+from sqlalchemy.engine import Connection
+
+from cityops.store import schema as s
+from cityops.store.types import UTCDateTime
+
+BBox = tuple[float, float, float, float]
+
+
+def _t(value: datetime) -> Any:
+    return literal(value, UTCDateTime())
+
+
+@dataclass
+class DatastreamDelta:
+    """What a batch of new observations changes in one Datastream row."""
+
+    ds_id: int
+    phenomenon_start: datetime
+    phenomenon_end: datetime
+    latest_time: datetime
+    latest_id: int
+    latest_result: float | None
+    result_start: datetime | None = None
+    result_end: datetime | None = None
+    bbox: BBox | None = None
+
+    def merge(self, other: DatastreamDelta) -> None:
+        """Fold in the delta of a later job of the same transaction."""
+        self.phenomenon_start = min(self.phenomenon_start, other.phenomenon_start)
+        self.phenomenon_end = max(self.phenomenon_end, other.phenomenon_end)
+        if (other.latest_time, other.latest_id) > (self.latest_time, self.latest_id):
+            self.latest_time, self.latest_id = other.latest_time, other.latest_id
+            self.latest_result = other.latest_result
+        self.result_start = _pick(min, self.result_start, other.result_start)
+        self.result_end = _pick(max, self.result_end, other.result_end)
+        if other.bbox is not None:
+            b, o = self.bbox, other.bbox
+            self.bbox = o if b is None else (
+                min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
+
+    def flush(self, conn: Connection, dialect: Any) -> None:
+        """One atomic UPDATE of the Datastream row."""
+        ds, d = s.datastreams, dialect
+        newer = or_(
+            ds.c.last_phenomenon_time.is_(None),
+            ds.c.last_phenomenon_time < _t(self.latest_time),
+            and_(ds.c.last_phenomenon_time == _t(self.latest_time),
+                 or_(ds.c.last_observation_id.is_(None),
+                     ds.c.last_observation_id < self.latest_id)),
+        )
+        values: dict[str, Any] = {
+            "phenomenon_time_start": d.least(ds.c.phenomenon_time_start,
+                                             _t(self.phenomenon_start)),
+            "phenomenon_time_end": d.greatest(ds.c.phenomenon_time_end, _t(self.phenomenon_end)),
+            "last_observation_id": case((newer, self.latest_id), else_=ds.c.last_observation_id),
+            "last_result": case((newer, self.latest_result), else_=ds.c.last_result),
+            "last_phenomenon_time": case((newer, _t(self.latest_time)),
+                                         else_=ds.c.last_phenomenon_time),
+        }
+        if self.result_start is not None and self.result_end is not None:
+            values["result_time_start"] = d.least(ds.c.result_time_start, _t(self.result_start))
+            values["result_time_end"] = d.greatest(ds.c.result_time_end, _t(self.result_end))
+        if self.bbox is not None:
+            fns = (d.least, d.least, d.greatest, d.greatest)
+            for name, fn, v in zip(("minx", "miny", "maxx", "maxy"), fns, self.bbox, strict=True):
+                values[f"bbox_{name}"] = fn(ds.c[f"bbox_{name}"], literal(v))
+        conn.execute(update(ds).where(ds.c.id == self.ds_id).values(**values))
+
+
+def _pick(fn: Any, a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a or b
+    return fn(a, b)  # type: ignore[no-any-return]

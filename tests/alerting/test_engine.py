@@ -1,0 +1,123 @@
+"""Incremental evaluation through the real ingest path (store_observations -> commit ->
+engine -> incidents), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from cityops.alerting.engine import Engine
+from cityops.store import schema as s
+from cityops.store.base import Store
+
+from .support import T0, add_rule, incidents, ingest, ingest_at, make_datastream, river_rule, \
+    timeline
+
+
+@pytest.fixture
+def engine(store: Store) -> Iterator[Engine]:
+    eng = Engine(store, refresh_interval=0.2)
+    eng.start()
+    yield eng
+    eng.stop()
+
+
+def test_danger_opens_and_falling_below_warning_resolves(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds))
+    ingest(store, ds, [10.0, 12.5])
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.level_name, inc.severity) == ("open", "danger", "Severe")
+    assert inc.opened_at == T0 + timedelta(hours=1)  # observation time, not wall time
+    ingest(store, ds, [11.5, 10.0], start=T0 + timedelta(hours=2))
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.level_name, inc.max_level_name) == ("resolved", "warning", "danger")
+    kinds = [e.kind for e in timeline(store, inc.id)]
+    assert kinds == ["opened", "deescalated", "resolved"]
+
+
+def test_escalate_and_deescalate_one_incident(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds, auto_resolve=False))
+    for i, v in enumerate([11.2, 12.3, 11.4, 12.1, 9.0, 12.5]):
+        ingest(store, ds, [v], start=T0 + timedelta(hours=i))
+        assert engine.flush()
+    [inc] = incidents(store)  # auto_resolve off: below warning keeps it open
+    assert inc.state == "open" and inc.level_name == "danger"
+    kinds = [(e.kind, e.to_value) for e in timeline(store, inc.id)]
+    assert kinds == [("opened", "warning"), ("escalated", "danger"), ("deescalated", "warning"),
+                     ("escalated", "danger")]
+
+
+def test_one_open_incident_per_rule_and_subject(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds))
+    for i in range(5):
+        ingest(store, ds, [12.0 + i / 10, 12.0], start=T0 + timedelta(hours=2 * i))
+    assert engine.flush()
+    assert len(incidents(store)) == 1
+    rid = incidents(store)[0].rule_id
+    with pytest.raises(Exception):  # the database refuses a second open incident too
+        store.write_sync(lambda tx: tx.conn.execute(s.incidents.insert().values(
+            rule_id=rid, subject=f"station-{ds}", state="open", level=1, level_name="warning",
+            severity="Moderate", max_level=1, max_level_name="warning", max_level_at=T0,
+            opened_at=T0, updated_at=T0)))
+
+
+def test_out_of_order_nan_and_gaps_do_not_crash(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds))
+    ingest_at(store, ds, [(T0 + timedelta(days=3), 10.0), (T0, 12.5)])  # out of order
+    ingest(store, ds, [float("nan")], start=T0 + timedelta(days=4))
+    ingest(store, ds, [12.2], start=T0 + timedelta(days=40))  # a long gap
+    ingest(store, ds, [12.9], start=T0 + timedelta(days=2))  # late
+    assert engine.flush()
+    assert engine.stats["rule_errors"] == 0 and engine.stats["cycle_errors"] == 0
+    [inc] = [i for i in incidents(store) if i.state == "open"]
+    assert inc.opened_at == T0 + timedelta(days=40)
+
+
+def test_a_failing_rule_is_counted_and_others_still_run(store: Store, engine: Engine,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds, name="bad"))
+    add_rule(store, **river_rule(ds, name="good"))
+    engine.flush()
+    bad = next(a for a in engine.rules.values() if a.name == "bad")
+
+    def boom(*args: object, **kw: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bad.rule, "levels", boom)
+    ids = ingest(store, ds, [12.5])
+    assert ids and engine.flush()
+    assert engine.stats["rule_errors"] == 1 and "bad" in engine.errors
+    assert [i.subject for i in incidents(store)] == [f"station-{ds}"]
+
+
+def test_heat_index_written_to_its_own_datastream(store: Store, engine: Engine) -> None:
+    temp = make_datastream(store, unit="Cel", name="temperature")
+    hum = make_datastream(store, unit="%", name="humidity")
+    out = make_datastream(store, unit="Cel", name="heat index")
+    add_rule(store, name="heat", type="heat_index", unit="Cel", output=out,
+             inputs={"temperature": temp, "humidity": hum},
+             levels={"caution": 26.7, "extreme caution": 32.2, "danger": 39.4})
+    add_rule(store, name="heat-watch", type="river_level", unit="Cel",
+             inputs={"level": out}, levels={"hot": 40.0})  # alerting on the derived stream
+    ingest(store, hum, [70.0], start=T0)
+    ingest(store, temp, [35.0], start=T0 + timedelta(minutes=5))
+    assert engine.flush()
+    o = s.observations
+    with store.read() as conn:
+        rows = conn.execute(select(o.c.result_number, o.c.phenomenon_time_start)
+                            .where(o.c.datastream_id == out)).all()
+    # NWS: 95 °F at 70 % is about 124 °F (51 °C)
+    assert len(rows) == 1 and 50.0 < rows[0][0] < 52.5
+    assert rows[0][1] == T0 + timedelta(minutes=5)
+    names = {i.level_name for i in incidents(store)}
+    assert names == {"danger", "hot"}
