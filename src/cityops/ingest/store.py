@@ -151,7 +151,7 @@ def _update_one(
 ) -> None:
     latest, latest_id = max(items, key=lambda it: (it[0].phenomenon_start, it[1]))
     result_times = [o.result_time for o, _ in items if o.result_time is not None]
-    tx.defer(("datastream", ds_id), DatastreamDelta(
+    DatastreamDelta(
         ds_id=ds_id,
         phenomenon_start=min(o.phenomenon_start for o, _ in items),
         phenomenon_end=max(o.phenomenon_end or o.phenomenon_start for o, _ in items),
@@ -159,4 +159,4 @@ def _update_one(
         latest_result=latest.result_number,
         result_start=min(result_times, default=None), result_end=max(result_times, default=None),
         bbox=bbox,
-    ))
+    ).flush(tx.conn, tx.dialect)

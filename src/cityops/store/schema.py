@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    JSON,
     Integer,
     MetaData,
     String,
@@ -285,7 +286,9 @@ rules = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(128), nullable=False, unique=True),
     Column("type", String(64), nullable=False),
-    Column("config", JSONDoc, nullable=False),  # the rule type's config, inputs included
+    # The rule type's config, inputs included. Plain JSON, not JSONB: key order is meaning
+    # here (levels are listed lowest first) and JSONB reorders object keys.
+    Column("config", JSON, nullable=False),
     Column("subject", Text, nullable=False),  # what its incidents are about
     Column("description", Text, nullable=False, server_default=""),
     # Derived indices (heat index, AQI) are written to this datastream, if set.

@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import cityops.store.types
-from sqlalchemy import Text
-from sqlalchemy.dialects import postgresql
 
 revision = "0002"
 down_revision = "0001"
@@ -26,7 +24,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('type', sa.String(length=64), nullable=False),
-    sa.Column('config', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
     sa.Column('subject', sa.Text(), nullable=False),
     sa.Column('description', sa.Text(), server_default='', nullable=False),
     sa.Column('output_datastream_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
