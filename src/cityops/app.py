@@ -12,11 +12,16 @@ from fastapi import FastAPI
 from itsdangerous import URLSafeTimedSerializer
 
 from cityops import __version__
-from cityops.api import admin, auth, errors
+from cityops.alerting.alert_worker import alert_worker
+from cityops.api import admin, alert_channels, alerts, auth, errors
+from cityops.api import incidents as incidents_api
+from cityops.api import rules as rules_api
+from cityops.api import web_data, web_events, web_pages
 from cityops.api.context import Context
 from cityops.api.json import JSON
 from cityops.api.middleware import Hardening, RateLimit
 from cityops.api.sta import bulk, reads, writes
+from cityops.mqtt.worker import mqtt_worker
 from cityops.settings import Settings
 from cityops.store import migrate
 from cityops.store.base import Store
@@ -28,6 +33,9 @@ WORKERS: dict[str, Worker] = {}
 
 def register_worker(name: str, factory: Worker) -> None:
     WORKERS[name] = factory
+
+
+register_worker("mqtt", mqtt_worker)  # does nothing unless settings.mqtt_url is set
 
 
 def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool = True) -> FastAPI:
@@ -55,13 +63,19 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
                 store.close()
 
     app = FastAPI(title="CityOps", version=__version__, lifespan=lifespan,
-                  default_response_class=JSON)
+                  default_response_class=JSON, responses=errors.ERROR_RESPONSES)
     app.state.ctx = ctx
     app.state.session_signer = URLSafeTimedSerializer(
         settings.secret_key or secrets.token_hex(32), salt="cityops-session")
     errors.install(app)
     # CreateObservations before the generic POST route, which would take its path.
     for router in (auth.router, admin.router, bulk.router, reads.router, writes.router):
+        app.include_router(router)
+    app.include_router(incidents_api.router)
+    app.include_router(rules_api.router)
+    app.include_router(alerts.router)
+    app.include_router(alert_channels.router)
+    for router in (web_data.router, web_events.router, web_pages.router):  # web pages
         app.include_router(router)
     _health(app, ctx)
     app.add_middleware(RateLimit, anonymous_per_min=settings.anonymous_rate_per_min,
@@ -89,6 +103,8 @@ def _hazard_engine(ctx: Context) -> tuple[Callable[[], Awaitable[None]],
 
 
 register_worker("hazard_engine", _hazard_engine)
+register_worker("alerts", alert_worker)  # CAP alerts from incidents; channel deliveries
+register_worker("web_events", web_events.web_events_worker)  # live events for /api/events
 
 
 def _health(app: FastAPI, ctx: Context) -> None:

@@ -75,6 +75,36 @@ class Settings(BaseSettings):
     tile_url: str | None = Field(None, description="Optional map tile URL template ({z}/{x}/{y})")
     cap_sender: str = Field("cityops@example.org", description="CAP sender of alerts")
     cap_oid: str = Field("2.49.0.0.0.0", description="WMO alerting-authority OID for identifiers")
+    cap_contact: str | None = Field(
+        None, description="CAP info/contact of issued alerts (phone, e-mail or URL of the duty desk)")
+    cap_signing_key: Path | None = Field(
+        None, description="PEM private key (RSA) to sign issued CAP documents (XML-DSig); "
+        "needs cap_signing_cert")
+    cap_signing_cert: Path | None = Field(
+        None, description="PEM X.509 certificate embedded in the signature of CAP documents")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail alerts; unset: the e-mail channel is off")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server")
+    smtp_username: str | None = Field(None, description="SMTP login (optional)")
+    smtp_password: str | None = Field(None, description="SMTP password (optional)")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")
+    smtp_from: str = Field("cityops@localhost", description="From address of e-mail alerts")
+    mqtt_alert_topic: str = Field(
+        "cityops/alerts/{org}", description="Default MQTT topic of alert messages ({org}: "
+        "the organisation's slug); published on the broker of mqtt_url")
+    delivery_timeout: float = Field(
+        10.0, gt=0, description="Seconds one delivery attempt (webhook, e-mail, MQTT) may take")
+    delivery_max_attempts: int = Field(
+        6, ge=1, description="Attempts before a delivery goes to the dead-letter list")
+    delivery_backoff: float = Field(
+        30.0, gt=0, description="Seconds before the first retry; doubled after each failure")
+    delivery_backoff_max: float = Field(
+        3600.0, gt=0, description="Longest wait between two attempts, in seconds")
+    delivery_poll_interval: float = Field(
+        5.0, gt=0, description="Seconds between checks for due deliveries (retries, other "
+        "processes' alerts)")
+    feed_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported")
 
     @field_validator("database_url")
     @classmethod

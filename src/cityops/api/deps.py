@@ -73,7 +73,11 @@ async def identify(request: Request) -> tuple[Principal, bool]:
     header = request.headers.get("authorization")
     if header:
         secret = token_of(header)
-        found = await run_in_threadpool(tokens.principal_for, ctx(request).store.read, secret)
+        # A cached token is answered here; only a miss needs a thread for the database.
+        hit, found = tokens.cached_principal(secret)
+        if not hit:
+            found = await run_in_threadpool(tokens.principal_for, ctx(request).store.read,
+                                            secret)
         if found is None:
             raise Unauthorized("token unknown, revoked or expired")
         return found, False

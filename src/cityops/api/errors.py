@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from cityops import errors as e
@@ -31,9 +32,11 @@ def status_of(exc: e.CityOpsError) -> int:
     return 400
 
 
-def error_response(request: Request, code: int, message: str, field: str | None = None
-                   ) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+def error_response(request: Request, code: int, message: str, field: str | None = None,
+                   extra_headers: dict[str, str] | None = None) -> JSONResponse:
+    headers = dict(extra_headers or {})
+    if code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     if request.url.path.startswith("/v1.1"):
         body: dict[str, object] = {"code": code, "type": "error", "message": message}
         return JSONResponse(body, status_code=code, headers=headers)
@@ -48,6 +51,15 @@ def error_response(request: Request, code: int, message: str, field: str | None 
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
            429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented"}
+
+
+_ERROR_SCHEMA = {"type": "object", "description": "STA error body under /v1.1, problem details elsewhere"}
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"description": _TITLES[code], "content": {
+        "application/json": {"schema": _ERROR_SCHEMA},
+        "application/problem+json": {"schema": _ERROR_SCHEMA}}}
+    for code in (400, 401, 403, 404, 409, 413, 429, 501)
+}
 
 
 def install(app: FastAPI) -> None:
@@ -65,7 +77,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return error_response(request, exc.status_code, str(exc.detail))
+        return error_response(request, exc.status_code, str(exc.detail),
+                              extra_headers=dict(exc.headers or {}))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # e.g. an id of 30 digits, or arithmetic in a $filter that overflows the column type
+        return error_response(request, 400, "a number in the request is out of range")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
-class JSON(Response):
+class JSON(JSONResponse):
+    """orjson rendering; a JSONResponse, so OpenAPI documents it as JSON (not a string)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
 
 from cityops.alerting import catalog
+from cityops.api.json import JSON
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
 from cityops.api.deps import principal
@@ -51,13 +51,13 @@ def get_rule(rule_id: int, request: Request, who: Principal = Depends(principal)
 
 
 @router.post("", status_code=201)
-async def create_rule(request: Request, who: Principal = Depends(principal)) -> ORJSONResponse:
+async def create_rule(request: Request, who: Principal = Depends(principal)) -> JSON:
     """Create a rule; 400 names the field when the rule or its datastreams do not fit."""
     c, body, remote = ctx(request), await _object(request), client_address(request)
     rule_id = await c.store.write(lambda tx: catalog.create_rule(tx, body, _signed_in(who), remote))
     with c.store.read() as conn:
         doc = catalog.get_rule(conn, rule_id, who)
-    return ORJSONResponse(doc, status_code=201, headers={"Location": f"/api/rules/{rule_id}"})
+    return JSON(doc, status_code=201, headers={"Location": f"/api/rules/{rule_id}"})
 
 
 async def _replace(request: Request, rule_id: int, who: Principal, merge: bool) -> dict[str, Any]:

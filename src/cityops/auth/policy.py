@@ -29,6 +29,14 @@ def _own_or_public(table: FromClause, p: Principal) -> ColumnElement[bool]:
     return public
 
 
+def sees_row(p: Principal, org_id: int | None, visibility: str | None) -> bool:
+    """``_own_or_public`` in Python, for a row already at hand (a Thing, Location,
+    Datastream or FeatureOfInterest, from a cache): may ``p`` read it?"""
+    if p.is_admin or visibility == "public":
+        return True
+    return p.org_id is not None and p.role in READERS_OF_RESTRICTED and org_id == p.org_id
+
+
 def visible(entity: str, table: FromClause, p: Principal) -> ColumnElement[bool] | None:
     """A SQL condition on ``table`` (an entity's table or alias) for what ``p`` may read.
 

@@ -105,6 +105,11 @@ class _Cache:
 TOKEN_CACHE = _Cache()
 
 
+def cached_principal(plain: str) -> tuple[bool, Principal | None]:
+    """(hit, principal) from the cache alone: no database, cheap enough for the event loop."""
+    return TOKEN_CACHE.get(hash_token(plain))
+
+
 def principal_for(conn_factory: object, plain: str) -> Principal | None:
     """Cached ``lookup``; ``conn_factory()`` gives a read connection context."""
     key = hash_token(plain)

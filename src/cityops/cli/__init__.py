@@ -8,6 +8,7 @@ import typer
 
 from cityops import __version__
 from cityops.cli import admin, db, demo, serve
+from cityops.cli import alerts as alerts_cli
 from cityops.cli import rules as rules_cli
 from cityops.errors import CityOpsError
 
@@ -20,6 +21,7 @@ app.add_typer(admin.users, name="user")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.orgs, name="org")
 rules_cli.register(app)
+alerts_cli.register(app)
 
 
 def _version(value: bool) -> None:

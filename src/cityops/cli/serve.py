@@ -55,7 +55,10 @@ def run_server(settings: Settings, workers: int = 1, log_level: str = "info") ->
                    "Use PostgreSQL for --workers > 1.", err=True)
     uvicorn.run("cityops.cli.serve:app_from_env", factory=True, host=settings.host,
                 port=settings.port, workers=workers, log_level=log_level,
-                proxy_headers=True)
+                proxy_headers=True,
+                # Workers start by importing the whole package (seconds on a small box);
+                # uvicorn's 5 s health check would kill and respawn them in a loop.
+                timeout_worker_healthcheck=60)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,17 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, literal, or_, update
+from sqlalchemy import BigInteger, Float, and_, bindparam, case, or_, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Update
 
 from cityops.store import schema as s
 from cityops.store.types import UTCDateTime
 
 BBox = tuple[float, float, float, float]
-
-
-def _t(value: datetime) -> Any:
-    return literal(value, UTCDateTime())
 
 
 @dataclass
@@ -56,32 +53,58 @@ class DatastreamDelta:
                 min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
 
     def flush(self, conn: Connection, dialect: Any) -> None:
-        """One atomic UPDATE of the Datastream row."""
-        ds, d = s.datastreams, dialect
-        newer = or_(
-            ds.c.last_phenomenon_time.is_(None),
-            ds.c.last_phenomenon_time < _t(self.latest_time),
-            and_(ds.c.last_phenomenon_time == _t(self.latest_time),
-                 or_(ds.c.last_observation_id.is_(None),
-                     ds.c.last_observation_id < self.latest_id)),
-        )
-        values: dict[str, Any] = {
-            "phenomenon_time_start": d.least(ds.c.phenomenon_time_start,
-                                             _t(self.phenomenon_start)),
-            "phenomenon_time_end": d.greatest(ds.c.phenomenon_time_end, _t(self.phenomenon_end)),
-            "last_observation_id": case((newer, self.latest_id), else_=ds.c.last_observation_id),
-            "last_result": case((newer, self.latest_result), else_=ds.c.last_result),
-            "last_phenomenon_time": case((newer, _t(self.latest_time)),
-                                         else_=ds.c.last_phenomenon_time),
-        }
-        if self.result_start is not None and self.result_end is not None:
-            values["result_time_start"] = d.least(ds.c.result_time_start, _t(self.result_start))
-            values["result_time_end"] = d.greatest(ds.c.result_time_end, _t(self.result_end))
-        if self.bbox is not None:
-            fns = (d.least, d.least, d.greatest, d.greatest)
-            for name, fn, v in zip(("minx", "miny", "maxx", "maxy"), fns, self.bbox, strict=True):
-                values[f"bbox_{name}"] = fn(ds.c[f"bbox_{name}"], literal(v))
-        conn.execute(update(ds).where(ds.c.id == self.ds_id).values(**values))
+        """One atomic UPDATE of the Datastream row (a statement built once per dialect:
+        building it per flush cost more than running it)."""
+        bbox = self.bbox or (None, None, None, None)
+        conn.execute(_update_for(dialect), {
+            "ds_id": self.ds_id, "p_start": self.phenomenon_start, "p_end": self.phenomenon_end,
+            "latest_time": self.latest_time, "latest_id": self.latest_id,
+            "latest_result": self.latest_result,
+            "r_start": self.result_start, "r_end": self.result_end,
+            "minx": bbox[0], "miny": bbox[1], "maxx": bbox[2], "maxy": bbox[3],
+        })
+
+
+_UPDATES: dict[str, Update] = {}
+
+
+def _update_for(dialect: Any) -> Update:
+    """The UPDATE that folds a delta into its row. A NULL parameter leaves its column
+    as it is: the dialect's LEAST/GREATEST ignore NULLs."""
+    stmt = _UPDATES.get(dialect.name)
+    if stmt is None:
+        stmt = _UPDATES[dialect.name] = _build_update(dialect)
+    return stmt
+
+
+def _build_update(d: Any) -> Update:
+    ds = s.datastreams
+    latest_time = bindparam("latest_time", type_=UTCDateTime())
+    latest_id = bindparam("latest_id", type_=BigInteger())
+    newer = or_(
+        ds.c.last_phenomenon_time.is_(None),
+        ds.c.last_phenomenon_time < latest_time,
+        and_(ds.c.last_phenomenon_time == latest_time,
+             or_(ds.c.last_observation_id.is_(None), ds.c.last_observation_id < latest_id)),
+    )
+    values: dict[str, Any] = {
+        "phenomenon_time_start": d.least(ds.c.phenomenon_time_start, _p("p_start")),
+        "phenomenon_time_end": d.greatest(ds.c.phenomenon_time_end, _p("p_end")),
+        "last_observation_id": case((newer, latest_id), else_=ds.c.last_observation_id),
+        "last_result": case((newer, bindparam("latest_result", type_=Float())),
+                            else_=ds.c.last_result),
+        "last_phenomenon_time": case((newer, latest_time), else_=ds.c.last_phenomenon_time),
+        "result_time_start": d.least(ds.c.result_time_start, _p("r_start")),
+        "result_time_end": d.greatest(ds.c.result_time_end, _p("r_end")),
+    }
+    fns = (d.least, d.least, d.greatest, d.greatest)
+    for name, fn in zip(("minx", "miny", "maxx", "maxy"), fns, strict=True):
+        values[f"bbox_{name}"] = fn(ds.c[f"bbox_{name}"], bindparam(name, type_=Float()))
+    return update(ds).where(ds.c.id == bindparam("ds_id", type_=BigInteger())).values(**values)
+
+
+def _p(name: str) -> Any:
+    return bindparam(name, type_=UTCDateTime())
 
 
 def _pick(fn: Any, a: datetime | None, b: datetime | None) -> datetime | None:

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from cityops.auth.policy import visible
+from cityops.auth.policy import sees_row, visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
+from cityops.ingest.cache import FeatureRef, ingest_cache
 from cityops.ingest.parse import ObservationIn
 from cityops.sta.entities import BY_NAME
 from cityops.sta.rows import row_values
@@ -77,6 +78,21 @@ class FeatureResolver:
     def _of_thing(self, thing_id: int, field: str) -> int:
         if thing_id in self._foi_of_thing:
             return self._foi_of_thing[thing_id]
+        cache = ingest_cache(self.tx)
+        ref, made = cache.foi_of_thing(thing_id), False
+        if ref is None:
+            ref, made = self._from_location(thing_id, field)
+            cache.keep_foi(self.tx, thing_id, ref)
+        # One made just now is the caller's own; an existing one must be visible to them.
+        if not made and not sees_row(self.principal, ref.org_id, ref.visibility):
+            raise InvalidInput(f"{field}: FeatureOfInterest {ref.id} does not exist", field=field)
+        self._bbox_of_foi[ref.id] = ref.bbox
+        self._foi_of_thing[thing_id] = ref.id
+        return ref.id
+
+    def _from_location(self, thing_id: int, field: str) -> tuple[FeatureRef, bool]:
+        """The FeatureOfInterest of the Thing's current Location, made if there is none
+        yet; and whether it was made now."""
         tl, loc = s.thing_locations, s.locations
         location = self.tx.conn.execute(
             select(loc).join(tl, tl.c.location_id == loc.c.id)
@@ -86,14 +102,16 @@ class FeatureResolver:
             raise InvalidInput(
                 f"{field}.FeatureOfInterest: missing, and Thing {thing_id} has no Location "
                 "to make one from", field="FeatureOfInterest")
+        f = _FOI.c
         existing = self.tx.conn.execute(
-            select(_FOI.c.id).where(_FOI.c.location_id == location.id).limit(1)
-        ).scalar()
+            select(f.id, f.bbox_minx, f.bbox_miny, f.bbox_maxx, f.bbox_maxy, f.org_id,
+                   f.visibility).where(f.location_id == location.id).limit(1)
+        ).first()
         if existing is not None:
-            foi = self._check(int(existing), field)
-        else:
-            body = {"name": location.name, "description": location.description,
-                    "encodingType": location.encoding_type, "feature": location.location}
-            foi = self._create(body, location, field, location_id=location.id)
-        self._foi_of_thing[thing_id] = foi
-        return foi
+            bbox = None if existing[1] is None else tuple(existing[1:5])
+            return FeatureRef(int(existing.id), bbox, existing.org_id,  # type: ignore[arg-type]
+                              existing.visibility), False
+        body = {"name": location.name, "description": location.description,
+                "encodingType": location.encoding_type, "feature": location.location}
+        foi = self._create(body, location, field, location_id=location.id)
+        return FeatureRef(foi, self._bbox_of_foi[foi], location.org_id, location.visibility), True

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, tuple_
 
-from cityops.auth.policy import check_observation_write, visible
+from cityops.auth.policy import check_observation_write, sees_row
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
+from cityops.ingest.cache import ingest_cache
 from cityops.ingest.derived import DatastreamDelta
 from cityops.ingest.foi import FeatureResolver
 from cityops.ingest.parse import ObservationIn
@@ -26,12 +28,27 @@ from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 
+@dataclass
+class Stored:
+    """What ``store_batch`` wrote."""
+
+    ids: list[int]  # the id of each observation given (an earlier one's for a duplicate)
+    rows: list[dict[str, Any]]  # the inserted rows, with their "id", as a read returns them
+    streams: dict[int, Any]  # Datastream access rows (id, thing_id, org_id, visibility)
+
+
 def store_observations(
     tx: Tx, batch: Sequence[ObservationIn], principal: Principal
 ) -> list[int]:
     """Insert ``batch``; return the id of each observation (an earlier one's for a duplicate)."""
+    return store_batch(tx, batch, principal).ids
+
+
+def store_batch(tx: Tx, batch: Sequence[ObservationIn], principal: Principal) -> Stored:
+    """Insert ``batch``; the ids, the new rows (to answer without reading them back) and
+    the Datastreams they went to."""
     if not batch:
-        return []
+        return Stored([], [], {})
     streams = _datastreams(tx, {o.datastream_id for o in batch}, principal)
     ids: list[int | None] = [None] * len(batch)
     todo, repeats = _skip_duplicates(tx, batch, ids)
@@ -46,26 +63,32 @@ def store_observations(
         ids[i] = new_id
     for i, first in repeats.items():
         ids[i] = ids[first]
+    for row, new_id in zip(rows, new_ids, strict=True):
+        row["id"] = new_id
     _receipts(tx, batch, todo, new_ids)
     _update_datastreams(tx, [batch[i] for i in todo], new_ids, features)
-    return [int(i) for i in ids if i is not None]
+    return Stored([int(i) for i in ids if i is not None], rows, streams)
 
 
 def _datastreams(tx: Tx, wanted: set[int], principal: Principal) -> dict[int, Any]:
-    ds = s.datastreams
-    query = select(ds.c.id, ds.c.thing_id, ds.c.org_id, ds.c.visibility).where(
-        ds.c.id.in_(sorted(wanted))
-    )
-    cond = visible("Datastream", ds, principal)
-    if cond is not None:
-        query = query.where(cond)
-    found = {r.id: r for r in tx.conn.execute(query)}
+    """Access rows of the wanted Datastreams (cached between commits); InvalidInput for
+    one that does not exist or ``principal`` may not see, Forbidden if not writable."""
+    cache = ingest_cache(tx)
+    found = cache.streams(wanted)
+    missing = wanted - found.keys()
+    if missing:
+        ds = s.datastreams
+        rows = list(tx.conn.execute(select(ds.c.id, ds.c.thing_id, ds.c.org_id, ds.c.visibility)
+                                    .where(ds.c.id.in_(sorted(missing)))))
+        cache.keep_streams(tx, rows)
+        found.update({r.id: r for r in rows})
     for ds_id in sorted(wanted):
-        if ds_id not in found:
+        row = found.get(ds_id)
+        if row is None or not sees_row(principal, row.org_id, row.visibility):
             raise InvalidInput(
                 f"Observation.Datastream: Datastream {ds_id} does not exist", field="Datastream"
             )
-        check_observation_write(principal, found[ds_id])
+        check_observation_write(principal, row)
     return found
 
 
@@ -151,7 +174,7 @@ def _update_one(
 ) -> None:
     latest, latest_id = max(items, key=lambda it: (it[0].phenomenon_start, it[1]))
     result_times = [o.result_time for o, _ in items if o.result_time is not None]
-    DatastreamDelta(
+    tx.defer(("datastream", ds_id), DatastreamDelta(
         ds_id=ds_id,
         phenomenon_start=min(o.phenomenon_start for o, _ in items),
         phenomenon_end=max(o.phenomenon_end or o.phenomenon_start for o, _ in items),
@@ -159,4 +182,4 @@ def _update_one(
         latest_result=latest.result_number,
         result_start=min(result_times, default=None), result_end=max(result_times, default=None),
         bbox=bbox,
-    ).flush(tx.conn, tx.dialect)
+    ))

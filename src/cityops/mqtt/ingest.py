@@ -178,4 +178,5 @@ def _store(tx: Tx, group: list[Item], principal: Principal) -> None:
                for new in e.data.get("ids", ())}
     for item, new_id in zip(group, ids, strict=True):
         item.observation_id = new_id
-        item.duplicate = new_id not in created
+        item.duplicate = new_id not in created  # stored before, or twice in this group
+        created.discard(new_id)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cityops.errors import InvalidInput
 from cityops.hazards.series import FloatArray, IntArray, as_float, check_times
 
+from .alert_policy import AlertPolicy
 from .severity import CAP_SEVERITIES, default_severities
 from .units import Converter, converter
 
@@ -68,6 +69,8 @@ class RuleConfig(BaseModel):
         default=None, description="CAP severity per level, lowest level first"
     )
     auto_resolve: bool = Field(default=True, description="resolve the incident at level 0")
+    alert: AlertPolicy = Field(default_factory=AlertPolicy,
+                               description="CAP alerts from this rule's incidents")
 
     ROLES: ClassVar[tuple[str, ...]] = ()
     OPTIONAL_ROLES: ClassVar[tuple[str, ...]] = ()

@@ -16,7 +16,7 @@ from cityops.auth.policy import require_sta_writer, visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.ingest.parse import entity_id, parse_observation
-from cityops.ingest.store import store_observations
+from cityops.ingest.store import Stored, store_batch, store_observations
 from cityops.sta.entities import BY_NAME, EntityType, Nav
 from cityops.sta.rows import row_values
 from cityops.sta.access import ownership
@@ -64,12 +64,22 @@ def create_entity(
 def _create_observation(
     tx: Tx, body: dict[str, Any], principal: Principal, parent: Parent | None, field: str
 ) -> int:
+    return create_observation(tx, body, principal, parent, field).ids[0]
+
+
+def create_observation(
+    tx: Tx, body: Any, principal: Principal, parent: Parent | None = None,
+    field: str = "Observation",
+) -> Stored:
+    """Store one Observation; what was stored (its row answers the POST without a read)."""
+    if not isinstance(body, dict):
+        raise InvalidInput(f"{field}: must be a JSON object", field=field)
     ds = parent.id if parent and parent.et.name == "Datastream" else None
     foi = parent.id if parent and parent.et.name == "FeatureOfInterest" else None
     if parent is not None and ds is None and foi is None:
         raise InvalidInput(f"cannot create an Observation under {parent.et.name}", field=field)
     obs = parse_observation(body, datastream_id=ds, foi_id=foi, field=field)
-    return store_observations(tx, [obs], principal)[0]
+    return store_batch(tx, [obs], principal)
 
 
 def _to_one_links(

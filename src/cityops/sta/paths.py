@@ -53,6 +53,13 @@ def exists(conn: Connection, et: EntityType, ident: int, principal: Principal,
     return conn.execute(q.where(cond) if cond is not None else q).first() is not None
 
 
+def bare_collection(path: str) -> Target | None:
+    """The target of a path that is just an entity set (``Observations``), found without
+    the database; None for any other path (use ``resolve``)."""
+    et = BY_SET.get(path.strip("/"))
+    return Target("collection", et) if et is not None else None
+
+
 def resolve(conn: Connection, path: str, principal: Principal) -> Target:
     """The target of ``path`` (relative to the service root); NotFound if it names nothing."""
     segs = _segments(path)

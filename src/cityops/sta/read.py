@@ -51,8 +51,11 @@ def _base(et: EntityType, conds: list[ColumnElement[bool]], opts: QueryOptions,
 
 
 def _order(et: EntityType, opts: QueryOptions) -> list[Any]:
+    """The requested keys, then id as a tie-breaker for stable pages. The id goes in the
+    direction of the last key, so that (datastream, time, id) serves the order by itself."""
     keys = compile_orderby(opts.orderby, et, et.table) if opts.orderby else []
-    return [*keys, et.table.c.id.asc()]
+    last_desc = bool(opts.orderby) and opts.orderby[-1].desc
+    return [*keys, et.table.c.id.desc() if last_desc else et.table.c.id.asc()]
 
 
 class Reader:

@@ -21,6 +21,7 @@ as EWKT with SRID 4326, as the column requires.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,11 +50,16 @@ def _geometry_encoder(wkt: Any) -> Any:
 
 
 def column_encoders(conn: Connection, table: Table, names: Sequence[str]) -> list[Encoder | None]:
-    """For each column, the function that turns a Python value into what COPY gets."""
+    """For each column, the function that turns a Python value into what the driver gets.
+
+    These are the bind processors of the column types (what an INSERT would send), except
+    that PostGIS geometry is given as EWKT, where an INSERT wraps it in ST_GeomFromText.
+    NULL stays NULL (never the JSON ``null``): apply an encoder only to other values.
+    """
     encoders: list[Encoder | None] = []
     for name in names:
         col_type = table.c[name].type
-        if isinstance(col_type, Geometry):
+        if isinstance(col_type, Geometry) and conn.dialect.name == "postgresql":
             encoders.append(_geometry_encoder)
             continue
         impl = col_type.dialect_impl(conn.dialect)
@@ -88,7 +94,8 @@ class PostgresDialect:
 
     def make_engines(self, url: str, read_pool_size: int) -> tuple[Engine, Engine]:
         url = psycopg_url(url)
-        args = {"application_name": "cityops"}
+        # The process id in the name tells the workers apart in pg_stat_activity.
+        args = {"application_name": f"cityops-{os.getpid()}"}
         writer = create_engine(url, pool_size=1, max_overflow=2, pool_pre_ping=True,
                                connect_args=args)
         reader = create_engine(

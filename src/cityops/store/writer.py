@@ -55,12 +55,44 @@ class Deferred(Protocol):
 DeferKey = tuple[str, int]
 
 
+class Observer(Protocol):
+    """A writer-thread cache: told the events of every commit, to drop what changed."""
+
+    def observe(self, events: list[Event]) -> None:
+        """Forget whatever ``events`` may have made stale."""
+
+
+O = TypeVar("O", bound=Observer)
+
+
+class WriterState:
+    """Caches that live in the writer thread across transactions (only it touches them,
+    so they need no locks). Fill them from ``Tx.after_commit`` callbacks, never with
+    what a job that may still roll back has written."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Observer] = {}
+
+    def get(self, key: str, factory: Callable[[], O]) -> O:
+        """The cache named ``key``, made by ``factory`` on first use."""
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = factory()
+        return item  # type: ignore[return-value]
+
+    def observe(self, events: list[Event]) -> None:
+        for item in self._items.values():
+            item.observe(events)
+
+
 class Tx:
     """What a write job gets: the connection inside its savepoint, and an event list."""
 
-    def __init__(self, conn: Connection, dialect: Any = None) -> None:
+    def __init__(self, conn: Connection, dialect: Any = None,
+                 state: WriterState | None = None) -> None:
         self.conn = conn
         self.dialect = dialect  # the store's Dialect hooks (least, greatest, bulk_insert)
+        self.state = state if state is not None else WriterState()
         self.events: list[Event] = []
         self.after_commit: list[Callable[[], None]] = []
         self.deferred: dict[DeferKey, Deferred] = {}
@@ -106,6 +138,7 @@ class GroupCommitWriter:
         self._thread = threading.Thread(target=self._run, name="cityops-writer", daemon=True)
         self._started = False
         self._lock = threading.Lock()
+        self.state = WriterState()
 
     def submit(self, job: Job[R]) -> Future[R]:
         """Queue a job; the future resolves after the job's transaction committed."""
@@ -155,7 +188,7 @@ class GroupCommitWriter:
         try:
             with conn.begin():
                 for item in batch:
-                    tx = Tx(conn, self._dialect)
+                    tx = Tx(conn, self._dialect, self.state)
                     try:
                         with conn.begin_nested():
                             result = item.job(tx)
@@ -188,6 +221,9 @@ class GroupCommitWriter:
                 cb()
             except Exception:
                 log.exception("after-commit callback failed")
+        # After the callbacks: a cache filled by one job of this commit is then cleared
+        # when another job of the same commit changed what it holds.
+        self.state.observe(events)
         if events:
             try:
                 self._on_commit(events)

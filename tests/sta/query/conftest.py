@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 
 from cityops.store import schema
 from cityops.store.sqlfuncs import register_sqlite_functions
 
-PG_URL = os.environ.get("CITYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+# the same variable as tests/conftest.py: the URL of the admin ("postgres") database
+PG_ADMIN_URL = make_url(os.environ.get(
+    "CITYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def make_sqlite(path: Path) -> Engine:
@@ -42,15 +45,16 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def pg_engine() -> Iterator[Engine]:
     name = f"cityops_qtest_{uuid.uuid4().hex[:10]}"
     try:
-        admin = create_engine(PG_URL + "postgres", isolation_level="AUTOCOMMIT",
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
                               connect_args={"connect_timeout": 3})
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL unreachable at {PG_URL} and CI=true: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc}")
-    engine = create_engine(PG_URL + name)
+        where = PG_ADMIN_URL.render_as_string(hide_password=True)
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable at {where} and CI=true: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {where}: {exc}")
+    engine = create_engine(PG_ADMIN_URL.set(database=name))
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))

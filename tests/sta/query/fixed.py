@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.sta.query.data import (
-    UTC, Dataset, datastream_row, observation_row, point_location, thing_row)
+    UTC,
+    Dataset,
+    datastream_row,
+    observation_row,
+    point_location,
+    thing_row,
+)
 
 
 def t(*args: int) -> datetime:
@@ -66,8 +72,8 @@ OBSERVATION_CASES: list[tuple[str, list[int]]] = [
     ("2024-01-01T03:00:00Z gt phenomenonTime", [1, 7]),
     ("phenomenonTime ge 2024-01-01", [1, 2, 3, 4, 5, 6]),
     ("year(phenomenonTime) eq 2024", [1, 2, 3, 4, 5]),
-    ("month(phenomenonTime) eq 6 and day(phenomenonTime) eq 15 and hour(phenomenonTime) eq 12"
-     " and minute(phenomenonTime) eq 30 and second(phenomenonTime) eq 15", [4]),
+    (("month(phenomenonTime) eq 6 and day(phenomenonTime) eq 15 and hour(phenomenonTime) eq 12"
+      " and minute(phenomenonTime) eq 30 and second(phenomenonTime) eq 15"), [4]),
     ("fractionalseconds(phenomenonTime) eq 0.25", [4]),
     ("date(phenomenonTime) eq 2024-01-01", [1, 2]),
     ("time(phenomenonTime) eq 06:00:00", [2]),

@@ -8,7 +8,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tests.sta.query.data import (
-    UTC, Dataset, datastream_row, iso, observation_row, point_location, thing_row)
+    UTC,
+    Dataset,
+    datastream_row,
+    iso,
+    observation_row,
+    point_location,
+    thing_row,
+)
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 ALPHABET = "aAbBýÝ '"

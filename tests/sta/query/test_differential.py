@@ -3,9 +3,6 @@ against the Python evaluator, which is the reference semantics."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from hypothesis import HealthCheck, given, note, settings
 from sqlalchemy.engine import Engine
 
@@ -37,6 +34,3 @@ def test_things(engine: Engine, data: Dataset, text: str) -> None:
 def test_observations(engine: Engine, data: Dataset, text: str) -> None:
     _check(engine, data, "Observations", text)
 
-
-def _unused(*_: Any) -> None:
-    pytest.skip()

@@ -15,7 +15,7 @@ from cityops.api.sta.root import service_root
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidQuery, NotFound
 from cityops.sta.paths import Target, resolve
-from cityops.sta.query import QueryOptions, parse_options
+from cityops.sta.query import QueryOptions, parse_options, validate_options
 from cityops.sta.read import Reader, Source
 from cityops.sta.rows import json_value
 from cityops.sta.serialize import Page, Serializer
@@ -39,6 +39,7 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     ser = Serializer(c.root_url(request))
     with c.store.read() as conn:
         target = resolve(conn, path, who)
+        validate_options(opts, target.et)
         reader = Reader(conn, who, ser, s.default_top, s.max_top)
         if target.kind == "collection":
             return _collection(request, path, target, opts, reader, ser)

@@ -79,7 +79,7 @@ class Bound:
     pos: int = 0
 
 
-Node = Union[Lit, Path, Call, BinOp, Not, Neg, Bound]
+Node = Union[Lit, Path, Call, BinOp, Not, Neg, Bound]  # noqa: UP007 - a runtime alias
 
 COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 LOGICAL = frozenset({"and", "or"})

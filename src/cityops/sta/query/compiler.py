@@ -30,12 +30,33 @@ from cityops.errors import InvalidQuery
 from cityops.sta.entities import EntityType, entity
 from cityops.sta.query import evaluate as ev
 from cityops.sta.query.ast import (
-    ARITHMETIC, COMPARISONS, BinOp, Bound, Call, Lit, Neg, Node, Not, Path, paths,
-    pushdown_nav, replace_paths)
+    ARITHMETIC,
+    COMPARISONS,
+    BinOp,
+    Bound,
+    Call,
+    Lit,
+    Neg,
+    Node,
+    Not,
+    Path,
+    children,
+    paths,
+    pushdown_nav,
+    replace_paths,
+)
 from cityops.sta.query.functions import FUNCTIONS, arithmetic_type, comparison_type
 from cityops.sta.query.paths import resolve
 from cityops.sta.query.sqlvalues import (
-    Val, arithmetic_sql, as_sql, bind, call_sql, is_null_sql, member, type_of)
+    Val,
+    arithmetic_sql,
+    as_sql,
+    bind,
+    call_sql,
+    is_null_sql,
+    member,
+    type_of,
+)
 from cityops.store import sqlfuncs as sf
 
 
@@ -118,8 +139,6 @@ def _const(node: Node) -> bool:
 def _has_bound(node: Node) -> bool:
     if isinstance(node, Bound):
         return True
-    from cityops.sta.query.ast import children
-
     return any(_has_bound(c) for c in children(node))
 
 
@@ -176,6 +195,7 @@ def path_value(path: Path, ctx: Ctx) -> Val:
     target = entity(nav.target)
     alias = target.table.alias()
     inner = path_value(Path(path.segments[1:], path.pos), Ctx(target, alias))
+    assert nav.fk is not None  # not many: a to-one navigation holds the key
     fk = ctx.table.c[nav.fk]
     inner_wrap = inner.wrap
 
@@ -261,5 +281,3 @@ def _direction(key: Any, desc: bool) -> Any:
         return key.desc() if desc else key.asc()  # keeps plain index scans possible
     return sf.SortDesc(key) if desc else sf.SortAsc(key)
 
-
-__all__ = ["compile_filter", "compile_orderby", "value", "Ctx", "Lit", "Neg", "ev"]

@@ -13,16 +13,26 @@ division and ``x div 0`` is null; ``mod`` truncates (sign of the dividend).
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timezone
 from typing import Any
 
 from cityops.errors import InvalidQuery
 from cityops.sta.entities import BY_NAME, BY_SET, Kind
 from cityops.sta.query import pyfuncs
 from cityops.sta.query.ast import (
-    ARITHMETIC, COMPARISONS, BinOp, Bound, Call, Lit, Neg, Node, Not, Path, pushdown_nav,
-    replace_paths)
+    ARITHMETIC,
+    COMPARISONS,
+    BinOp,
+    Bound,
+    Call,
+    Lit,
+    Neg,
+    Node,
+    Not,
+    Path,
+    pushdown_nav,
+    replace_paths,
+)
 from cityops.sta.query.functions import FUNCTIONS, accepts, arithmetic_type, comparison_type
 from cityops.sta.query.paths import ID_NAMES, KIND_TYPES, property_kind
 
@@ -71,10 +81,7 @@ def _pred(node: Node, entity: dict[str, Any]) -> bool:
 
 
 def _truth(tv: TV) -> bool:
-    value, typ = tv
-    if typ in ("json", "result"):
-        return value is True
-    return value is True
+    return tv[0] is True  # JSON/result values count only when they are the boolean true
 
 
 def _value(node: Node, entity: dict[str, Any]) -> TV:
@@ -149,8 +156,7 @@ def _typed(raw: Any, kind: Kind) -> Any:
 
 
 def _instant(raw: Any) -> datetime:
-    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(
-        str(raw).replace("Z", "+00:00"))
+    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
     return value.astimezone(timezone.utc)
 
 
@@ -165,7 +171,7 @@ def coerce(value: Any, actual: str, wanted: str) -> Any:
     if actual == "date" and wanted == "datetime":
         return datetime.combine(value, time(0), tzinfo=timezone.utc)
     if actual in ("json", "result"):
-        checks = {"string": str, "bool": bool, "number": (int, float)}
+        checks: dict[str, Any] = {"string": str, "bool": bool, "number": (int, float)}
         kind = checks.get(wanted)
         if kind is None or not isinstance(value, kind):
             return None
@@ -181,8 +187,7 @@ def compare(op: str, left: TV, right: TV, pos: int = 0) -> bool:
         is_null = _is_null(other)
         return is_null if op == "eq" else (not is_null if op == "ne" else False)
     typ = comparison_type(left[1], right[1])
-    if typ is None or (typ == "datetime" and "date" in (left[1], right[1])
-                       and not _is_const_date(left, right)):
+    if typ is None:
         raise InvalidQuery(f"cannot compare {left[1]} with {right[1]} at position {pos}")
     if typ == "datetime" and "interval" in (left[1], right[1]):
         return _interval_compare(op, left, right)
@@ -190,13 +195,8 @@ def compare(op: str, left: TV, right: TV, pos: int = 0) -> bool:
     return ordered(op, a, b)
 
 
-def _is_const_date(left: TV, right: TV) -> bool:
-    return True  # dates only arise from literals or date(); date() vs date-time is typed
-
-
 def _is_null(tv: TV) -> bool:
-    value, typ = tv
-    return value is None
+    return tv[0] is None
 
 
 def ordered(op: str, a: Any, b: Any) -> bool:
@@ -259,6 +259,3 @@ def call(name: str, args: list[TV], pos: int = 0) -> TV:
         values.append(coerce(value, typ, sig.args[i]))
     return pyfuncs.apply(name, values, pos), sig.returns
 
-
-__all__ = ["evaluate", "compare", "arithmetic", "call", "coerce", "ordered",
-           "math", "date", "timedelta"]

@@ -9,8 +9,9 @@ InvalidQuery (400) naming the option, the token and its position.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from cityops.errors import InvalidQuery, NotImplementedOption
 from cityops.sta.query.ast import Node
@@ -21,6 +22,7 @@ KNOWN = ("$filter", "$orderby", "$top", "$skip", "$count", "$select", "$expand",
 RESULT_FORMATS = ("dataArray",)
 _NAME = re.compile(r"[A-Za-z_@][A-Za-z0-9_.@]*")
 _INT = re.compile(r"\d{1,18}")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,9 @@ def _parse(params: Mapping[str, str], *, default_top: int, max_top: int, base: i
     return opts
 
 
-def _wrap(option: str, fn: object) -> object:
+def _wrap(option: str, fn: Callable[[], T]) -> T:
     try:
-        return fn()  # type: ignore[operator]
+        return fn()
     except InvalidQuery as exc:
         raise InvalidQuery(f"{option}: {exc.message}", field=option) from None
 

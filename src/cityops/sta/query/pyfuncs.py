@@ -65,6 +65,16 @@ def _utc(x: datetime) -> datetime:
     return x.astimezone(timezone.utc)
 
 
+def _offset_minutes(x: datetime) -> int:
+    offset = x.utcoffset()
+    return 0 if offset is None else int(offset.total_seconds() // 60)
+
+
+def _shapely_predicate(name: str) -> Any:
+    op = getattr(shapely, name)
+    return lambda a, b: bool(op(a, b))
+
+
 _STRING: dict[str, Any] = {
     "substringof": lambda a, b: a in b,
     "endswith": lambda a, b: a.endswith(b),
@@ -86,8 +96,7 @@ _TIME: dict[str, Any] = {
     "fractionalseconds": lambda x: x.microsecond / 1_000_000,
     "date": lambda x: _utc(x).date(),
     "time": lambda x: _utc(x).time(),
-    "totaloffsetminutes": lambda x: int((x.utcoffset() or 0).total_seconds() // 60)
-    if x.utcoffset() else 0,
+    "totaloffsetminutes": lambda x: _offset_minutes(x),
 }
 _NUMBER: dict[str, Any] = {
     "round": round_half_away,
@@ -98,7 +107,7 @@ _GEO: dict[str, Any] = {
     "geo.distance": lambda a, b: float(shapely.distance(a, b)),
     "geo.length": lambda a: float(shapely.length(a)),
     "geo.intersects": lambda a, b: bool(shapely.intersects(a, b)),
-    **{f"st_{n}": (lambda op: lambda a, b: bool(op(a, b)))(getattr(shapely, n))
+    **{f"st_{n}": _shapely_predicate(n)
        for n in ("equals", "disjoint", "touches", "within", "overlaps", "crosses",
                  "intersects", "contains")},
 }

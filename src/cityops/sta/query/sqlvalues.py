@@ -9,8 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import (
-    BigInteger, Boolean, Date, Float, Text, Time, case, cast, func, literal, null)
+from sqlalchemy import BigInteger, Boolean, Date, Float, Text, Time, case, cast, func, literal, null
 from sqlalchemy.sql.expression import FromClause
 
 from cityops.errors import InvalidQuery
@@ -54,7 +53,7 @@ def bind(value: Any, typ: str) -> Val:
         sql_type = BigInteger() if isinstance(value, int) and abs(value) < 2**63 else Float()
         value = value if isinstance(sql_type, BigInteger) else float(value)
         return Val("number", literal(value, sql_type), const=value, is_const=True)
-    types = {"string": Text(), "bool": Boolean(), "datetime": UTCDateTime(), "date": Date(),
+    types: dict[str, Any] = {"string": Text(), "bool": Boolean(), "datetime": UTCDateTime(), "date": Date(),
              "time": Time(), "duration": Float()}
     if typ == "duration":
         return Val(typ, literal(value.total_seconds(), Float()), const=value, is_const=True)
@@ -188,6 +187,10 @@ def call_sql(name: str, args: list[Val], wanted: tuple[str, ...], pos: int) -> V
     return Val(typ, expr)
 
 
+def _date_part(part: str) -> Callable[[Any], tuple[str, Any]]:
+    return lambda x: ("number", sf.DatePart(part, x))
+
+
 _BUILDERS: dict[str, Callable[..., tuple[str, Any]]] = {
     "substringof": lambda a, b: ("bool", sf.IndexOf(b, a) >= 0),
     "startswith": lambda a, b: ("bool", func.substr(a, 1, func.length(b)) == b),
@@ -199,8 +202,7 @@ _BUILDERS: dict[str, Callable[..., tuple[str, Any]]] = {
     "toupper": lambda a: ("string", sf.Upper(a)),
     "trim": lambda a: ("string", func.trim(a)),
     "concat": lambda a, b: ("string", a.concat(b)),
-    **{part: (lambda p: lambda x: ("number", sf.DatePart(p, x)))(part)
-       for part in sf.DATE_PARTS},
+    **{part: _date_part(part) for part in sf.DATE_PARTS},
     "fractionalseconds": lambda x: ("number", sf.FractionalSeconds(x)),
     "date": lambda x: ("date", sf.DateOf(x)),
     "time": lambda x: ("time", sf.TimeOf(x)),

@@ -1,0 +1,176 @@
+"""The public-warnings worker: turns incident changes into alerts, and delivers issued
+alerts on the notification channels.
+
+It listens to the store's commits (in the writer thread it only hands events over to the
+event loop). Incident events are processed one at a time, in order, each in its own write
+job, so the chain of one incident is built in sequence and one bad rule fails alone.
+Deliveries run in their own task with a timeout per attempt; nothing here ever waits
+inside ingest or the hazard engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from cityops.errors import CityOpsError
+from cityops.settings import Settings
+from cityops.store import schema as s
+from cityops.store.base import Store
+from cityops.store.writer import Event
+
+from .cap_alerts import on_incident
+from .cap_issue import base_url
+from .channels import DeliveryError, Message, channel_types
+from .channels.outbox import Claimed, claim_due, next_due, record
+
+log = logging.getLogger(__name__)
+_WAKE_ENTITIES = ("Alert", "AlertDelivery")
+
+
+class AlertWorker:
+    """Start with :meth:`start` inside the running event loop; stop with :meth:`stop`."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self.incidents: asyncio.Queue[tuple[int, list[str]]] = asyncio.Queue()
+        self.wake = asyncio.Event()
+        self.errors = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe: Any = None
+
+    # lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._unsubscribe = self.store.subscribe(self._listen)
+        self._tasks = [asyncio.create_task(self._incident_loop(), name="cityops-alerts"),
+                       asyncio.create_task(self._delivery_loop(), name="cityops-deliveries")]
+
+    async def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    def _listen(self, events: list[Event]) -> None:
+        """Writer thread: pass incident changes on; wake the delivery loop on alerts."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        wake = False
+        for e in events:
+            if e.entity == "Incident" and e.data.get("origin", "engine") == "engine":
+                item = (int(e.id), list(e.data.get("changes") or []))
+                self._loop.call_soon_threadsafe(self.incidents.put_nowait, item)
+            wake = wake or e.entity in _WAKE_ENTITIES
+        if wake:
+            self._loop.call_soon_threadsafe(self.wake.set)
+
+    async def drain(self) -> None:
+        """Wait until every incident change handed over so far has been processed."""
+        await asyncio.sleep(0)
+        await self.incidents.join()
+
+    # incidents -> alerts ---------------------------------------------------------------
+    async def _incident_loop(self) -> None:
+        while True:
+            incident_id, changes = await self.incidents.get()
+            try:
+                await self.store.write(
+                    lambda tx: on_incident(tx, incident_id, changes, self.settings))
+            except CityOpsError as exc:
+                self.errors += 1
+                log.warning("no alert for incident %s: %s", incident_id, exc.message)
+            except Exception:
+                self.errors += 1
+                log.exception("alerting on incident %s failed", incident_id)
+            finally:
+                self.incidents.task_done()
+
+    # deliveries ------------------------------------------------------------------------
+    async def _delivery_loop(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+                wait = self._seconds_to_next()
+            except Exception:
+                log.exception("delivery round failed")
+                wait = self.settings.delivery_poll_interval
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=wait)
+            except TimeoutError:
+                pass
+            self.wake.clear()
+
+    def _seconds_to_next(self) -> float:
+        with self.store.read() as conn:
+            due = next_due(conn)
+        poll = self.settings.delivery_poll_interval
+        if due is None:
+            return poll
+        return min(max((due - datetime.now(timezone.utc)).total_seconds(), 0.01), poll)
+
+    async def deliver_due(self) -> int:
+        """Send every due delivery once (concurrently); returns how many were tried."""
+        lease = self.settings.delivery_timeout * 2 + 5
+        claimed = await self.store.write(lambda tx: claim_due(tx, lease))
+        if not claimed:
+            return 0
+        messages = self._messages({c.alert_id for c in claimed})
+        results = await asyncio.gather(*(self._attempt(c, messages[c.alert_id])
+                                         for c in claimed))
+        await self.store.write(lambda tx: record(tx, list(zip(claimed, results)),
+                                                 self.settings))
+        return len(claimed)
+
+    async def _attempt(self, c: Claimed, message: Message) -> str | None:
+        """One attempt; the error text, or None when delivered."""
+        try:
+            channel = channel_types.get(c.channel)(self.settings)
+            msg = Message(message.alert_id, c.id, message.org, message.xml, message.summary)
+            await asyncio.wait_for(channel.send(c.target, c.secret, msg),
+                                   self.settings.delivery_timeout)
+        except DeliveryError as exc:
+            return str(exc) or "delivery failed"
+        except TimeoutError:
+            return f"timed out after {self.settings.delivery_timeout} s"
+        except Exception as exc:  # a channel bug must not stop the others
+            log.exception("channel %s failed", c.channel)
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def _messages(self, alert_ids: set[int]) -> dict[int, Message]:
+        a, o = s.alerts, s.organisations
+        with self.store.read() as conn:
+            rows = conn.execute(select(a, o.c.slug).outerjoin(o, o.c.id == a.c.org_id)
+                                .where(a.c.id.in_(sorted(alert_ids))))
+            return {int(r.id): message_of(r, self.settings) for r in rows}
+
+
+def message_of(row: Any, settings: Settings) -> Message:
+    """An issued alert row as the message channels send."""
+    infos = [{k: i.get(k) for k in ("language", "event", "headline", "description",
+                                    "instruction", "severity", "urgency")}
+             for i in row.infos or []]
+    summary = {
+        "type": "cap-alert", "id": int(row.id), "identifier": row.identifier,
+        "sender": row.sender, "sent": row.sent.isoformat() if row.sent else None,
+        "msg_type": row.msg_type, "severity": row.severity, "org": row.slug,
+        "incident_id": row.incident_id, "references": (row.references or "").split(),
+        "cap_url": f"{base_url(settings)}/alerts/{row.id}.xml",
+        "headline": infos[0]["headline"] if infos else None, "infos": infos,
+    }
+    return Message(int(row.id), 0, row.slug or "cityops", bytes(row.xml), summary)
+
+
+def alert_worker(ctx: Any) -> tuple[Any, Any]:
+    """Factory for ``app.register_worker``: the worker on the app's store and settings."""
+    worker = AlertWorker(ctx.store, ctx.settings)
+    ctx.services["alerts"] = worker
+    return worker.start, worker.stop

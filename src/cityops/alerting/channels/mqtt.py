@@ -1,0 +1,45 @@
+"""MQTT: the CAP document published (QoS 1) on a topic of the broker at ``mqtt_url``.
+
+The target is a topic; ``{org}`` in it becomes the organisation's slug (default
+``cityops/alerts/{org}``, setting ``mqtt_alert_topic``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+
+from cityops.errors import InvalidInput
+
+from . import register
+from .base import Channel, DeliveryError, Message
+
+
+@register("mqtt")
+class Mqtt(Channel):
+    """Publish to an MQTT topic."""
+
+    name = "mqtt"
+
+    @classmethod
+    def check_target(cls, target: str) -> str:
+        if not target or any(c in target for c in "#+\0") or target.startswith("$"):
+            raise InvalidInput("target: an MQTT topic without wildcards", field="target")
+        return target
+
+    async def send(self, target: str, secret: str | None, message: Message) -> None:
+        url = self.settings.mqtt_url
+        if not url:
+            raise DeliveryError("mqtt_url is not set")
+        parts = urlsplit(url)
+        topic = target.replace("{org}", message.org)
+        try:
+            async with aiomqtt.Client(
+                    parts.hostname or "127.0.0.1", parts.port or 1883,
+                    username=unquote(parts.username) if parts.username else None,
+                    password=unquote(parts.password) if parts.password else None,
+                    timeout=self.settings.delivery_timeout) as client:
+                await client.publish(topic, payload=message.xml, qos=1)
+        except (aiomqtt.MqttError, OSError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from None

@@ -1,0 +1,171 @@
+"""Public warnings: /api/alerts (JSON, drafts, issue, update, cancel), one URL per CAP
+document (/alerts/<id>.xml), the Atom and RSS feeds, and outside alerts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from cityops.alerting import cap_alerts, cap_queries, external
+from cityops.alerting.cap_issue import issue
+from cityops.api.body import client_address, json_body
+from cityops.api.context import ctx
+from cityops.api.deps import principal, signed_in
+from cityops.api.json import JSON
+from cityops.auth.principal import Principal
+from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
+from cityops.errors import Forbidden, InvalidInput
+
+router = APIRouter(tags=["alerts"])
+
+
+async def _object(request: Request, empty_ok: bool = False) -> dict[str, Any]:
+    if empty_ok and not (await request.body()).strip():
+        return {}
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidInput("body: must be a JSON object", field="body")
+    return body
+
+
+def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
+    with ctx(request).store.read() as conn:
+        return cap_queries.get_alert(conn, alert_id, who)
+
+
+@router.get("/api/alerts")
+def list_alerts(request: Request, status: str | None = None, incident: int | None = None,
+                org: str | None = None, limit: int = 100, offset: int = 0,
+                who: Principal = Depends(principal)) -> dict[str, Any]:
+    """Alerts the caller may see, newest first (the public sees issued public alerts)."""
+    if not 1 <= limit <= 1000 or offset < 0:
+        raise InvalidInput("limit: 1 to 1000 (offset >= 0)", field="limit")
+    with ctx(request).store.read() as conn:
+        return {"value": cap_queries.list_alerts(conn, who, status=status, incident=incident,
+                                                 org=org, limit=limit, offset=offset)}
+
+
+@router.get("/api/alerts/{alert_id}")
+def get_alert(alert_id: int, request: Request,
+              who: Principal = Depends(principal)) -> dict[str, Any]:
+    """One alert: its status, chain, references and (draft) info blocks."""
+    return _get(request, alert_id, who)
+
+
+@router.patch("/api/alerts/{alert_id}")
+async def patch_alert(alert_id: int, request: Request,
+                      who: Principal = Depends(signed_in)) -> dict[str, Any]:
+    """Draft settings. Body: ``{"valid_hours": 12}`` (hours it stays current after issue)."""
+    body = await _object(request)
+    if set(body) != {"valid_hours"}:
+        raise InvalidInput("body: only valid_hours can be changed here; texts per language "
+                           "at /api/alerts/{id}/infos/{language}", field="body")
+    await ctx(request).store.write(
+        lambda tx: cap_alerts.set_validity(tx, alert_id, body["valid_hours"], who))
+    return _get(request, alert_id, who)
+
+
+@router.patch("/api/alerts/{alert_id}/infos/{language}")
+async def edit_language(alert_id: int, language: str, request: Request,
+                        who: Principal = Depends(signed_in)) -> dict[str, Any]:
+    """Edit one language of a draft: ``{"headline", "description", "instruction", ...}``."""
+    body = await _object(request)
+    c = ctx(request)
+    await c.store.write(lambda tx: cap_alerts.edit_draft(
+        tx, alert_id, language, body, who, c.settings, client_address(request)))
+    return _get(request, alert_id, who)
+
+
+@router.post("/api/alerts/{alert_id}/issue")
+async def issue_alert(alert_id: int, request: Request,
+                      who: Principal = Depends(signed_in)) -> dict[str, Any]:
+    """Issue a draft: the CAP document is validated, stored and never changed again."""
+    c = ctx(request)
+    await c.store.write(lambda tx: issue(tx, alert_id, who, c.settings,
+                                         client_address(request)))
+    return _get(request, alert_id, who)
+
+
+async def _follow_up(request: Request, alert_id: int, msg_type: str,
+                     who: Principal) -> Response:
+    c = ctx(request)
+    new_id = await c.store.write(lambda tx: cap_alerts.follow_up(
+        tx, alert_id, msg_type, who, c.settings, client_address(request)))
+    return JSON(_get(request, new_id, who), status_code=201)
+
+
+@router.post("/api/alerts/{alert_id}/update", status_code=201)
+async def update_alert(alert_id: int, request: Request,
+                       who: Principal = Depends(signed_in)) -> Response:
+    """Start an Update of the alert's chain: a draft with the current texts, to edit."""
+    return await _follow_up(request, alert_id, "Update", who)
+
+
+@router.post("/api/alerts/{alert_id}/cancel", status_code=201)
+async def cancel_alert(alert_id: int, request: Request,
+                       who: Principal = Depends(signed_in)) -> Response:
+    """Issue a Cancel of the alert's chain (references every earlier message)."""
+    return await _follow_up(request, alert_id, "Cancel", who)
+
+
+@router.get("/alerts/{alert_id}.xml")
+def cap_document(alert_id: int, request: Request,
+                 who: Principal = Depends(principal)) -> Response:
+    """The exact issued CAP 1.2 document (public for issued public alerts)."""
+    with ctx(request).store.read() as conn:
+        xml = cap_queries.cap_document(conn, alert_id, who)
+    return Response(xml, media_type=CAP_MIME)
+
+
+def _feed_base(request: Request) -> str:
+    settings = ctx(request).settings
+    return (settings.public_url or str(request.base_url)).rstrip("/") + "/"
+
+
+@router.get("/alerts.atom")
+def atom_feed(request: Request, org: str | None = None) -> Response:
+    """Atom feed of current public alerts, newest first, linking their CAP documents."""
+    with ctx(request).store.read() as conn:
+        items = cap_queries.feed_items(conn, org=org)
+    path = "alerts.atom" + (f"?org={org}" if org else "")
+    body = build_atom_feed(items, _feed_base(request), title="CityOps public warnings",
+                           self_path=path)
+    return Response(body, media_type="application/atom+xml")
+
+
+@router.get("/alerts.rss")
+def rss_feed(request: Request, org: str | None = None) -> Response:
+    """RSS 2.0 feed of current public alerts, newest first."""
+    with ctx(request).store.read() as conn:
+        items = cap_queries.feed_items(conn, org=org)
+    path = "alerts.rss" + (f"?org={org}" if org else "")
+    body = build_rss_feed(items, _feed_base(request), title="CityOps public warnings",
+                          self_path=path)
+    return Response(body, media_type="application/rss+xml")
+
+
+@router.get("/api/external-alerts")
+def list_external(request: Request, current: bool = False,
+                  limit: int = 100) -> dict[str, Any]:
+    """Warnings imported from outside CAP feeds (public)."""
+    with ctx(request).store.read() as conn:
+        return {"value": external.list_external(conn, current_only=current,
+                                                limit=max(1, min(limit, 1000)))}
+
+
+@router.post("/api/external-alerts/import")
+async def import_external(request: Request,
+                          who: Principal = Depends(signed_in)) -> dict[str, Any]:
+    """Admins: fetch an Atom/RSS feed of CAP alerts. Body ``{"url": "https://..."}``."""
+    if not who.is_admin:
+        raise Forbidden("only an admin imports outside feeds")
+    url = (await _object(request)).get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidInput("url: an http(s) URL of an Atom or RSS feed", field="url")
+    c = ctx(request)
+    fetched = await asyncio.to_thread(external.fetch_feed, url, c.settings.feed_max_bytes)
+    count = await c.store.write(lambda tx: external.save_external(tx, fetched))
+    return {"source": url, "imported": count, "skipped": fetched.errors}

@@ -1,0 +1,184 @@
+"""HTML pages: login, the operations dashboard (/ops ...) and the public warning page.
+
+Pages are server-rendered shells; their ES modules fetch JSON and listen to /api/events.
+No inline scripts (the CSP allows only 'self'): data goes to scripts in data-* attributes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from cityops.api import auth
+from cityops.api.context import ctx
+from cityops.api.deps import SESSION_COOKIE, check_csrf, identify, session_data
+from cityops.auth.principal import Principal
+from cityops.errors import CityOpsError
+from cityops.web import assets, cities, i18n, stations, warnings
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(assets.TEMPLATES_DIR))
+LOGIN_CSRF_COOKIE = "cityops_login_csrf"
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (no scheme, no //host) is followed after login."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/ops"
+
+
+def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    resp = templates.TemplateResponse(request, "login.html", {
+        "csrf_token": token, "error": error, "next": _safe_next(request.query_params.get("next")),
+        "page": "login"}, status_code=status)
+    resp.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+                    path="/login", secure=request.url.scheme == "https")
+    return resp
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> Response:
+    """The login form (with a double-submit CSRF token against login CSRF)."""
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    """Check the form's CSRF token, then log in as /api/login does; redirect to ``next``."""
+    form = await request.form()
+    supplied, expected = str(form.get("csrf_token") or ""), request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not hmac.compare_digest(supplied, expected):
+        return _login_page(request, "The form expired; please try again.", 403)
+    try:
+        api_resp = await auth.login(request)  # reads the same (cached) form
+    except CityOpsError as exc:
+        return _login_page(request, exc.message or "Wrong user name or password.", 401)
+    resp = RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
+    for name, value in api_resp.raw_headers:
+        if name == b"set-cookie":
+            resp.raw_headers.append((name, value))
+    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return resp
+
+
+@router.post("/logout")
+async def logout_submit(request: Request) -> Response:
+    """End the session (form with the session's csrf_token)."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+async def _operator(request: Request) -> Principal | Response:
+    who, _ = await identify(request)
+    if who.is_anonymous:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return who
+
+
+def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
+    """Render an /ops page with what every one needs: user, city, cities, CSRF token."""
+    data = session_data(request) or {}
+    with ctx(request).store.read() as conn:
+        org = cities.choose_org(conn, who, request.query_params.get("org"))
+        orgs = cities.all_orgs(conn) if who.is_admin else []
+    settings = ctx(request).settings
+    return templates.TemplateResponse(request, name, {
+        "who": who, "org": org, "orgs": orgs, "csrf_token": data.get("c") or "",
+        "page": page, "tile_url": settings.tile_url or "", **extra})
+
+
+@router.get("/ops", response_class=HTMLResponse)
+async def dashboard(request: Request) -> Response:
+    """Map of the city's stations, areas, incidents and alerts; the incident queue."""
+    who = await _operator(request)
+    return who if isinstance(who, Response) else _page(request, who, "ops/dashboard.html", "map")
+
+
+@router.get("/ops/stations/{thing_id}", response_class=HTMLResponse)
+async def station_page(thing_id: int, request: Request) -> Response:
+    """One station: its datastreams' charts with their levels."""
+    who = await _operator(request)
+    if isinstance(who, Response):
+        return who
+    found = await run_in_threadpool(_stations, request, who, None, thing_id)
+    if not found:
+        return templates.TemplateResponse(request, "ops/missing.html", {
+            "who": who, "what": f"station {thing_id}", "page": "map", "org": None, "orgs": [],
+            "csrf_token": (session_data(request) or {}).get("c", "")}, status_code=404)
+    return _page(request, who, "ops/station.html", "map", station=found[0])
+
+
+@router.get("/ops/alerts", response_class=HTMLResponse)
+async def alerts_page(request: Request) -> Response:
+    """The alert composer: drafts per language; edit, issue, update, cancel."""
+    who = await _operator(request)
+    if isinstance(who, Response):
+        return who
+    return _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
+
+
+@router.get("/ops/data", response_class=HTMLResponse)
+async def data_page(request: Request) -> Response:
+    """Datastreams of the city: last seen, latest value, data-quality state."""
+    who = await _operator(request)
+    if isinstance(who, Response):
+        return who
+    found = await run_in_threadpool(_stations, request, who, request.query_params.get("org"))
+    return _page(request, who, "ops/data.html", "data", stations=found)
+
+
+def _stations(request: Request, who: Principal, org_slug: str | None,
+              thing_id: int | None = None) -> list[dict[str, Any]]:
+    """Stations of the chosen city (or the one station ``thing_id`` in any visible city)."""
+    now = datetime.now(UTC)
+    with ctx(request).store.read() as conn:
+        if thing_id is not None:
+            return stations.stations(conn, who, None, now, thing_id=thing_id)
+        org = cities.choose_org(conn, who, org_slug)
+        return stations.stations(conn, who, org["id"], now) if org else []
+
+
+@router.get("/ops/network", response_class=HTMLResponse)
+async def network_page(request: Request) -> Response:
+    """All pilot cities on one map."""
+    who = await _operator(request)
+    return who if isinstance(who, Response) else _page(request, who, "ops/network.html",
+                                                        "network")
+
+
+@router.get("/")
+async def home() -> Response:
+    return RedirectResponse("/public", status_code=307)
+
+
+@router.get("/public", response_class=HTMLResponse)
+async def public_page(request: Request, lang: str | None = None) -> Response:
+    """Current warnings for everybody: map, list, instructions in the reader's language."""
+    code = i18n.negotiate(lang, request.headers.get("accept-language"))
+    current = await run_in_threadpool(_warnings, request, code)
+    resp = templates.TemplateResponse(request, "public.html", {"warnings": current,
+        "lang": code, "t": i18n.labels(code), "languages": i18n.language_names(),
+        "tile_url": ctx(request).settings.tile_url or "", "page": "public"})
+    resp.headers["Vary"] = "Accept-Language"
+    resp.headers["Content-Language"] = code
+    return resp
+
+
+
+def _warnings(request: Request, lang: str) -> list[dict[str, Any]]:
+    with ctx(request).store.read() as conn:
+        return warnings.current(conn, lang)

@@ -1,0 +1,283 @@
+"""The MQTT worker: one broker connection that ingests creates and publishes changes.
+
+Life cycle: ``start`` returns at once and a task keeps a session with the broker,
+reconnecting with exponential backoff (1 s doubling to 30 s, with jitter); the HTTP server
+and HTTP ingest never wait for the broker.
+
+No loss, no duplicates:
+- MQTT 5, a fixed client id, ``clean_start=False`` and a session expiry: the broker keeps
+  the subscription and queues QoS 1 messages while CityOps is down.
+- Manual acknowledgements: a message is acknowledged (PUBACK) only after the transaction
+  holding its observation committed, or after its rejection was answered. A crash before
+  that makes the broker send it again.
+- Redelivered messages carry the same receipt key (``ingest.receipt_key``) and are
+  recognised by ``store_observations``: stored once, counted as duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiomqtt
+import orjson
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from cityops.mqtt import ingest
+from cityops.mqtt.ingest import Item
+from cityops.mqtt.notify import Notifier, Publication
+from cityops.mqtt.stats import Stats
+from cityops.mqtt.topics import create_filters, parse_select_topics
+from cityops.settings import Settings
+from cityops.sta.entities import BY_NAME
+from cityops.store.base import Store
+from cityops.store.writer import Event
+
+log = logging.getLogger(__name__)
+ERROR_TOPIC = "cityops/errors/{who}"
+STATUS_TOPIC = "cityops/status/{client}"
+MAX_IN_FLIGHT_BATCHES = 2
+STATUS_SECONDS = 5.0
+EVENT_QUEUE_MAX = 10000  # committed batches of events waiting to be published
+
+
+_Batch = tuple["asyncio.Future[Any]", list[aiomqtt.Message], list[Item]]
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+
+def parse_mqtt_url(url: str) -> BrokerAddress:
+    """``mqtt://[user:password@]host[:port]``; raise ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme != "mqtt" or not parts.hostname:
+        raise ValueError(f"not an mqtt://host:port URL: {url!r}")
+    return BrokerAddress(parts.hostname, parts.port or 1883, parts.username, parts.password)
+
+
+def _properties(packet: int, **values: Any) -> Properties:
+    props = Properties(packet)
+    for name, value in values.items():
+        setattr(props, name, value)
+    return props
+
+
+class MqttService:
+    """Ingest from and publish to one broker; ``stats`` counts what happened."""
+
+    def __init__(self, settings: Settings, store: Store, root_url: str,
+                 client_id: str | None = None) -> None:
+        self.settings, self.store = settings, store
+        self.address = parse_mqtt_url(settings.mqtt_url or "")
+        self.client_id = client_id or settings.mqtt_client_id
+        self.prefix = settings.mqtt_create_prefix
+        self.notifier = Notifier(store.read, root_url,
+                                 parse_select_topics(settings.mqtt_select_topics))
+        self.stats = Stats()
+        self.connected = asyncio.Event()
+        self._events: asyncio.Queue[list[Event]] = asyncio.Queue(EVENT_QUEUE_MAX)
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._origin = _properties(PacketTypes.PUBLISH,
+                                   UserProperty=[(ingest.ORIGIN_PROPERTY, "notification")])
+
+    # ---- life cycle ---------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_commit(events: list[Event]) -> None:  # writer thread: hand off at once
+            loop.call_soon_threadsafe(self._enqueue_events, events)
+
+        self._unsubscribe = self.store.subscribe(on_commit)
+        self._task = asyncio.create_task(self._run(), name="cityops-mqtt")
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def _enqueue_events(self, events: list[Event]) -> None:
+        try:
+            self._events.put_nowait(events)
+        except asyncio.QueueFull:
+            self.stats.dropped_notifications += len(events)
+
+    async def _run(self) -> None:
+        delay = 1.0
+        while True:
+            connects = self.stats.connects
+            try:
+                await self._session()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker down, connection lost, write failed
+                self.stats.connection_errors += 1
+                log.warning("MQTT %s:%s: %s; retrying in about %.0f s",
+                            self.address.host, self.address.port, exc, delay)
+            self.connected.clear()
+            if self.stats.connects > connects:
+                delay = 1.0  # it worked for a while: start the backoff again
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 30.0)
+
+    def _client(self) -> aiomqtt.Client:
+        s = self.settings
+        client = aiomqtt.Client(
+            self.address.host, self.address.port, identifier=self.client_id,
+            username=self.address.username, password=self.address.password,
+            protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, keepalive=30,
+            properties=_properties(PacketTypes.CONNECT,
+                                   SessionExpiryInterval=s.mqtt_session_expiry,
+                                   ReceiveMaximum=65535),
+        )
+        # Acknowledge only after the commit. aiomqtt has no public switch for this yet
+        # (empicano/aiomqtt#345), so it is set on the paho client it wraps, before the
+        # connection, since queued messages arrive right after CONNACK.
+        client._client.manual_ack_set(True)
+        return client
+
+    async def _session(self) -> None:
+        async with self._client() as client:
+            self.stats.connects += 1
+            shared = bool(self.settings.mqtt_shared_group)
+            # no_local keeps our own notifications away (not allowed on shared subscriptions,
+            # where the origin user property marks them instead).
+            options = SubscribeOptions(qos=1, noLocal=not shared)
+            for topic in create_filters(self.prefix, self.settings.mqtt_shared_group):
+                await client.subscribe(topic, options=options)
+            self.connected.set()
+            helpers = [asyncio.create_task(self._publish_loop(client)),
+                       asyncio.create_task(self._status_loop(client))]
+            try:
+                await self._ingest_loop(client)
+            finally:
+                for task in helpers:
+                    task.cancel()
+
+    # ---- ingest -------------------------------------------------------------------
+    async def _ingest_loop(self, client: aiomqtt.Client) -> None:
+        """Take batches of messages and submit their write jobs; ``_finish_loop`` answers
+        and acknowledges them in order, while the next batch is being prepared."""
+        done: asyncio.Queue[_Batch] = asyncio.Queue(MAX_IN_FLIGHT_BATCHES)
+        finisher = asyncio.create_task(self._finish_loop(client, done))
+        try:
+            messages = client.messages
+            while True:
+                batch = [await anext(messages)]
+                while len(batch) < self.settings.mqtt_batch_max and len(messages):
+                    batch.append(await anext(messages))
+                items = [self._prepare(m) for m in batch]
+                await asyncio.to_thread(ingest.authenticate, items, self.store.read)
+                write = asyncio.ensure_future(self.store.write(ingest.store_job(items)))
+                await done.put((write, batch, items))
+                if finisher.done():
+                    finisher.result()  # raises what stopped it
+        finally:
+            finisher.cancel()
+
+    async def _finish_loop(self, client: aiomqtt.Client, done: asyncio.Queue[_Batch]) -> None:
+        while True:
+            await self._finish(client, *(await done.get()))
+
+    def _prepare(self, message: aiomqtt.Message) -> Item:
+        props = message.properties
+        return ingest.prepare(
+            str(message.topic), bytes(message.payload), ingest.user_properties(props),
+            self.prefix, getattr(props, "ResponseTopic", None),
+            getattr(props, "CorrelationData", None))
+
+    async def _finish(self, client: aiomqtt.Client, write: asyncio.Future[Any],
+                      batch: list[aiomqtt.Message], items: list[Item]) -> None:
+        """After the commit: answer rejections and requests, count, then acknowledge."""
+        try:
+            await write
+        except Exception:
+            # The transaction failed as a whole: acknowledge nothing, reconnect, and let
+            # the broker deliver the messages again.
+            self.stats.write_failures += 1
+            raise
+        for item in items:
+            await self._outcome(client, item)
+        for message in batch:
+            if message.qos > 0:
+                client._client.ack(message.mid, message.qos)
+
+    async def _outcome(self, client: aiomqtt.Client, item: Item) -> None:
+        st = self.stats
+        if item.echo:
+            st.echoes += 1
+            return
+        st.received += 1
+        if item.rejection is not None:
+            st.rejected += 1
+            st.rejected_by_code[item.rejection.code] += 1
+            body = {"code": item.rejection.code, "error": item.rejection.reason,
+                    "topic": item.topic}
+            if "message-id" in item.user:
+                body["message-id"] = item.user["message-id"]
+            await self._reply(client, ERROR_TOPIC.format(who=item.who), item, body)
+            return
+        if item.duplicate:
+            st.duplicates += 1
+        else:
+            st.stored += 1
+        if item.reply_to:
+            link = self.notifier.ser.self_link(BY_NAME["Observation"], item.observation_id or 0)
+            await self._reply(client, None, item, {"@iot.selfLink": link})
+
+    async def _reply(self, client: aiomqtt.Client, topic: str | None, item: Item,
+                     body: dict[str, Any]) -> None:
+        payload = orjson.dumps(body)
+        if topic is not None:
+            await client.publish(topic, payload, qos=1, properties=self._origin)
+        if item.reply_to:
+            props = _properties(PacketTypes.PUBLISH,
+                                UserProperty=[(ingest.ORIGIN_PROPERTY, "response")])
+            if item.correlation is not None:
+                props.CorrelationData = item.correlation
+            await client.publish(item.reply_to, payload, qos=1, properties=props)
+
+    # ---- notifications --------------------------------------------------------------
+    async def _publish_loop(self, client: aiomqtt.Client) -> None:
+        qos = self.settings.mqtt_notify_qos
+        while True:
+            events = await self._events.get()
+            while not self._events.empty() and len(events) < 5000:
+                events.extend(self._events.get_nowait())
+            try:
+                publications = await asyncio.to_thread(self.notifier.render, events)
+            except Exception:
+                log.exception("rendering MQTT notifications failed")
+                continue
+            await self._publish_all(client, publications, qos)
+
+    async def _publish_all(self, client: aiomqtt.Client, publications: list[Publication],
+                           qos: int) -> None:
+        for topic, payload in publications:
+            await client.publish(topic, payload, qos=qos, properties=self._origin)
+            self.stats.published += 1
+
+    async def _status_loop(self, client: aiomqtt.Client) -> None:
+        """The counters, retained on ``cityops/status/<client id>`` every few seconds."""
+        while True:
+            await client.publish(STATUS_TOPIC.format(client=self.client_id),
+                                 orjson.dumps(self.stats.as_dict()), qos=0, retain=True,
+                                 properties=self._origin)
+            await asyncio.sleep(STATUS_SECONDS)

@@ -1,0 +1,35 @@
+// Server-Sent Events from /api/events: one EventSource per page, many listeners.
+
+const handlers = { observation: [], incident: [], alert: [] };
+let source = null;
+
+function status(text, down = false) {
+  const node = document.getElementById("live-status");
+  if (node) { node.textContent = text; node.classList.toggle("down", down); }
+}
+
+/** Call fn(data) for each event of `kind` (observation, incident, alert). */
+export function onLive(kind, fn) {
+  handlers[kind].push(fn);
+  connect();
+}
+
+function connect() {
+  if (source) return;
+  source = new EventSource("/api/events");
+  source.addEventListener("open", () => status("Live updates on."));
+  source.addEventListener("error", () => status("Live updates interrupted; reconnecting…", true));
+  for (const kind of Object.keys(handlers)) {
+    source.addEventListener(kind, (ev) => {
+      let data = {};
+      try { data = JSON.parse(ev.data); } catch { return; }
+      for (const fn of handlers[kind]) fn(data);
+    });
+  }
+}
+
+/** Wrap fn so that many calls within `ms` run it once (after the last). */
+export function debounce(fn, ms = 150) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}

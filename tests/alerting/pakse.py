@@ -1,0 +1,30 @@
+"""The MRC Pakse export, read with plain Python (never copied into the repository).
+
+The header says "Timestamp (UTC+07:00)" but every value ends in ``Z``: we take the ``Z``
+as true UTC (then the first value, 1959-12-31T17:00Z, is local midnight of 1960-01-01).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+CSV = Path("/work/shared/data/mekong/pakse_water_level_MRC_013901.csv")
+LOCAL = timezone(timedelta(hours=7))
+
+
+def read_pakse() -> list[tuple[datetime, float]]:
+    rows = []
+    with CSV.open(newline="") as f:
+        for row in csv.DictReader(f):
+            stamp = datetime.strptime(row["Timestamp (UTC+07:00)"], "%Y-%m-%dT%H:%MZ")
+            rows.append((stamp.replace(tzinfo=UTC), float(row["Value"])))
+    rows.sort()
+    return rows
+
+
+def season(when: datetime) -> int:
+    """Hydrological season: May to April (local time), named by the year it starts."""
+    local = when.astimezone(LOCAL)
+    return local.year if local.month >= 5 else local.year - 1

@@ -1,0 +1,91 @@
+"""Subscribing: every create and update reaches the SensorThings topics through the broker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.mqtt.conftest import client, collect, device_props, wait_for
+
+pytestmark = pytest.mark.mqtt
+
+
+async def test_observation_create_reaches_each_topic_form(client_: Any, world, service) -> None:
+    ds, thing = world["datastream"], world["thing"]
+    topics = ["v1.1/Observations", f"v1.1/Datastreams({ds})/Observations",
+              "v1.1/Observations?$select=result,phenomenonTime"]
+    async with client() as sub:
+        for t in topics:
+            await sub.subscribe(t, qos=1)
+        r = await client_.post(f"/v1.1/Datastreams({ds})/Observations", headers=world["headers"],
+                               json={"result": 12.5, "phenomenonTime": "2024-08-01T00:00:00Z"})
+        assert r.status_code == 201
+        new_id = r.json()["@iot.id"]
+        got = {t: body for t, body in await collect(sub, 3)
+               if body.get("@iot.id", new_id) == new_id}
+    assert set(got) == set(topics), got
+    full = got["v1.1/Observations"]
+    assert full["result"] == 12.5 and full["@iot.selfLink"].endswith(f"/Observations({new_id})")
+    assert full["Datastream@iot.navigationLink"].endswith(f"Observations({new_id})/Datastream")
+    assert got[f"v1.1/Datastreams({ds})/Observations"] == full
+    assert got[topics[2]] == {"result": 12.5, "phenomenonTime": "2024-08-01T00:00:00Z"}
+    _ = thing
+
+
+async def test_thing_update_reaches_entity_and_property_topics(client_: Any, world,
+                                                               service) -> None:
+    thing = world["thing"]
+    topics = ["v1.1/Things", f"v1.1/Things({thing})", f"v1.1/Things({thing})/name"]
+    async with client() as sub:
+        for t in topics:
+            await sub.subscribe(t, qos=1)
+        r = await client_.patch(f"/v1.1/Things({thing})", headers=world["headers"],
+                                json={"name": "Pakse gauge (new radar)"})
+        assert r.status_code in (200, 204)
+        got = dict(await collect(sub, 3))
+    assert set(got) == set(topics)
+    assert got[f"v1.1/Things({thing})/name"] == {"name": "Pakse gauge (new radar)"}
+    assert got[f"v1.1/Things({thing})"]["name"] == "Pakse gauge (new radar)"
+    assert got["v1.1/Things"]["@iot.id"] == thing
+
+
+async def test_new_datastream_reaches_the_navigation_collection(client_: Any, world,
+                                                                service) -> None:
+    from tests.api.sta_fixtures import datastream_body
+
+    thing = world["thing"]
+    async with client() as sub:
+        await sub.subscribe(f"v1.1/Things({thing})/Datastreams", qos=1)
+        await sub.subscribe(f"v1.1/Things({thing})/Locations", qos=1)
+        r = await client_.post("/v1.1/Datastreams", headers=world["headers"],
+                               json=datastream_body(thing))
+        assert r.status_code == 201
+        r = await client_.post(f"/v1.1/Things({thing})/Locations", headers=world["headers"],
+                               json={"name": "new site", "description": "moved",
+                                     "encodingType": "application/geo+json",
+                                     "location": {"type": "Point", "coordinates": [105, 15]}})
+        assert r.status_code == 201
+        got = dict(await collect(sub, 5, timeout=3))
+    assert got[f"v1.1/Things({thing})/Datastreams"]["name"] == "Water level"
+    assert got[f"v1.1/Things({thing})/Locations"]["name"] == "new site"
+
+
+async def test_mqtt_create_is_notified_and_not_taken_for_a_create(world, service) -> None:
+    """With the spec topics CityOps' own notification on v1.1/Datastreams(n)/Observations
+    must not come back as a create (no_local / the origin property)."""
+    topic = f"v1.1/Datastreams({world['datastream']})/Observations"
+    async with client() as dev:
+        await dev.subscribe(topic, qos=1)
+        await dev.publish(topic, b'{"result": 5}', qos=1, properties=device_props(world["token"]))
+        got = [orjson.loads(orjson.dumps(b)) for _, b in await collect(dev, 2)]
+    await wait_for(lambda: service.stats.stored == 1, service=service)
+    assert {"result": 5} in got  # the device's own message, as the broker forwards it
+    assert any(b.get("@iot.id") and b["result"] == 5 for b in got)  # CityOps' notification
+    assert service.stats.received == 1 and service.stats.rejected == 0
+
+
+@pytest.fixture
+def client_(client: Any) -> Any:
+    return client
