@@ -98,7 +98,7 @@ class Server:
         if not self.token:
             self.token = admin_token(self.db_url)
         env = {**os.environ, "CITYOPS_SECRET_KEY": "bench-" + "x" * 32}
-        log = open(self.workdir / "server.log", "ab")
+        log = open(self.workdir / "server.log", "ab")  # noqa: SIM115 (the server keeps it)
         self.proc = subprocess.Popen(
             [CITYOPS, "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "-d", self.db_url], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
@@ -110,11 +110,11 @@ class Server:
             self.proc.wait(30)
         self.proc = None
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Server:  # noqa: PYI034
         self.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 

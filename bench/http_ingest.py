@@ -25,7 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PY, Server, fresh_dir, free_port, machine, make_datastreams, table, wait_http  # noqa: E402
+from _common import PY, Server, free_port, fresh_dir, machine, make_datastreams, table, wait_http
 
 HERE = Path(__file__).resolve().parent
 TARGET = 5000.0
@@ -60,7 +60,7 @@ def load(port: int, token: str, streams: list[int], args: argparse.Namespace) ->
 
 def run_bare(args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
-    log = open(fresh_dir("bare") / "bare.log", "wb")
+    log = open(fresh_dir("bare") / "bare.log", "wb")  # noqa: SIM115 (the server keeps it)
     proc = subprocess.Popen([PY, str(HERE / "http_ingest.py"), "--serve-bare", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
     try:

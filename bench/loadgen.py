@@ -19,7 +19,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _LOCATION = re.compile(rb"\r\nlocation: [^\r]*\((\d+)\)", re.IGNORECASE)
 _LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
@@ -50,7 +50,7 @@ async def _connection(args: argparse.Namespace, datastream: int, tally: Tally,
     head = (f"POST {args.path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
             f"Authorization: Bearer {args.token}\r\nContent-Type: application/json\r\n"
             "Content-Length: ").encode()
-    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(days=datastream)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=datastream)
     n = 0
     try:
         while time.monotonic() < stop_at:

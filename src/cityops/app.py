@@ -17,6 +17,8 @@ from cityops.api import admin, alert_channels, alerts, auth, errors
 from cityops.api import incidents as incidents_api
 from cityops.api import rules as rules_api
 from cityops.api import web_data, web_events, web_pages
+from cityops.api import programmes as programmes_api, web_programmes
+from cityops.api import exports as exports_api
 from cityops.api.context import Context
 from cityops.api.json import JSON
 from cityops.api.middleware import Hardening, RateLimit
@@ -75,6 +77,9 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     app.include_router(rules_api.router)
     app.include_router(alerts.router)
     app.include_router(alert_channels.router)
+    for router in (programmes_api.router, web_programmes.router):  # cooperation programmes
+        app.include_router(router)
+    app.include_router(exports_api.router)
     for router in (web_data.router, web_events.router, web_pages.router):  # web pages
         app.include_router(router)
     _health(app, ctx)

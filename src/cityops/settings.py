@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     )
     tile_url: str | None = Field(None, description="Optional map tile URL template ({z}/{x}/{y})")
     cap_sender: str = Field("cityops@example.org", description="CAP sender of alerts")
+    mrc_data: Path | None = Field(
+        None, description="Folder (or file) of Mekong River Commission CSV exports, read by "
+        "`cityops demo --scenario` (never packaged: MRC terms of use)")
     cap_oid: str = Field("2.49.0.0.0.0", description="WMO alerting-authority OID for identifiers")
     cap_contact: str | None = Field(
         None, description="CAP info/contact of issued alerts (phone, e-mail or URL of the duty desk)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ from tests.e2e.conftest import Server, cli
 
 pytestmark = pytest.mark.e2e
 
-T0 = datetime(2024, 9, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 9, 1, tzinfo=UTC)
 CLIENTS, POSTS = 32, 600
 
 
@@ -36,9 +36,13 @@ def pg_server() -> Iterator[tuple[Server, str, str]]:
         cli("user", "add", "e2e-admin", "--role", "admin", "--password", "pw-e2e-admin",
             "-d", url)
         token = cli("token", "create", "--user", "e2e-admin", "-d", url).split(": ", 1)[1]
-        server = Server(url, args=("--workers", "2"))
-        yield server, token.strip(), url
-        server.stop()
+        server = Server.__new__(Server)
+        try:  # stop the process even when it never became healthy
+            server.__init__(url, args=("--workers", "2"))  # type: ignore[misc]
+            yield server, token.strip(), url
+        finally:
+            if hasattr(server, "proc"):
+                server.stop()
     finally:
         _drop_pg(url)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -20,7 +20,7 @@ from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx
 
-T0 = datetime(2024, 9, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 9, 1, tzinfo=UTC)
 PROCESSES, THREADS = 3, 4
 
 

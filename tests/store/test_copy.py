@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import shapely.wkt
 from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
@@ -82,10 +83,16 @@ async def _check_api(url: str, world: dict[str, Any]) -> None:
         assert r.json()["@iot.id"] == 30
 
 
+def _same_wkt(key: str, value: Any) -> Any:
+    """PostGIS writes ``POINT(1 2)``, shapely ``POINT (1 2)``: compare normalised WKT."""
+    return shapely.wkt.loads(value).wkt if key == "geom" and value else value
+
+
 def _rows(url: str, table: Any) -> list[tuple[Any, ...]]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(select(table).order_by(table.c.id))]
+        rows = [tuple(_same_wkt(k, v) for k, v in r._mapping.items())
+                for r in conn.execute(select(table).order_by(table.c.id))]
     engine.dispose()
     return rows
 

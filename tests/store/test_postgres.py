@@ -53,7 +53,7 @@ def _rows(ds: int, foi: int, n: int) -> list[dict[str, Any]]:
     return rows
 
 
-@pytest.mark.parametrize("n", [3, 50])  # below and above the COPY threshold
+@pytest.mark.parametrize("n", [3, 100])  # below and above the COPY threshold
 def test_bulk_insert_round_trip(store: Store, n: int) -> None:
     def job(tx: Tx) -> list[int]:
         ds, foi = _world(tx)
@@ -76,19 +76,19 @@ def test_bulk_insert_round_trip(store: Store, n: int) -> None:
 
 
 def test_bulk_insert_without_ids(store: Store) -> None:
-    rows = [{"source": "mqtt", "key": f"k{i}", "observation_id": i} for i in range(40)]
+    rows = [{"source": "mqtt", "key": f"k{i}", "observation_id": i} for i in range(100)]
     assert store.write_sync(lambda tx: tx.dialect.bulk_insert(
         tx.conn, s.ingest_receipts, rows, returning=False)) == []
     with store.read() as conn:
         keys = {r.key for r in conn.execute(select(s.ingest_receipts.c.key))}
-    assert keys == {f"k{i}" for i in range(40)}
+    assert keys == {f"k{i}" for i in range(100)}
 
 
 def test_copy_rolls_back_with_its_savepoint(store: Store) -> None:
     ds_foi = store.write_sync(_world)
 
     def failing(tx: Tx) -> None:
-        tx.dialect.bulk_insert(tx.conn, s.observations, _rows(*ds_foi, 40), returning=True)
+        tx.dialect.bulk_insert(tx.conn, s.observations, _rows(*ds_foi, 100), returning=True)
         raise RuntimeError("job fails after its COPY")
 
     with pytest.raises(RuntimeError):

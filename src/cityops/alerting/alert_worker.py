@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -82,8 +83,8 @@ class AlertWorker:
         while True:
             incident_id, changes = await self.incidents.get()
             try:
-                await self.store.write(
-                    lambda tx: on_incident(tx, incident_id, changes, self.settings))
+                await self.store.write(partial(on_incident, incident_id=incident_id,
+                                               changes=changes, settings=self.settings))
             except CityOpsError as exc:
                 self.errors += 1
                 log.warning("no alert for incident %s: %s", incident_id, exc.message)
@@ -114,7 +115,7 @@ class AlertWorker:
         poll = self.settings.delivery_poll_interval
         if due is None:
             return poll
-        return min(max((due - datetime.now(timezone.utc)).total_seconds(), 0.01), poll)
+        return min(max((due - datetime.now(UTC)).total_seconds(), 0.01), poll)
 
     async def deliver_due(self) -> int:
         """Send every due delivery once (concurrently); returns how many were tried."""

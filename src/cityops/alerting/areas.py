@@ -9,7 +9,7 @@ import is all or nothing; an area of the same name is replaced.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -65,7 +65,7 @@ def parse_areas(data: bytes | str) -> list[tuple[str, str, dict[str, Any], Any]]
 def import_areas(tx: Tx, org_slug: str, data: bytes | str, who: Principal) -> list[str]:
     """Store the areas of a FeatureCollection for organisation ``org_slug``; their names."""
     org = org_id_of(tx.conn, org_slug)
-    a, now = s.alert_areas, datetime.now(timezone.utc)
+    a, now = s.alert_areas, datetime.now(UTC)
     names = []
     for name, desc, geometry, polygons in parse_areas(data):
         lats = [lat for p in polygons for lat, _ in p]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -42,7 +42,7 @@ LEVEL_CHANGES = {"opened", "escalated", "deescalated", "reopened"}
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def texts_for(conn: Connection, facts: Facts, level: str) -> list[Info]:
@@ -159,7 +159,7 @@ def on_incident(tx: Tx, incident_id: int, changes: list[str], settings: Settings
 
 def preview(row: Any, infos: list[dict[str, Any]], settings: Settings) -> None:
     """Validate a draft as the message it would become now (InvalidInput names the field)."""
-    sent = datetime.now(timezone.utc).replace(microsecond=0)
+    sent = datetime.now(UTC).replace(microsecond=0)
     full = complete_infos(row, [info_from_json(d) for d in infos], sent, settings)
     refs = ("x,y,2000-01-01T00:00:00-00:00",) if row.msg_type != MsgType.ALERT else ()
     validate_alert(Alert("preview", settings.cap_sender, sent, msg_type=row.msg_type,

@@ -3,7 +3,7 @@ once and never changed; the message it follows is marked superseded or cancelled
 deliveries to matching subscriptions are queued in the same transaction (an outbox).
 
 Emits ``Alert`` events after the commit: ``issued`` with data ``{"org_id", "incident_id",
-"identifier", "msg_type", "severity", "kind"}``; ``created`` / ``updated`` for drafts.
+"identifier", "msg_type", "severity", "alert_kind"}``; ``created`` / ``updated`` for drafts.
 """
 
 from __future__ import annotations
@@ -179,5 +179,5 @@ def issue(tx: Tx, alert_id: int, who: Principal, settings: Settings,
                  "msg_type": alert.msg_type.value}, remote, row.org_id)
     tx.emit("issued", "Alert", alert_id, org_id=row.org_id, incident_id=row.incident_id,
             identifier=identifier, msg_type=alert.msg_type.value, severity=row.severity,
-            kind=row.kind)
+            alert_kind=row.kind)
     return alert_id

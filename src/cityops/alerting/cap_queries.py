@@ -6,7 +6,7 @@ discarded drafts are seen by the city's operators, city admins and analysts (adm
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, true
@@ -94,7 +94,7 @@ def feed_items(conn: Connection, now: datetime | None = None, org: str | None = 
     """(alert, CAP URL) of the current public messages: the latest message of each chain
     until it expires, Cancels included so that readers withdraw what they show."""
     a, o = s.alerts, s.organisations
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     q = select(a.c.id, a.c.xml).where(a.c.status == "issued", a.c.scope == "Public",
                                       or_(a.c.expires.is_(None), a.c.expires > now))
     if org:

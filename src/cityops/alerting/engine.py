@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -31,8 +32,9 @@ from cityops.store.writer import Event
 
 from .active import ActiveRule, load_active
 from .evaluate import Outcome, evaluate
+from .incidents import open_levels
 from .persist import Persist
-from .windows import Window, Windows, batch_arrays
+from .windows import Windows, batch_arrays
 
 log = logging.getLogger(__name__)
 _STOP = object()
@@ -51,6 +53,7 @@ class Engine:
         self.broken: dict[str, str] = {}
         self.errors: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
+        self.timing: Counter[str] = Counter()  # seconds spent per phase
         self.windows = Windows()
         self.persist = Persist(store)
         self._marks: dict[int, float] = {}
@@ -101,7 +104,8 @@ class Engine:
             self._index(a)
         for name, msg in broken.items():
             log.warning("rule %s cannot run: %s", name, msg)
-        self.persist.forget()
+        with self.store.read() as conn:
+            self.persist.prime(open_levels(conn), list(self.rules))
         self._marks.clear()
 
     def _index(self, a: ActiveRule) -> None:
@@ -189,11 +193,17 @@ class Engine:
         if not new:
             return
         self.stats["batches"] += 1
+        t0 = time.perf_counter()
         arrays = {ds: tuple(np.concatenate(p) for p in zip(*parts)) for ds, parts in new.items()}
         first_new = self._merge(arrays)
+        t1 = time.perf_counter()
         outcomes = self._evaluate_rules(arrays, first_new)
+        t2 = time.perf_counter()
         if outcomes:
             self.persist.apply(outcomes)
+        self.timing["merge"] += t1 - t0
+        self.timing["evaluate"] += t2 - t1
+        self.timing["persist"] += time.perf_counter() - t2
 
     def _merge(self, arrays: dict[int, Arrays]) -> dict[int, float]:
         """Merge the new observations into windows (seeding missing ones)."""
@@ -205,9 +215,10 @@ class Engine:
         missing = [ds for ds in need if self.windows.get(ds) is None]
         if missing:
             with self.store.read() as conn:
-                for ds in missing:
-                    newest = float(arrays[ds][1].max()) if ds in arrays else float("inf")
-                    self._seed(conn, ds, newest)
+                newest = {ds: float(arrays[ds][1].max()) if ds in arrays else
+                          self._latest(conn, ds) for ds in missing}
+                self.windows.seed_many(conn, {ds: self._keep(ds) for ds in missing}, newest)
+            self.stats["seeds"] += len(missing)
         for ds, (ids, times, values) in arrays.items():
             w = self.windows.get(ds)
             assert w is not None
@@ -215,14 +226,11 @@ class Engine:
             first_new[ds] = float(times.min())
         return first_new
 
-    def _seed(self, conn: Any, ds: int, newest: float) -> Window:
-        keep = self._keep(ds)
-        if not np.isfinite(newest):  # an input without new data: from its latest value
-            d = s.datastreams
-            last = conn.execute(select(d.c.last_phenomenon_time).where(d.c.id == ds)).scalar()
-            newest = last.timestamp() if last is not None else 0.0
-        self.stats["seeds"] += 1
-        return self.windows.seed(conn, ds, keep, newest)
+    def _latest(self, conn: Any, ds: int) -> float:
+        """Time of a datastream's newest observation (an input without new data)."""
+        d = s.datastreams
+        last = conn.execute(select(d.c.last_phenomenon_time).where(d.c.id == ds)).scalar()
+        return last.timestamp() if last is not None else 0.0
 
     def _evaluate_rules(self, arrays: dict[int, Arrays],
                         first_new: dict[int, float]) -> list[Outcome]:

@@ -12,7 +12,7 @@ files in its own folder.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -130,7 +130,7 @@ def fetch_feed(source: str, max_bytes: int, timeout: float = 20.0,
 
 def save_external(tx: Tx, fetched: Fetched) -> int:
     """Store (insert or replace by source and entry id) the rows of one feed."""
-    e, now = s.external_alerts, datetime.now(timezone.utc)
+    e, now = s.external_alerts, datetime.now(UTC)
     for row in fetched.rows:
         tx.conn.execute(delete(e).where(e.c.source == row["source"],
                                         e.c.entry_id == row["entry_id"]))
@@ -145,6 +145,6 @@ def list_external(conn: Any, current_only: bool = False, limit: int = 100
     e = s.external_alerts
     q = select(e).order_by(e.c.sent.desc(), e.c.id.desc()).limit(limit)
     if current_only:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         q = q.where((e.c.expires.is_(None)) | (e.c.expires > now))
     return [{k: getattr(r, k) for k in _COLUMNS} for r in conn.execute(q)]

@@ -108,3 +108,11 @@ def touch_last_value(conn: Connection, active: ActiveRule, value: float | None,
     conn.execute(update(i).where(
         i.c.rule_id == active.id, i.c.subject == active.subject, i.c.state != "resolved",
         i.c.origin == ENGINE).values(last_value=value, last_time=ts(time)))
+
+
+def open_levels(conn: Connection) -> dict[int, int]:
+    """Rule id -> level of its open live incident (one query, for the engine's start)."""
+    i = s.incidents
+    rows = conn.execute(select(i.c.rule_id, i.c.level).where(
+        i.c.state != "resolved", i.c.origin == ENGINE))
+    return {int(r.rule_id): int(r.level) for r in rows}

@@ -34,6 +34,11 @@ class Persist:
         self._state: dict[int, tuple[int, bool]] = {}
         self.failures = 0
 
+    def prime(self, open_levels: dict[int, int], rule_ids: list[int]) -> None:
+        """Start from the store: open incidents' levels, level 0 for the other rules."""
+        self._state = {rid: (open_levels[rid], True) if rid in open_levels else (0, False)
+                       for rid in rule_ids}
+
     def forget(self, rule_id: int | None = None) -> None:
         """Drop cached state (all, or one rule's): the next batch reads the store."""
         if rule_id is None:

@@ -19,14 +19,40 @@ from cityops.store.writer import Tx
 def record(tx: Tx | Connection, principal: Principal, action: str, entity: str,
            entity_id: Any = None, detail: dict[str, Any] | None = None,
            remote: str | None = None, org_id: int | None = None) -> None:
-    """Append one audit row (who, which organisation, what, when, from where)."""
-    conn = tx.conn if isinstance(tx, Tx) else tx
-    conn.execute(insert(s.audit_log).values(
-        time=datetime.now(timezone.utc), actor=principal.name, user_id=principal.user_id,
-        token_id=principal.token_id, org_id=org_id if org_id is not None else principal.org_id,
-        action=action, entity=entity, entity_id=None if entity_id is None else str(entity_id),
-        detail=detail, remote_addr=remote,
-    ))
+    """Append one audit row (who, which organisation, what, when, from where).
+
+    In a write job the row is written with those of the other jobs of the same group
+    commit, by one executemany just before the commit (in the same transaction; a job
+    that fails leaves no row); on a bare connection it is written at once.
+    """
+    row = {
+        "time": datetime.now(timezone.utc), "actor": principal.name,
+        "user_id": principal.user_id, "token_id": principal.token_id,
+        "org_id": org_id if org_id is not None else principal.org_id,
+        "action": action, "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "detail": detail, "remote_addr": remote,
+    }
+    if isinstance(tx, Tx):
+        tx.defer(("audit", 0), AuditRows([row]))
+    else:
+        tx.execute(insert(s.audit_log), [row])
+
+
+class AuditRows:
+    """Audit rows of a group commit (a ``Deferred`` change of the writer)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def merge(self, other: AuditRows) -> None:
+        self.rows.extend(other.rows)
+
+    def flush(self, conn: Connection, dialect: Any) -> None:
+        if dialect is not None:
+            dialect.bulk_insert(conn, s.audit_log, self.rows, returning=False)
+        else:
+            conn.execute(insert(s.audit_log), self.rows)
 
 
 def query(conn: Connection, *, org_id: int | None = None, entity: str | None = None,

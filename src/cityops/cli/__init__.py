@@ -7,9 +7,10 @@ import sys
 import typer
 
 from cityops import __version__
-from cityops.cli import admin, db, demo, serve
+from cityops.cli import admin, data, db, demo, serve
 from cityops.cli import alerts as alerts_cli
 from cityops.cli import rules as rules_cli
+from cityops.cli import programmes as programmes_cli
 from cityops.errors import CityOpsError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -21,7 +22,9 @@ app.add_typer(admin.users, name="user")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.orgs, name="org")
 rules_cli.register(app)
+data.register(app)
 alerts_cli.register(app)
+programmes_cli.register(app)
 
 
 def _version(value: bool) -> None:

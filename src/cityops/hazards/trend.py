@@ -25,17 +25,33 @@ def rate_of_rise(times: ArrayLike, values: ArrayLike, window: float) -> FloatArr
         raise ValueError("window must be > 0 seconds")
     t, v = check_times(times, values), as_float(values)
     out = np.full(v.size, np.nan)
+    if v.size == 0:
+        return out
     start = window_start(t, window)
-    for i in range(v.size):
-        tt, vv = t[start[i] : i + 1], v[start[i] : i + 1]
-        ok = np.isfinite(vv)
-        if np.count_nonzero(ok) < 2:
-            continue
-        x = (tt[ok] - tt[ok].mean()) / HOUR
-        sxx = float(np.dot(x, x))
-        if sxx > 0:
-            out[i] = float(np.dot(x, vv[ok] - vv[ok].mean())) / sxx
+    width = int((np.arange(v.size) - start).max()) + 1
+    rows = max(1, 2_000_000 // width)  # bounds the (rows x width) work arrays
+    for lo in range(0, v.size, rows):
+        hi = min(lo + rows, v.size)
+        out[lo:hi] = _slopes(t, v, start[lo:hi], np.arange(lo, hi), width)
     return out
+
+
+def _slopes(t: FloatArray, v: FloatArray, start: np.ndarray, end: np.ndarray,
+            width: int) -> FloatArray:
+    """Least-squares slope per row over samples ``start[r] .. end[r]`` (vectorised)."""
+    idx = end[:, None] - np.arange(width)[None, :]
+    inside = idx >= start[:, None]
+    idx = np.where(inside, idx, 0)
+    tt, vv = t[idx], v[idx]
+    ok = inside & np.isfinite(vv)
+    n = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = np.where(ok, tt, 0.0).sum(axis=1) / n
+        v_mean = np.where(ok, vv, 0.0).sum(axis=1) / n
+        x = np.where(ok, (tt - t_mean[:, None]) / HOUR, 0.0)
+        y = np.where(ok, vv - v_mean[:, None], 0.0)
+        sxx, sxy = (x * x).sum(axis=1), (x * y).sum(axis=1)
+        return np.where((n >= 2) & (sxx > 0), sxy / sxx, np.nan)
 
 
 def time_to_level(

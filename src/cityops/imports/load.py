@@ -20,7 +20,6 @@ from cityops.errors import InvalidInput
 from cityops.imports.timezones import from_epoch_us
 from cityops.ingest.parse import ObservationIn
 from cityops.ingest.store import store_batch
-from cityops.rules.units import converter
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Event, Tx
@@ -73,6 +72,8 @@ def convert_units(values: np.ndarray, file_unit: str | None, target: Target) -> 
     """``values`` from the file's unit to the datastream's (InvalidInput if impossible)."""
     if not file_unit or not target.unit or file_unit == target.unit:
         return values
+    from cityops.rules.units import converter  # pint: loaded only when units differ
+
     return np.asarray(converter(file_unit, target.unit, field="unit")(values), dtype=np.float64)
 
 

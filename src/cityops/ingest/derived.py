@@ -55,14 +55,23 @@ class DatastreamDelta:
     def flush(self, conn: Connection, dialect: Any) -> None:
         """One atomic UPDATE of the Datastream row (a statement built once per dialect:
         building it per flush cost more than running it)."""
+        conn.execute(_update_for(dialect), self._params())
+
+    @staticmethod
+    def flush_many(conn: Connection, dialect: Any, deltas: list[DatastreamDelta]) -> None:
+        """The UPDATEs of many rows as one executemany, in the order given (the writer
+        gives them in datastream id order, so lock order is kept)."""
+        conn.execute(_update_for(dialect), [d._params() for d in deltas])
+
+    def _params(self) -> dict[str, Any]:
         bbox = self.bbox or (None, None, None, None)
-        conn.execute(_update_for(dialect), {
+        return {
             "ds_id": self.ds_id, "p_start": self.phenomenon_start, "p_end": self.phenomenon_end,
             "latest_time": self.latest_time, "latest_id": self.latest_id,
             "latest_result": self.latest_result,
             "r_start": self.result_start, "r_end": self.result_end,
             "minx": bbox[0], "miny": bbox[1], "maxx": bbox[2], "maxy": bbox[3],
-        })
+        }
 
 
 _UPDATES: dict[str, Update] = {}

@@ -36,6 +36,7 @@ class FeatureResolver:
         self._bbox_of_foi: dict[int, BBox | None] = {}
         self._foi_of_thing: dict[int, int] = {}
         self._ds_bbox: dict[int, BBox | None] = {}
+        self._merged: set[tuple[int, int]] = set()  # (datastream, feature) already merged
 
     def resolve(self, obs: ObservationIn, stream: Any, field: str) -> int:
         if obs.foi_new is not None:
@@ -44,8 +45,10 @@ class FeatureResolver:
             foi = self._check(obs.foi_id, f"{field}.FeatureOfInterest")
         else:
             foi = self._of_thing(stream.thing_id, field)
-        ds_id = stream.id
-        self._ds_bbox[ds_id] = _merge(self._ds_bbox.get(ds_id), self._bbox_of_foi[foi])
+        pair = (stream.id, foi)
+        if pair not in self._merged:  # a batch is mostly one feature per datastream
+            self._merged.add(pair)
+            self._ds_bbox[stream.id] = _merge(self._ds_bbox.get(stream.id), self._bbox_of_foi[foi])
         return foi
 
     def bbox_of_datastream(self, ds_id: int) -> BBox | None:

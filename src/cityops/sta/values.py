@@ -19,6 +19,7 @@ from cityops.errors import InvalidInput
 _TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$"
 )
+_FRACTION = re.compile(r"\.(\d+)")
 GEOJSON_TYPES = {"application/geo+json", "application/vnd.geo+json", "application/json"}
 
 
@@ -31,7 +32,7 @@ def parse_time(value: Any, field: str) -> datetime:
             field=field,
         )
     text = value
-    frac = re.search(r"\.(\d+)", text)
+    frac = _FRACTION.search(text) if "." in text else None
     if frac and len(frac.group(1)) > 6:  # Python keeps microseconds
         text = text.replace(frac.group(0), "." + frac.group(1)[:6])
     try:

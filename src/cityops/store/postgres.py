@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from cityops.store.dialect import register_backend
 from cityops.store.types import Geometry
 
-COPY_MIN_ROWS = 16
+COPY_MIN_ROWS = 64
 """Batches smaller than this use INSERT (fewer round trips); larger ones use COPY."""
 
 Encoder = Callable[[Any], Any]

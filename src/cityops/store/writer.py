@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -53,6 +54,20 @@ class Deferred(Protocol):
 
 
 DeferKey = tuple[str, int]
+
+
+def _flush_deferred(conn: Connection, dialect: Any, changes: dict[DeferKey, Deferred]) -> None:
+    """Apply the changes in key order; a run of changes of one class that has
+    ``flush_many(conn, dialect, changes)`` goes in one call (one executemany: 32
+    Datastreams touched by one commit are one statement, not 32)."""
+    ordered = [changes[k] for k in sorted(changes)]
+    for kind, run in groupby(ordered, key=type):
+        flush_many = getattr(kind, "flush_many", None)
+        if flush_many is not None:
+            flush_many(conn, dialect, list(run))
+        else:
+            for change in run:
+                change.flush(conn, dialect)
 
 
 class Observer(Protocol):
@@ -188,6 +203,8 @@ class GroupCommitWriter:
         try:
             with conn.begin():
                 for item in batch:
+                    if not item.future.set_running_or_notify_cancel():
+                        continue  # the caller gave up before its job ran: skip it
                     tx = Tx(conn, self._dialect, self.state)
                     try:
                         with conn.begin_nested():
@@ -200,12 +217,11 @@ class GroupCommitWriter:
                     callbacks.extend(tx.after_commit)
                     for key, change in tx.deferred.items():
                         deferred.defer(key, change)
-                for key in sorted(deferred.deferred):
-                    deferred.deferred[key].flush(conn, self._dialect)
+                _flush_deferred(conn, self._dialect, deferred.deferred)
         except Exception as exc:  # the commit itself failed: nobody is stored
             log.exception("group commit failed")
             for item in batch:
-                if not item.future.done():
+                if not item.future.done():  # done includes cancelled
                     item.future.set_exception(exc)
             return
         for item, result, error in outcomes:

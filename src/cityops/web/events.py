@@ -31,7 +31,7 @@ QUEUE_SIZE = 1000
 MAX_POINTS = 50  # newest observations per datastream and event
 INCIDENT_READERS = {Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST}
 Message = tuple[str, dict[str, Any]]
-_CLOSE = ("close", {})
+_CLOSE: Message = ("close", {})
 
 
 @dataclass(eq=False)

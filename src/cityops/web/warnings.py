@@ -9,7 +9,7 @@ published public messages). Per alert the info block in the reader's language is
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -70,7 +70,7 @@ def warning_json(alert: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
 
 def current(conn: Connection, lang: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Warnings in force now, most severe first, then newest."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rows = list_alerts(conn, ANONYMOUS, status="issued", limit=200)
     shown = [w for r in rows if (r.get("expires") is None or r["expires"] > now)
              and (w := warning_json(r, lang)) is not None]

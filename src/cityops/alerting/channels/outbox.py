@@ -9,7 +9,7 @@ the lease.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
@@ -30,7 +30,7 @@ _COLUMNS = ("id", "alert_id", "subscription_id", "org_id", "status", "attempts",
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def enqueue(tx: Tx, alert_row: Any, alert: Alert) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from shapely.geometry import Point, shape
@@ -143,7 +143,7 @@ def create(tx: Tx, body: dict[str, Any], p: Principal, remote: str | None = None
         raise Forbidden("a subscription belongs to your own organisation")
     check_manager(p, values["org_id"])
     sub = s.alert_subscriptions
-    new_id = tx.conn.execute(insert(sub).values(created_at=datetime.now(timezone.utc),
+    new_id = tx.conn.execute(insert(sub).values(created_at=datetime.now(UTC),
                                                 **values).returning(sub.c.id)).scalar_one()
     audit.record(tx, p, "create", "AlertSubscription", new_id, {"channel": values["channel"]},
                  remote, values["org_id"])

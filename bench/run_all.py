@@ -1,0 +1,46 @@
+"""Run every benchmark in sequence (``make bench``), each in its own process.
+
+    .venv/bin/python bench/run_all.py [--quick]
+
+``--quick`` shortens each run (for a smoke test; the figures in docs/benchmarks.md come
+from the full runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
+    # (script, full arguments, quick arguments)
+    ("http_ingest.py", [], ["--seconds", "4", "--warmup", "1"]),
+    ("bulk_ingest.py", [], ["--requests", "5"]),
+    ("durability.py", [], ["--rounds", "1", "--load-seconds", "2"]),
+    ("memory.py", [], ["--total", "100000"]),
+]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args()
+    failed = []
+    for script, full, quick in BENCHMARKS:
+        cmd = [sys.executable, str(HERE / script), *(quick if args.quick else full)]
+        print(f"$ {' '.join(cmd[1:])}", flush=True)
+        start = time.perf_counter()
+        if subprocess.run(cmd, check=False).returncode != 0:
+            failed.append(script)
+        print(f"({time.perf_counter() - start:.0f} s)\n", flush=True)
+    if failed:
+        print("failed: " + ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

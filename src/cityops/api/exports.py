@@ -1,0 +1,84 @@
+"""/api/export: observations as CSV or Parquet, stations as GeoJSON (access-checked).
+
+``GET /api/export/datastreams/{id}.csv|.parquet`` (``from``/``to`` ISO times),
+``GET /api/export/observations.csv|.parquet?path=...&$filter=...`` (a SensorThings query)
+and ``GET /api/export/stations.geojson``. Callers see what SensorThings reads show them.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
+
+from cityops.api.context import ctx
+from cityops.api.deps import principal
+from cityops.api.json import JSON
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput
+from cityops.exports.geojson import stations_geojson
+from cityops.exports.query import (Selection, check_datastream, iter_observations,
+                                   observations_query)
+from cityops.exports.writers import csv_chunks, write_parquet
+
+router = APIRouter(prefix="/api/export", tags=["exports"])
+PARQUET = "application/vnd.apache.parquet"
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{name}: not an ISO 8601 time: {value!r}", field=name) from None
+
+
+def _file(request: Request, sel: Selection, who: Principal, fmt: str, name: str) -> Response:
+    """Read the selection in one snapshot and answer it as CSV (streamed) or Parquet."""
+    if fmt not in ("csv", "parquet"):
+        raise InvalidInput("format: csv or parquet", field="format")
+    store = ctx(request).store
+    disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        with store.read() as conn:
+            write_parquet(iter_observations(conn, sel, who), buf, {"cityops.path": sel.path})
+        return Response(buf.getvalue(), media_type=PARQUET, headers=disposition)
+    with store.read() as conn:  # path and $filter are checked before the 200 is sent
+        observations_query(conn, sel, who)
+
+    def body() -> Any:
+        with store.read() as conn:
+            yield from csv_chunks(iter_observations(conn, sel, who))
+
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=disposition)
+
+
+@router.get("/datastreams/{ds_id}.{fmt}")
+def datastream_file(ds_id: int, fmt: str, request: Request, start: str | None = None,
+                    end: str | None = None, who: Principal = Depends(principal)) -> Response:
+    """One datastream's observations (``start``/``end``: phenomenon time window)."""
+    with ctx(request).store.read() as conn:
+        check_datastream(conn, ds_id, who)
+    sel = Selection.of_datastream(ds_id, _time(start, "start"), _time(end, "end"))
+    return _file(request, sel, who, fmt, f"datastream-{ds_id}")
+
+
+@router.get("/observations.{fmt}")
+def query_file(fmt: str, request: Request, path: str = "Observations",
+               who: Principal = Depends(principal)) -> Response:
+    """Observations of a SensorThings query: ``path`` plus ``$filter``/``$orderby``/``$top``."""
+    options = {k: v for k, v in request.query_params.items() if k.startswith("$")}
+    return _file(request, Selection(path, options), who, fmt, "observations")
+
+
+@router.get("/stations.geojson")
+def stations(request: Request, who: Principal = Depends(principal)) -> JSON:
+    """Things with their current Location and their datastreams' latest values."""
+    with ctx(request).store.read() as conn:
+        doc = stations_geojson(conn, who)
+    return JSON(doc, media_type="application/geo+json")

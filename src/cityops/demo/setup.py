@@ -1,0 +1,136 @@
+"""Rules, demo users and simulator tokens of the demo world (idempotent).
+
+Rules are stored by name through ``alerting.catalog.upsert_specs`` (insert or replace), so
+restarting the demo leaves one rule per name. River-level rules exist only for stations
+with published levels (``reference.LEVELS``); the others have none until configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from cityops.alerting.catalog import upsert_specs
+from cityops.auth.principal import SYSTEM
+from cityops.auth.tokens import TOKEN_CACHE, create_token
+from cityops.auth.users import add_user
+from cityops.demo.reference import CITIES, levels_of, slug
+from cityops.demo.world import MEKONG_ORG, World
+from cityops.rules import parse_rule
+from cityops.store import schema as s
+from cityops.store.base import Store
+from cityops.store.writer import Tx
+
+TOKEN_NAME = "demo simulator"
+#: Simulated travel time of the flood wave from Pakse to Stung Treng (a demo assumption:
+#: no published travel-time table exists; see hazards.md). The simulator uses the same.
+PAKSE_STUNG_TRENG_LAG = 18 * 3600.0
+PH = {"PH"}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    org: str | None
+
+
+USERS = (
+    DemoUser("admin", "demo-admin-2024", "admin", None),
+    DemoUser("mekong-admin", "demo-mekong-admin", "city_admin", MEKONG_ORG),
+    DemoUser("mekong-operator", "demo-mekong-operator", "operator", MEKONG_ORG),
+    DemoUser("mekong-analyst", "demo-mekong-analyst", "analyst", MEKONG_ORG),
+    DemoUser("bangkok-operator", "demo-bangkok-operator", "operator", "bangkok"),
+    DemoUser("vientiane-operator", "demo-vientiane-operator", "operator", "vientiane"),
+)
+
+
+def river_rules(world: World) -> list[dict[str, Any]]:
+    """A river_level rule per station with published levels (Pakse issues automatically)."""
+    rules = []
+    for t in world.by_kind("station"):
+        levels = levels_of(t.place)
+        if not levels:
+            continue
+        mode = "issue" if t.place == "Pakse" else "draft"
+        rules.append({"name": f"river-{slug(t.place)}", "type": "river_level",
+                      "subject": t.place, "organisation": t.org,
+                      "description": f"Published levels at {t.place}",
+                      "inputs": {"level": t.streams["level"]}, "levels": levels,
+                      "hysteresis": 0.05, "alert": {"mode": mode, "radius_km": 15.0}})
+    up, down = world.find("station", "Pakse"), world.find("station", "Stung Treng")
+    if up and down and levels_of("Stung Treng"):
+        rules.append({"name": "lag-pakse-stung-treng", "type": "river_lag",
+                      "subject": "Stung Treng (forecast from Pakse)", "organisation": down.org,
+                      "description": "Stung Treng forecast from the rise at Pakse; lag of the "
+                      "simulated wave (no published travel time)",
+                      "inputs": {"upstream": up.streams["level"],
+                                 "downstream": down.streams["level"]},
+                      "levels": levels_of("Stung Treng"), "lag": PAKSE_STUNG_TRENG_LAG})
+    return rules
+
+
+def city_rules(world: World) -> list[dict[str, Any]]:
+    """Rain, heat, air quality, drought and data-quality rules for every city."""
+    country = {c.name: c.country_iso2 for c in CITIES}
+    rules: list[dict[str, Any]] = []
+    for w in world.by_kind("weather"):
+        key, st = slug(w.place), w.streams
+        preset = "pagasa_hourly" if country.get(w.place) in PH else "tmd_24h"
+        rules += [
+            {"name": f"rain-{key}", "type": "rainfall", "subject": w.place, "organisation": w.org,
+             "inputs": {"rain": st["rain"]}, "preset": preset},
+            {"name": f"heat-{key}", "type": "heat_index", "subject": w.place,
+             "organisation": w.org, "output": st["heat_index"],
+             "inputs": {"temperature": st["temperature"], "humidity": st["humidity"]}},
+            {"name": f"drought-{key}", "type": "drought_spi", "subject": w.place,
+             "organisation": w.org, "inputs": {"precipitation": st["rain"]}, "scale": 3},
+            {"name": f"quality-{key}", "type": "data_quality", "subject": f"{w.place} sensors",
+             "organisation": w.org, "inputs": {"value": st["temperature"]}, "unit": "Cel",
+             "minimum": -10.0, "maximum": 55.0, "spike_per_hour": 12.0},
+        ]
+    for a in world.by_kind("air"):
+        rules.append({"name": f"aqi-{slug(a.place)}", "type": "aqi", "subject": a.place,
+                      "organisation": a.org, "output": a.streams["aqi"],
+                      "inputs": {"pm25": a.streams["pm25"]}})
+    return rules
+
+
+def ensure_rules(store: Store, world: World) -> int:
+    """Store (or replace) every demo rule; returns how many."""
+    specs = [parse_rule(doc) for doc in river_rules(world) + city_rules(world)]
+    return len(store.write_sync(lambda tx: upsert_specs(tx, specs, SYSTEM)))
+
+
+def ensure_users(store: Store) -> list[DemoUser]:
+    """The demo users (created once; their passwords are the known demo ones)."""
+    def job(tx: Tx) -> None:
+        u, o = s.users, s.organisations
+        have = {r[0] for r in tx.conn.execute(select(u.c.username))}
+        orgs = dict(tx.conn.execute(select(o.c.slug, o.c.id)).all())
+        for d in USERS:
+            if d.username not in have:
+                add_user(tx.conn, d.username, d.password, d.role,
+                         orgs.get(d.org) if d.org else None, display_name=f"Demo {d.role}")
+
+    store.write_sync(job)
+    return list(USERS)
+
+
+def device_tokens(store: Store, world: World) -> dict[int, str]:
+    """A fresh device token per demo Thing (the previous demo tokens are revoked)."""
+    from datetime import datetime, timezone
+
+    def job(tx: Tx) -> dict[int, str]:
+        t = s.api_tokens
+        tx.conn.execute(update(t).where(t.c.name == TOKEN_NAME, t.c.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(timezone.utc)))
+        return {th.id: create_token(tx.conn, thing_id=th.id, name=TOKEN_NAME)[1]
+                for th in world.things}
+
+    tokens = store.write_sync(job)
+    TOKEN_CACHE.clear()
+    return tokens

@@ -1,0 +1,5 @@
+"""Exports: observations as CSV and Parquet, stations with their latest values as GeoJSON.
+
+Every export reads with the caller's access (``auth.policy.visible``), like SensorThings
+reads: what a caller may not see is not in the file.
+"""

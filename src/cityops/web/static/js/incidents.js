@@ -1,0 +1,93 @@
+// The incident queue: list, acknowledge, assign, annotate, resolve, timeline.
+import { el, getJSON, orgQuery, send, when } from "./api.js";
+
+const ACTIONS = {
+  acknowledge: { label: "Acknowledge", states: ["open"] },
+  assign: { label: "Assign", states: ["open", "acknowledged"], field: "assignee" },
+  annotate: { label: "Add note", states: ["open", "acknowledged", "resolved"], field: "note" },
+  resolve: { label: "Resolve", states: ["open", "acknowledged"] },
+};
+
+export class IncidentQueue {
+  constructor(containerId, toggleId) {
+    this.box = document.getElementById(containerId);
+    this.toggle = document.getElementById(toggleId);
+    this.toggle?.addEventListener("change", () => this.refresh());
+  }
+
+  async refresh() {
+    const states = this.toggle?.checked ? "open,acknowledged,resolved" : "open,acknowledged";
+    const org = document.body.dataset.orgId;
+    const query = `state=${states}&limit=200${org ? `&org=${org}` : ""}`;
+    try {
+      const doc = await getJSON(`/api/incidents?${query}`);
+      this.render(doc.value);
+    } catch (err) {
+      this.box.replaceChildren(el("p", { class: "error" }, `Incidents unavailable: ${err.message}`));
+    }
+  }
+
+  render(items) {
+    if (!items.length) {
+      this.box.replaceChildren(el("p", {}, "No open incidents."));
+      return;
+    }
+    this.box.replaceChildren(...items.map((inc) => this.card(inc)));
+  }
+
+  card(inc) {
+    const id = `inc-${inc.id}`;
+    const card = el("article", { class: `incident sev-${inc.severity} state-${inc.state}`, "data-incident": inc.id,
+      "data-state": inc.state, "aria-labelledby": `${id}-t` },
+      el("h3", { id: `${id}-t` }, `${inc.level_name} · ${inc.subject}`),
+      el("p", { class: "meta" }, `#${inc.id} ${inc.rule} · ${inc.state}`,
+        inc.assignee ? ` · assigned to ${inc.assignee}` : "",
+        ` · opened ${when(inc.opened_at)}`,
+        inc.last_value !== null ? ` · latest ${inc.last_value}` : ""),
+      this.actions(inc));
+    const details = el("details", {}, el("summary", {}, "Timeline"));
+    details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
+    card.append(details);
+    return card;
+  }
+
+  actions(inc) {
+    const box = el("div", { class: "actions" });
+    for (const [name, spec] of Object.entries(ACTIONS)) {
+      if (!spec.states.includes(inc.state)) continue;
+      if (spec.field) {
+        const inputId = `inc-${inc.id}-${name}`;
+        box.append(el("label", { for: inputId, class: "visually-hidden" }, `${spec.label} for incident ${inc.id}`),
+          el("input", { id: inputId, name: spec.field, placeholder: spec.field === "note" ? "Note" : "Assignee",
+            size: 10, value: spec.field === "assignee" ? inc.assignee || "" : "" }));
+      }
+      box.append(el("button", { type: "button", "data-action": name,
+        onclick: () => this.act(inc, name, spec, box) }, spec.label));
+    }
+    return box;
+  }
+
+  async act(inc, name, spec, box) {
+    const body = {};
+    if (spec.field) {
+      const value = box.querySelector(`[name=${spec.field}]`).value.trim();
+      if (!value && name === "annotate") return;
+      body[spec.field] = value || null;
+    }
+    try {
+      await send(`/api/incidents/${inc.id}/${name}`, body);
+      await this.refresh();
+    } catch (err) {
+      box.append(el("span", { class: "error", role: "alert" }, err.message));
+    }
+  }
+
+  async timeline(incidentId, details) {
+    const doc = await getJSON(`/api/incidents/${incidentId}`);
+    details.querySelector("ol")?.remove();
+    details.append(el("ol", {}, doc.timeline.map((e) => el("li", {},
+      `${when(e.time)} ${e.kind} by ${e.actor}`, e.to_value ? ` → ${e.to_value}` : "",
+      e.note ? ` — ${e.note}` : ""))));
+  }
+}
+

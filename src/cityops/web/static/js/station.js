@@ -1,0 +1,66 @@
+// Station page: one uPlot chart per datastream over min/mean/max buckets, levels as lines.
+import uPlot from "/assets/uplot/dist/uPlot.esm.js";
+import { getJSON } from "./api.js";
+import { debounce, onLive } from "./live.js";
+
+const LEVEL_COLOURS = ["#8a5300", "#b3261e", "#6a1b9a", "#000000"];
+const charts = new Map();
+
+function options(doc, width) {
+  const levelSeries = Object.keys(doc.levels).map((name, i) => ({
+    label: `${name} ${doc.levels[name]}`, stroke: LEVEL_COLOURS[i % LEVEL_COLOURS.length], width: 2, dash: [8, 4],
+    points: { show: false },
+  }));
+  return {
+    width, height: 260,
+    series: [
+      {},
+      { label: "max", stroke: "#7aa7e0", width: 1, points: { show: false } },
+      { label: "mean", stroke: "#0b57d0", width: 2, points: { show: false } },
+      { label: "min", stroke: "#7aa7e0", width: 1, points: { show: false } },
+      ...levelSeries,
+    ],
+    bands: [{ series: [1, 3], fill: "rgba(11,87,208,0.12)" }],
+    axes: [{}, { label: doc.unit || "", size: 60 }],
+    scales: { x: { time: true } },
+  };
+}
+
+function data(doc) {
+  const levelRows = Object.values(doc.levels).map((v) => doc.t.map(() => v));
+  return [doc.t, doc.max, doc.mean, doc.min, ...levelRows];
+}
+
+async function draw(box) {
+  const id = box.dataset.chart;
+  const days = Number(document.getElementById("range").value);
+  const buckets = Number(document.getElementById("buckets").value);
+  const end = new Date(Date.now() + 1000);
+  const start = new Date(end.getTime() - days * 86400 * 1000);
+  let doc = await getJSON(`/api/series/${id}?from=${start.toISOString()}&to=${end.toISOString()}&buckets=${buckets}`);
+  if (!doc.t.length) doc = await getJSON(`/api/series/${id}?buckets=${buckets}`);  // latest week with data
+  charts.get(id)?.destroy();
+  box.replaceChildren();
+  const width = Math.max(280, box.clientWidth || 320);
+  charts.set(id, new uPlot(options(doc, width), data(doc), box));
+  box.dataset.points = String(doc.t.length);
+}
+
+function drawAll() {
+  for (const box of document.querySelectorAll("[data-chart]")) draw(box).catch(() => {});
+}
+
+document.getElementById("range").addEventListener("change", drawAll);
+document.getElementById("buckets").addEventListener("change", drawAll);
+window.addEventListener("resize", debounce(drawAll, 300));
+
+const redraw = new Map();
+onLive("observation", (ev) => {
+  const box = document.querySelector(`[data-chart="${ev.datastream}"]`);
+  if (!box) return;
+  const latest = document.querySelector(`[data-latest="${ev.datastream}"]`);
+  if (latest && ev.results.length) latest.textContent = String(ev.results[ev.results.length - 1]);
+  if (!redraw.has(box)) redraw.set(box, debounce(() => draw(box).catch(() => {}), 200));
+  redraw.get(box)();
+});
+drawAll();

@@ -1,0 +1,86 @@
+"""``cityops demo`` as a real process on SQLite: it serves the dashboard and SensorThings,
+the simulator's observations arrive, and the Pakse 2011 scenario, run fast, opens the
+incident and issues the CAP alert that the public page then lists."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+MEKONG = Path("/work/shared/data/mekong")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
+    if not (MEKONG / "pakse_water_level_MRC_013901.csv").is_file():
+        pytest.skip("MRC exports not available")
+    port = _free_port()
+    log = tmp_path / "demo.log"
+    env = {**os.environ, "CITYOPS_MRC_DATA": str(MEKONG)}
+    cmd = [sys.executable, "-c", "from cityops.cli import main; main()", "demo",
+           "--database", f"sqlite:///{tmp_path / 'demo.db'}", "--port", str(port),
+           "--speed", "600", "--scenario", "pakse-2011", "--scenario-seconds", "25"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        yield base, log, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait(check, timeout: float, what: str, log: Path):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got = check()
+        except httpx.HTTPError:
+            got = None
+        if got:
+            return got
+        time.sleep(0.5)
+    pytest.fail(f"{what} not seen within {timeout} s; log:\n{log.read_text()[-3000:]}")
+
+
+def test_demo_serves_simulates_and_warns(demo) -> None:
+    base, log, proc = demo
+    c = httpx.Client(base_url=base, timeout=10)
+    started = time.monotonic()
+    _wait(lambda: c.get("/health").status_code == 200, 60, "the server", log)
+    assert time.monotonic() - started < 60  # up within a minute on SQLite
+    assert c.get("/public").status_code == 200
+    assert c.get("/login").status_code == 200
+    root = c.get("/v1.1").json()
+    assert any(v["name"] == "Things" for v in root["value"])
+    things = c.get("/v1.1/Things", params={"$filter": "name eq 'Bangkok weather station'",
+                                           "$expand": "Datastreams"}).json()["value"]
+    temp = next(d for d in things[0]["Datastreams"] if d["name"].startswith("Air temperature"))
+    obs = _wait(lambda: c.get(f"/v1.1/Datastreams({temp['@iot.id']})/Observations")
+                .json()["value"], 30, "simulated observations", log)
+    assert 10 < obs[0]["result"] < 45
+    warnings = _wait(lambda: c.get("/api/public/warnings").json()["value"], 90,
+                     "a public warning", log)
+    assert "Pakse" in str(warnings)
+    text = _wait(lambda: log.read_text() if "CAP alert" in log.read_text() else None, 10,
+                 "the alert in the log", log)
+    assert "incident" in text and "Logins" in text and "demo-admin-2024" in text
+    assert proc.poll() is None
