@@ -13,7 +13,7 @@ import argparse
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _hazard_setup import add_rules, make_datastreams, temp_store  # noqa: E402
+from _hazard_setup import add_rules, make_datastreams, temp_store
 
-from cityops.alerting.engine import Engine  # noqa: E402
-from cityops.auth.principal import SYSTEM  # noqa: E402
-from cityops.ingest.parse import ObservationIn  # noqa: E402
-from cityops.ingest.store import store_observations  # noqa: E402
-from cityops.store.base import Store  # noqa: E402
+from cityops.alerting.engine import Engine
+from cityops.auth.principal import SYSTEM
+from cityops.ingest.parse import ObservationIn
+from cityops.ingest.store import store_observations
+from cityops.store.base import Store
 
-T0 = datetime(2025, 8, 1, tzinfo=timezone.utc)
-BATCH = 20  # observations per write job (a small CreateObservations)
+T0 = datetime(2025, 8, 1, tzinfo=UTC)
+BATCH = 100  # observations per write job (a CreateObservations request)
 
 
 def _job(batch: list[ObservationIn]) -> Any:
@@ -41,7 +41,7 @@ def load(store: Store, ds: list[int], rate: int, seconds: float, stop: threading
          sent: list[int]) -> None:
     """Background observations below every level, ``rate`` a second, on random streams."""
     rng = np.random.default_rng(1)
-    step = BATCH / rate
+    step = BATCH / rate  # 20 jobs a second at 2,000 obs/s
     next_t, k = time.perf_counter(), 0
     while not stop.is_set():
         picks = rng.choice(ds, BATCH)
@@ -62,7 +62,7 @@ def probe(store: Store, ds: int, rule: str, seen: dict[str, float]) -> float | N
                                                   result_number=12.5)]))
     fut.add_done_callback(lambda f: committed.append(time.perf_counter()))
     fut.result()
-    deadline = time.perf_counter() + 5
+    deadline = time.perf_counter() + 30
     while rule not in seen and time.perf_counter() < deadline:
         time.sleep(0.0005)
     done.set()
@@ -94,7 +94,7 @@ def raw_ingest_rate(n_ds: int) -> float:
 
 
 def pct(xs: list[float], q: float) -> float:
-    return float(np.percentile(np.array(xs) * 1000, q))
+    return float(np.percentile(np.array(xs) * 1000, q)) if xs else float("nan")
 
 
 def main() -> None:
@@ -122,12 +122,13 @@ def main() -> None:
     th.start()
     time.sleep(a.warmup)
     lat, floor, start_sent, t_start = [], [], sent[0], time.perf_counter()
-    print("warm", dict(engine.stats), len(engine.rules), engine.broken and list(engine.broken.items())[:2], flush=True)
-    i = 0
+    i, missed = 0, 0
     while time.perf_counter() - t_start < a.seconds and i < len(probes):
         got = probe(store, probes[i], f"r{probes[i]}", seen)
         if got is not None:
             lat.append(got)
+        else:
+            missed += 1
         floor.append(empty_commit(store))
         i += 1
         time.sleep(0.03)
@@ -142,8 +143,8 @@ def main() -> None:
           f"timing {({k: round(v, 2) for k, v in engine.timing.items()})}")
     print(f"load: {achieved:,.0f} obs/s offered during measurement (target {a.rate}/s)")
     print(f"commit -> incident committed (event), {len(lat)} probes: "
-          f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat) * 1000:.1f} ms"
-          f"   (target p99 <= 50 ms)")
+          f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]) * 1000:.1f} ms"
+          f", {missed} over 30 s   (target p99 <= 50 ms)")
     print(f"limit: empty write job round trip under the same load: p50 {pct(floor, 50):.1f} ms, "
           f"p99 {pct(floor, 99):.1f} ms")
     print(f"limit: raw ingest without rules: {raw:,.0f} obs/s (store_observations, {BATCH}/job)")

@@ -15,14 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _hazard_setup import add_rules, make_datastreams, temp_store  # noqa: E402
+from _hazard_setup import add_rules, make_datastreams, temp_store
 
-from cityops.alerting.replay import replay  # noqa: E402
-from cityops.alerting.windows import load_series  # noqa: E402
-from cityops.auth.principal import SYSTEM  # noqa: E402
-from cityops.hazards.thresholds import classify_levels  # noqa: E402
-from cityops.ingest.parse import ObservationIn  # noqa: E402
-from cityops.ingest.store import store_observations  # noqa: E402
+from cityops.alerting.replay import replay
+from cityops.alerting.windows import load_series
+from cityops.auth.principal import SYSTEM
+from cityops.hazards.thresholds import classify_levels
+from cityops.ingest.parse import ObservationIn
+from cityops.ingest.store import store_observations
 
 CSV = Path("/work/shared/data/mekong/pakse_water_level_MRC_013901.csv")
 

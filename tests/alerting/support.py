@@ -3,7 +3,7 @@ path, and rules through the catalog."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from cityops.sta.entities import BY_NAME
 from cityops.store import schema as s
 from cityops.store.base import Store
 
-T0 = datetime(2025, 8, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 8, 1, tzinfo=UTC)
 
 
 def make_datastream(store: Store, org: str | None = None, unit: str = "m",

@@ -211,3 +211,4 @@ async def test_mqtt_received_through_mosquitto(client: httpx.AsyncClient, app: A
             message = await anext(aiter(sub.messages))
     validate_schema(bytes(message.payload))
     assert parse_alert(bytes(message.payload)).infos[0].severity == "Severe"
+    await wait_for(lambda: _all_sent(client, world))  # the publisher has disconnected

@@ -8,13 +8,22 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from cityops.alerting.engine import Engine
 from cityops.store import schema as s
 from cityops.store.base import Store
 
-from .support import T0, add_rule, incidents, ingest, ingest_at, make_datastream, river_rule, \
-    timeline
+from .support import (
+    T0,
+    add_rule,
+    incidents,
+    ingest,
+    ingest_at,
+    make_datastream,
+    river_rule,
+    timeline,
+)
 
 
 @pytest.fixture
@@ -62,7 +71,7 @@ def test_one_open_incident_per_rule_and_subject(store: Store, engine: Engine) ->
     assert engine.flush()
     assert len(incidents(store)) == 1
     rid = incidents(store)[0].rule_id
-    with pytest.raises(Exception):  # the database refuses a second open incident too
+    with pytest.raises(IntegrityError):  # the database refuses a second open incident too
         store.write_sync(lambda tx: tx.conn.execute(s.incidents.insert().values(
             rule_id=rid, subject=f"station-{ds}", state="open", level=1, level_name="warning",
             severity="Moderate", max_level=1, max_level_name="warning", max_level_at=T0,

@@ -84,7 +84,7 @@ async def test_filters(client: httpx.AsyncClient, app: Any, store: Store,
                        world: dict[str, Any]) -> None:
     await _flood(client, app, store, world)
     admin = bearer(world["tok"]["admin"])
-    get = lambda q: client.get(f"/api/incidents?{q}", headers=admin)  # noqa: E731
+    get = lambda q: client.get(f"/api/incidents?{q}", headers=admin)
     assert len((await get("level=danger")).json()["value"]) == 1
     assert len((await get("level=3")).json()["value"]) == 0
     assert len((await get("org=pakse")).json()["value"]) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from cityops.app import create_app
-from cityops.auth.principal import ANONYMOUS, SYSTEM
+from cityops.auth.principal import SYSTEM
 from cityops.exports.geojson import stations_geojson
 from cityops.exports.query import Selection, iter_observations
 from cityops.exports.writers import csv_chunks, iso, write_parquet
@@ -22,8 +22,6 @@ from cityops.imports.service import import_csv
 from cityops.settings import Settings
 from cityops.store import schema as s
 from tests.helpers import bearer, make_user_token
-
-UTC = timezone.utc
 
 
 @pytest.fixture
@@ -94,7 +92,7 @@ def test_geojson_latest_values(loaded) -> None:
 
 
 async def test_api_exports_check_access(loaded) -> None:
-    store, world, ds = loaded
+    store, _, ds = loaded
     with store.write_engine.begin() as conn:  # make Pakse restricted to its organisation
         for t in (s.datastreams, s.things, s.locations):
             conn.execute(update(t).where(t.c.org_id == _org(store, "mekong"))

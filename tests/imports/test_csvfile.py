@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,6 @@ from cityops.imports.csvfile import CsvOptions
 from cityops.imports.rows import ImportRejected
 from cityops.imports.service import import_csv
 from cityops.store import schema as s
-
-UTC = timezone.utc
 
 
 def _rows(store, ds: int) -> list[tuple[datetime, float]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,6 @@ from cityops.imports.service import import_mrc
 from cityops.store import schema as s
 
 from .conftest import PAKSE, SEKONG, need_mekong
-
-UTC = timezone.utc
 
 
 def _stored(store, ds: int) -> tuple[int, datetime | None, datetime | None]:

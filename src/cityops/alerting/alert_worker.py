@@ -31,6 +31,7 @@ from .channels.outbox import Claimed, claim_due, next_due, record
 
 log = logging.getLogger(__name__)
 _WAKE_ENTITIES = ("Alert", "AlertDelivery")
+STOP_TIMEOUT = 5.0
 
 
 class AlertWorker:
@@ -57,7 +58,8 @@ class AlertWorker:
             self._unsubscribe()
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:  # bounded: a channel library stuck in its shutdown must not hang us
+            await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
         self._tasks = []
 
     def _listen(self, events: list[Event]) -> None:

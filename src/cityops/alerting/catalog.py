@@ -14,7 +14,7 @@ the rule's first input datastream.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -35,7 +35,7 @@ _OUT = ("id", "name", "type", "subject", "description", "enabled", "org_id")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def rule_json(row: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import queue
 import threading
 import time
 from collections import Counter, defaultdict
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ class Engine:
         self.broken: dict[str, str] = {}
         self.errors: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
-        self.timing: Counter[str] = Counter()  # seconds spent per phase
+        self.timing: dict[str, float] = defaultdict(float)  # seconds spent per phase
         self.windows = Windows()
         self.persist = Persist(store)
         self._marks: dict[int, float] = {}
@@ -86,11 +87,14 @@ class Engine:
             self.store.write_sync(lambda tx: None)  # earlier commits have been published
             with self._cv:
                 target = self._queued
-                if not self._cv.wait_for(lambda: self._done >= target, timeout):
+                if not self._cv.wait_for(partial(self._reached, target), timeout):
                     return False
                 if self._queued == target:
                     return True
         return True
+
+    def _reached(self, target: int) -> bool:
+        return self._done >= target
 
     # rules -------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -194,7 +198,9 @@ class Engine:
             return
         self.stats["batches"] += 1
         t0 = time.perf_counter()
-        arrays = {ds: tuple(np.concatenate(p) for p in zip(*parts)) for ds, parts in new.items()}
+        arrays: dict[int, Arrays] = {
+            ds: (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                 np.concatenate([p[2] for p in parts])) for ds, parts in new.items()}
         first_new = self._merge(arrays)
         t1 = time.perf_counter()
         outcomes = self._evaluate_rules(arrays, first_new)

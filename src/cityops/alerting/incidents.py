@@ -9,7 +9,7 @@ Events (entity ``"Incident"``, id = incident id), for live views and CAP alertin
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -27,7 +27,7 @@ ENGINE, REPLAY = "engine", "replay"
 
 def ts(value: float | None) -> datetime | None:
     """Seconds since the epoch -> aware UTC datetime."""
-    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+    return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
 def secs(value: datetime | None) -> float | None:

@@ -9,7 +9,7 @@ write job with its timeline entry, its audit row and an ``Incident`` "updated" e
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import false, or_, select, update
@@ -121,7 +121,7 @@ def act(tx: Tx, incident_id: int, p: Principal, action: str, change: Action,
     if not (p.is_admin or p.role in ACTORS):
         raise Forbidden(f"role {p.role.value} may not {action} incidents")
     t = tracked_from_row(row, row.rule)
-    now = datetime.now(timezone.utc).timestamp()
+    now = datetime.now(UTC).timestamp()
     entry = change(t, p.name, now)
     if entry.kind == "acknowledged":
         t.acknowledged_by = p.name

@@ -8,7 +8,7 @@ which changes nothing costs no database work at all.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -57,7 +57,7 @@ class Persist:
         """Write incidents (one job) and derived observations (another); wait for both."""
         todo = [o for o in outcomes if self._needs_db(o)]
         derived = [o for o in outcomes if o.active.output is not None]
-        futures = []
+        futures: list[tuple[str, Any]] = []
         if todo:
             futures.append(("incidents", self.store.writer.submit(lambda tx: _incidents_job(
                 tx, todo, dict(self._state)))))
@@ -118,7 +118,7 @@ def _derived_job(tx: Tx, outcomes: list[Outcome]) -> None:
         assert out.active.output is not None
         for t, v in zip(out.times.tolist(), out.values.tolist()):
             if np.isfinite(v):
-                when = datetime.fromtimestamp(t, timezone.utc)
+                when = datetime.fromtimestamp(t, UTC)
                 batch.append(ObservationIn(out.active.output, when, result_number=float(v),
                                            parameters=_origin(out)))
     store_observations(tx, batch, SYSTEM)

@@ -70,7 +70,7 @@ def load_series(conn: Connection, ds_id: int, since: float | None = None,
 class Window:
     """One datastream's recent observations, sorted by (time, id)."""
 
-    __slots__ = ("ids", "times", "values", "keep")
+    __slots__ = ("ids", "keep", "times", "values")
 
     def __init__(self, keep: float) -> None:
         self.keep = keep

@@ -4,6 +4,7 @@ document (/alerts/<id>.xml), the Atom and RSS feeds, and outside alerts."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,6 +21,13 @@ from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
 from cityops.errors import Forbidden, InvalidInput
 
 router = APIRouter(tags=["alerts"])
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _xml(mime: str, what: str) -> dict[str, Any]:
+    """Route options documenting an XML response (not the default JSON)."""
+    return {"response_class": Response, "responses": {200: {
+        "description": what, "content": {mime: {"schema": {"type": "string"}}}}}}
 
 
 async def _object(request: Request, empty_ok: bool = False) -> dict[str, Any]:
@@ -111,7 +119,7 @@ async def cancel_alert(alert_id: int, request: Request,
     return await _follow_up(request, alert_id, "Cancel", who)
 
 
-@router.get("/alerts/{alert_id}.xml")
+@router.get("/alerts/{alert_id}.xml", **_xml(CAP_MIME, "CAP 1.2 document"))
 def cap_document(alert_id: int, request: Request,
                  who: Principal = Depends(principal)) -> Response:
     """The exact issued CAP 1.2 document (public for issued public alerts)."""
@@ -120,27 +128,33 @@ def cap_document(alert_id: int, request: Request,
     return Response(xml, media_type=CAP_MIME)
 
 
+def _org_slug(org: str | None) -> str | None:
+    if org is not None and not _SLUG.match(org):
+        raise InvalidInput("org: an organisation slug (a-z, 0-9, '-')", field="org")
+    return org
+
+
 def _feed_base(request: Request) -> str:
     settings = ctx(request).settings
     return (settings.public_url or str(request.base_url)).rstrip("/") + "/"
 
 
-@router.get("/alerts.atom")
+@router.get("/alerts.atom", **_xml("application/atom+xml", "Atom feed"))
 def atom_feed(request: Request, org: str | None = None) -> Response:
     """Atom feed of current public alerts, newest first, linking their CAP documents."""
     with ctx(request).store.read() as conn:
-        items = cap_queries.feed_items(conn, org=org)
+        items = cap_queries.feed_items(conn, org=_org_slug(org))
     path = "alerts.atom" + (f"?org={org}" if org else "")
     body = build_atom_feed(items, _feed_base(request), title="CityOps public warnings",
                            self_path=path)
     return Response(body, media_type="application/atom+xml")
 
 
-@router.get("/alerts.rss")
+@router.get("/alerts.rss", **_xml("application/rss+xml", "RSS 2.0 feed"))
 def rss_feed(request: Request, org: str | None = None) -> Response:
     """RSS 2.0 feed of current public alerts, newest first."""
     with ctx(request).store.read() as conn:
-        items = cap_queries.feed_items(conn, org=org)
+        items = cap_queries.feed_items(conn, org=_org_slug(org))
     path = "alerts.rss" + (f"?org={org}" if org else "")
     body = build_rss_feed(items, _feed_base(request), title="CityOps public warnings",
                           self_path=path)

@@ -20,8 +20,7 @@ from cityops.api.json import JSON
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.exports.geojson import stations_geojson
-from cityops.exports.query import (Selection, check_datastream, iter_observations,
-                                   observations_query)
+from cityops.exports.query import Selection, check_datastream, iter_observations, observations_query
 from cityops.exports.writers import csv_chunks, write_parquet
 
 router = APIRouter(prefix="/api/export", tags=["exports"])

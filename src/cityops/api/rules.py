@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from cityops.alerting import catalog
-from cityops.api.json import JSON
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
 from cityops.api.deps import principal
+from cityops.api.json import JSON
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput, Unauthorized
 

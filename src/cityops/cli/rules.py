@@ -3,7 +3,7 @@ the same rules run over stored history."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -64,16 +64,16 @@ def list_(database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
 
 def _when(value: str, name: str) -> datetime:
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name}: not an ISO 8601 date or time: {value!r}", field=name) from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _iso(t: float | None) -> str:
     if t is None:
         return "-"
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _print(result: ReplayResult) -> None:

@@ -13,11 +13,12 @@ import uvicorn
 
 from cityops.auth.tokens import create_token
 from cityops.demo.scenario import Replay, mrc_file, replay, season
-from cityops.demo.setup import (DemoUser, device_tokens, ensure_rules, ensure_users)
+from cityops.demo.setup import DemoUser, device_tokens, ensure_rules, ensure_users
 from cityops.demo.simulator import SimConfig, Simulator
 from cityops.demo.world import World, ensure_world
 from cityops.settings import Settings
-from cityops.store import migrate, schema as s
+from cityops.store import migrate
+from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx
 

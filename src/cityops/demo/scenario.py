@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,8 @@ def season(path: Path, scenario: str) -> tuple[np.ndarray, np.ndarray]:
     """(epoch seconds, metres) of the scenario's season from the MRC export."""
     year, m0, d0, m1, d1 = SCENARIOS[scenario]
     times, values = read_mrc(path).rows.finish(str(path))
-    start = datetime(year, m0, d0, tzinfo=timezone.utc).timestamp() * 1e6
-    end = datetime(year, m1, d1, tzinfo=timezone.utc).timestamp() * 1e6
+    start = datetime(year, m0, d0, tzinfo=UTC).timestamp() * 1e6
+    end = datetime(year, m1, d1, tzinfo=UTC).timestamp() * 1e6
     keep = (times >= start) & (times < end)
     return times[keep] / 1e6, values[keep]
 
@@ -85,7 +85,7 @@ async def replay(r: Replay, times: np.ndarray, values: np.ndarray, on_event: Rep
             resp.raise_for_status()
             seen["sent"] += 1
             if seen["sent"] % 10 == 0:
-                on_event(f"Pakse {datetime.fromtimestamp(t, timezone.utc):%Y-%m-%d %H:%M} "
+                on_event(f"Pakse {datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M} "
                          f"(as of 2011): {v:.2f} m")
             await _check(client, r, seen, on_event)
             await asyncio.sleep(pause)

@@ -8,6 +8,7 @@ with published levels (``reference.LEVELS``); the others have none until configu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select, update
@@ -122,12 +123,12 @@ def ensure_users(store: Store) -> list[DemoUser]:
 
 def device_tokens(store: Store, world: World) -> dict[int, str]:
     """A fresh device token per demo Thing (the previous demo tokens are revoked)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     def job(tx: Tx) -> dict[int, str]:
         t = s.api_tokens
         tx.conn.execute(update(t).where(t.c.name == TOKEN_NAME, t.c.revoked_at.is_(None))
-                        .values(revoked_at=datetime.now(timezone.utc)))
+                        .values(revoked_at=datetime.now(UTC)))
         return {th.id: create_token(tx.conn, thing_id=th.id, name=TOKEN_NAME)[1]
                 for th in world.things}
 

@@ -15,7 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -115,7 +115,7 @@ class Signals:
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def create_body(readings: list[Reading], t: float) -> list[dict[str, Any]]:
@@ -165,7 +165,7 @@ class Simulator:
                 due = real0 + self.stats.steps * self.cfg.step / self.cfg.speed
                 try:
                     await asyncio.wait_for(stop.wait(), max(0.0, due - time.monotonic()))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             await sender.close()
@@ -228,8 +228,9 @@ class MqttSender:
 async def _sender(cfg: SimConfig) -> Any:
     if not cfg.mqtt_url:
         return HttpSender(cfg.base_url)
-    import aiomqtt
     from urllib.parse import urlsplit
+
+    import aiomqtt
 
     u = urlsplit(cfg.mqtt_url)
     client = aiomqtt.Client(u.hostname or "localhost", port=u.port or 1883,

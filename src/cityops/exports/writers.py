@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,7 +34,7 @@ def iso(value: datetime | None) -> str:
     """ISO 8601 UTC with ``Z`` (microseconds only when present), '' for None."""
     if value is None:
         return ""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
     return value.strftime(fmt)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timezone, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from cityops.errors import InvalidInput
@@ -40,7 +40,7 @@ class MrcFile:
 def time_parser(tz: str, header_zone: tzinfo | None) -> TimeParser:
     """The timestamp parser for the ``tz`` choice (see the module docstring)."""
     if tz.strip().lower() in TRUE_UTC:
-        return iso_parser(timezone.utc)
+        return iso_parser(UTC)
     if tz.strip().lower() == "header":
         if header_zone is None:
             raise InvalidInput("tz: the Timestamp column names no UTC offset", field="tz")

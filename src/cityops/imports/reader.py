@@ -16,7 +16,7 @@ REPORT_EVERY = 50_000
 def open_text(path: Path) -> io.TextIOWrapper:
     """The file as UTF-8 text (a BOM is dropped); InvalidInput if it cannot be read."""
     try:
-        return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        return open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InvalidInput(f"{path}: {exc.strerror}", field="file") from None
 

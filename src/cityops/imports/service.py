@@ -19,7 +19,6 @@ from cityops.store import schema as s
 from cityops.store.base import Store
 
 
-
 @dataclass
 class Hooks:
     """Progress callbacks: bytes read while parsing, rows handled while storing."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cityops.errors import InvalidInput
@@ -25,7 +25,7 @@ def parse_zone(text: str) -> tzinfo:
     """``UTC``, ``+07:00`` / ``UTC+7`` or an IANA zone name; InvalidInput otherwise."""
     value = text.strip()
     if value.lower() in UTC_NAMES:
-        return timezone.utc
+        return UTC
     m = _OFFSET.match(value)
     if m:
         sign = -1 if m.group(1) == "-" else 1
@@ -52,7 +52,7 @@ def epoch_us(dt: datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def from_epoch_us(us: int) -> datetime:

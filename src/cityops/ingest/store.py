@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from cityops.auth.policy import check_observation_write, sees_row
 from cityops.auth.principal import Principal
@@ -104,13 +104,16 @@ def _skip_duplicates(
         return list(range(len(batch))), {}
     r = s.ingest_receipts
     seen: dict[tuple[str, str], int] = {}
-    keys = list(keyed)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        q = select(r.c.source, r.c.key, r.c.observation_id).where(
-            tuple_(r.c.source, r.c.key).in_(chunk)
-        )
-        seen.update({(row.source, row.key): row.observation_id for row in tx.conn.execute(q)})
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, key in keyed:
+        by_source[source].append(key)
+    # source = ? AND key IN (...): SQLite searches the primary key for that, but scans the
+    # whole table for a row-value IN ((source, key), ...).
+    for source, keys in by_source.items():
+        for start in range(0, len(keys), 500):
+            q = select(r.c.key, r.c.observation_id).where(
+                r.c.source == source, r.c.key.in_(keys[start : start + 500]))
+            seen.update({(source, row.key): row.observation_id for row in tx.conn.execute(q)})
     todo: list[int] = []
     first_of: dict[tuple[str, str], int] = {}
     repeats: dict[int, int] = {}
