@@ -140,7 +140,7 @@ async def cityops_run(count: int, n_streams: int) -> tuple[float, dict[str, Any]
     await asyncio.wait_for(service.connected.wait(), 10)
     pub = start_publisher(prefix, token, count, ids)
     first = 0.0
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 60
     while service.stats.stored + service.stats.duplicates < count:
         await asyncio.sleep(0.005)
         if service.stats.stored and not first:

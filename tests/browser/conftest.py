@@ -29,7 +29,7 @@ DESKTOP, PHONE = {"width": 1280, "height": 860}, {"width": 360, "height": 740}
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     require_service(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
     try:
