@@ -163,7 +163,10 @@ def _world(tx: Any, n_streams: int) -> tuple[str, list[int]]:
     from cityops.sta.create import create_entity
     from cityops.sta.entities import BY_NAME
 
-    thing = create_entity(tx, BY_NAME["Thing"], {"name": "bench", "description": "b"}, SYSTEM)
+    thing = create_entity(tx, BY_NAME["Thing"], {
+        "name": "bench", "description": "b", "Locations": [{
+            "name": "site", "description": "s", "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [105.8, 15.1]}}]}, SYSTEM)
     ids = []
     for i in range(n_streams):
         ids.append(create_entity(tx, BY_NAME["Datastream"], {

@@ -54,7 +54,7 @@ def run_server(settings: Settings, workers: int = 1, log_level: str = "info") ->
         typer.echo("note: SQLite has one writer; several workers would only queue on it. "
                    "Use PostgreSQL for --workers > 1.", err=True)
     uvicorn.run("cityops.cli.serve:app_from_env", factory=True, host=settings.host,
-                port=settings.port, workers=workers, log_level=log_level,
+                port=settings.port, workers=workers, log_level=log_level, access_log=settings.access_log,
                 proxy_headers=True,
                 # Workers start by importing the whole package (seconds on a small box);
                 # uvicorn's 5 s health check would kill and respawn them in a loop.

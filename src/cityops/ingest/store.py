@@ -130,10 +130,11 @@ def _skip_duplicates(
 
 
 def _receipts(tx: Tx, batch: Sequence[ObservationIn], todo: list[int], ids: list[int]) -> None:
+    keyed = [(batch[i].receipt, new_id) for i, new_id in zip(todo, ids, strict=True)]
     rows = [
-        {"source": batch[i].receipt[0], "key": batch[i].receipt[1], "observation_id": new_id}
-        for i, new_id in zip(todo, ids, strict=True)
-        if batch[i].receipt is not None
+        {"source": receipt[0], "key": receipt[1], "observation_id": new_id}
+        for receipt, new_id in keyed
+        if receipt is not None
     ]
     tx.dialect.bulk_insert(tx.conn, s.ingest_receipts, rows, returning=False)
 

@@ -103,6 +103,7 @@ def _step(conn: Connection, cur: Target, name: str, ident: int | None,
     if not nav.many:
         if ident is not None:
             raise NotFound(f"{name} is a single entity")
+        assert nav.fk is not None  # a to-one navigation holds its foreign key
         fk = conn.execute(select(cur.et.table.c[nav.fk]).where(cur.et.table.c.id == cur.id)).scalar()
         if fk is None:
             raise NotFound(f"{cur.et.name} {cur.id} has no {name}")

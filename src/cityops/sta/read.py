@@ -111,14 +111,16 @@ class Reader:
 
     def _expand_one(self, nav: Nav, rows: list[dict[str, Any]], opts: QueryOptions) -> None:
         target = BY_NAME[nav.target]
-        ids = sorted({r[nav.fk] for r in rows if r.get(nav.fk) is not None})
+        fk = nav.fk
+        assert fk is not None  # a to-one navigation holds its foreign key
+        ids = sorted({r[fk] for r in rows if r.get(fk) is not None})
         found: dict[int, dict[str, Any]] = {}
         if ids:
             q = _base(target, [target.table.c.id.in_(ids)], opts, self.principal)
             found = {r.id: dict(r._mapping) for r in self.conn.execute(q)}
             self.expand(target, list(found.values()), opts)
         for r in rows:
-            r.setdefault("_expanded", {})[nav.name] = (found.get(r[nav.fk]), opts)
+            r.setdefault("_expanded", {})[nav.name] = (found.get(r[fk]), opts)
 
     def _expand_many(self, et: EntityType, nav: Nav, rows: list[dict[str, Any]],
                      opts: QueryOptions) -> None:
@@ -139,12 +141,12 @@ class Reader:
         counts = self._child_counts(target, nav, parent_ids, opts) if opts.count else {}
         children = [c for g in groups.values() for c in g[:top]]
         self.expand(target, children, opts)
-        for r in rows:
-            got = groups.get(r["id"], [])
+        for parent in rows:
+            got = groups.get(parent["id"], [])
             more = len(got) > top
-            page = Page(got[:top], counts.get(r["id"], 0) if opts.count else None, more,
+            page = Page(got[:top], counts.get(parent["id"], 0) if opts.count else None, more,
                         opts.skip + top if more else None, top)
-            r.setdefault("_expanded", {})[nav.name] = (page, opts)
+            parent.setdefault("_expanded", {})[nav.name] = (page, opts)
 
     def _children_query(self, target: EntityType, nav: Nav, parent_ids: list[int],
                         opts: QueryOptions) -> tuple[Select[Any], Any]:

@@ -45,7 +45,8 @@ class Serializer:
         expanded = row.get("_expanded", {})
         for nav in et.navs:
             if nav.name in expanded:
-                self._expanded(out, nav.name, BY_NAME[nav.target], *expanded[nav.name], link)
+                value, opts = expanded[nav.name]
+                self._expanded(out, nav.name, BY_NAME[nav.target], value, opts, link)
             elif select is None or nav.name in select:
                 out[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
         return out

@@ -135,6 +135,14 @@ class _Pending(Generic[R]):
 _STOP = object()
 
 
+class _JobFailed(Exception):
+    """A job failed in a transaction without savepoints: roll back and retry the batch."""
+
+    def __init__(self, item: _Pending[Any], error: BaseException) -> None:
+        super().__init__(str(error))
+        self.item, self.error = item, error
+
+
 class GroupCommitWriter:
     """Runs write jobs on one connection, many jobs per transaction."""
 
@@ -196,6 +204,37 @@ class GroupCommitWriter:
         return batch, False
 
     def _write(self, conn: Connection, batch: list[_Pending[Any]]) -> None:
+        """Commit a batch: first optimistically without savepoints (the common case, where
+        every job succeeds); if a job fails, the transaction is rolled back and the batch
+        runs again with a savepoint per job, so that the failing job fails alone."""
+        live = [item for item in batch if item.future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        try:
+            done = self._attempt(conn, live, savepoints=False)
+            if done is None and len(live) > 1:
+                done = self._attempt(conn, live, savepoints=True)
+        except Exception as exc:  # the commit itself failed: nobody is stored
+            log.exception("group commit failed")
+            for item in live:
+                if not item.future.done():
+                    item.future.set_exception(exc)
+            return
+        if done is None:  # a single job that failed: its error is its answer
+            return
+        outcomes, events, callbacks = done
+        for item, result, error in outcomes:
+            if error is None:
+                item.future.set_result(result)
+            else:
+                item.future.set_exception(error)
+        self._publish(events, callbacks)
+
+    def _attempt(self, conn: Connection, batch: list[_Pending[Any]], savepoints: bool
+                 ) -> tuple[list[tuple[_Pending[Any], Any, BaseException | None]],
+                            list[Event], list[Callable[[], None]]] | None:
+        """Run the jobs in one transaction. Without savepoints, the first failing job
+        rolls everything back and None is returned (a lone job gets its error first)."""
         outcomes: list[tuple[_Pending[Any], Any, BaseException | None]] = []
         events: list[Event] = []
         callbacks: list[Callable[[], None]] = []
@@ -203,14 +242,17 @@ class GroupCommitWriter:
         try:
             with conn.begin():
                 for item in batch:
-                    if not item.future.set_running_or_notify_cancel():
-                        continue  # the caller gave up before its job ran: skip it
                     tx = Tx(conn, self._dialect, self.state)
                     try:
-                        with conn.begin_nested():
+                        if savepoints:
+                            with conn.begin_nested():
+                                result = item.job(tx)
+                        else:
                             result = item.job(tx)
-                    except Exception as exc:  # the job fails alone
-                        outcomes.append((item, None, exc))
+                    except Exception as exc:
+                        if not savepoints:
+                            raise _JobFailed(item, exc) from exc
+                        outcomes.append((item, None, exc))  # the job fails alone
                         continue
                     outcomes.append((item, result, None))
                     events.extend(tx.events)
@@ -218,18 +260,11 @@ class GroupCommitWriter:
                     for key, change in tx.deferred.items():
                         deferred.defer(key, change)
                 _flush_deferred(conn, self._dialect, deferred.deferred)
-        except Exception as exc:  # the commit itself failed: nobody is stored
-            log.exception("group commit failed")
-            for item in batch:
-                if not item.future.done():  # done includes cancelled
-                    item.future.set_exception(exc)
-            return
-        for item, result, error in outcomes:
-            if error is None:
-                item.future.set_result(result)
-            else:
-                item.future.set_exception(error)
-        self._publish(events, callbacks)
+        except _JobFailed as failed:  # rolled back; retried with savepoints
+            if len(batch) == 1:
+                failed.item.future.set_exception(failed.error)
+            return None
+        return outcomes, events, callbacks
 
     def _publish(self, events: list[Event], callbacks: list[Callable[[], None]]) -> None:
         for cb in callbacks:

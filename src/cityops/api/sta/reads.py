@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
@@ -55,7 +57,7 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     if target.kind == "value":
         if value is None:
             raise NotFound(f"{target.prop.name} is null")
-        text = value if isinstance(value, str) else JSON(value).body.decode()
+        text = value if isinstance(value, str) else orjson.dumps(value).decode()
         return PlainTextResponse(text)
     return JSON({target.prop.name: value})
 
