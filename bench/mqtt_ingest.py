@@ -17,7 +17,6 @@ import asyncio
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,7 +31,7 @@ from paho.mqtt.properties import Properties
 HOST, PORT = "127.0.0.1", 1883
 
 
-def start_publisher(prefix: str, token: str, count: int, ids: list[int]) -> "_Publishers":
+def start_publisher(prefix: str, token: str, count: int, ids: list[int]) -> _Publishers:
     """One ``mosquitto_pub -l`` process per datastream (a C client, so that the publisher
     is not the bottleneck), ``count`` QoS 1 creates in all."""
     return _Publishers(prefix, token, count, ids)

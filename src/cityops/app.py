@@ -13,12 +13,21 @@ from itsdangerous import URLSafeTimedSerializer
 
 from cityops import __version__
 from cityops.alerting.alert_worker import alert_worker
-from cityops.api import admin, alert_channels, alerts, auth, errors
-from cityops.api import incidents as incidents_api
-from cityops.api import rules as rules_api
-from cityops.api import web_data, web_events, web_pages
-from cityops.api import programmes as programmes_api, web_programmes
+from cityops.api import (
+    admin,
+    alert_channels,
+    alerts,
+    auth,
+    errors,
+    web_data,
+    web_events,
+    web_pages,
+    web_programmes,
+)
 from cityops.api import exports as exports_api
+from cityops.api import incidents as incidents_api
+from cityops.api import programmes as programmes_api
+from cityops.api import rules as rules_api
 from cityops.api.context import Context
 from cityops.api.json import JSON
 from cityops.api.middleware import Hardening, RateLimit

@@ -7,7 +7,7 @@ admin, city admin / operator / analyst of A, a device bound to TA_RES, and anony
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -133,7 +133,7 @@ async def test_bad_tokens_are_401(client, world, store):
             select(s.users.c.id).where(s.users.c.username == "adm")).scalar_one())
         return store.write_sync(lambda tx: create_token(tx.conn, user_id=uid, expires_at=expires))
 
-    _, expired = make(datetime.now(timezone.utc) - timedelta(seconds=1))
+    _, expired = make(datetime.now(UTC) - timedelta(seconds=1))
     revoked_id, revoked = make(None)
     store.write_sync(lambda tx: revoke_token(tx.conn, revoked_id))
     for headers in (bearer(expired), bearer(revoked), bearer("cot_not-a-token"),

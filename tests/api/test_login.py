@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 
 from cityops.app import create_app
-from cityops.settings import Settings
 from tests.helpers import bearer, make_org, make_user_token
 
 

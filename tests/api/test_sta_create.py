@@ -82,6 +82,7 @@ async def test_datastream_times_and_latest_kept_up_to_date(client, store):
     assert got["resultTime"] == "2024-09-04T00:00:00Z"
     assert got["observedArea"] == {"type": "Point", "coordinates": [105.8, 15.1]}
     from sqlalchemy import select
+
     from cityops.store import schema as s
     with store.read() as conn:
         row = conn.execute(select(s.datastreams).where(s.datastreams.c.id == ds)).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,13 +12,12 @@ from sqlalchemy import insert, select
 from cityops.errors import InvalidInput
 from cityops.store import schema as s
 from cityops.store.writer import Tx
-from datetime import datetime, timezone
 
 
 def _org(slug: str, fail: bool = False) -> Any:
     def job(tx: Tx) -> str:
         tx.conn.execute(insert(s.organisations).values(
-            slug=slug, name=slug, created_at=datetime.now(timezone.utc)))
+            slug=slug, name=slug, created_at=datetime.now(UTC)))
         tx.emit("created", "Organisation", 0, slug=slug)
         if fail:
             raise InvalidInput(f"{slug} refused")

@@ -5,7 +5,7 @@ Rows are only ever inserted; the API has no route that changes or deletes them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -26,7 +26,7 @@ def record(tx: Tx | Connection, principal: Principal, action: str, entity: str,
     that fails leaves no row); on a bare connection it is written at once.
     """
     row = {
-        "time": datetime.now(timezone.utc), "actor": principal.name,
+        "time": datetime.now(UTC), "actor": principal.name,
         "user_id": principal.user_id, "token_id": principal.token_id,
         "org_id": org_id if org_id is not None else principal.org_id,
         "action": action, "entity": entity,

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
@@ -42,7 +42,7 @@ def create_token(
     t = s.api_tokens
     token_id = conn.execute(insert(t).values(
         token_hash=hash_token(plain), name=name, user_id=user_id, thing_id=thing_id,
-        created_at=datetime.now(timezone.utc), expires_at=expires_at,
+        created_at=datetime.now(UTC), expires_at=expires_at,
     ).returning(t.c.id)).scalar_one()
     return int(token_id), plain
 
@@ -50,7 +50,7 @@ def create_token(
 def revoke_token(conn: Connection, token_id: int) -> None:
     t = s.api_tokens
     done = conn.execute(update(t).where(t.c.id == token_id, t.c.revoked_at.is_(None))
-                        .values(revoked_at=datetime.now(timezone.utc)))
+                        .values(revoked_at=datetime.now(UTC)))
     if done.rowcount == 0:
         raise NotFound(f"token {token_id} not found or already revoked")
     TOKEN_CACHE.clear()
@@ -68,7 +68,7 @@ def lookup(conn: Connection, plain: str) -> Principal | None:
     ).first()
     if row is None or row.revoked_at is not None:
         return None
-    if row.expires_at is not None and row.expires_at <= datetime.now(timezone.utc):
+    if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
         return None
     if row.thing_id is not None:
         return Principal(Role.DEVICE, f"device:{row.thing_name}", org_id=row.thing_org,

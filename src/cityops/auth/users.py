@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -41,7 +41,7 @@ def add_user(conn: Connection, username: str, password: str, role: str,
         raise Conflict(f"user {username!r} exists already")
     return int(conn.execute(insert(u).values(
         username=username, display_name=display_name, password_hash=HASHER.hash(password),
-        role=r.value, org_id=org_id, created_at=datetime.now(timezone.utc),
+        role=r.value, org_id=org_id, created_at=datetime.now(UTC),
     ).returning(u.c.id)).scalar_one())
 
 
@@ -74,7 +74,7 @@ def check_password(conn: Connection, username: str, password: str) -> Principal 
     returned, not raised, so that the failure count commits with the write job.
     """
     u = s.users
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = conn.execute(select(u).where(u.c.username == username)).first()
     if row is None or row.disabled or row.password_hash is None:
         HASHER.hash(password)  # same work as a real check: no timing hint

@@ -9,8 +9,8 @@ import typer
 from cityops import __version__
 from cityops.cli import admin, data, db, demo, serve
 from cityops.cli import alerts as alerts_cli
-from cityops.cli import rules as rules_cli
 from cityops.cli import programmes as programmes_cli
+from cityops.cli import rules as rules_cli
 from cityops.errors import CityOpsError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy import select
 
-from cityops.auth import audit, orgs as org_service
+from cityops.auth import audit
+from cityops.auth import orgs as org_service
 from cityops.auth.principal import SYSTEM
 from cityops.auth.tokens import create_token
 from cityops.auth.users import add_user, list_users, set_disabled
@@ -76,7 +77,7 @@ def token_create(
     database: str = DB_OPTION, config: Path = CONFIG_OPTION,
 ) -> None:
     """Create a token and print its secret (shown once, stored hashed)."""
-    expires = datetime.now(timezone.utc) + timedelta(days=days) if days else None
+    expires = datetime.now(UTC) + timedelta(days=days) if days else None
 
     def job(tx: Any) -> tuple[int, str]:
         user_id = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from .series import FloatArray, as_float
 
@@ -86,6 +85,8 @@ def spi(
         if not np.isfinite(alpha):
             continue
         x = acc[this]
+        from scipy import stats  # imported here: scipy costs ~1 s at start-up
+
         g = stats.gamma.cdf(x, a=alpha, scale=beta)
         h = q + (1.0 - q) * g
         out[this] = stats.norm.ppf(h)

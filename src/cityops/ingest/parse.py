@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cityops.errors import InvalidInput
@@ -64,7 +64,7 @@ def parse_observation(
     if ds is None:
         raise InvalidInput(f"{field}.Datastream: missing mandatory link", field="Datastream")
     number, other = split_result(body["result"])
-    obs = ObservationIn(ds, datetime.now(timezone.utc), result_number=number, result_json=other)
+    obs = ObservationIn(ds, datetime.now(UTC), result_number=number, result_json=other)
     if body.get("phenomenonTime") is not None:
         obs.phenomenon_start, obs.phenomenon_end = parse_interval(
             body["phenomenonTime"], f"{field}.phenomenonTime")

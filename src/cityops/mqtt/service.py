@@ -186,8 +186,10 @@ class MqttService:
                 items = [self._prepare(m) for m in batch]
                 await asyncio.to_thread(ingest.authenticate, items, self.store.read)
                 write = asyncio.ensure_future(self.store.write(ingest.store_job(items)))
-                await done.put((write, batch, items))
+                put = asyncio.ensure_future(done.put((write, batch, items)))
+                await asyncio.wait([put, finisher], return_when=asyncio.FIRST_COMPLETED)
                 if finisher.done():
+                    put.cancel()
                     finisher.result()  # raises what stopped it
         finally:
             finisher.cancel()

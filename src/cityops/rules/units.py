@@ -11,8 +11,15 @@ import pint
 
 from cityops.errors import InvalidInput
 
-_UREG: pint.UnitRegistry = pint.UnitRegistry()
-_UREG.define("ppb = 1e-9 = parts_per_billion")
+
+
+@lru_cache(maxsize=1)
+def _registry() -> pint.UnitRegistry:
+    """The unit registry, built on first use (building it costs ~0.4 s at start-up)."""
+    reg = pint.UnitRegistry()
+    reg.define("ppb = 1e-9 = parts_per_billion")
+    return reg
+
 Converter = Callable[[np.ndarray], np.ndarray]
 
 # UCUM atoms whose pint spelling differs; bracketed customary units and a few others.
@@ -78,7 +85,7 @@ def _pint_expression(ucum: str) -> str:
 def to_pint(ucum: str) -> pint.Unit:
     """The pint unit of a UCUM code; ``InvalidInput`` (field "unit") if it is not understood."""
     try:
-        return _UREG.Unit(_pint_expression(ucum))
+        return _registry().Unit(_pint_expression(ucum))
     except (ValueError, pint.errors.PintError, AttributeError) as exc:
         raise InvalidInput(f"unknown unit code {ucum!r}", field="unit") from exc
 
@@ -101,7 +108,7 @@ def converter(source: str, target: str, *, field: str = "unit") -> Converter:
         )
 
     def convert(values: np.ndarray) -> np.ndarray:
-        q = _UREG.Quantity(np.asarray(values, dtype=np.float64), src)
+        q = _registry().Quantity(np.asarray(values, dtype=np.float64), src)
         return np.asarray(q.to(dst).magnitude, dtype=np.float64)
 
     return convert

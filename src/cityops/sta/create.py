@@ -7,7 +7,7 @@ the one write path for observations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -17,9 +17,9 @@ from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.ingest.parse import entity_id, parse_observation
 from cityops.ingest.store import Stored, store_batch, store_observations
+from cityops.sta.access import ownership
 from cityops.sta.entities import BY_NAME, EntityType, Nav
 from cityops.sta.rows import row_values
-from cityops.sta.access import ownership
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 
@@ -186,7 +186,7 @@ def move_thing(tx: Tx, thing_id: int, location_ids: list[int]) -> None:
     tx.conn.execute(insert(tl), [{"thing_id": thing_id, "location_id": i} for i in location_ids])
     hl = s.historical_locations
     hist_id = tx.conn.execute(
-        insert(hl).values(thing_id=thing_id, time=datetime.now(timezone.utc)).returning(hl.c.id)
+        insert(hl).values(thing_id=thing_id, time=datetime.now(UTC)).returning(hl.c.id)
     ).scalar_one()
     tx.conn.execute(insert(s.historical_location_locations), [
         {"historical_location_id": hist_id, "location_id": i} for i in location_ids])

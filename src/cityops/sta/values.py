@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import shapely
@@ -39,7 +39,7 @@ def parse_time(value: Any, field: str) -> datetime:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidInput(f"{field}: {value!r}: {exc}", field=field) from None
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def parse_interval(value: Any, field: str) -> tuple[datetime, datetime | None]:
@@ -57,7 +57,7 @@ def format_time(value: datetime | None) -> str | None:
     """UTC, ISO 8601 with ``Z``; milliseconds only when present."""
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     if value.microsecond:
         text = value.strftime("%Y-%m-%dT%H:%M:%S.%f")
         text = text[:-3] if text.endswith("000") else text

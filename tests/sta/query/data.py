@@ -4,7 +4,7 @@ entity dicts for the Python evaluator."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import shapely
@@ -15,7 +15,7 @@ from cityops.sta.entities import entity
 from cityops.sta.query import compile_filter, compile_orderby, parse_options
 from cityops.store import schema as s
 
-UTC = timezone.utc
+UTC = UTC
 _ORDER = [s.observations, s.datastreams, s.features_of_interest, s.thing_locations,
           s.locations, s.things, s.sensors, s.observed_properties]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 import shapely
@@ -46,12 +46,12 @@ def test_tree_shape() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected", "typ"), [
-    ("2024-01-01T00:00:00Z", datetime(2024, 1, 1, tzinfo=timezone.utc), "datetime"),
-    ("2024-01-01T07:00:00+07:00", datetime(2024, 1, 1, tzinfo=timezone.utc), "datetime"),
+    ("2024-01-01T00:00:00Z", datetime(2024, 1, 1, tzinfo=UTC), "datetime"),
+    ("2024-01-01T07:00:00+07:00", datetime(2024, 1, 1, tzinfo=UTC), "datetime"),
     ("2024-01-01T00:00:00.123456789-03:30",
      datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=timezone(-timedelta(hours=3, minutes=30))),
      "datetime"),
-    ("2024-01-01T10:15Z", datetime(2024, 1, 1, 10, 15, tzinfo=timezone.utc), "datetime"),
+    ("2024-01-01T10:15Z", datetime(2024, 1, 1, 10, 15, tzinfo=UTC), "datetime"),
     ("2024-02-29", date(2024, 2, 29), "date"),
     ("12:30:15.5", time(12, 30, 15, 500000), "time"),
     ("duration'P1DT2H'", timedelta(days=1, hours=2), "duration"),

@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 

@@ -13,7 +13,7 @@ division and ``x div 0`` is null; ``mod`` truncates (sign of the dividend).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from cityops.errors import InvalidQuery
@@ -157,7 +157,7 @@ def _typed(raw: Any, kind: Kind) -> Any:
 
 def _instant(raw: Any) -> datetime:
     value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 # -- typing and coercion -------------------------------------------------------------
@@ -169,7 +169,7 @@ def coerce(value: Any, actual: str, wanted: str) -> Any:
         value = value[0]
         actual = "datetime"
     if actual == "date" and wanted == "datetime":
-        return datetime.combine(value, time(0), tzinfo=timezone.utc)
+        return datetime.combine(value, time(0), tzinfo=UTC)
     if actual in ("json", "result"):
         checks: dict[str, Any] = {"string": str, "bool": bool, "number": (int, float)}
         kind = checks.get(wanted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import shapely
@@ -103,7 +103,7 @@ def _datetime_at(text: str, pos: int) -> Token | None:
     y, mo, d, h, mi = (int(g) for g in m.groups()[:5])
     sec = int(m.group(6) or 0)
     micro = int(((m.group(7) or ".0")[1:] + "000000")[:6])
-    tz = timezone.utc
+    tz = UTC
     if off.group(0) != "Z":
         sign = -1 if off.group(0)[0] == "-" else 1
         oh, om = int(off.group(0)[1:3]), int(off.group(0)[4:6])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import shapely
@@ -14,8 +14,8 @@ from shapely.geometry.base import BaseGeometry
 
 from cityops.errors import InvalidQuery
 
-MIN_DATETIME = datetime(1, 1, 1, tzinfo=timezone.utc)
-MAX_DATETIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+MIN_DATETIME = datetime(1, 1, 1, tzinfo=UTC)
+MAX_DATETIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 DE9IM = re.compile(r"[012TF*]{9}")
 
 
@@ -62,7 +62,7 @@ def _substring(s: str, start: Any, length: Any = None) -> str | None:
 
 
 def _utc(x: datetime) -> datetime:
-    return x.astimezone(timezone.utc)
+    return x.astimezone(UTC)
 
 
 def _offset_minutes(x: datetime) -> int:
@@ -116,7 +116,7 @@ _GEO: dict[str, Any] = {
 def apply(name: str, args: list[Any], pos: int = 0) -> Any:
     """The value of function ``name`` on already coerced arguments."""
     if name == "now":
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if name == "mindatetime":
         return MIN_DATETIME
     if name == "maxdatetime":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -128,7 +128,7 @@ def _as_sql_local(val: Val, wanted: str, pos: int) -> Any:
     if val.type == "interval" and wanted == "datetime":
         return val.expr
     if val.type == "date" and wanted == "datetime" and val.is_const:
-        return bind(datetime.combine(val.const, time(0), tzinfo=timezone.utc), "datetime").expr
+        return bind(datetime.combine(val.const, time(0), tzinfo=UTC), "datetime").expr
     if val.type != wanted and not (val.type == "number" and wanted == "duration"):
         raise InvalidQuery(f"expected a {wanted}, got a {val.type} (at position {pos})")
     return val.expr

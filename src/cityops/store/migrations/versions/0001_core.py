@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import cityops.store.types
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
+
+import cityops.store.types
 
 revision = "0001"
 down_revision = None
