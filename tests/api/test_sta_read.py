@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.sta_fixtures import admin_headers, make_world
+from tests.api.sta_fixtures import admin_headers, datastream_body, make_world
 
 
 async def _observations(client, h, ds: int, n: int) -> None:
@@ -125,3 +125,22 @@ async def test_no_stack_traces_and_security_headers(client: httpx.AsyncClient):
     r = await client.get("/v1.1/Things")
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" in r.headers
+
+
+async def test_expand_pages_each_parent_separately(client, store):
+    """Per-parent $top/$skip/$orderby/$filter/$count on a to-many expand, several parents."""
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    other = await client.post("/v1.1/Datastreams", headers=h,
+                              json=datastream_body(ids["thing"]))
+    streams = [ids["datastream"], other.json()["@iot.id"]]
+    await _observations(client, h, streams[0], 6)   # results 0..5
+    await _observations(client, h, streams[1], 3)   # results 0..2
+    url = ("/v1.1/Datastreams?$orderby=id&$expand=Observations($filter=result ge 1;"
+           "$orderby=phenomenonTime desc;$top=2;$skip=1;$count=true;$select=result)")
+    body = (await client.get(url, headers=h)).json()["value"]
+    first, second = body
+    assert [o["result"] for o in first["Observations"]] == [4, 3]
+    assert first["Observations@iot.count"] == 5 and "Observations@iot.nextLink" in first
+    assert [o["result"] for o in second["Observations"]] == [1]
+    assert second["Observations@iot.count"] == 2 and "Observations@iot.nextLink" not in second

@@ -45,8 +45,9 @@ def broker() -> tuple[str, int]:
 
 @pytest.fixture
 def prefix() -> str:
-    """Create prefix of this test ('' = the spec topics themselves)."""
-    return ""
+    """Create prefix of this test: unique, as behind a listener ``mount_point``, so that
+    other CityOps instances on the shared broker do not answer this test's messages."""
+    return f"test-{uuid.uuid4().hex[:8]}/"
 
 
 @pytest.fixture

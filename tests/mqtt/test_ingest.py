@@ -7,7 +7,6 @@ from typing import Any
 
 import orjson
 import pytest
-from paho.mqtt.packettypes import PacketTypes
 
 from tests.api.sta_fixtures import datastream_body
 from tests.mqtt.conftest import client, collect, device_props, wait_for
@@ -32,7 +31,7 @@ async def _foi(http: Any, world: dict[str, Any]) -> int:
 
 
 @pytest.mark.parametrize("form", ["set", "datastream", "feature"])
-async def test_create_through_each_topic_form(form, client: Any, world, service) -> None:
+async def test_create_through_each_topic_form(form, client: Any, world, service, prefix) -> None:
     ds = world["datastream"]
     body: dict[str, Any] = {"result": 4.25, "phenomenonTime": "2024-08-01T10:00:00+07:00"}
     if form == "set":
@@ -45,7 +44,8 @@ async def test_create_through_each_topic_form(form, client: Any, world, service)
         topic = f"v1.1/FeaturesOfInterest({foi})/Observations"
         body["Datastream"] = {"@iot.id": ds}
     async with _device() as dev:
-        await dev.publish(topic, orjson.dumps(body), qos=1, properties=device_props(world["token"]))
+        await dev.publish(prefix + topic, orjson.dumps(body), qos=1,
+                          properties=device_props(world["token"]))
     await wait_for(lambda: service.stats.stored == 1, service=service)
     stored = [o for o in await _observations(client, world) if o["result"] == 4.25]
     assert len(stored) == 1
@@ -54,8 +54,8 @@ async def test_create_through_each_topic_form(form, client: Any, world, service)
         assert stored[0]["FeatureOfInterest"]["@iot.id"] == foi
 
 
-async def test_redelivered_message_is_stored_once(client: Any, world, service) -> None:
-    topic = f"v1.1/Datastreams({world['datastream']})/Observations"
+async def test_redelivered_message_is_stored_once(client: Any, world, service, prefix) -> None:
+    topic = f"{prefix}v1.1/Datastreams({world['datastream']})/Observations"
     payload = orjson.dumps({"result": 7, "phenomenonTime": "2024-08-01T00:00:00Z"})
     async with _device() as dev:
         for _ in range(3):  # what a device does when it never saw the PUBACK
@@ -70,7 +70,7 @@ async def test_redelivered_message_is_stored_once(client: Any, world, service) -
 
 
 async def test_device_cannot_publish_to_a_datastream_it_does_not_own(client: Any, world,
-                                                                     service) -> None:
+                                                                     service, prefix) -> None:
     r = await client.post("/v1.1/Things", headers=world["headers"],
                           json={"name": "other", "description": "another station"})
     other = r.json()["@iot.id"]
@@ -79,8 +79,8 @@ async def test_device_cannot_publish_to_a_datastream_it_does_not_own(client: Any
     foreign = r.json()["@iot.id"]
     async with _device() as dev:
         await dev.subscribe(f"cityops/errors/thing-{world['thing']}", qos=1)
-        await dev.publish(f"v1.1/Datastreams({foreign})/Observations", b'{"result": 1}', qos=1,
-                          properties=device_props(world["token"]))
+        await dev.publish(f"{prefix}v1.1/Datastreams({foreign})/Observations", b'{"result": 1}',
+                          qos=1, properties=device_props(world["token"]))
         got = await collect(dev, 1)
     assert got and got[0][1]["code"] == 403
     assert f"Datastream {foreign}" in got[0][1]["error"]
@@ -94,15 +94,16 @@ BAD = [
     ("missing result", b'{"phenomenonTime": "2024-08-01T00:00:00Z"}', "result", None),
     ("bad time", b'{"result": 1, "phenomenonTime": "2024-08-01T00:00:00-0700"}',
      "phenomenonTime", None),
-    ("unknown datastream", b'{"result": 1}', "does not exist", "v1.1/Datastreams(999999)/Observations"),
+    ("unknown datastream", b'{"result": 1}', "does not exist",
+     "v1.1/Datastreams(999999)/Observations"),
     ("wrong topic", b'{"result": 1}', "does not create", "v1.1/Things(1)/Observations"),
 ]
 
 
 @pytest.mark.parametrize("case,payload,reason,topic", BAD, ids=[b[0] for b in BAD])
 async def test_bad_message_is_answered_and_counted(case, payload, reason, topic, client: Any,
-                                                   world, service) -> None:
-    topic = topic or f"v1.1/Datastreams({world['datastream']})/Observations"
+                                                   world, service, prefix) -> None:
+    topic = prefix + (topic or f"v1.1/Datastreams({world['datastream']})/Observations")
     reply = f"test/replies/{service.client_id}"
     async with _device() as dev:
         await dev.subscribe(reply, qos=1)
@@ -117,8 +118,8 @@ async def test_bad_message_is_answered_and_counted(case, payload, reason, topic,
     assert service.stats.stored == 0
 
 
-async def test_missing_or_unknown_token_is_rejected(world, service) -> None:
-    topic = f"v1.1/Datastreams({world['datastream']})/Observations"
+async def test_missing_or_unknown_token_is_rejected(world, service, prefix) -> None:
+    topic = f"{prefix}v1.1/Datastreams({world['datastream']})/Observations"
     async with _device() as dev:
         await dev.subscribe("cityops/errors/anonymous", qos=1)
         await dev.publish(topic, b'{"result": 1}', qos=1, properties=device_props(None))
@@ -128,14 +129,14 @@ async def test_missing_or_unknown_token_is_rejected(world, service) -> None:
     assert service.stats.rejected_by_code[401] == 2
 
 
-async def test_success_is_answered_on_the_response_topic(world, service) -> None:
+async def test_success_is_answered_on_the_response_topic(world, service, prefix) -> None:
     reply = f"test/replies/{service.client_id}"
     async with _device() as dev:
         await dev.subscribe(reply, qos=1)
         props = device_props(world["token"])
         props.ResponseTopic = reply
         props.CorrelationData = b"42"
-        await dev.publish(f"v1.1/Datastreams({world['datastream']})/Observations",
+        await dev.publish(f"{prefix}v1.1/Datastreams({world['datastream']})/Observations",
                           b'{"result": 3}', qos=1, properties=props)
         async for m in dev.messages:
             assert m.properties.CorrelationData == b"42"
@@ -147,5 +148,3 @@ async def test_success_is_answered_on_the_response_topic(world, service) -> None
 def _device() -> Any:
     return client(identifier=None)
 
-
-_ = PacketTypes

@@ -23,8 +23,7 @@ User properties reach every subscriber of the topic, so in production devices co
 a Mosquitto listener with ``mount_point cityops/in/`` (and CityOps runs with
 ``mqtt_create_prefix = "cityops/in/"``): a device still publishes to ``v1.1/...``, but the
 message lands under ``cityops/in/``, which the broker ACL lets only CityOps read, and
-subscribers of ``v1.1/#`` see only CityOps' notifications. ``cityops mqtt broker-config``
-writes such a Mosquitto configuration.
+subscribers of ``v1.1/#`` see only CityOps' notifications (docs/architecture.md, "MQTT").
 
 Exactly once: see ``service``. Idempotency key of a message: the user property
 ``message-id`` if the device sends one, else a hash of topic and payload.

@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
@@ -37,25 +38,32 @@ def _columns(et: EntityType) -> list[Any]:
     return [c for c in et.table.c if c.name not in HIDDEN]
 
 
-def _base(et: EntityType, conds: list[ColumnElement[bool]], opts: QueryOptions,
-          principal: Principal) -> Select[Any]:
-    table = et.table
-    q = select(*_columns(et))
-    where = list(conds)
+def _where(et: EntityType, table: FromClause, opts: QueryOptions,
+           principal: Principal) -> list[ColumnElement[bool]]:
+    """Access control and ``$filter`` on ``table`` (the entity's table or an alias)."""
+    where = []
     access = visible(et.name, table, principal)
     if access is not None:
         where.append(access)
     if opts.filter is not None:
         where.append(compile_filter(opts.filter, et, table))
+    return where
+
+
+def _base(et: EntityType, conds: list[ColumnElement[bool]], opts: QueryOptions,
+          principal: Principal) -> Select[Any]:
+    where = [*conds, *_where(et, et.table, opts, principal)]
+    q = select(*_columns(et))
     return q.where(and_(*where)) if where else q
 
 
-def _order(et: EntityType, opts: QueryOptions) -> list[Any]:
+def _order(et: EntityType, opts: QueryOptions, table: FromClause | None = None) -> list[Any]:
     """The requested keys, then id as a tie-breaker for stable pages. The id goes in the
     direction of the last key, so that (datastream, time, id) serves the order by itself."""
-    keys = compile_orderby(opts.orderby, et, et.table) if opts.orderby else []
+    table = et.table if table is None else table
+    keys = compile_orderby(opts.orderby, et, table) if opts.orderby else []
     last_desc = bool(opts.orderby) and opts.orderby[-1].desc
-    return [*keys, et.table.c.id.desc() if last_desc else et.table.c.id.asc()]
+    return [*keys, table.c.id.desc() if last_desc else table.c.id.asc()]
 
 
 class Reader:
@@ -126,18 +134,16 @@ class Reader:
                      opts: QueryOptions) -> None:
         target = BY_NAME[nav.target]
         parent_ids = [r["id"] for r in rows]
-        q, parent_col = self._children_query(target, nav, parent_ids, opts)
         top = self._top(opts)
-        rn = func.row_number().over(partition_by=parent_col, order_by=_order(target, opts))
-        inner = q.add_columns(parent_col.label("parent_key_"), rn.label("row_n_")).subquery()
-        outer = select(inner).where(
-            and_(inner.c.row_n_ > opts.skip, inner.c.row_n_ <= opts.skip + top + 1)
-        ).order_by(inner.c.parent_key_, inner.c.row_n_)
+        if nav.back_fk is not None:
+            q = self._limited_children(et, target, nav.back_fk, parent_ids, opts, top)
+        else:
+            q = self._windowed_children(target, nav, parent_ids, opts, top)
         groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for r in self.conn.execute(outer):
+        for r in self.conn.execute(q):
             m = dict(r._mapping)
             groups[m.pop("parent_key_")].append(m)
-            m.pop("row_n_")
+            m.pop("row_n_", None)
         counts = self._child_counts(target, nav, parent_ids, opts) if opts.count else {}
         children = [c for g in groups.values() for c in g[:top]]
         self.expand(target, children, opts)
@@ -147,6 +153,42 @@ class Reader:
             page = Page(got[:top], counts.get(parent["id"], 0) if opts.count else None, more,
                         opts.skip + top if more else None, top)
             parent.setdefault("_expanded", {})[nav.name] = (page, opts)
+
+    def _limited_children(self, et: EntityType, target: EntityType, fk: str,
+                          parent_ids: list[int], opts: QueryOptions, top: int) -> Select[Any]:
+        """Each parent's page of children, found by one index search per parent: a LATERAL
+        subquery on PostgreSQL, a correlated ``id IN (... LIMIT)`` on SQLite. (Numbering all
+        children with a window function would read every child of every parent: the whole
+        Observations table for ``Datastreams($expand=Observations($top=1))``.)"""
+        parent = et.table.alias("parent_")
+        child = target.table.alias("child_")
+        page = (select(*[child.c[c.name] for c in _columns(target)])
+                .where(child.c[fk] == parent.c.id, *_where(target, child, opts, self.principal))
+                .order_by(*_order(target, opts, child))
+                .limit(top + 1).offset(opts.skip))
+        key = parent.c.id.label("parent_key_")
+        if self.conn.dialect.name == "postgresql":
+            kids = page.lateral("kids_")
+            return (select(kids, key).select_from(parent.join(kids, true()))
+                    .where(parent.c.id.in_(parent_ids))
+                    .order_by(parent.c.id, *_order(target, opts, kids)))
+        t = target.table
+        ids = page.with_only_columns(child.c.id).correlate(parent)
+        return (select(*_columns(target), key)
+                .select_from(parent.join(t, t.c.id.in_(ids)))
+                .where(parent.c.id.in_(parent_ids))
+                .order_by(parent.c.id, *_order(target, opts)))
+
+    def _windowed_children(self, target: EntityType, nav: Nav, parent_ids: list[int],
+                           opts: QueryOptions, top: int) -> Select[Any]:
+        """Children through a link table (small tables: Locations, HistoricalLocations),
+        paged per parent with row_number()."""
+        q, parent_col = self._children_query(target, nav, parent_ids, opts)
+        rn = func.row_number().over(partition_by=parent_col, order_by=_order(target, opts))
+        inner = q.add_columns(parent_col.label("parent_key_"), rn.label("row_n_")).subquery()
+        return select(inner).where(
+            and_(inner.c.row_n_ > opts.skip, inner.c.row_n_ <= opts.skip + top + 1)
+        ).order_by(inner.c.parent_key_, inner.c.row_n_)
 
     def _children_query(self, target: EntityType, nav: Nav, parent_ids: list[int],
                         opts: QueryOptions) -> tuple[Select[Any], Any]:
