@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiomqtt
@@ -99,14 +99,18 @@ def client(**kw: Any) -> aiomqtt.Client:
     return aiomqtt.Client(BROKER[0], BROKER[1], protocol=aiomqtt.ProtocolVersion.V5, **kw)
 
 
-async def collect(sub: aiomqtt.Client, count: int, timeout: float = 10.0
-                  ) -> list[tuple[str, Any]]:
-    """The next ``count`` messages on ``sub`` as (topic, parsed JSON)."""
+async def collect(sub: aiomqtt.Client, count: int, timeout: float = 10.0,
+                  keep: Callable[[str, Any], bool] | None = None) -> list[tuple[str, Any]]:
+    """The next ``count`` messages on ``sub`` as (topic, parsed JSON); with ``keep``, only
+    those it accepts (the spec topics are shared by concurrent test runs on the broker)."""
     got: list[tuple[str, Any]] = []
 
     async def run() -> None:
         async for m in sub.messages:
-            got.append((str(m.topic), orjson.loads(m.payload)))
+            message = (str(m.topic), orjson.loads(m.payload))
+            if keep is not None and not keep(*message):
+                continue
+            got.append(message)
             if len(got) >= count:
                 return
 

@@ -124,7 +124,7 @@ async def test_missing_or_unknown_token_is_rejected(world, service, prefix) -> N
         await dev.subscribe("cityops/errors/anonymous", qos=1)
         await dev.publish(topic, b'{"result": 1}', qos=1, properties=device_props(None))
         await dev.publish(topic, b'{"result": 2}', qos=1, properties=device_props("cot_nope"))
-        got = [g for g in await collect(dev, 2) if g[1].get("topic") == topic]
+        got = await collect(dev, 2, keep=lambda _, body: body.get("topic") == topic)
     assert [g[1]["code"] for g in got] == [401, 401]
     assert service.stats.rejected_by_code[401] == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import orjson
@@ -58,20 +59,23 @@ async def test_new_datastream_reaches_the_navigation_collection(client_: Any, wo
     from tests.api.sta_fixtures import datastream_body
 
     thing = world["thing"]
+    # Names unique to this run: a concurrent run publishes on the same spec topics.
+    stream, site = f"Water level {uuid.uuid4().hex[:8]}", f"new site {uuid.uuid4().hex[:8]}"
     async with client() as sub:
         await sub.subscribe(f"v1.1/Things({thing})/Datastreams", qos=1)
         await sub.subscribe(f"v1.1/Things({thing})/Locations", qos=1)
         r = await client_.post("/v1.1/Datastreams", headers=world["headers"],
-                               json=datastream_body(thing))
+                               json={**datastream_body(thing), "name": stream})
         assert r.status_code == 201
         r = await client_.post(f"/v1.1/Things({thing})/Locations", headers=world["headers"],
-                               json={"name": "new site", "description": "moved",
+                               json={"name": site, "description": "moved",
                                      "encodingType": "application/geo+json",
                                      "location": {"type": "Point", "coordinates": [105, 15]}})
         assert r.status_code == 201
-        got = dict(await collect(sub, 5, timeout=3))
-    assert got[f"v1.1/Things({thing})/Datastreams"]["name"] == "Water level"
-    assert got[f"v1.1/Things({thing})/Locations"]["name"] == "new site"
+        got = dict(await collect(sub, 2, timeout=5,
+                                 keep=lambda _, body: body.get("name") in (stream, site)))
+    assert got[f"v1.1/Things({thing})/Datastreams"]["name"] == stream
+    assert got[f"v1.1/Things({thing})/Locations"]["name"] == site
 
 
 @pytest.mark.parametrize("prefix", [""])  # the spec topics themselves

@@ -1,5 +1,6 @@
 """No loss across a CityOps restart: kill ``cityops serve`` in the middle of a 10,000-message
-QoS 1 publish (SIGKILL, and SIGTERM), start it again, and find exactly 10,000 observations, each stored once.
+QoS 1 publish (SIGKILL, and SIGTERM), start it again, and find exactly 10,000 observations,
+each stored once.
 
 The test runs its own Mosquitto from ``tests/mqtt/mosquitto-test.conf`` (the broker
 settings needed for no loss, see docs/architecture.md, "MQTT") on a free port with its
