@@ -16,6 +16,7 @@ from cityops.demo.scenario import Replay, mrc_file, replay, season
 from cityops.demo.setup import DemoUser, device_tokens, ensure_rules, ensure_users
 from cityops.demo.simulator import SimConfig, Simulator
 from cityops.demo.world import World, ensure_world
+from cityops.programmes.seed import seed_programmes
 from cityops.settings import Settings
 from cityops.store import migrate
 from cityops.store import schema as s
@@ -42,6 +43,7 @@ def prepare(settings: Settings) -> Prepared:
     try:
         migrate.upgrade(store.write_engine)
         world = ensure_world(store)
+        seed_programmes(store)  # the cooperation programmes of the issue, linked to stations
         rules = ensure_rules(store, world)
         users = ensure_users(store)
         tokens = device_tokens(store, world)
