@@ -16,7 +16,7 @@ from cityops.errors import InvalidInput
 @lru_cache(maxsize=1)
 def _registry() -> pint.UnitRegistry:
     """The unit registry, built on first use (building it costs ~0.4 s at start-up)."""
-    reg = pint.UnitRegistry()
+    reg: pint.UnitRegistry = pint.UnitRegistry()
     reg.define("ppb = 1e-9 = parts_per_billion")
     return reg
 
