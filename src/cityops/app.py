@@ -46,7 +46,13 @@ def register_worker(name: str, factory: Worker) -> None:
     WORKERS[name] = factory
 
 
-register_worker("mqtt", mqtt_worker)  # does nothing unless settings.mqtt_url is set
+# In order: CreateObservations before the generic STA POST route, which would take its path.
+ROUTERS = (
+    auth.router, admin.router, bulk.router, reads.router, writes.router,  # STA, identity
+    incidents_api.router, rules_api.router, alerts.router, alert_channels.router,
+    programmes_api.router, exports_api.router,
+    web_data.router, web_events.router, web_pages.router, web_programmes.router,  # pages
+)
 
 
 def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool = True) -> FastAPI:
@@ -79,17 +85,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     app.state.session_signer = URLSafeTimedSerializer(
         settings.secret_key or secrets.token_hex(32), salt="cityops-session")
     errors.install(app)
-    # CreateObservations before the generic POST route, which would take its path.
-    for router in (auth.router, admin.router, bulk.router, reads.router, writes.router):
-        app.include_router(router)
-    app.include_router(incidents_api.router)
-    app.include_router(rules_api.router)
-    app.include_router(alerts.router)
-    app.include_router(alert_channels.router)
-    for router in (programmes_api.router, web_programmes.router):  # cooperation programmes
-        app.include_router(router)
-    app.include_router(exports_api.router)
-    for router in (web_data.router, web_events.router, web_pages.router):  # web pages
+    for router in ROUTERS:
         app.include_router(router)
     _health(app, ctx)
     app.add_middleware(RateLimit, anonymous_per_min=settings.anonymous_rate_per_min,
@@ -119,6 +115,7 @@ def _hazard_engine(ctx: Context) -> tuple[Callable[[], Awaitable[None]],
 register_worker("hazard_engine", _hazard_engine)
 register_worker("alerts", alert_worker)  # CAP alerts from incidents; channel deliveries
 register_worker("web_events", web_events.web_events_worker)  # live events for /api/events
+register_worker("mqtt", mqtt_worker)  # does nothing unless settings.mqtt_url is set
 
 
 def _health(app: FastAPI, ctx: Context) -> None:
