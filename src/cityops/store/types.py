@@ -103,4 +103,6 @@ def _as_text_pg(element: Any, compiler: Any, **kw: Any) -> str:
     return f"ST_AsText({compiler.process(element.clauses, **kw)})"
 
 
-JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+# none_as_null: Python None is stored as SQL NULL, not as the JSON text "null" (which every
+# read would have to decode, and which takes room in every row of the big tables).
+JSONDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
