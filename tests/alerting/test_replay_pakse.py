@@ -18,27 +18,12 @@ from cityops.ingest.parse import ObservationIn
 from cityops.ingest.store import store_observations
 from cityops.store import schema as s
 from cityops.store.base import Store
+from tests.pakse import CSV, LOCAL, expected_danger, read_pakse, season
 
-from .pakse import CSV, LOCAL, read_pakse, season
 from .support import add_rule, make_datastream
 
 pytestmark = pytest.mark.skipif(not CSV.exists(), reason="MRC Pakse export not available")
 BATCH = 1000  # a CreateObservations-sized request
-
-
-def _expected(rows: list[tuple[datetime, float]]) -> tuple[dict[int, list[date]], dict[int, float]]:
-    """Per season: local days of the first 12.0 m crossing of each stretch above 11.0 m."""
-    starts: dict[int, list[date]] = defaultdict(list)
-    peak: dict[int, float] = defaultdict(float)
-    in_danger = False
-    for when, value in rows:
-        peak[season(when)] = max(peak[season(when)], value)
-        if value >= 12.0 and not in_danger:
-            starts[season(when)].append(when.astimezone(LOCAL).date())
-            in_danger = True
-        elif value < 11.0:
-            in_danger = False
-    return starts, peak
 
 
 def _import(store: Store, ds: int, rows: list[tuple[datetime, float]]) -> None:
@@ -55,7 +40,7 @@ def test_pakse_replay_one_danger_incident_per_season(store: Store) -> None:
              inputs={"level": ds}, levels={"warning": 11.0, "danger": 12.0})
     result = replay(store, datetime(1959, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
     assert not result.errors
-    expected, peak = _expected(rows)
+    expected, peak = expected_danger(rows)
     assert {2011, 2018, 2019} <= set(expected)
 
     got: dict[int, list[date]] = defaultdict(list)
