@@ -1,6 +1,7 @@
 """Sustained MQTT ingest into SQLite through the local Mosquitto, beside the broker's limit.
 
-    .venv/bin/python bench/mqtt_ingest.py [--count 100000] [--datastreams 4]
+    .venv/bin/python bench/mqtt_ingest.py [--count 100000] [--datastreams 4] [--workers N]
+                                          [--no-notify]
 
 The benchmark starts its own Mosquitto from the project's configuration
 (``tests/mqtt/mosquitto-test.conf``: no queue limit, 1000 inflight) on a free port with its
@@ -8,13 +9,18 @@ persistence in a temporary directory, as tests/mqtt/test_restart.py does; the st
 on 1883 drops any backlog above ``max_queued_messages`` 1000. The broker is stopped at the
 end. Two runs against it, same publisher (``mosquitto_pub`` processes publishing QoS 1 as
 fast as the broker takes):
-1. broker: a bare subscriber (QoS 1, acknowledging at once, doing nothing) — the most any
-   MQTT consumer can get through this broker on this machine;
+1. broker: a bare subscriber (QoS 1, acknowledging at once, doing nothing): Mosquitto's
+   own C client ``mosquitto_sub`` (the broker's throughput to one connection), then a
+   paho subscriber (the Python library CityOps uses, unpatched);
 2. cityops: a real ``cityops serve`` process (CITYOPS_MQTT_URL pointing at the private
    broker; SQLite file, group commit, ack after commit, receipts, notifications on) storing
    every message as an Observation; progress is read from the database file (read-only).
 Rates are counted from the first to the last message received / stored (sustained, not
-start-up).
+start-up). Beside the rate, the CPU time the CityOps processes spent per stored observation
+over the same interval (from psutil): a figure that load from other processes on the
+machine does not change much. ``--workers N`` runs N processes sharing the subscription
+(``$share/…``), all writing to the one SQLite file; ``--no-notify`` turns off the
+SensorThings notifications (``CITYOPS_MQTT_NOTIFY=false``).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import Any
 
 import orjson
 import paho.mqtt.client as paho
+import psutil
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -171,9 +178,27 @@ def bare_subscriber(count: int, n_streams: int) -> float:
     return got["n"] / max(got["last"] - got["first"], 1e-9)
 
 
-def cityops_run(count: int, n_streams: int, folder: Path) -> tuple[float, dict[str, Any]]:
-    """Observations a second a ``cityops serve`` process stores from MQTT into a fresh
-    SQLite database."""
+def bare_c_subscriber(count: int, n_streams: int) -> float:
+    """Messages a second ``mosquitto_sub`` (the broker's own C client: QoS 1, writing a
+    time stamp per message) receives: the broker's throughput to a bare subscriber."""
+    prefix = f"bench-{uuid.uuid4().hex[:6]}/"
+    sub = subprocess.Popen(
+        ["mosquitto_sub", "-h", HOST, "-p", str(PORT), "-V", "5", "-q", "1", "-C", str(count),
+         "-F", "%U", "-t", f"{prefix}v1.1/+/Observations"], stdout=subprocess.PIPE)
+    time.sleep(0.3)
+    pub = start_publisher(prefix, "x", count, list(range(1, n_streams + 1)))
+    out, _ = sub.communicate(timeout=120)
+    pub.close()
+    pub.wait()
+    stamps = [float(line) for line in out.split()]
+    print(f"mosquitto_sub received {len(stamps)} of {count}")
+    return (len(stamps) - 1) / max(stamps[-1] - stamps[0], 1e-9)
+
+
+def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
+                notify: bool = True) -> tuple[float, float, list[dict[str, Any]]]:
+    """Observations a second ``cityops serve`` stores from MQTT into a fresh SQLite
+    database, its CPU µs per observation, and each worker's counters."""
     from cityops.store import migrate
     from cityops.store.base import Store
 
@@ -186,41 +211,62 @@ def cityops_run(count: int, n_streams: int, folder: Path) -> tuple[float, dict[s
     store.close()
     env = {**os.environ, "CITYOPS_SECRET_KEY": "bench-" + "x" * 32,
            "CITYOPS_MQTT_URL": f"mqtt://{HOST}:{PORT}", "CITYOPS_MQTT_CLIENT_ID": client_id,
-           "CITYOPS_MQTT_CREATE_PREFIX": prefix, "CITYOPS_MQTT_SESSION_EXPIRY": "60"}
+           "CITYOPS_MQTT_CREATE_PREFIX": prefix, "CITYOPS_MQTT_SESSION_EXPIRY": "60",
+           "CITYOPS_MQTT_NOTIFY": str(notify).lower()}
+    if workers > 1:
+        env["CITYOPS_MQTT_SHARED_GROUP"] = f"bench{uuid.uuid4().hex[:6]}"
+    ids_of = [f"{client_id}-{n}" for n in range(workers)] if workers > 1 else [client_id]
     http_port = free_port()
     log = (folder / "server.log").open("ab")
     server = subprocess.Popen(
-        [CITYOPS, "serve", "--host", HOST, "--port", str(http_port), "-d", f"sqlite:///{db}"],
+        [CITYOPS, "serve", "--host", HOST, "--port", str(http_port), "-d", f"sqlite:///{db}",
+         "--workers", str(workers)],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
     try:
         wait_http(f"http://{HOST}:{http_port}/health", server)
-        status = _wait_status(client_id)  # CityOps has subscribed
+        statuses = [_wait_status(c) for c in ids_of]  # every worker has subscribed
         reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         pub = start_publisher(prefix, token, count, ids)
         first = last = 0.0
         n_first = stored = 0
+        cpu_first = 0.0
         deadline = time.monotonic() + max(60, count / 500)
         while stored < count:
             time.sleep(0.01)
             stored = reader.execute("SELECT count(*) FROM observations").fetchone()[0]
             now = time.perf_counter()
             if stored and not first:
-                first, n_first = now, stored
+                first, n_first, cpu_first = now, stored, _cpu_seconds(server.pid)
             last = now
             if pub.poll() or time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit(f"publisher/server failed or timed out: {stored} of {count}"
                                  f" stored; server log {folder / 'server.log'}")
+        cpu = _cpu_seconds(server.pid) - cpu_first
         pub.close()
         pub.wait()
         time.sleep(STATUS_WAIT)  # the next retained status carries the final counters
-        stats = _wait_status(client_id, after=status)
+        stats = [_wait_status(c, after=st) for c, st in zip(ids_of, statuses, strict=True)]
         reader.close()
     finally:
         if server.poll() is None:
             server.terminate()
             server.wait(30)
         log.close()
-    return (count - n_first) / max(last - first, 1e-9), stats
+    return (count - n_first) / max(last - first, 1e-9), cpu * 1e6 / (count - n_first), stats
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the uvicorn workers)."""
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 STATUS_WAIT = 5.5  # a little over the worker's status period (5 s)
@@ -282,6 +328,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--datastreams", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--no-notify", action="store_true")
     args = ap.parse_args()
     if shutil.which("mosquitto") is None or shutil.which("mosquitto_pub") is None:
         raise SystemExit("needs mosquitto and mosquitto_pub (apt-get install mosquitto "
@@ -291,20 +339,25 @@ def main() -> None:
     broker_proc = Broker(folder / "broker")
     PORT = broker_proc.port
     try:
+        broker_c = bare_c_subscriber(args.count, args.datastreams)
         broker = bare_subscriber(args.count, args.datastreams)
-        rate, stats = cityops_run(args.count, args.datastreams, folder)
+        rate, cpu_us, stats = cityops_run(args.count, args.datastreams, folder, args.workers,
+                                          not args.no_notify)
     finally:
         broker_proc.stop()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, {_mosquitto_version()}")
     print(f"broker: private mosquitto -c {CONFIG.relative_to(ROOT)} on port {PORT}, "
           f"load average {os.getloadavg()[0]:.2f}")
-    print(f"messages: {args.count} QoS 1 over {args.datastreams} datastreams")
-    print(f"broker -> bare QoS 1 subscriber   : {broker:>9,.0f} msg/s")
+    print(f"messages: {args.count} QoS 1 over {args.datastreams} datastreams; cityops: "
+          f"{args.workers} worker(s), notifications {'off' if args.no_notify else 'on'}")
+    print(f"broker -> mosquitto_sub (C)       : {broker_c:>9,.0f} msg/s")
+    print(f"broker -> bare paho subscriber    : {broker:>9,.0f} msg/s")
     print(f"broker -> cityops serve -> SQLite : {rate:>9,.0f} obs/s "
-          f"({rate / broker:.0%} of the broker)")
+          f"({rate / broker_c:.0%} of mosquitto_sub), {cpu_us:,.0f} CPU µs per observation")
     print(f"target 10,000 obs/s: {'met' if rate >= 10_000 else 'NOT met'}")
-    print(f"stats: {stats}")
+    for st in stats:
+        print(f"stats: {st}")
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     mqtt_create_prefix: str = Field(
         "", description="Prefix of the topics devices create observations on: '' for the spec "
         "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point")
+    mqtt_notify: bool = Field(
+        True, description="Publish every create and update on the SensorThings MQTT topics; "
+        "off when only devices use the broker (saves most of the MQTT ingest cost)")
     mqtt_notify_qos: int = Field(
         0, ge=0, le=1, description="QoS of the create/update notifications CityOps publishes")
     mqtt_select_topics: str = Field(

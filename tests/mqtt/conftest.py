@@ -1,15 +1,19 @@
 """MQTT fixtures: the real local Mosquitto, CityOps in-process with its MQTT worker, and
-small helpers to publish as a device and to collect notifications.
+small helpers to publish as a device and to collect notifications; ``private_broker``, a
+Mosquitto of the test's own (tests/mqtt/broker.py) for the end-to-end tests.
 
-Without a broker on 127.0.0.1:1883 the tests skip (with CI=true they fail).
+Without a broker on 127.0.0.1:1883 (or the mosquitto binary, for ``private_broker``) the
+tests skip (with CI=true they fail).
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -25,6 +29,7 @@ from cityops.store.base import Store
 from tests.api.sta_fixtures import admin_headers, make_world
 from tests.conftest import require_service
 from tests.helpers import make_device_token
+from tests.mqtt.broker import Broker
 
 BROKER = ("127.0.0.1", 1883)
 
@@ -44,6 +49,16 @@ def broker() -> tuple[str, int]:
 
 
 @pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[Broker]:
+    """A Mosquitto of this test's own (tests/mqtt/mosquitto-test.conf) on a free port."""
+    require_service(shutil.which("mosquitto") is not None,
+                    "the mosquitto binary (apt-get install mosquitto)")
+    broker = Broker(tmp_path / "broker")
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
 def prefix() -> str:
     """Create prefix of this test: unique, as behind a listener ``mount_point``, so that
     other CityOps instances on the shared broker do not answer this test's messages."""
@@ -51,14 +66,20 @@ def prefix() -> str:
 
 
 @pytest.fixture
-def settings(db_url: str, broker: tuple[str, int], prefix: str) -> Settings:
+def notify() -> bool:
+    """``mqtt_notify`` of the test's CityOps (a test parametrizes it to turn it off)."""
+    return True
+
+
+@pytest.fixture
+def settings(db_url: str, broker: tuple[str, int], prefix: str, notify: bool) -> Settings:
     tag = uuid.uuid4().hex[:8]
     return Settings(
         database_url=db_url, secret_key="test-secret", anonymous_rate_per_min=100000,
         mqtt_url=f"mqtt://{broker[0]}:{broker[1]}", mqtt_client_id=f"cityops-test-{tag}",
         mqtt_session_expiry=60, mqtt_create_prefix=prefix,
         mqtt_select_topics="v1.1/Observations?$select=result,phenomenonTime",
-        public_url="http://cityops.test",
+        public_url="http://cityops.test", mqtt_notify=notify,
     )
 
 

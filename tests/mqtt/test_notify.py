@@ -96,3 +96,43 @@ async def test_mqtt_create_is_notified_and_not_taken_for_a_create(world, service
 @pytest.fixture
 def client_(client: Any) -> Any:
     return client
+
+
+async def test_a_large_batch_is_notified_whole(client_: Any, world, service) -> None:
+    """2,500 observations in one request: every one reaches the navigation topic (the
+    notifications go out in chunks, each waited for)."""
+    ds, n = world["datastream"], 2500
+    base = uuid.uuid4().int % 10**6 * 10**4  # results unique to this run
+    topic = f"v1.1/Datastreams({ds})/Observations"
+    async with client() as sub:
+        await sub.subscribe(topic, qos=0)
+        rows = [[f"2024-01-01T00:00:{i % 60:02d}Z", float(base + i)] for i in range(n)]
+        r = await client_.post("/v1.1/CreateObservations", headers=world["headers"], json=[{
+            "Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
+            "dataArray": rows}])
+        assert r.status_code == 201, r.text
+        got = await collect(sub, n, timeout=20,
+                            keep=lambda _, b: base <= b.get("result", -1) < base + n)
+    assert sorted(b["result"] for _, b in got) == [float(base + i) for i in range(n)]
+
+
+@pytest.mark.parametrize("notify", [False])
+async def test_notifications_can_be_turned_off(client_: Any, world, service,
+                                               notify: bool) -> None:
+    """``mqtt_notify = false``: creates from devices are still stored, nothing is published
+    on the SensorThings topics."""
+    ds = world["datastream"]
+    marker = float(uuid.uuid4().int % 10**9)
+    topic = f"v1.1/Datastreams({ds})/Observations"
+    async with client() as sub:
+        await sub.subscribe("v1.1/#", qos=1)
+        r = await client_.post(f"/{topic}", headers=world["headers"], json={"result": marker})
+        assert r.status_code == 201
+        await sub.publish(f"{service.prefix}{topic}", orjson.dumps({"result": marker + 1}),
+                          qos=1, properties=device_props(world["token"]))
+        await wait_for(lambda: service.stats.stored == 1, service=service)
+        got = await collect(sub, 1, timeout=2,
+                            keep=lambda _, b: b.get("result") in (marker, marker + 1)
+                            and "@iot.id" in b)
+    assert got == []
+    assert service.stats.published == 0

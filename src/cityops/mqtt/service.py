@@ -26,11 +26,12 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 import orjson
+import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from cityops.mqtt import ingest
+from cityops.mqtt import ingest, paho_speed
 from cityops.mqtt.ingest import Item
 from cityops.mqtt.notify import Notifier, Publication
 from cityops.mqtt.stats import Stats
@@ -46,6 +47,7 @@ STATUS_TOPIC = "cityops/status/{client}"
 MAX_IN_FLIGHT_BATCHES = 2
 STATUS_SECONDS = 5.0
 EVENT_QUEUE_MAX = 10000  # committed batches of events waiting to be published
+PUBLISH_CHUNK = 1000  # notifications handed to paho before waiting for the socket
 
 
 _Batch = tuple["asyncio.Future[Any]", list[aiomqtt.Message], list[Item]]
@@ -79,6 +81,7 @@ class MqttService:
 
     def __init__(self, settings: Settings, store: Store, root_url: str,
                  client_id: str | None = None) -> None:
+        paho_speed.install()
         self.settings, self.store = settings, store
         self.address = parse_mqtt_url(settings.mqtt_url or "")
         self.client_id = client_id or settings.mqtt_client_id
@@ -90,8 +93,8 @@ class MqttService:
         self._events: asyncio.Queue[list[Event]] = asyncio.Queue(EVENT_QUEUE_MAX)
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._origin = _properties(PacketTypes.PUBLISH,
-                                   UserProperty=[(ingest.ORIGIN_PROPERTY, "notification")])
+        self._origin = paho_speed.PackedProperties(PacketTypes.PUBLISH)
+        self._origin.UserProperty = [(ingest.ORIGIN_PROPERTY, "notification")]
 
     # ---- life cycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -100,7 +103,8 @@ class MqttService:
         def on_commit(events: list[Event]) -> None:  # writer thread: hand off at once
             loop.call_soon_threadsafe(self._enqueue_events, events)
 
-        self._unsubscribe = self.store.subscribe(on_commit)
+        if self.settings.mqtt_notify:
+            self._unsubscribe = self.store.subscribe(on_commit)
         self._task = asyncio.create_task(self._run(), name="cityops-mqtt")
 
     async def stop(self) -> None:
@@ -145,7 +149,7 @@ class MqttService:
             protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, keepalive=30,
             properties=_properties(PacketTypes.CONNECT,
                                    SessionExpiryInterval=s.mqtt_session_expiry,
-                                   ReceiveMaximum=65535),
+                                   ReceiveMaximum=min(65535, 2 * s.mqtt_batch_max)),
         )
         # Acknowledge only after the commit. aiomqtt has no public switch for this yet
         # (empicano/aiomqtt#345), so it is set on the paho client it wraps, before the
@@ -272,9 +276,20 @@ class MqttService:
 
     async def _publish_all(self, client: aiomqtt.Client, publications: list[Publication],
                            qos: int) -> None:
-        for topic, payload in publications:
+        """Publish in chunks: paho queues all but the last of a chunk at once, and
+        aiomqtt's awaited publish of the last one returns once it was sent (QoS 0) or
+        acknowledged (QoS 1), so paho's queue stays bounded. Awaiting every publish costs
+        an event-loop round trip each (about 150 µs against 25 µs for paho's queueing)."""
+        direct = client._client
+        for start in range(0, len(publications), PUBLISH_CHUNK):
+            chunk = publications[start:start + PUBLISH_CHUNK]
+            for topic, payload in chunk[:-1]:
+                info = direct.publish(topic, payload, qos=qos, properties=self._origin)
+                if info.rc != paho.MQTT_ERR_SUCCESS:
+                    raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
+            topic, payload = chunk[-1]
             await client.publish(topic, payload, qos=qos, properties=self._origin)
-            self.stats.published += 1
+            self.stats.published += len(chunk)
 
     async def _status_loop(self, client: aiomqtt.Client) -> None:
         """The counters, retained on ``cityops/status/<client id>`` every few seconds."""
