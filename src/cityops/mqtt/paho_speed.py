@@ -112,8 +112,9 @@ def _check_range(name: str, value: Any) -> None:
 
 
 def _clear(self: Properties) -> None:
-    for name in _COMPRESSED:
-        self.__dict__.pop(name, None)
+    present = self.__dict__
+    for name in [n for n in present if n in _IDENT]:
+        del present[name]
 
 
 def _is_empty(self: Properties) -> bool:

@@ -21,7 +21,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import aiomqtt
@@ -76,6 +76,22 @@ def _properties(packet: int, **values: Any) -> Properties:
     return props
 
 
+class Inbox(asyncio.Queue[aiomqtt.Message]):
+    """aiomqtt's queue of received messages, from which the ingest takes a batch at once.
+
+    Taking each message through ``client.messages`` costs a task and an ``asyncio.wait``
+    (aiomqtt's iterator watches for a disconnect): about 100 µs of CPU a message, more than
+    the rest of the ingest. The first message of a batch still comes through the iterator,
+    so a disconnect still ends the loop.
+    """
+
+    def take(self, limit: int) -> list[aiomqtt.Message]:
+        out: list[aiomqtt.Message] = []
+        while len(out) < limit and not self.empty():
+            out.append(self.get_nowait())
+        return out
+
+
 class MqttService:
     """Ingest from and publish to one broker; ``stats`` counts what happened."""
 
@@ -92,6 +108,7 @@ class MqttService:
         self.connected = asyncio.Event()
         self._events: asyncio.Queue[list[Event]] = asyncio.Queue(EVENT_QUEUE_MAX)
         self._task: asyncio.Task[None] | None = None
+        self._inbox = Inbox()
         self._unsubscribe: Callable[[], None] | None = None
         self._origin = paho_speed.PackedProperties(PacketTypes.PUBLISH)
         self._origin.UserProperty = [(ingest.ORIGIN_PROPERTY, "notification")]
@@ -143,6 +160,11 @@ class MqttService:
 
     def _client(self) -> aiomqtt.Client:
         s = self.settings
+
+        def inbox(maxsize: int = 0) -> Inbox:  # aiomqtt makes its queue with this
+            self._inbox = Inbox(maxsize)
+            return self._inbox
+
         client = aiomqtt.Client(
             self.address.host, self.address.port, identifier=self.client_id,
             username=self.address.username, password=self.address.password,
@@ -150,6 +172,7 @@ class MqttService:
             properties=_properties(PacketTypes.CONNECT,
                                    SessionExpiryInterval=s.mqtt_session_expiry,
                                    ReceiveMaximum=min(65535, 2 * s.mqtt_batch_max)),
+            queue_type=cast(Any, inbox),
         )
         # Acknowledge only after the commit. aiomqtt has no public switch for this yet
         # (empicano/aiomqtt#345), so it is set on the paho client it wraps, before the
@@ -184,9 +207,8 @@ class MqttService:
         try:
             messages = client.messages
             while True:
-                batch = [await anext(messages)]
-                while len(batch) < self.settings.mqtt_batch_max and len(messages):
-                    batch.append(await anext(messages))
+                batch = [await anext(messages)]  # waits; ends on a disconnect
+                batch += self._inbox.take(self.settings.mqtt_batch_max - 1)
                 items = [self._prepare(m) for m in batch]
                 await asyncio.to_thread(ingest.authenticate, items, self.store.read)
                 write = asyncio.ensure_future(self.store.write(ingest.store_job(items)))
