@@ -26,11 +26,9 @@ SensorThings notifications (``CITYOPS_MQTT_NOTIFY=false``).
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import platform
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -50,45 +48,12 @@ from paho.mqtt.properties import Properties
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CITYOPS, ROOT, free_port, wait_http  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from tests.mqtt.broker import Broker  # noqa: E402  (the tests' private Mosquitto)
+
 HOST = "127.0.0.1"
 PORT = 0  # the private broker's port, set by main()
-CONFIG = ROOT / "tests" / "mqtt" / "mosquitto-test.conf"
-
-
-class Broker:
-    """A private Mosquitto on a free port, configured from ``CONFIG``, persistence in
-    ``folder``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        conf = folder / "mosquitto.conf"
-        conf.write_text(CONFIG.read_text() + f"\nlistener {self.port} {HOST}\n"
-                        f"persistence_location {folder}/\n"
-                        f"user {getpass.getuser()}\n")  # as root: do not switch user
-        self.log = folder / "mosquitto.log"
-        with self.log.open("w") as out:
-            self.proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=out,
-                                         stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"mosquitto exited: {self.log.read_text()}")
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise SystemExit("mosquitto did not listen within 10 s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+CONFIG = ROOT / "tests" / "mqtt" / "mosquitto-test.conf"  # what Broker runs
 
 
 def start_publisher(prefix: str, token: str, count: int, ids: list[int]) -> _Publishers:

@@ -42,13 +42,18 @@ class Server:
         self.proc = subprocess.Popen(
             [CITYOPS, "serve", "--port", str(self.port), *args], env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop(kill=True)  # never leave a process that did not come up
+            raise
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {self.proc.stdout.read() if self.proc.stdout else ''}")
+                out = self.proc.stdout.read() if self.proc.stdout else ""
+                raise AssertionError(f"server exited: {out}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return

@@ -37,6 +37,16 @@ def app_from_env():  # type: ignore[no-untyped-def]
     return create_app(load_settings(), upgrade=False)
 
 
+def event_loop(settings: Settings) -> str:
+    """uvicorn's event loop: uvloop ("auto") unless CityOps talks MQTT. aiomqtt drives paho
+    through add_writer/remove_writer, and on uvloop a broker that went away sometimes left
+    the socket's poll handle closed ("unable to perform operation on <UVPoll closed=True>",
+    MagicStack/uvloop#552): CityOps noticed only by the keepalive, a minute later, in about
+    one broker restart in three (tests/mqtt/test_broker_restart.py). On the standard loop it
+    reconnected within seconds every time."""
+    return "asyncio" if settings.mqtt_url else "auto"
+
+
 def run_server(settings: Settings, workers: int = 1, log_level: str = "info") -> None:
     """Migrate, create the first admin if needed, then serve."""
     store = open_store(settings)
@@ -54,8 +64,9 @@ def run_server(settings: Settings, workers: int = 1, log_level: str = "info") ->
         typer.echo("note: SQLite has one writer; several workers would only queue on it. "
                    "Use PostgreSQL for --workers > 1.", err=True)
     uvicorn.run("cityops.cli.serve:app_from_env", factory=True, host=settings.host,
-                port=settings.port, workers=workers, log_level=log_level, access_log=settings.access_log,
-                proxy_headers=True,
+                port=settings.port, workers=workers, log_level=log_level,
+                access_log=settings.access_log,
+                proxy_headers=True, loop=event_loop(settings),
                 # Workers start by importing the whole package (seconds on a small box);
                 # uvicorn's 5 s health check would kill and respawn them in a loop.
                 timeout_worker_healthcheck=60)

@@ -17,6 +17,7 @@ No loss, no duplicates:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Callable
@@ -212,6 +213,7 @@ class MqttService:
                 items = [self._prepare(m) for m in batch]
                 await asyncio.to_thread(ingest.authenticate, items, self.store.read)
                 write = asyncio.ensure_future(self.store.write(ingest.store_job(items)))
+                write.add_done_callback(functools.partial(self._count, items))
                 put = asyncio.ensure_future(done.put((write, batch, items)))
                 await asyncio.wait([put, finisher], return_when=asyncio.FIRST_COMPLETED)
                 if finisher.done():
@@ -233,40 +235,51 @@ class MqttService:
 
     async def _finish(self, client: aiomqtt.Client, write: asyncio.Future[Any],
                       batch: list[aiomqtt.Message], items: list[Item]) -> None:
-        """After the commit: answer rejections and requests, count, then acknowledge."""
-        try:
-            await write
-        except Exception:
-            # The transaction failed as a whole: acknowledge nothing, reconnect, and let
-            # the broker deliver the messages again.
-            self.stats.write_failures += 1
-            raise
+        """After the commit: answer rejections and requests, then acknowledge.
+
+        The write is shielded: when the session ends meanwhile, its transaction still
+        completes and ``_count`` still counts it; the broker delivers the unacknowledged
+        messages again and they are then counted as duplicates.
+        """
+        await asyncio.shield(write)  # a failed transaction: nothing acknowledged, reconnect
         for item in items:
-            await self._outcome(client, item)
+            await self._answer(client, item)
         for message in batch:
             if message.qos > 0:
                 client._client.ack(message.mid, message.qos)
 
-    async def _outcome(self, client: aiomqtt.Client, item: Item) -> None:
+    def _count(self, items: list[Item], write: asyncio.Future[Any]) -> None:
+        """Count a batch when its transaction has ended."""
         st = self.stats
-        if item.echo:
-            st.echoes += 1
+        if write.cancelled():
             return
-        st.received += 1
+        if write.exception() is not None:
+            st.write_failures += 1
+            return
+        for item in items:
+            if item.echo:
+                st.echoes += 1
+                continue
+            st.received += 1
+            if item.rejection is not None:
+                st.rejected += 1
+                st.rejected_by_code[item.rejection.code] += 1
+            elif item.duplicate:
+                st.duplicates += 1
+            else:
+                st.stored += 1
+
+    async def _answer(self, client: aiomqtt.Client, item: Item) -> None:
+        """The error answer of a rejected message, the selfLink for a request."""
+        if item.echo:
+            return
         if item.rejection is not None:
-            st.rejected += 1
-            st.rejected_by_code[item.rejection.code] += 1
             body = {"code": item.rejection.code, "error": item.rejection.reason,
                     "topic": item.topic}
             if "message-id" in item.user:
                 body["message-id"] = item.user["message-id"]
             await self._reply(client, ERROR_TOPIC.format(who=item.who), item, body)
-            return
-        if item.duplicate:
-            st.duplicates += 1
-        else:
-            st.stored += 1
-        if item.reply_to:
+        elif item.reply_to:
             link = self.notifier.ser.self_link(BY_NAME["Observation"], item.observation_id or 0)
             await self._reply(client, None, item, {"@iot.selfLink": link})
 
