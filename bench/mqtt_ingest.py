@@ -1,7 +1,7 @@
 """Sustained MQTT ingest into SQLite through the local Mosquitto, beside the broker's limit.
 
     .venv/bin/python bench/mqtt_ingest.py [--count 100000] [--datastreams 4] [--workers N]
-                                          [--no-notify]
+                                          [--no-notify] [--catch-up]
 
 The benchmark starts its own Mosquitto from the project's configuration
 (``tests/mqtt/mosquitto-test.conf``: no queue limit, 1000 inflight) on a free port with its
@@ -20,7 +20,9 @@ start-up). Beside the rate, the CPU time the CityOps processes spent per stored 
 over the same interval (from psutil): a figure that load from other processes on the
 machine does not change much. ``--workers N`` runs N processes sharing the subscription
 (``$share/…``), all writing to the one SQLite file; ``--no-notify`` turns off the
-SensorThings notifications (``CITYOPS_MQTT_NOTIFY=false``).
+SensorThings notifications (``CITYOPS_MQTT_NOTIFY=false``); ``--catch-up`` publishes
+everything while CityOps is stopped and times how fast it works off the backlog once
+restarted (the publishers do not share the two CPUs then).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CITYOPS, ROOT, free_port, wait_http  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from tests.mqtt.broker import Broker  # noqa: E402  (the tests' private Mosquitto)
+from tests.mqtt.broker import Broker, Publisher  # noqa: E402  (the tests' broker, device)
 
 HOST = "127.0.0.1"
 PORT = 0  # the private broker's port, set by main()
@@ -161,9 +163,14 @@ def bare_c_subscriber(count: int, n_streams: int) -> float:
 
 
 def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
-                notify: bool = True) -> tuple[float, float, list[dict[str, Any]]]:
+                notify: bool = True, catch_up: bool = False,
+                ) -> tuple[float, float, list[dict[str, Any]]]:
     """Observations a second ``cityops serve`` stores from MQTT into a fresh SQLite
-    database, its CPU µs per observation, and each worker's counters."""
+    database, its CPU µs per observation, and each worker's counters.
+
+    With ``catch_up`` CityOps is stopped once subscribed, all messages are published into
+    its session while it is down, and the rate is that of working off the backlog after
+    the restart (no publisher competing for the CPU)."""
     from cityops.store import migrate
     from cityops.store.base import Store
 
@@ -183,15 +190,30 @@ def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
     ids_of = [f"{client_id}-{n}" for n in range(workers)] if workers > 1 else [client_id]
     http_port = free_port()
     log = (folder / "server.log").open("ab")
-    server = subprocess.Popen(
-        [CITYOPS, "serve", "--host", HOST, "--port", str(http_port), "-d", f"sqlite:///{db}",
-         "--workers", str(workers)],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+
+    def serve() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [CITYOPS, "serve", "--host", HOST, "--port", str(http_port), "-d",
+             f"sqlite:///{db}", "--workers", str(workers)],
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+        wait_http(f"http://{HOST}:{http_port}/health", proc)
+        return proc
+
+    server = serve()
     try:
-        wait_http(f"http://{HOST}:{http_port}/health", server)
         statuses = [_wait_status(c) for c in ids_of]  # every worker has subscribed
         reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        pub = start_publisher(prefix, token, count, ids)
+        pub: Any = _Done()
+        if catch_up:
+            server.terminate()
+            server.wait(30)
+            device = Publisher(PORT, lambda n: f"{prefix}v1.1/Datastreams({ids[n % len(ids)]})"
+                               "/Observations", token, count, message_ids=False, window=1000)
+            device.start()
+            device.finish()  # the broker holds every message for CityOps' session
+            server = serve()
+        else:
+            pub = start_publisher(prefix, token, count, ids)
         first = last = 0.0
         n_first = stored = 0
         cpu_first = 0.0
@@ -218,6 +240,19 @@ def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
             server.wait(30)
         log.close()
     return (count - n_first) / max(last - first, 1e-9), cpu * 1e6 / (count - n_first), stats
+
+
+class _Done:
+    """The publisher of a catch-up run: finished before CityOps started again."""
+
+    def poll(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+    def wait(self) -> int:
+        return 0
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -295,6 +330,8 @@ def main() -> None:
     ap.add_argument("--datastreams", type=int, default=4)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-notify", action="store_true")
+    ap.add_argument("--catch-up", action="store_true",
+                    help="publish everything while CityOps is down, then time the catch-up")
     args = ap.parse_args()
     if shutil.which("mosquitto") is None or shutil.which("mosquitto_pub") is None:
         raise SystemExit("needs mosquitto and mosquitto_pub (apt-get install mosquitto "
@@ -307,7 +344,7 @@ def main() -> None:
         broker_c = bare_c_subscriber(args.count, args.datastreams)
         broker = bare_subscriber(args.count, args.datastreams)
         rate, cpu_us, stats = cityops_run(args.count, args.datastreams, folder, args.workers,
-                                          not args.no_notify)
+                                          not args.no_notify, args.catch_up)
     finally:
         broker_proc.stop()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -315,7 +352,8 @@ def main() -> None:
     print(f"broker: private mosquitto -c {CONFIG.relative_to(ROOT)} on port {PORT}, "
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"messages: {args.count} QoS 1 over {args.datastreams} datastreams; cityops: "
-          f"{args.workers} worker(s), notifications {'off' if args.no_notify else 'on'}")
+          f"{args.workers} worker(s), notifications {'off' if args.no_notify else 'on'}"
+          f"{', catching up a backlog' if args.catch_up else ', publisher running'}")
     print(f"broker -> mosquitto_sub (C)       : {broker_c:>9,.0f} msg/s")
     print(f"broker -> bare paho subscriber    : {broker:>9,.0f} msg/s")
     print(f"broker -> cityops serve -> SQLite : {rate:>9,.0f} obs/s "
