@@ -96,3 +96,32 @@ def test_shared_subscription_splits_the_load_and_stores_each_once(
         assert TOTAL <= echoes <= published, (echoes, published)
     finally:
         server.stop()
+
+
+def test_without_a_shared_group_one_worker_runs_mqtt(private_broker: Broker, pg_database: str,
+                                                      tmp_path: Path) -> None:
+    """``--workers 2`` without ``mqtt_shared_group``: one worker holds the client id, the
+    other serves HTTP only, so the two never take the session from each other (the broker
+    drops the older of two connections with one client id)."""
+    admin = new_site(pg_database)
+    client_id = f"cityops-single-{uuid.uuid4().hex[:8]}"
+    env = {**mqtt_env(private_broker, client_id), "TMPDIR": str(tmp_path)}
+    server = Server(pg_database, env, args=("--workers", str(WORKERS)))
+    try:
+        [ds], token = new_device(server, admin)
+        with StatusProbe(private_broker.port, "+") as probe:
+            probe.wait(lambda s: client_id in s, 60, "the MQTT worker subscribed")
+        publisher = Publisher(private_broker.port, lambda n: f"v1.1/Datastreams({ds})/Observations",
+                              token, 500)
+        publisher.start()
+        publisher.finish()
+        assert_each_once(server, admin, f"Datastreams({ds})/Observations", 500, timeout=60)
+        with StatusProbe(private_broker.port, "+") as probe:
+            status = probe.wait(lambda s: s.get(client_id, {}).get("stored") == 500, 15,
+                                "the MQTT worker's counters")
+        assert set(status) == {client_id}, sorted(status)  # no second MQTT client
+        assert status[client_id]["connects"] == 1, status  # never pushed off the broker
+        locks = sorted(p.name for p in tmp_path.glob("cityops-mqtt-*.lock"))
+        assert locks == [f"cityops-mqtt-{client_id}.lock"], locks
+    finally:
+        server.stop()
