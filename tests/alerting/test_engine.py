@@ -4,6 +4,7 @@ engine -> incidents), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from datetime import timedelta
 
 import pytest
@@ -28,7 +29,7 @@ from .support import (
 
 @pytest.fixture
 def engine(store: Store) -> Iterator[Engine]:
-    eng = Engine(store, refresh_interval=0.2)
+    eng = Engine(store, refresh_interval=0.2, clock_interval=0)  # ticks by engine.tick()
     eng.start()
     yield eng
     eng.stop()
@@ -130,3 +131,62 @@ def test_heat_index_written_to_its_own_datastream(store: Store, engine: Engine) 
     assert rows[0][1] == T0 + timedelta(minutes=5)
     names = {i.level_name for i in incidents(store)}
     assert names == {"danger", "hot"}
+
+
+def _quality_rule(ds: int, **config: Any) -> dict[str, Any]:
+    return {"name": "gauge health", "type": "data_quality", "subject": f"station-{ds}",
+            "inputs": {"value": ds}, "unit": "m", **config}
+
+
+def test_a_sensor_that_stops_sending_opens_a_suspect_incident_on_the_clock(
+        store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **_quality_rule(ds, max_gap=3600))
+    ingest(store, ds, [5.0, 5.1])  # T0, T0 + 1 h: then nothing
+    assert engine.flush()
+    assert incidents(store) == []  # no new data: only the clock can tell
+    engine.tick(now=(T0 + timedelta(hours=1, minutes=30)).timestamp())
+    assert engine.flush()
+    assert incidents(store) == []  # 30 min without data: within max_gap
+    engine.tick(now=(T0 + timedelta(hours=3)).timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.level_name) == ("open", "suspect")
+    assert inc.opened_at == T0 + timedelta(hours=3)  # when the clock saw it
+    # the sensor comes back: its first reading follows a gap (still suspect), the next
+    # one is normal and resolves the incident; the clock then changes nothing
+    ingest(store, ds, [5.2, 5.3], start=T0 + timedelta(hours=3, minutes=10),
+           step=timedelta(minutes=10))
+    assert engine.flush()
+    engine.tick(now=(T0 + timedelta(hours=3, minutes=30)).timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert inc.state == "resolved"
+    assert [e.kind for e in timeline(store, inc.id)] == ["opened", "resolved"]
+
+
+def test_the_clock_does_not_skip_readings_that_arrive_later(store: Store,
+                                                            engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **_quality_rule(ds, max_gap=3600, maximum=100.0))
+    ingest(store, ds, [5.0])
+    assert engine.flush()
+    engine.tick(now=(T0 + timedelta(minutes=40)).timestamp())  # all well at T0 + 40 min
+    assert engine.flush()
+    assert incidents(store) == []
+    # a reading taken before that tick, delivered after it, out of range
+    ingest(store, ds, [500.0], start=T0 + timedelta(minutes=20))
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.level_name) == ("open", "suspect")
+    assert inc.opened_at == T0 + timedelta(minutes=20)
+
+
+def test_a_sensor_that_never_reported_is_suspect(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **_quality_rule(ds, max_gap=600))
+    assert engine.flush()
+    engine.tick(now=T0.timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.level_name) == ("open", "suspect")

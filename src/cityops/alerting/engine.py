@@ -8,6 +8,11 @@ one write job, whose commit emits ``Incident`` events (see ``incidents``). Deriv
 (heat index, AQI) go to the rule's output datastream through ``store_observations`` in a
 second job, so they are ingested - and can be alerted on - like any observation.
 
+A clock: rules that can change level without new data (``Rule.watches_clock``: a sensor
+that stopped sending) are also evaluated every ``clock_interval`` seconds with ``now``;
+only that evaluation's own sample (at ``now``) is applied, and it does not move the rule's
+watermark, so observations that arrive later with earlier times are still evaluated.
+
 Failures stay small: an error in one rule is logged and counted (``stats``, ``errors``)
 and never reaches ingest; a rule that cannot run (unit, missing datastream) is listed in
 ``broken``. Rules are reloaded on ``Rule`` events and, for changes made by other
@@ -32,13 +37,17 @@ from cityops.store.base import Store
 from cityops.store.writer import Event
 
 from .active import ActiveRule, load_active
-from .evaluate import Outcome, evaluate
+from .evaluate import Outcome, evaluate, inputs_of
 from .incidents import open_levels
 from .persist import Persist
 from .windows import Windows, batch_arrays
 
 log = logging.getLogger(__name__)
 _STOP = object()
+
+
+class _Tick(float):
+    """A queued request to evaluate the clock-watching rules at this time (epoch s)."""
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -46,9 +55,11 @@ class Engine:
     """Rules indexed by datastream, windows of recent data, and the evaluation thread."""
 
     def __init__(self, store: Store, *, refresh_interval: float = 10.0,
-                 margin: float = 3600.0) -> None:
+                 margin: float = 3600.0, clock_interval: float = 60.0) -> None:
         self.store = store
         self.refresh_interval, self.margin = refresh_interval, margin
+        self.clock_interval = clock_interval
+        self._next_tick = 0.0  # time.monotonic() of the next clock evaluation
         self.rules: dict[int, ActiveRule] = {}
         self.by_datastream: dict[int, set[int]] = defaultdict(set)
         self.broken: dict[str, str] = {}
@@ -92,6 +103,13 @@ class Engine:
                 if self._queued == target:
                     return True
         return True
+
+    def tick(self, now: float | None = None) -> None:
+        """Evaluate the clock-watching rules at ``now`` (default: the time of evaluation)
+        in the engine thread; ``flush`` waits for it."""
+        with self._cv:
+            self._queued += 1
+        self._queue.put(_Tick(time.time() if now is None else now))
 
     def _reached(self, target: int) -> bool:
         return self._done >= target
@@ -158,22 +176,38 @@ class Engine:
                 item = self._queue.get(timeout=self.refresh_interval)
             except queue.Empty:
                 self._refresh()
+                self._clock()
                 continue
             items = [item]
             while not self._queue.empty():
                 items.append(self._queue.get_nowait())
             stop = _STOP in items
-            batches = [i for i in items if i is not _STOP]
+            ticks = [i for i in items if isinstance(i, _Tick)]
+            batches = [i for i in items if i is not _STOP and not isinstance(i, _Tick)]
             try:
                 self._process([e for b in batches for e in b])
+                for now in ticks:
+                    self._evaluate_clock(float(now))
             except Exception:  # never let the thread die
                 log.exception("hazard engine cycle failed")
                 self.stats["cycle_errors"] += 1
             with self._cv:
-                self._done += len(batches)
+                self._done += len(batches) + len(ticks)
                 self._cv.notify_all()
             if stop:
                 return
+            self._clock()
+
+    def _clock(self) -> None:
+        """The periodic clock evaluation, when it is due."""
+        if self.clock_interval <= 0 or time.monotonic() < self._next_tick:
+            return
+        self._next_tick = time.monotonic() + self.clock_interval
+        try:
+            self._evaluate_clock(time.time())
+        except Exception:
+            log.exception("hazard engine clock failed")
+            self.stats["cycle_errors"] += 1
 
     def _refresh(self) -> None:
         try:
@@ -218,19 +252,50 @@ class Engine:
         for ds in arrays:
             for rid in self.by_datastream.get(ds, ()):
                 need |= self.rules[rid].datastreams
-        missing = [ds for ds in need if self.windows.get(ds) is None]
-        if missing:
-            with self.store.read() as conn:
-                newest = {ds: float(arrays[ds][1].max()) if ds in arrays else
-                          self._latest(conn, ds) for ds in missing}
-                self.windows.seed_many(conn, {ds: self._keep(ds) for ds in missing}, newest)
-            self.stats["seeds"] += len(missing)
+        self._seed([ds for ds in need if self.windows.get(ds) is None], arrays)
         for ds, (ids, times, values) in arrays.items():
             w = self.windows.get(ds)
             assert w is not None
             w.merge(ids, times, values)
             first_new[ds] = float(times.min())
         return first_new
+
+    def _seed(self, missing: list[int], arrays: dict[int, Arrays] | None = None) -> None:
+        """Seed the windows of ``missing`` datastreams from the store, each up to its newest
+        observation (in ``arrays`` when new ones just came)."""
+        if not missing:
+            return
+        arrays = arrays or {}
+        with self.store.read() as conn:
+            newest = {ds: float(arrays[ds][1].max()) if ds in arrays else
+                      self._latest(conn, ds) for ds in missing}
+            self.windows.seed_many(conn, {ds: self._keep(ds) for ds in missing}, newest)
+        self.stats["seeds"] += len(missing)
+
+    def _evaluate_clock(self, now: float) -> None:
+        """Evaluate the clock-watching rules at ``now``; apply each one's sample at ``now``
+        (not the rest, which the observations' own evaluation covers), marks unchanged."""
+        clocked = [a for a in self.rules.values() if a.rule.watches_clock]
+        if not clocked:
+            return
+        self._seed(sorted({ds for a in clocked for ds in a.datastreams
+                           if self.windows.get(ds) is None}))
+        outcomes = []
+        for a in clocked:
+            try:
+                ls = a.rule.levels(inputs_of(a, {ds: self.windows.get(ds)  # type: ignore[misc]
+                                                 for ds in a.datastreams}), now=now)
+            except Exception as exc:  # one bad rule never stops the others
+                self.stats["rule_errors"] += 1
+                self.errors[a.name] = f"{type(exc).__name__}: {exc}"
+                log.exception("rule %s failed on the clock", a.name)
+                continue
+            if len(ls) and float(ls.times[-1]) == now:
+                outcomes.append(Outcome(a, ls.names, ls.times[-1:], ls.levels[-1:],
+                                        ls.values[-1:]))
+        self.stats["ticks"] += 1
+        if outcomes:
+            self.persist.apply(outcomes)
 
     def _latest(self, conn: Any, ds: int) -> float:
         """Time of a datastream's newest observation (an input without new data)."""

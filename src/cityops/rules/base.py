@@ -149,6 +149,12 @@ class Rule:
         """Seconds of history before the newest observation that evaluation needs."""
         return 0.0
 
+    @property
+    def watches_clock(self) -> bool:
+        """True when the rule can change level without new data (the engine then also
+        evaluates it on its clock, with ``now``): checks for the absence of data."""
+        return False
+
     def levels(self, inputs: Mapping[str, Series], *, now: float | None = None) -> LevelSeries:
         """Evaluate the rule over the given series (pure). ``now`` only matters to checks
         that look at the absence of data."""

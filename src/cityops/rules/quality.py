@@ -61,6 +61,10 @@ class DataQualityRule(Rule):
     def history(self) -> float:
         return max(self.config.max_gap or 0.0, self.config.flat_duration or 0.0) + 3600.0
 
+    @property
+    def watches_clock(self) -> bool:
+        return self.config.max_gap is not None  # a sensor that stopped sends nothing
+
     def _flags(self, s: Series) -> np.ndarray:
         c = self.config
         flags = np.zeros(s.values.size, dtype=np.int64)
