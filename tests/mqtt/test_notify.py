@@ -136,3 +136,50 @@ async def test_notifications_can_be_turned_off(client_: Any, world, service,
                             and "@iot.id" in b)
     assert got == []
     assert service.stats.published == 0
+
+
+async def test_notified_observation_reads_as_the_api_returns_it(client_: Any, world,
+                                                                 service) -> None:
+    """New observations are rendered from the stored rows (no read back): the payload is
+    the entity as ``GET /v1.1/Observations(id)`` returns it."""
+    ds = world["datastream"]
+    marker = float(uuid.uuid4().int % 10**9)
+    async with client() as sub:
+        await sub.subscribe("v1.1/Observations", qos=1)
+        body = {"result": marker, "phenomenonTime": "2024-08-01T07:00:00+07:00",
+                "resultTime": "2024-08-01T00:05:00Z",
+                "validTime": "2024-08-01T00:00:00Z/2024-08-02T00:00:00Z",
+                "parameters": {"method": "radar"}, "resultQuality": "good"}
+        r = await client_.post(f"/v1.1/Datastreams({ds})/Observations",
+                               headers=world["headers"], json=body)
+        assert r.status_code == 201
+        [(_, body)] = await collect(sub, 1, keep=lambda _, b: b.get("result") == marker)
+    read = await client_.get(f"/v1.1/Observations({r.json()['@iot.id']})",
+                             headers=world["headers"])
+    assert body == read.json()
+
+
+async def test_restricted_observations_are_never_published(client_: Any, world, service,
+                                                           store) -> None:
+    from cityops.auth.principal import SYSTEM
+    from cityops.sta.create import create_entity
+    from cityops.sta.entities import BY_NAME
+    from tests.api.sta_fixtures import THING, datastream_body
+
+    def job(tx: Any) -> int:
+        thing = create_entity(tx, BY_NAME["Thing"], {
+            **THING, "name": "restricted gauge", "@cityops.visibility": "restricted"}, SYSTEM)
+        return int(create_entity(tx, BY_NAME["Datastream"], datastream_body(thing), SYSTEM))
+
+    ds = store.write_sync(job)
+    marker = float(uuid.uuid4().int % 10**9)
+    async with client() as sub:
+        await sub.subscribe("v1.1/#", qos=1)
+        for result in (marker, marker + 1):  # restricted, then public: the public one arrives
+            target = ds if result == marker else world["datastream"]
+            r = await client_.post(f"/v1.1/Datastreams({target})/Observations",
+                                   headers=world["headers"], json={"result": result})
+            assert r.status_code == 201
+        got = await collect(sub, 10, timeout=3,
+                            keep=lambda _, b: b.get("result") in (marker, marker + 1))
+    assert got and {b["result"] for _, b in got} == {marker + 1}  # on each of its topics

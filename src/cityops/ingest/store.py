@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cityops.auth.policy import check_observation_write, sees_row
-from cityops.auth.principal import Principal
+from cityops.auth.principal import ANONYMOUS, Principal
 from cityops.errors import InvalidInput
 from cityops.ingest.cache import ingest_cache
 from cityops.ingest.derived import DatastreamDelta
@@ -66,7 +66,7 @@ def store_batch(tx: Tx, batch: Sequence[ObservationIn], principal: Principal) ->
     for row, new_id in zip(rows, new_ids, strict=True):
         row["id"] = new_id
     _receipts(tx, batch, todo, new_ids)
-    _update_datastreams(tx, [batch[i] for i in todo], new_ids, features)
+    _update_datastreams(tx, [batch[i] for i in todo], new_ids, rows, streams, features)
     return Stored([int(i) for i in ids if i is not None], rows, streams)
 
 
@@ -156,19 +156,26 @@ def _row(obs: ObservationIn, foi: int) -> dict[str, Any]:
 
 
 def _update_datastreams(
-    tx: Tx, batch: Sequence[ObservationIn], ids: Sequence[int], features: FeatureResolver
+    tx: Tx, batch: Sequence[ObservationIn], ids: Sequence[int], rows: Sequence[dict[str, Any]],
+    streams: dict[int, Any], features: FeatureResolver,
 ) -> None:
     by_ds: dict[int, list[tuple[ObservationIn, int]]] = defaultdict(list)
-    for obs, new_id in zip(batch, ids, strict=True):
+    rows_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for obs, new_id, row in zip(batch, ids, rows, strict=True):
         by_ds[obs.datastream_id].append((obs, new_id))
+        rows_of[obs.datastream_id].append(row)
     for ds_id, items in by_ds.items():
         _update_one(tx, ds_id, items, features.bbox_of_datastream(ds_id))
+        stream = streams[ds_id]
         tx.emit(
             "created", "Observation", ds_id,
             ids=[i for _, i in items],
             times=[o.phenomenon_start for o, _ in items],
             results=[o.result_number if o.result_number is not None else o.result_json
                      for o, _ in items],
+            # the new rows as a read returns them, and whether the public may read them:
+            # notifications are rendered from these instead of reading the rows back
+            rows=rows_of[ds_id], public=sees_row(ANONYMOUS, stream.org_id, stream.visibility),
         )
 
 

@@ -46,11 +46,19 @@ class Notifier:
             self.selects[st.base].append(st)
 
     def render(self, events: Iterable[Event]) -> list[Publication]:
-        """All publications for ``events``, in event order."""
+        """All publications for ``events``: new observations first (from the rows their
+        event carries), then the other entities as read back."""
         # entity -> id -> changed properties (None for a create: no property topics)
         wanted: dict[str, dict[int, set[str] | None]] = defaultdict(dict)
+        out: list[Publication] = []
+        observation = BY_NAME["Observation"]
         for ev in events:
             if ev.kind not in ("created", "updated") or ev.entity not in BY_NAME:
+                continue
+            if ev.entity == "Observation" and ev.kind == "created" and "rows" in ev.data:
+                if ev.data.get("public"):  # rendered from the stored rows: no read back
+                    for row in ev.data["rows"]:
+                        out.extend(self._one(observation, row, None, []))
                 continue
             seen = wanted[ev.entity]
             if ev.kind == "created":
@@ -58,7 +66,6 @@ class Notifier:
                     seen.setdefault(ident, None)
             else:
                 seen[ev.id] = (seen.get(ev.id) or set()) | set(ev.data.get("changed", ()))
-        out: list[Publication] = []
         with self.read() as conn:
             for entity, items in wanted.items():
                 out.extend(self._entities(conn, BY_NAME[entity], items))
