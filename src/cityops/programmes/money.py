@@ -95,6 +95,13 @@ def load_rates(source: str | bytes | Iterable[str], *, base: str = "USD") -> Rat
         source = source.decode("utf-8-sig")
     lines = io.StringIO(source) if isinstance(source, str) else source
     reader = csv.DictReader(lines, skipinitialspace=True)
+    try:
+        return _read_rates(reader, base)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InvalidInput(f"rates line {reader.line_num + 1}: {exc}", field="rates") from None
+
+
+def _read_rates(reader: csv.DictReader[str], base: str) -> RatesTable:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "date" not in header or "currency" not in header or not set(_RATE_COLUMNS) & set(header):
         raise InvalidInput("the rates table needs the columns date, currency, rate", field="rates")
