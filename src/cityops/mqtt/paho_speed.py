@@ -16,8 +16,9 @@ device token in every message), and the matching of a topic against per-topic ca
 that name, so a subclass would not be used) with ones that read tables built once from
 an instance made by the original constructor. Pack and unpack results and the error cases
 are unchanged (one error message now names the repeated property where paho's printed
-the ``property`` builtin): ``tests/mqtt/test_paho_speed.py`` compares them with the original methods
-for every property of every packet type. The original functions are kept in ``ORIGINAL``.
+the ``property`` builtin): ``tests/mqtt/test_paho_speed.py`` compares them with the
+original methods for every property of every packet type. The originals are kept in
+``ORIGINAL`` and ``ORIGINAL_ITER_MATCH``.
 """
 
 from __future__ import annotations
