@@ -44,11 +44,11 @@ from .windows import Windows, batch_arrays
 
 log = logging.getLogger(__name__)
 _STOP = object()
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class _Tick(float):
     """A queued request to evaluate the clock-watching rules at this time (epoch s)."""
-Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class Engine:
