@@ -47,7 +47,7 @@ ERROR_TOPIC = "cityops/errors/{who}"
 STATUS_TOPIC = "cityops/status/{client}"
 MAX_IN_FLIGHT_BATCHES = 2
 STATUS_SECONDS = 5.0
-EVENT_QUEUE_MAX = 10000  # committed batches of events waiting to be published
+EVENT_BACKLOG_MAX = 200_000  # created/updated entities waiting to be published (memory)
 PUBLISH_CHUNK = 1000  # notifications handed to paho before waiting for the socket
 
 
@@ -75,6 +75,11 @@ def _properties(packet: int, **values: Any) -> Properties:
     for name, value in values.items():
         setattr(props, name, value)
     return props
+
+
+def _size(events: list[Event]) -> int:
+    """Entities in a list of events (a created-Observation event holds a batch)."""
+    return sum(len(e.data.get("ids") or (1,)) for e in events)
 
 
 class Inbox(asyncio.Queue[aiomqtt.Message]):
@@ -107,7 +112,8 @@ class MqttService:
                                  parse_select_topics(settings.mqtt_select_topics))
         self.stats = Stats()
         self.connected = asyncio.Event()
-        self._events: asyncio.Queue[list[Event]] = asyncio.Queue(EVENT_QUEUE_MAX)
+        self._events: asyncio.Queue[list[Event]] = asyncio.Queue()
+        self._backlog = 0  # entities in self._events
         self._task: asyncio.Task[None] | None = None
         self._inbox = Inbox()
         self._unsubscribe: Callable[[], None] | None = None
@@ -136,10 +142,14 @@ class MqttService:
                 pass
 
     def _enqueue_events(self, events: list[Event]) -> None:
-        try:
-            self._events.put_nowait(events)
-        except asyncio.QueueFull:
-            self.stats.dropped_notifications += len(events)
+        """Queue a commit's events for the publish loop; beyond ``EVENT_BACKLOG_MAX``
+        entities (a broker slower than ingest for long) drop and count them."""
+        n = _size(events)
+        if self._backlog + n > EVENT_BACKLOG_MAX:
+            self.stats.dropped_notifications += n
+            return
+        self._backlog += n
+        self._events.put_nowait(events)
 
     async def _run(self) -> None:
         delay = 1.0
@@ -299,9 +309,10 @@ class MqttService:
     async def _publish_loop(self, client: aiomqtt.Client) -> None:
         qos = self.settings.mqtt_notify_qos
         while True:
-            events = await self._events.get()
+            events = list(await self._events.get())  # the list is shared with other listeners
             while not self._events.empty() and len(events) < 5000:
                 events.extend(self._events.get_nowait())
+            self._backlog -= _size(events)
             try:
                 publications = await asyncio.to_thread(self.notifier.render, events)
             except Exception:
