@@ -111,10 +111,12 @@ def _coalesce(tx: Tx, mark: int) -> None:
         if e.kind == "created" and e.entity == "Observation":
             into = merged.get(e.id)
             if into is None:
-                merged[e.id] = Event(e.kind, e.entity, e.id, {k: list(v) for k, v in e.data.items()})
+                merged[e.id] = Event(e.kind, e.entity, e.id, {
+                    k: list(v) if isinstance(v, list) else v for k, v in e.data.items()})
                 continue
-            for key in ("ids", "times", "results"):
-                into.data[key] = (into.data[key] + e.data[key])[-EVENT_KEEP:]
+            for key, value in e.data.items():  # ids, times, results, rows: one per obs
+                if isinstance(value, list):
+                    into.data[key] = (into.data.get(key, []) + value)[-EVENT_KEEP:]
         else:
             rest.append(e)
     if len(tx.events) > mark:
