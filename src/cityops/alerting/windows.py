@@ -28,9 +28,11 @@ def number(value: Any) -> float:
     return float(value)
 
 
-def load_many(conn: Connection, since: dict[int, float]
+def load_many(conn: Connection, since: dict[int, float], until: dict[int, float] | None = None,
               ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``load_series`` for many datastreams in one query per 500 (each from its ``since``)."""
+    """``load_series`` for many datastreams in one query per 500 (each from its ``since``,
+    up to its ``until`` where given)."""
+    until = until or {}
     o, out = s.observations, {}
     keys = sorted(since)
     for lo in range(0, len(keys), 500):
@@ -40,7 +42,7 @@ def load_many(conn: Connection, since: dict[int, float]
         rows = conn.execute(q).all()
         by: dict[int, list[Any]] = {k: [] for k in chunk}
         for r in rows:
-            if r[2].timestamp() >= since[r[0]]:
+            if since[r[0]] <= r[2].timestamp() <= until.get(r[0], np.inf):
                 by[r[0]].append(r)
         for k, rs in by.items():
             out[k] = (np.fromiter((r[1] for r in rs), np.int64, len(rs)),
@@ -132,8 +134,12 @@ class Windows:
 
     def seed_many(self, conn: Connection, keep: dict[int, float],
                   newest: dict[int, float]) -> None:
-        """Seed several windows at once (one query per 500 datastreams)."""
-        for ds_id, arrays in load_many(conn, {d: newest[d] - keep[d] for d in keep}).items():
+        """Seed several windows at once (one query per 500 datastreams), each with the
+        ``keep`` seconds up to its ``newest``: observations committed after the batch being
+        evaluated come with their own events (seeding them early would trim the batch's own
+        observations out of the window before they are evaluated)."""
+        since = {d: newest[d] - keep[d] for d in keep}
+        for ds_id, arrays in load_many(conn, since, {d: newest[d] for d in keep}).items():
             w = Window(keep[ds_id])
             w.merge(*arrays)
             self._w[ds_id] = w
