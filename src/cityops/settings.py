@@ -85,7 +85,8 @@ class Settings(BaseSettings):
         "`cityops demo --scenario` (never packaged: MRC terms of use)")
     cap_oid: str = Field("2.49.0.0.0.0", description="WMO alerting-authority OID for identifiers")
     cap_contact: str | None = Field(
-        None, description="CAP info/contact of issued alerts (phone, e-mail or URL of the duty desk)")
+        None,
+        description="CAP info/contact of issued alerts (phone, e-mail or URL of the duty desk)")
     cap_signing_key: Path | None = Field(
         None, description="PEM private key (RSA) to sign issued CAP documents (XML-DSig); "
         "needs cap_signing_cert")

@@ -4,8 +4,8 @@ engine -> incidents), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select

@@ -37,8 +37,9 @@ def load_many(conn: Connection, since: dict[int, float], until: dict[int, float]
     keys = sorted(since)
     for lo in range(0, len(keys), 500):
         chunk = keys[lo:lo + 500]
+        start = ts(min(since[k] for k in chunk))
         q = select(o.c.datastream_id, o.c.id, o.c.phenomenon_time_start, o.c.result_number).where(
-            o.c.datastream_id.in_(chunk), o.c.phenomenon_time_start >= ts(min(since[k] for k in chunk)))
+            o.c.datastream_id.in_(chunk), o.c.phenomenon_time_start >= start)
         rows = conn.execute(q).all()
         by: dict[int, list[Any]] = {k: [] for k in chunk}
         for r in rows:
@@ -87,7 +88,8 @@ class Window:
         if self.ids.size and ids.min() > self.ids.max() and times.min() >= self.times[-1] \
                 and np.all(np.diff(times) >= 0):
             all_ids = np.concatenate((self.ids, ids))  # the common case: appended in order
-            all_t, all_v = np.concatenate((self.times, times)), np.concatenate((self.values, values))
+            all_t = np.concatenate((self.times, times))
+            all_v = np.concatenate((self.values, values))
         else:
             all_ids = np.concatenate((self.ids, ids))
             all_ids, first = np.unique(all_ids, return_index=True)

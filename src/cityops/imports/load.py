@@ -88,7 +88,7 @@ def import_job(target: Target, times: np.ndarray, values: np.ndarray, principal:
             v = values[start:start + CHUNK].tolist()
             batch = [ObservationIn(target.id, from_epoch_us(us), result_number=x,
                                    receipt=(RECEIPT_SOURCE, receipt_key(target.id, us)))
-                     for us, x in zip(t, v)]
+                     for us, x in zip(t, v, strict=True)]
             mark = len(tx.events)
             stored += len(store_batch(tx, batch, principal).rows)
             _coalesce(tx, mark)

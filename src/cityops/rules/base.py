@@ -181,9 +181,11 @@ def ascending(levels: Mapping[str, float], what: str = "levels") -> Mapping[str,
     if not levels:
         raise ValueError(f"{what}: at least one level is required")
     values: Sequence[float] = list(levels.values())
-    for (a_name, a), (b_name, b) in zip(levels.items(), list(levels.items())[1:]):
+    pairs = list(levels.items())
+    for (a_name, a), (b_name, b) in zip(pairs, pairs[1:], strict=False):  # neighbours
         if not b > a:
-            raise ValueError(f"levels not ascending: {b_name!r} ({b}) must be above {a_name!r} ({a})")
+            raise ValueError(
+                f"levels not ascending: {b_name!r} ({b}) must be above {a_name!r} ({a})")
     if any(not np.isfinite(v) for v in values):
         raise ValueError("thresholds must be finite numbers")
     if "normal" in levels:
