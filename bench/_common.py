@@ -100,8 +100,12 @@ class Server:
         env = {**os.environ, "CITYOPS_SECRET_KEY": "bench-" + "x" * 32}
         log = open(self.workdir / "server.log", "ab")  # noqa: SIM115 (the server keeps it)
         self.proc = subprocess.Popen(
-            [CITYOPS, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "-d", self.db_url], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
+            [CITYOPS, "serve", "--host", "127.0.0.1", "--port", str(self.port), "-d", self.db_url],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.workdir,
+        )
         wait_http(f"{self.base}/health", self.proc)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -125,26 +129,44 @@ def fresh_dir(prefix: str) -> Path:
 def make_datastreams(base: str, headers: dict[str, str], n: int) -> list[int]:
     """One Thing with a Location and ``n`` Datastreams; their ids."""
     thing = {
-        "name": "Bench gauge", "description": "benchmark station",
-        "Locations": [{"name": "Site", "description": "bench site",
-                       "encodingType": "application/geo+json",
-                       "location": {"type": "Point", "coordinates": [105.8, 15.1]}}],
-        "Datastreams": [{
-            "name": f"Level {i}", "description": "stage",
-            "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
-            "observationType":
-                "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
-            "Sensor": {"name": f"Radar {i}", "description": "radar", "encodingType": "text/plain",
-                       "metadata": "none"},
-            "ObservedProperty": {"name": f"Level {i}", "definition": "http://example.org/wl",
-                                 "description": "stage"},
-        } for i in range(n)],
+        "name": "Bench gauge",
+        "description": "benchmark station",
+        "Locations": [
+            {
+                "name": "Site",
+                "description": "bench site",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [105.8, 15.1]},
+            }
+        ],
+        "Datastreams": [
+            {
+                "name": f"Level {i}",
+                "description": "stage",
+                "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
+                "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+                "Sensor": {
+                    "name": f"Radar {i}",
+                    "description": "radar",
+                    "encodingType": "text/plain",
+                    "metadata": "none",
+                },
+                "ObservedProperty": {
+                    "name": f"Level {i}",
+                    "definition": "http://example.org/wl",
+                    "description": "stage",
+                },
+            }
+            for i in range(n)
+        ],
     }
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         r = client.post("/v1.1/Things", json=thing)
         r.raise_for_status()
-        r = client.get(f"/v1.1/Things({r.json()['@iot.id']})/Datastreams",
-                       params={"$select": "id", "$top": n, "$orderby": "id"})
+        r = client.get(
+            f"/v1.1/Things({r.json()['@iot.id']})/Datastreams",
+            params={"$select": "id", "$top": n, "$orderby": "id"},
+        )
         r.raise_for_status()
         return [int(d["@iot.id"]) for d in r.json()["value"]]
 
@@ -168,8 +190,7 @@ def machine() -> str:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             mem = int(line.split()[1]) / 1024 / 1024
-    return (f"{model}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
-            f"Python {platform.python_version()}")
+    return f"{model}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Python {platform.python_version()}"
 
 
 def table(title: str, rows: list[tuple[str, ...]], note: str = "") -> str:
@@ -178,8 +199,12 @@ def table(title: str, rows: list[tuple[str, ...]], note: str = "") -> str:
     line = "  ".join("-" * w for w in widths)
     out = [title, line]
     for n, r in enumerate(rows):
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
         if n == 0:
             out.append(line)
     out.append(line)

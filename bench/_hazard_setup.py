@@ -30,17 +30,31 @@ def temp_store() -> Store:
 
 def _thing() -> dict[str, Any]:
     return {
-        "name": "gauge", "description": "bench",
-        "Locations": [{"name": "site", "description": "site",
-                       "encodingType": "application/geo+json",
-                       "location": {"type": "Point", "coordinates": [105.8, 15.1]}}],
-        "Datastreams": [{
-            "name": "level 0", "description": "level", "unitOfMeasurement": UNIT,
-            "observationType": "OM_Measurement",
-            "Sensor": {"name": "gauge", "description": "g", "encodingType": "text/plain",
-                       "metadata": "none"},
-            "ObservedProperty": {"name": "water level", "definition": "x", "description": "x"},
-        }],
+        "name": "gauge",
+        "description": "bench",
+        "Locations": [
+            {
+                "name": "site",
+                "description": "site",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [105.8, 15.1]},
+            }
+        ],
+        "Datastreams": [
+            {
+                "name": "level 0",
+                "description": "level",
+                "unitOfMeasurement": UNIT,
+                "observationType": "OM_Measurement",
+                "Sensor": {
+                    "name": "gauge",
+                    "description": "g",
+                    "encodingType": "text/plain",
+                    "metadata": "none",
+                },
+                "ObservedProperty": {"name": "water level", "definition": "x", "description": "x"},
+            }
+        ],
     }
 
 
@@ -50,19 +64,34 @@ def make_datastreams(store: Store, n: int) -> list[int]:
     def first(tx: Any) -> tuple[int, int, int, int]:
         thing = create_entity(tx, BY_NAME["Thing"], _thing(), SYSTEM)
         d = s.datastreams
-        row = tx.conn.execute(select(d.c.id, d.c.sensor_id, d.c.observed_property_id)
-                              .where(d.c.thing_id == thing)).one()
+        row = tx.conn.execute(
+            select(d.c.id, d.c.sensor_id, d.c.observed_property_id).where(d.c.thing_id == thing)
+        ).one()
         return thing, row.id, row.sensor_id, row.observed_property_id
 
     thing, ds0, sensor, prop = store.write_sync(first)
     ids = [ds0]
     for start in range(1, n, 1000):
+
         def chunk(tx: Any, lo: int = start) -> list[int]:
-            return [create_entity(tx, BY_NAME["Datastream"], {
-                "name": f"level {i}", "description": "level", "unitOfMeasurement": UNIT,
-                "observationType": "OM_Measurement", "Thing": {"@iot.id": thing},
-                "Sensor": {"@iot.id": sensor}, "ObservedProperty": {"@iot.id": prop}},
-                SYSTEM) for i in range(lo, min(lo + 1000, n))]
+            return [
+                create_entity(
+                    tx,
+                    BY_NAME["Datastream"],
+                    {
+                        "name": f"level {i}",
+                        "description": "level",
+                        "unitOfMeasurement": UNIT,
+                        "observationType": "OM_Measurement",
+                        "Thing": {"@iot.id": thing},
+                        "Sensor": {"@iot.id": sensor},
+                        "ObservedProperty": {"@iot.id": prop},
+                    },
+                    SYSTEM,
+                )
+                for i in range(lo, min(lo + 1000, n))
+            ]
+
         ids += store.write_sync(chunk)
     return ids
 
@@ -70,5 +99,5 @@ def make_datastreams(store: Store, n: int) -> list[int]:
 def add_rules(store: Store, docs: list[dict[str, Any]]) -> None:
     """Store rules through the catalog (validated against the store), 1,000 per job."""
     for start in range(0, len(docs), 1000):
-        specs = [parse_rule(d) for d in docs[start:start + 1000]]
+        specs = [parse_rule(d) for d in docs[start : start + 1000]]
         store.write_sync(lambda tx, sp=specs: catalog.upsert_specs(tx, sp, SYSTEM))

@@ -28,8 +28,13 @@ from _common import Server, fresh_dir, machine, make_datastreams, table
 
 TARGET = 0.50
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-           "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY")
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
+)
 
 
 def times(request: int, rows: int) -> list[datetime]:
@@ -39,16 +44,27 @@ def times(request: int, rows: int) -> list[datetime]:
 
 def body(ds: int, request: int, rows: int) -> bytes:
     """One CreateObservations request of ``rows`` rows for Datastream ``ds``."""
-    data = [[t.strftime("%Y-%m-%dT%H:%M:%SZ"), (request * rows + i) % 1000 / 10]
-            for i, t in enumerate(times(request, rows))]
-    return orjson.dumps([{"Datastream": {"@iot.id": ds},
-                          "components": ["phenomenonTime", "result"], "dataArray": data}])
+    data = [
+        [t.strftime("%Y-%m-%dT%H:%M:%SZ"), (request * rows + i) % 1000 / 10]
+        for i, t in enumerate(times(request, rows))
+    ]
+    return orjson.dumps(
+        [
+            {
+                "Datastream": {"@iot.id": ds},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": data,
+            }
+        ]
+    )
 
 
 def raw_rows(ds: int, foi: int, request: int, rows: int) -> list[tuple[Any, ...]]:
     """The same rows as the API stores them (SQLite text times in UTC)."""
-    return [(ds, foi, t.strftime("%Y-%m-%d %H:%M:%S.%f"), (request * rows + i) % 1000 / 10)
-            for i, t in enumerate(times(request, rows))]
+    return [
+        (ds, foi, t.strftime("%Y-%m-%d %H:%M:%S.%f"), (request * rows + i) % 1000 / 10)
+        for i, t in enumerate(times(request, rows))
+    ]
 
 
 def run_raw(db: Path, ds: int, foi: int, args: argparse.Namespace) -> float:
@@ -57,8 +73,10 @@ def run_raw(db: Path, ds: int, foi: int, args: argparse.Namespace) -> float:
     for p in PRAGMAS:
         conn.execute(p)
     batches = [raw_rows(ds, foi, r, args.rows) for r in range(args.requests)]
-    sql = ("INSERT INTO observations (datastream_id, feature_of_interest_id, "
-           "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)")
+    sql = (
+        "INSERT INTO observations (datastream_id, feature_of_interest_id, "
+        "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)"
+    )
     start = time.perf_counter()
     for rows in batches:
         conn.execute("BEGIN IMMEDIATE")
@@ -84,8 +102,11 @@ def run_api(server: Server, ds: int, args: argparse.Namespace) -> tuple[float, f
                         return
                     i = todo.pop()
                 t = time.perf_counter()
-                r = c.post("/v1.1/CreateObservations", content=bodies[i],
-                           headers={"Content-Type": "application/json"})
+                r = c.post(
+                    "/v1.1/CreateObservations",
+                    content=bodies[i],
+                    headers={"Content-Type": "application/json"},
+                )
                 assert r.status_code == 201, r.text[:300]
                 assert "error" not in r.json()
                 slowest[0] = max(slowest[0], time.perf_counter() - t)
@@ -102,12 +123,16 @@ def run_api(server: Server, ds: int, args: argparse.Namespace) -> tuple[float, f
 def prepare(server: Server) -> tuple[int, int]:
     """A Datastream and the FeatureOfInterest its observations get (made by one POST)."""
     ds = make_datastreams(server.base, server.headers, 1)[0]
-    r = httpx.post(f"{server.base}/v1.1/Observations", headers=server.headers, timeout=30,
-                   json={"result": 0, "phenomenonTime": "2019-01-01T00:00:00Z",
-                         "Datastream": {"@iot.id": ds}})
+    r = httpx.post(
+        f"{server.base}/v1.1/Observations",
+        headers=server.headers,
+        timeout=30,
+        json={"result": 0, "phenomenonTime": "2019-01-01T00:00:00Z", "Datastream": {"@iot.id": ds}},
+    )
     r.raise_for_status()
-    foi = httpx.get(f"{r.headers['location']}/FeatureOfInterest", headers=server.headers,
-                    timeout=30).json()["@iot.id"]
+    foi = httpx.get(
+        f"{r.headers['location']}/FeatureOfInterest", headers=server.headers, timeout=30
+    ).json()["@iot.id"]
     return ds, int(foi)
 
 
@@ -126,19 +151,31 @@ def main() -> None:
     raw = run_raw(raw_db, ds, foi, args)
     with server:
         api, slowest = run_api(server, ds, args)
-        stored = httpx.get(f"{server.base}/v1.1/Datastreams({ds})/Observations",
-                           params={"$count": "true", "$top": "0"}, headers=server.headers,
-                           timeout=120).json()["@iot.count"]
+        stored = httpx.get(
+            f"{server.base}/v1.1/Datastreams({ds})/Observations",
+            params={"$count": "true", "$top": "0"},
+            headers=server.headers,
+            timeout=120,
+        ).json()["@iot.count"]
     total = args.requests * args.rows
-    print(table(
-        f"CreateObservations, {args.requests} requests x {args.rows:,} rows, "
-        f"{args.clients} client(s)\n{machine()}",
-        [("path", "rows/s", "of raw", "slowest request s"),
-         ("raw SQLite executemany (same table, indexes)", f"{raw:,.0f}", "100 %", "-"),
-         ("POST /v1.1/CreateObservations", f"{api:,.0f}", f"{100 * api / raw:.0f} %",
-          f"{slowest:.2f}")],
-        f"target >= {TARGET:.0%} of raw: {'met' if api >= TARGET * raw else 'NOT met'}; "
-        f"stored {stored - 1:,} of {total:,} rows."))
+    print(
+        table(
+            f"CreateObservations, {args.requests} requests x {args.rows:,} rows, "
+            f"{args.clients} client(s)\n{machine()}",
+            [
+                ("path", "rows/s", "of raw", "slowest request s"),
+                ("raw SQLite executemany (same table, indexes)", f"{raw:,.0f}", "100 %", "-"),
+                (
+                    "POST /v1.1/CreateObservations",
+                    f"{api:,.0f}",
+                    f"{100 * api / raw:.0f} %",
+                    f"{slowest:.2f}",
+                ),
+            ],
+            f"target >= {TARGET:.0%} of raw: {'met' if api >= TARGET * raw else 'NOT met'}; "
+            f"stored {stored - 1:,} of {total:,} rows.",
+        )
+    )
 
 
 if __name__ == "__main__":

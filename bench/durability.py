@@ -32,9 +32,24 @@ HERE = Path(__file__).resolve().parent
 def one_round(server: Server, streams: list[int], load_seconds: float) -> tuple[list[int], int]:
     """Load, kill -9 mid-load; (ids answered 201, connection errors seen)."""
     server.start()
-    cmd = [PY, str(HERE / "loadgen.py"), "--port", str(server.port), "--token", server.token,
-           "--datastreams", ",".join(map(str, streams)), "--conns", "32", "--warmup", "0",
-           "--seconds", str(load_seconds + 30), "--ids", "--until-error"]
+    cmd = [
+        PY,
+        str(HERE / "loadgen.py"),
+        "--port",
+        str(server.port),
+        "--token",
+        server.token,
+        "--datastreams",
+        ",".join(map(str, streams)),
+        "--conns",
+        "32",
+        "--warmup",
+        "0",
+        "--seconds",
+        str(load_seconds + 30),
+        "--ids",
+        "--until-error",
+    ]
     load = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     time.sleep(load_seconds)
     server.stop(signal.SIGKILL)
@@ -63,25 +78,38 @@ def main() -> None:
         acked += ids
         errors += errs
     with server:  # restart once more, read back through the API too
-        api_count = httpx.get(f"{server.base}/v1.1/Observations",
-                              params={"$count": "true", "$top": "0"}, headers=server.headers,
-                              timeout=120).json()["@iot.count"]
-        last = httpx.get(f"{server.base}/v1.1/Observations({max(acked)})",
-                         headers=server.headers, timeout=30).status_code if acked else 0
+        api_count = httpx.get(
+            f"{server.base}/v1.1/Observations",
+            params={"$count": "true", "$top": "0"},
+            headers=server.headers,
+            timeout=120,
+        ).json()["@iot.count"]
+        last = (
+            httpx.get(
+                f"{server.base}/v1.1/Observations({max(acked)})", headers=server.headers, timeout=30
+            ).status_code
+            if acked
+            else 0
+        )
     stored = stored_ids(server.db_path)
     missing = set(acked) - stored
-    print(table(
-        f"Durability: {args.rounds} x kill -9 under POST load (32 clients, "
-        f"{args.load_seconds:g} s each)\n{machine()}",
-        [("figure", "count"),
-         ("201 answers (limit: all must be stored)", f"{len(acked):,}"),
-         ("stored after restart (database)", f"{len(stored):,}"),
-         ("stored after restart (API $count)", f"{api_count:,}"),
-         ("acknowledged but missing", f"{len(missing):,}"),
-         ("stored without a 201 (in flight at the kill)", f"{len(stored - set(acked)):,}"),
-         ("client connections cut by the kills", f"{errors:,}")],
-        f"{'PASS' if not missing and acked else 'FAIL'}: every 201 is stored"
-        f" (GET of the newest acknowledged id: {last})."))
+    print(
+        table(
+            f"Durability: {args.rounds} x kill -9 under POST load (32 clients, "
+            f"{args.load_seconds:g} s each)\n{machine()}",
+            [
+                ("figure", "count"),
+                ("201 answers (limit: all must be stored)", f"{len(acked):,}"),
+                ("stored after restart (database)", f"{len(stored):,}"),
+                ("stored after restart (API $count)", f"{api_count:,}"),
+                ("acknowledged but missing", f"{len(missing):,}"),
+                ("stored without a 201 (in flight at the kill)", f"{len(stored - set(acked)):,}"),
+                ("client connections cut by the kills", f"{errors:,}"),
+            ],
+            f"{'PASS' if not missing and acked else 'FAIL'}: every 201 is stored"
+            f" (GET of the newest acknowledged id: {last}).",
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,9 @@ def _job(batch: list[ObservationIn]) -> Any:
     return lambda tx: store_observations(tx, batch, SYSTEM)
 
 
-def load(store: Store, ds: list[int], rate: int, seconds: float, stop: threading.Event,
-         sent: list[int]) -> None:
+def load(
+    store: Store, ds: list[int], rate: int, seconds: float, stop: threading.Event, sent: list[int]
+) -> None:
     """Background observations below every level, ``rate`` a second, on random streams."""
     rng = np.random.default_rng(1)
     step = BATCH / rate  # 20 jobs a second at 2,000 obs/s
@@ -46,8 +47,9 @@ def load(store: Store, ds: list[int], rate: int, seconds: float, stop: threading
     while not stop.is_set():
         picks = rng.choice(ds, BATCH)
         when = T0 + timedelta(seconds=k)
-        store.writer.submit(_job([ObservationIn(int(d), when, result_number=5.0 + rng.random())
-                                  for d in picks]))
+        store.writer.submit(
+            _job([ObservationIn(int(d), when, result_number=5.0 + rng.random()) for d in picks])
+        )
         sent[0] += BATCH
         k += 1
         next_t += step
@@ -58,8 +60,9 @@ def probe(store: Store, ds: int, rule: str, seen: dict[str, float]) -> float | N
     """Commit one crossing observation; seconds until its Incident event (after commit)."""
     done = threading.Event()
     committed: list[float] = []
-    fut = store.writer.submit(_job([ObservationIn(ds, T0 + timedelta(days=400),
-                                                  result_number=12.5)]))
+    fut = store.writer.submit(
+        _job([ObservationIn(ds, T0 + timedelta(days=400), result_number=12.5)])
+    )
     fut.add_done_callback(lambda f: committed.append(time.perf_counter()))
     fut.result()
     deadline = time.perf_counter() + 30
@@ -84,8 +87,16 @@ def raw_ingest_rate(n_ds: int) -> float:
     t = time.perf_counter()
     for k in range(n // BATCH):
         picks = rng.choice(ds, BATCH)
-        futures.append(store.writer.submit(_job([ObservationIn(
-            int(d), T0 + timedelta(seconds=k), result_number=1.0) for d in picks])))
+        futures.append(
+            store.writer.submit(
+                _job(
+                    [
+                        ObservationIn(int(d), T0 + timedelta(seconds=k), result_number=1.0)
+                        for d in picks
+                    ]
+                )
+            )
+        )
     for f in futures:
         f.result()
     rate = n / (time.perf_counter() - t)
@@ -107,15 +118,30 @@ def main() -> None:
     store = temp_store()
     t = time.perf_counter()
     ds = make_datastreams(store, a.rules)
-    add_rules(store, [{"name": f"r{d}", "type": "river_level", "subject": f"gauge {d}",
-                       "inputs": {"level": d}, "levels": {"warning": 11.0, "danger": 12.0}}
-                      for d in ds])
+    add_rules(
+        store,
+        [
+            {
+                "name": f"r{d}",
+                "type": "river_level",
+                "subject": f"gauge {d}",
+                "inputs": {"level": d},
+                "levels": {"warning": 11.0, "danger": 12.0},
+            }
+            for d in ds
+        ],
+    )
     engine = Engine(store)
     engine.start()
     setup = time.perf_counter() - t
     seen: dict[str, float] = {}
-    store.subscribe(lambda evs: [seen.setdefault(e.data["rule"], time.perf_counter())
-                                 for e in evs if e.entity == "Incident" and e.kind == "created"])
+    store.subscribe(
+        lambda evs: [
+            seen.setdefault(e.data["rule"], time.perf_counter())
+            for e in evs
+            if e.entity == "Incident" and e.kind == "created"
+        ]
+    )
     probes, background = ds[:400], ds[400:]
     stop, sent = threading.Event(), [0]
     th = threading.Thread(target=load, args=(store, background, a.rate, 0, stop, sent))
@@ -139,14 +165,20 @@ def main() -> None:
     engine.stop()
     store.close()
     raw = raw_ingest_rate(1000)
-    print(f"setup: {a.rules} datastreams + rules in {setup:.1f} s; engine stats {dict(engine.stats)} "
-          f"timing {({k: round(v, 2) for k, v in engine.timing.items()})}")
+    print(
+        f"setup: {a.rules} datastreams + rules in {setup:.1f} s; engine stats {dict(engine.stats)} "
+        f"timing { ({k: round(v, 2) for k, v in engine.timing.items()}) }"
+    )
     print(f"load: {achieved:,.0f} obs/s offered during measurement (target {a.rate}/s)")
-    print(f"commit -> incident committed (event), {len(lat)} probes: "
-          f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]) * 1000:.1f} ms"
-          f", {missed} over 30 s   (target p99 <= 50 ms)")
-    print(f"limit: empty write job round trip under the same load: p50 {pct(floor, 50):.1f} ms, "
-          f"p99 {pct(floor, 99):.1f} ms")
+    print(
+        f"commit -> incident committed (event), {len(lat)} probes: "
+        f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms, max {max(lat or [0]) * 1000:.1f} ms"
+        f", {missed} over 30 s   (target p99 <= 50 ms)"
+    )
+    print(
+        f"limit: empty write job round trip under the same load: p50 {pct(floor, 50):.1f} ms, "
+        f"p99 {pct(floor, 99):.1f} ms"
+    )
     print(f"limit: raw ingest without rules: {raw:,.0f} obs/s (store_observations, {BATCH}/job)")
 
 

@@ -51,9 +51,22 @@ async def _bare(request: Request) -> Response:
 
 def load(port: int, token: str, streams: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """Run bench/loadgen.py against ``port``; its JSON result."""
-    cmd = [PY, str(HERE / "loadgen.py"), "--port", str(port), "--token", token,
-           "--datastreams", ",".join(map(str, streams)), "--conns", str(args.conns),
-           "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
+    cmd = [
+        PY,
+        str(HERE / "loadgen.py"),
+        "--port",
+        str(port),
+        "--token",
+        token,
+        "--datastreams",
+        ",".join(map(str, streams)),
+        "--conns",
+        str(args.conns),
+        "--seconds",
+        str(args.seconds),
+        "--warmup",
+        str(args.warmup),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return dict(json.loads(out.stdout))
 
@@ -61,8 +74,11 @@ def load(port: int, token: str, streams: list[int], args: argparse.Namespace) ->
 def run_bare(args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     log = open(fresh_dir("bare") / "bare.log", "wb")  # noqa: SIM115 (the server keeps it)
-    proc = subprocess.Popen([PY, str(HERE / "http_ingest.py"), "--serve-bare", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [PY, str(HERE / "http_ingest.py"), "--serve-bare", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/health", proc)
         return load(port, "none", list(range(1, args.conns + 1)), args)
@@ -75,17 +91,26 @@ def run_cityops(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     with Server(fresh_dir("http")) as server:
         streams = make_datastreams(server.base, server.headers, args.conns)
         result = load(server.port, server.token, streams, args)
-        stored = httpx.get(f"{server.base}/v1.1/Observations",
-                           params={"$count": "true", "$top": "0"},
-                           headers=server.headers, timeout=60).json()["@iot.count"]
+        stored = httpx.get(
+            f"{server.base}/v1.1/Observations",
+            params={"$count": "true", "$top": "0"},
+            headers=server.headers,
+            timeout=60,
+        ).json()["@iot.count"]
     return result, int(stored)
 
 
 def _row(name: str, r: dict[str, Any], limit: float | None) -> tuple[str, ...]:
     share = f"{100 * r['rate'] / limit:.0f} %" if limit else "100 %"
     others = sum(n for s, n in r["statuses"].items() if s != "201")
-    return (name, f"{r['rate']:,.0f}", share, f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
-            str(others))
+    return (
+        name,
+        f"{r['rate']:,.0f}",
+        share,
+        f"{r['p50_ms']:.1f}",
+        f"{r['p99_ms']:.1f}",
+        str(others),
+    )
 
 
 def main() -> None:
@@ -96,20 +121,26 @@ def main() -> None:
     p.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_bare:
-        uvicorn.run(bare_app, host="127.0.0.1", port=args.serve_bare, log_level="info",
-                    proxy_headers=True)
+        uvicorn.run(
+            bare_app, host="127.0.0.1", port=args.serve_bare, log_level="info", proxy_headers=True
+        )
         return
     bare = run_bare(args)
     ours, stored = run_cityops(args)
     acked = sum(n for s, n in ours["statuses"].items() if s == "201")
-    print(table(
-        f"POST /v1.1/Observations, {args.conns} keep-alive clients, {args.seconds:g} s "
-        f"after {args.warmup:g} s warm-up\n{machine()}",
-        [("endpoint", "obs/s", "of bare", "p50 ms", "p99 ms", "non-201"),
-         _row("bare FastAPI (parse JSON only)", bare, None),
-         _row("cityops serve (SQLite)", ours, bare["rate"])],
-        f"target >= {TARGET:,.0f} obs/s: {'met' if ours['rate'] >= TARGET else 'NOT met'}; "
-        f"201s {acked:,}, stored {stored:,}. The load generator runs on the same cores."))
+    print(
+        table(
+            f"POST /v1.1/Observations, {args.conns} keep-alive clients, {args.seconds:g} s "
+            f"after {args.warmup:g} s warm-up\n{machine()}",
+            [
+                ("endpoint", "obs/s", "of bare", "p50 ms", "p99 ms", "non-201"),
+                _row("bare FastAPI (parse JSON only)", bare, None),
+                _row("cityops serve (SQLite)", ours, bare["rate"]),
+            ],
+            f"target >= {TARGET:,.0f} obs/s: {'met' if ours['rate'] >= TARGET else 'NOT met'}; "
+            f"201s {acked:,}, stored {stored:,}. The load generator runs on the same cores.",
+        )
+    )
 
 
 if __name__ == "__main__":

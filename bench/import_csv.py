@@ -49,8 +49,7 @@ def _cityops(db: Path, path: Path, ds: int) -> tuple[float, float]:
     marks: dict[str, float] = {}
     hooks = Hooks(store_start=lambda n: marks.setdefault("parsed", time.perf_counter()))
     t0 = time.perf_counter()
-    out = import_csv(store, path, ds, CsvOptions("time", "value", time_format="epoch"),
-                     hooks=hooks)
+    out = import_csv(store, path, ds, CsvOptions("time", "value", time_format="epoch"), hooks=hooks)
     total = time.perf_counter() - t0
     store.close()
     assert out.stored == out.rows
@@ -69,11 +68,12 @@ def _raw(db: Path, rows: int, ds: int) -> float:
         con.executemany(
             "INSERT INTO observations (datastream_id, feature_of_interest_id, "
             "phenomenon_time_start, result_number) VALUES (?, 1, ?, ?)",
-            ((ds, f"{i:019d}", (i % 997) / 10) for i in range(base, base + n)))
-        con.executemany("INSERT INTO ingest_receipts (source, key, observation_id) "
-                        "VALUES ('import', ?, ?)",
-                        ((f"{ds}@{(START + i) * 1_000_000}", i + 1)
-                         for i in range(base, base + n)))
+            ((ds, f"{i:019d}", (i % 997) / 10) for i in range(base, base + n)),
+        )
+        con.executemany(
+            "INSERT INTO ingest_receipts (source, key, observation_id) VALUES ('import', ?, ?)",
+            ((f"{ds}@{(START + i) * 1_000_000}", i + 1) for i in range(base, base + n)),
+        )
     con.execute("COMMIT")
     return time.perf_counter() - t0
 
@@ -92,10 +92,14 @@ def main() -> None:
         parse, total = _cityops(db, path, ds)
         raw = _raw(raw_db, args.rows, ds)
     n = args.rows
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}; "
-          f"{n:,} rows (file generated in {gen:.1f} s)")
-    print(f"cityops import csv: {total:7.1f} s  {n / total:10,.0f} rows/s  "
-          f"(parse {parse:.1f} s, store {total - parse:.1f} s)   target >= 100,000 rows/s")
+    print(
+        f"machine: {platform.machine()}, Python {platform.python_version()}; "
+        f"{n:,} rows (file generated in {gen:.1f} s)"
+    )
+    print(
+        f"cityops import csv: {total:7.1f} s  {n / total:10,.0f} rows/s  "
+        f"(parse {parse:.1f} s, store {total - parse:.1f} s)   target >= 100,000 rows/s"
+    )
     print(f"raw executemany:    {raw:7.1f} s  {n / raw:10,.0f} rows/s  (observations + receipts)")
 
 

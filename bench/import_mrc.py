@@ -39,18 +39,24 @@ def _raw(db: Path, path: Path) -> float:
     from cityops.imports.timezones import from_epoch_us
 
     times, values = read_mrc(path).rows.finish(str(path))
-    obs = [(12, 1, from_epoch_us(t).strftime("%Y-%m-%d %H:%M:%S.%f"), v)
-           for t, v in zip(times.tolist(), values.tolist())]
+    obs = [
+        (12, 1, from_epoch_us(t).strftime("%Y-%m-%d %H:%M:%S.%f"), v)
+        for t, v in zip(times.tolist(), values.tolist(), strict=True)
+    ]
     keys = [("import", f"12@{t}", i + 1) for i, t in enumerate(times.tolist())]
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     t0 = time.perf_counter()
     con.execute("BEGIN IMMEDIATE")
-    con.executemany("INSERT INTO observations (datastream_id, feature_of_interest_id, "
-                    "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)", obs)
-    con.executemany("INSERT INTO ingest_receipts (source, key, observation_id) "
-                    "VALUES (?, ?, ?)", keys)
+    con.executemany(
+        "INSERT INTO observations (datastream_id, feature_of_interest_id, "
+        "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)",
+        obs,
+    )
+    con.executemany(
+        "INSERT INTO ingest_receipts (source, key, observation_id) VALUES (?, ?, ?)", keys
+    )
     con.execute("COMMIT")
     return time.perf_counter() - t0
 
@@ -78,12 +84,16 @@ def main() -> None:
         raw_db.write_bytes(db.read_bytes())
         (Path(tmp) / "inproc.db").write_bytes(db.read_bytes())
         t0 = time.perf_counter()
-        subprocess.run([CITYOPS, "import", "mrc", str(args.file), "-q",
-                        "--database", f"sqlite:///{db}"], check=True)
+        subprocess.run(
+            [CITYOPS, "import", "mrc", str(args.file), "-q", "--database", f"sqlite:///{db}"],
+            check=True,
+        )
         wall = time.perf_counter() - t0
         t0 = time.perf_counter()
-        subprocess.run([CITYOPS, "import", "mrc", str(args.file), "-q",
-                        "--database", f"sqlite:///{db}"], check=True)
+        subprocess.run(
+            [CITYOPS, "import", "mrc", str(args.file), "-q", "--database", f"sqlite:///{db}"],
+            check=True,
+        )
         again = time.perf_counter() - t0
         raw = _raw(raw_db, args.file)
         inproc = _in_process(Path(tmp) / "inproc.db", args.file)

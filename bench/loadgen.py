@@ -40,16 +40,21 @@ class Tally:
 
 def _body(datastream: int, n: int, t0: datetime) -> bytes:
     when = (t0 + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (f'{{"phenomenonTime":"{when}","result":{n % 1000 / 10},'
-            f'"Datastream":{{"@iot.id":{datastream}}}}}').encode()
+    return (
+        f'{{"phenomenonTime":"{when}","result":{n % 1000 / 10},'
+        f'"Datastream":{{"@iot.id":{datastream}}}}}'
+    ).encode()
 
 
-async def _connection(args: argparse.Namespace, datastream: int, tally: Tally,
-                      stop_at: float) -> None:
+async def _connection(
+    args: argparse.Namespace, datastream: int, tally: Tally, stop_at: float
+) -> None:
     reader, writer = await asyncio.open_connection(args.host, args.port)
-    head = (f"POST {args.path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
-            f"Authorization: Bearer {args.token}\r\nContent-Type: application/json\r\n"
-            "Content-Length: ").encode()
+    head = (
+        f"POST {args.path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
+        f"Authorization: Bearer {args.token}\r\nContent-Type: application/json\r\n"
+        "Content-Length: "
+    ).encode()
     t0 = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=datastream)
     n = 0
     try:
@@ -93,15 +98,19 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     now = time.monotonic()
     tally = Tally(now, now + args.warmup)
     stop_at = now + args.warmup + args.seconds
-    await asyncio.gather(*(_connection(args, streams[i % len(streams)], tally, stop_at)
-                           for i in range(args.conns)))
+    await asyncio.gather(
+        *(_connection(args, streams[i % len(streams)], tally, stop_at) for i in range(args.conns))
+    )
     window = min(time.monotonic(), stop_at) - tally.warmup_end
     return {
-        "statuses": tally.statuses, "measured_201": tally.measured,
-        "window_s": window, "rate": tally.measured / window if window > 0 else 0.0,
+        "statuses": tally.statuses,
+        "measured_201": tally.measured,
+        "window_s": window,
+        "rate": tally.measured / window if window > 0 else 0.0,
         "p50_ms": _percentile(tally.latencies, 50) * 1000,
         "p99_ms": _percentile(tally.latencies, 99) * 1000,
-        "ids": tally.ids, "errors": tally.errors,
+        "ids": tally.ids,
+        "errors": tally.errors,
     }
 
 
@@ -116,8 +125,11 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--warmup", type=float, default=2.0)
     p.add_argument("--ids", action="store_true", help="report the id of every 201")
-    p.add_argument("--until-error", action="store_true",
-                   help="a connection error ends that connection quietly (durability)")
+    p.add_argument(
+        "--until-error",
+        action="store_true",
+        help="a connection error ends that connection quietly (durability)",
+    )
     args = p.parse_args()
     try:
         import uvloop

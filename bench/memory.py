@@ -57,9 +57,11 @@ def load(server: Server, streams: list[int], args: argparse.Namespace) -> None:
                     if not requests:
                         return
                     n = requests.pop()
-                r = c.post("/v1.1/CreateObservations", content=body(
-                    streams[n % len(streams)], n, args.rows),
-                    headers={"Content-Type": "application/json"})
+                r = c.post(
+                    "/v1.1/CreateObservations",
+                    content=body(streams[n % len(streams)], n, args.rows),
+                    headers={"Content-Type": "application/json"},
+                )
                 assert r.status_code == 201, r.text[:300]
 
     threads = [threading.Thread(target=client) for _ in range(args.clients)]
@@ -87,21 +89,29 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         sampler.stop()
         final, hwm = rss_mb(pid), rss_mb(pid, "VmHWM")
-        stored = httpx.get(f"{server.base}/v1.1/Observations",
-                           params={"$count": "true", "$top": "0"}, headers=server.headers,
-                           timeout=300).json()["@iot.count"]
+        stored = httpx.get(
+            f"{server.base}/v1.1/Observations",
+            params={"$count": "true", "$top": "0"},
+            headers=server.headers,
+            timeout=300,
+        ).json()["@iot.count"]
     peak = max(sampler.peak, hwm)
-    print(table(
-        f"Server memory while {args.total:,} observations are loaded "
-        f"({args.rows:,}-row CreateObservations, {args.clients} clients)\n{machine()}",
-        [("figure", "MB"),
-         ("RSS idle after start (reference)", f"{idle:.0f}"),
-         (f"peak RSS sampled ({sampler.samples} samples)", f"{sampler.peak:.0f}"),
-         ("peak RSS (kernel VmHWM)", f"{hwm:.0f}"),
-         ("RSS at the end", f"{final:.0f}"),
-         ("limit", f"{LIMIT_MB:.0f}")],
-        f"{'PASS' if peak < LIMIT_MB else 'FAIL'}: peak {peak:.0f} MB vs {LIMIT_MB:.0f} MB; "
-        f"stored {stored:,} rows in {elapsed:.0f} s ({stored / elapsed:,.0f} rows/s)."))
+    print(
+        table(
+            f"Server memory while {args.total:,} observations are loaded "
+            f"({args.rows:,}-row CreateObservations, {args.clients} clients)\n{machine()}",
+            [
+                ("figure", "MB"),
+                ("RSS idle after start (reference)", f"{idle:.0f}"),
+                (f"peak RSS sampled ({sampler.samples} samples)", f"{sampler.peak:.0f}"),
+                ("peak RSS (kernel VmHWM)", f"{hwm:.0f}"),
+                ("RSS at the end", f"{final:.0f}"),
+                ("limit", f"{LIMIT_MB:.0f}"),
+            ],
+            f"{'PASS' if peak < LIMIT_MB else 'FAIL'}: peak {peak:.0f} MB vs {LIMIT_MB:.0f} MB; "
+            f"stored {stored:,} rows in {elapsed:.0f} s ({stored / elapsed:,.0f} rows/s).",
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -70,19 +70,41 @@ class _Publishers:
         for k, ds in enumerate(ids):
             n = count // len(ids) + (1 if k < count % len(ids) else 0)
             lines = b"".join(
-                orjson.dumps({"result": (k * n + i) % 997 / 10,
-                              "phenomenonTime": _stamp(k * n + i)}) + b"\n"
-                for i in range(n))
+                orjson.dumps(
+                    {"result": (k * n + i) % 997 / 10, "phenomenonTime": _stamp(k * n + i)}
+                )
+                + b"\n"
+                for i in range(n)
+            )
             proc = subprocess.Popen(
-                ["mosquitto_pub", "-h", HOST, "-p", str(PORT), "-V", "5", "-q", "1", "-l",
-                 "-t", f"{prefix}v1.1/Datastreams({ds})/Observations",
-                 "-D", "publish", "user-property", "authorization", f"Bearer {token}"],
-                stdin=subprocess.PIPE)
+                [
+                    "mosquitto_pub",
+                    "-h",
+                    HOST,
+                    "-p",
+                    str(PORT),
+                    "-V",
+                    "5",
+                    "-q",
+                    "1",
+                    "-l",
+                    "-t",
+                    f"{prefix}v1.1/Datastreams({ds})/Observations",
+                    "-D",
+                    "publish",
+                    "user-property",
+                    "authorization",
+                    f"Bearer {token}",
+                ],
+                stdin=subprocess.PIPE,
+            )
             self.procs.append((proc, lines))
         # Writer threads: the pipes fill faster than mosquitto_pub reads, and the CityOps
         # run shares this process's event loop.
-        self.threads = [threading.Thread(target=_feed, args=(proc, lines), daemon=True)
-                        for proc, lines in self.procs]
+        self.threads = [
+            threading.Thread(target=_feed, args=(proc, lines), daemon=True)
+            for proc, lines in self.procs
+        ]
         for t in self.threads:
             t.start()
 
@@ -150,8 +172,25 @@ def bare_c_subscriber(count: int, n_streams: int) -> float:
     time stamp per message) receives: the broker's throughput to a bare subscriber."""
     prefix = f"bench-{uuid.uuid4().hex[:6]}/"
     sub = subprocess.Popen(
-        ["mosquitto_sub", "-h", HOST, "-p", str(PORT), "-V", "5", "-q", "1", "-C", str(count),
-         "-F", "%U", "-t", f"{prefix}v1.1/+/Observations"], stdout=subprocess.PIPE)
+        [
+            "mosquitto_sub",
+            "-h",
+            HOST,
+            "-p",
+            str(PORT),
+            "-V",
+            "5",
+            "-q",
+            "1",
+            "-C",
+            str(count),
+            "-F",
+            "%U",
+            "-t",
+            f"{prefix}v1.1/+/Observations",
+        ],
+        stdout=subprocess.PIPE,
+    )
     time.sleep(0.3)
     pub = start_publisher(prefix, "x", count, list(range(1, n_streams + 1)))
     out, _ = sub.communicate(timeout=120)
@@ -162,9 +201,14 @@ def bare_c_subscriber(count: int, n_streams: int) -> float:
     return (len(stamps) - 1) / max(stamps[-1] - stamps[0], 1e-9)
 
 
-def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
-                notify: bool = True, catch_up: bool = False,
-                ) -> tuple[float, float, list[dict[str, Any]]]:
+def cityops_run(
+    count: int,
+    n_streams: int,
+    folder: Path,
+    workers: int = 1,
+    notify: bool = True,
+    catch_up: bool = False,
+) -> tuple[float, float, list[dict[str, Any]]]:
     """Observations a second ``cityops serve`` stores from MQTT into a fresh SQLite
     database, its CPU µs per observation, and each worker's counters.
 
@@ -181,10 +225,15 @@ def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
     migrate.upgrade(store.write_engine)
     token, ids = store.write_sync(lambda tx: _world(tx, n_streams))
     store.close()
-    env = {**os.environ, "CITYOPS_SECRET_KEY": "bench-" + "x" * 32,
-           "CITYOPS_MQTT_URL": f"mqtt://{HOST}:{PORT}", "CITYOPS_MQTT_CLIENT_ID": client_id,
-           "CITYOPS_MQTT_CREATE_PREFIX": prefix, "CITYOPS_MQTT_SESSION_EXPIRY": "60",
-           "CITYOPS_MQTT_NOTIFY": str(notify).lower()}
+    env = {
+        **os.environ,
+        "CITYOPS_SECRET_KEY": "bench-" + "x" * 32,
+        "CITYOPS_MQTT_URL": f"mqtt://{HOST}:{PORT}",
+        "CITYOPS_MQTT_CLIENT_ID": client_id,
+        "CITYOPS_MQTT_CREATE_PREFIX": prefix,
+        "CITYOPS_MQTT_SESSION_EXPIRY": "60",
+        "CITYOPS_MQTT_NOTIFY": str(notify).lower(),
+    }
     if workers > 1:
         env["CITYOPS_MQTT_SHARED_GROUP"] = f"bench{uuid.uuid4().hex[:6]}"
     ids_of = [f"{client_id}-{n}" for n in range(workers)] if workers > 1 else [client_id]
@@ -193,9 +242,23 @@ def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
 
     def serve() -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [CITYOPS, "serve", "--host", HOST, "--port", str(http_port), "-d",
-             f"sqlite:///{db}", "--workers", str(workers)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+            [
+                CITYOPS,
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(http_port),
+                "-d",
+                f"sqlite:///{db}",
+                "--workers",
+                str(workers),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=folder,
+        )
         wait_http(f"http://{HOST}:{http_port}/health", proc)
         return proc
 
@@ -207,8 +270,14 @@ def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
         if catch_up:
             server.terminate()
             server.wait(30)
-            device = Publisher(PORT, lambda n: f"{prefix}v1.1/Datastreams({ids[n % len(ids)]})"
-                               "/Observations", token, count, message_ids=False, window=1000)
+            device = Publisher(
+                PORT,
+                lambda n: f"{prefix}v1.1/Datastreams({ids[n % len(ids)]})/Observations",
+                token,
+                count,
+                message_ids=False,
+                window=1000,
+            )
             device.start()
             device.finish()  # the broker holds every message for CityOps' session
             server = serve()
@@ -226,8 +295,10 @@ def cityops_run(count: int, n_streams: int, folder: Path, workers: int = 1,
                 first, n_first, cpu_first = now, stored, _cpu_seconds(server.pid)
             last = now
             if pub.poll() or time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"publisher/server failed or timed out: {stored} of {count}"
-                                 f" stored; server log {folder / 'server.log'}")
+                raise SystemExit(
+                    f"publisher/server failed or timed out: {stored} of {count}"
+                    f" stored; server log {folder / 'server.log'}"
+                )
         cpu = _cpu_seconds(server.pid) - cpu_first
         pub.close()
         pub.wait()
@@ -272,8 +343,9 @@ def _cpu_seconds(pid: int) -> float:
 STATUS_WAIT = 5.5  # a little over the worker's status period (5 s)
 
 
-def _wait_status(client_id: str, after: dict[str, Any] | None = None,
-                 timeout: float = 30) -> dict[str, Any]:
+def _wait_status(
+    client_id: str, after: dict[str, Any] | None = None, timeout: float = 30
+) -> dict[str, Any]:
     """The worker's retained ``cityops/status/<client id>`` counters (once it has
     subscribed); with ``after``, a message different from that one."""
     got: list[dict[str, Any]] = []
@@ -306,20 +378,46 @@ def _world(tx: Any, n_streams: int) -> tuple[str, list[int]]:
     from cityops.sta.create import create_entity
     from cityops.sta.entities import BY_NAME
 
-    thing = create_entity(tx, BY_NAME["Thing"], {
-        "name": "bench", "description": "b", "Locations": [{
-            "name": "site", "description": "s", "encodingType": "application/geo+json",
-            "location": {"type": "Point", "coordinates": [105.8, 15.1]}}]}, SYSTEM)
+    thing = create_entity(
+        tx,
+        BY_NAME["Thing"],
+        {
+            "name": "bench",
+            "description": "b",
+            "Locations": [
+                {
+                    "name": "site",
+                    "description": "s",
+                    "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [105.8, 15.1]},
+                }
+            ],
+        },
+        SYSTEM,
+    )
     ids = []
     for i in range(n_streams):
-        ids.append(create_entity(tx, BY_NAME["Datastream"], {
-            "name": f"s{i}", "description": "d", "observationType": "OM_Measurement",
-            "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
-            "Thing": {"@iot.id": thing},
-            "Sensor": {"name": "s", "description": "s", "encodingType": "text/plain",
-                       "metadata": "-"},
-            "ObservedProperty": {"name": "p", "definition": "d", "description": "d"},
-        }, SYSTEM))
+        ids.append(
+            create_entity(
+                tx,
+                BY_NAME["Datastream"],
+                {
+                    "name": f"s{i}",
+                    "description": "d",
+                    "observationType": "OM_Measurement",
+                    "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
+                    "Thing": {"@iot.id": thing},
+                    "Sensor": {
+                        "name": "s",
+                        "description": "s",
+                        "encodingType": "text/plain",
+                        "metadata": "-",
+                    },
+                    "ObservedProperty": {"name": "p", "definition": "d", "description": "d"},
+                },
+                SYSTEM,
+            )
+        )
     return create_token(tx.conn, thing_id=thing)[1], ids
 
 
@@ -330,12 +428,16 @@ def main() -> None:
     ap.add_argument("--datastreams", type=int, default=4)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-notify", action="store_true")
-    ap.add_argument("--catch-up", action="store_true",
-                    help="publish everything while CityOps is down, then time the catch-up")
+    ap.add_argument(
+        "--catch-up",
+        action="store_true",
+        help="publish everything while CityOps is down, then time the catch-up",
+    )
     args = ap.parse_args()
     if shutil.which("mosquitto") is None or shutil.which("mosquitto_pub") is None:
-        raise SystemExit("needs mosquitto and mosquitto_pub (apt-get install mosquitto "
-                         "mosquitto-clients)")
+        raise SystemExit(
+            "needs mosquitto and mosquitto_pub (apt-get install mosquitto mosquitto-clients)"
+        )
     folder = Path(tempfile.mkdtemp(prefix="cityops-bench-mqtt-"))
     (folder / "broker").mkdir()
     broker_proc = Broker(folder / "broker")
@@ -343,21 +445,30 @@ def main() -> None:
     try:
         broker_c = bare_c_subscriber(args.count, args.datastreams)
         broker = bare_subscriber(args.count, args.datastreams)
-        rate, cpu_us, stats = cityops_run(args.count, args.datastreams, folder, args.workers,
-                                          not args.no_notify, args.catch_up)
+        rate, cpu_us, stats = cityops_run(
+            args.count, args.datastreams, folder, args.workers, not args.no_notify, args.catch_up
+        )
     finally:
         broker_proc.stop()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, {_mosquitto_version()}")
-    print(f"broker: private mosquitto -c {CONFIG.relative_to(ROOT)} on port {PORT}, "
-          f"load average {os.getloadavg()[0]:.2f}")
-    print(f"messages: {args.count} QoS 1 over {args.datastreams} datastreams; cityops: "
-          f"{args.workers} worker(s), notifications {'off' if args.no_notify else 'on'}"
-          f"{', catching up a backlog' if args.catch_up else ', publisher running'}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {_mosquitto_version()}"
+    )
+    print(
+        f"broker: private mosquitto -c {CONFIG.relative_to(ROOT)} on port {PORT}, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"messages: {args.count} QoS 1 over {args.datastreams} datastreams; cityops: "
+        f"{args.workers} worker(s), notifications {'off' if args.no_notify else 'on'}"
+        f"{', catching up a backlog' if args.catch_up else ', publisher running'}"
+    )
     print(f"broker -> mosquitto_sub (C)       : {broker_c:>9,.0f} msg/s")
     print(f"broker -> bare paho subscriber    : {broker:>9,.0f} msg/s")
-    print(f"broker -> cityops serve -> SQLite : {rate:>9,.0f} obs/s "
-          f"({rate / broker_c:.0%} of mosquitto_sub), {cpu_us:,.0f} CPU µs per observation")
+    print(
+        f"broker -> cityops serve -> SQLite : {rate:>9,.0f} obs/s "
+        f"({rate / broker_c:.0%} of mosquitto_sub), {cpu_us:,.0f} CPU µs per observation"
+    )
     print(f"target 10,000 obs/s: {'met' if rate >= 10_000 else 'NOT met'}")
     for st in stats:
         print(f"stats: {st}")

@@ -30,13 +30,19 @@ Way = Callable[[Connection, list[tuple[Any, ...]]], list[int]]
 
 def executemany(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
     stmt = insert(s.observations).returning(s.observations.c.id, sort_by_parameter_order=True)
-    return [r[0] for r in conn.execute(stmt, [dict(zip(RAW_COLUMNS, r)) for r in rows])]
+    return [
+        r[0] for r in conn.execute(stmt, [dict(zip(RAW_COLUMNS, r, strict=True)) for r in rows])
+    ]
 
 
 def nextval_copy(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
     ids = PostgresDialect().reserve_ids(conn, s.observations, len(rows))
-    copy_rows(conn, s.observations, ["id", *RAW_COLUMNS],
-              [(i, *r) for i, r in zip(ids, rows)])
+    copy_rows(
+        conn,
+        s.observations,
+        ["id", *RAW_COLUMNS],
+        [(i, *r) for i, r in zip(ids, rows, strict=True)],
+    )
     return ids
 
 
@@ -44,7 +50,8 @@ def temp_copy(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
     conn.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS obs_in (n int, datastream_id bigint, "
         "feature_of_interest_id bigint, phenomenon_time_start timestamptz, "
-        "result_number float8) ON COMMIT DELETE ROWS")
+        "result_number float8) ON COMMIT DELETE ROWS"
+    )
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur, cur.copy("COPY obs_in FROM STDIN") as copy:
@@ -52,13 +59,17 @@ def temp_copy(conn: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
             copy.write_row((n, *r))
     cols = ", ".join(RAW_COLUMNS)
     result = conn.exec_driver_sql(
-        f"INSERT INTO observations ({cols}) SELECT {cols} FROM obs_in ORDER BY n RETURNING id")
+        f"INSERT INTO observations ({cols}) SELECT {cols} FROM obs_in ORDER BY n RETURNING id"
+    )
     return [r[0] for r in result]
 
 
 def main() -> None:
-    ways: dict[str, Way] = {"executemany RETURNING": executemany,
-                            "nextval + COPY": nextval_copy, "temp COPY + INSERT": temp_copy}
+    ways: dict[str, Way] = {
+        "executemany RETURNING": executemany,
+        "nextval + COPY": nextval_copy,
+        "temp COPY + INSERT": temp_copy,
+    }
     with pg_database() as url:
         store = Store(url, read_pool_size=1)
         migrate.upgrade(store.write_engine)

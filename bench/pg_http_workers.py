@@ -35,11 +35,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _load(port: int, token: str, streams: list[int], args: argparse.Namespace) -> dict[str, Any]:
-    cmd = [PY, os.path.join(HERE, "loadgen.py"), "--port", str(port), "--token", token,
-           "--datastreams", ",".join(map(str, streams)), "--conns", str(args.conns),
-           "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
-    return dict(json.loads(subprocess.run(cmd, check=True, capture_output=True,
-                                          text=True).stdout))
+    cmd = [
+        PY,
+        os.path.join(HERE, "loadgen.py"),
+        "--port",
+        str(port),
+        "--token",
+        token,
+        "--datastreams",
+        ",".join(map(str, streams)),
+        "--conns",
+        str(args.conns),
+        "--seconds",
+        str(args.seconds),
+        "--warmup",
+        str(args.warmup),
+    ]
+    return dict(json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout))
 
 
 def _ready(proc: subprocess.Popen[bytes], log: str, workers: int) -> None:
@@ -63,17 +75,24 @@ def run(workers: int, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
         log = str(fresh_dir("pgw") / "server.log")
         env = {**os.environ, "CITYOPS_SECRET_KEY": "bench-" + "x" * 32}
         with open(log, "wb") as out:
-            proc = subprocess.Popen([CITYOPS, "serve", "--port", str(port), "--workers",
-                                     str(workers), "-d", url], stdout=out,
-                                    stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(
+                [CITYOPS, "serve", "--port", str(port), "--workers", str(workers), "-d", url],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
         try:
             wait_http(f"http://127.0.0.1:{port}/health", proc, timeout=120)
             _ready(proc, log, workers)
             base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
             streams = make_datastreams(base, headers, args.conns)
             result = _load(port, token, streams, args)
-            stored = httpx.get(f"{base}/v1.1/Observations", headers=headers, timeout=60,
-                               params={"$count": "true", "$top": "0"}).json()["@iot.count"]
+            stored = httpx.get(
+                f"{base}/v1.1/Observations",
+                headers=headers,
+                timeout=60,
+                params={"$count": "true", "$top": "0"},
+            ).json()["@iot.count"]
         finally:
             proc.terminate()
             proc.wait(60)
@@ -92,11 +111,25 @@ def main() -> None:
         r, stored = run(n, args)
         ok = r["statuses"].get("201", 0)
         others = sum(v for k, v in r["statuses"].items() if k != "201")
-        rows.append((str(n), f"{r['rate']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
-                     str(others), f"{ok:,}", f"{stored:,}"))
-    print(table(f"POST /v1.1/Observations on PostgreSQL, {args.conns} keep-alive clients, "
-                f"{args.seconds:g} s after {args.warmup:g} s warm-up\n{machine()}", rows,
-                "The load generator and PostgreSQL run on the same cores as the workers."))
+        rows.append(
+            (
+                str(n),
+                f"{r['rate']:,.0f}",
+                f"{r['p50_ms']:.1f}",
+                f"{r['p99_ms']:.1f}",
+                str(others),
+                f"{ok:,}",
+                f"{stored:,}",
+            )
+        )
+    print(
+        table(
+            f"POST /v1.1/Observations on PostgreSQL, {args.conns} keep-alive clients, "
+            f"{args.seconds:g} s after {args.warmup:g} s warm-up\n{machine()}",
+            rows,
+            "The load generator and PostgreSQL run on the same cores as the workers.",
+        )
+    )
 
 
 if __name__ == "__main__":

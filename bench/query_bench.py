@@ -71,12 +71,23 @@ def make_world(store: Store) -> list[tuple[int, int]]:
     rng = random.Random(7)
 
     def shared(tx: Tx) -> tuple[int, int]:
-        sensor = create_entity(tx, BY_NAME["Sensor"], {
-            "name": "Gauge", "description": "water level radar", "encodingType": "text/plain",
-            "metadata": "none"}, SYSTEM)
-        prop = create_entity(tx, BY_NAME["ObservedProperty"], {
-            "name": "Water level", "definition": "http://example.org/wl",
-            "description": "stage"}, SYSTEM)
+        sensor = create_entity(
+            tx,
+            BY_NAME["Sensor"],
+            {
+                "name": "Gauge",
+                "description": "water level radar",
+                "encodingType": "text/plain",
+                "metadata": "none",
+            },
+            SYSTEM,
+        )
+        prop = create_entity(
+            tx,
+            BY_NAME["ObservedProperty"],
+            {"name": "Water level", "definition": "http://example.org/wl", "description": "stage"},
+            SYSTEM,
+        )
         return sensor, prop
 
     sensor, prop = store.write_sync(shared)
@@ -85,34 +96,70 @@ def make_world(store: Store) -> list[tuple[int, int]]:
         def job(tx: Tx) -> list[tuple[int, int]]:
             pairs = []
             for i in range(first, first + 100):
-                point = {"type": "Point", "coordinates": [
-                    round(rng.uniform(BOX[0], BOX[2]), 5), round(rng.uniform(BOX[1], BOX[3]), 5)]}
-                thing = create_entity(tx, BY_NAME["Thing"], {
-                    "name": f"Station {i}", "description": "bench station",
-                    "Locations": [{"name": f"Site {i}", "description": "bench site",
-                                   "encodingType": "application/geo+json", "location": point}],
-                    "Datastreams": [{
-                        "name": f"Level {i}", "description": "stage",
-                        "unitOfMeasurement": {"name": "metre", "symbol": "m",
-                                              "definition": "ucum:m"},
-                        "observationType": "http://www.opengis.net/def/observationType/"
-                                           "OGC-OM/2.0/OM_Measurement",
-                        "Sensor": {"@iot.id": sensor}, "ObservedProperty": {"@iot.id": prop}}],
-                }, SYSTEM)
-                foi = create_entity(tx, BY_NAME["FeatureOfInterest"], {
-                    "name": f"Site {i}", "description": "bench site",
-                    "encodingType": "application/geo+json", "feature": point}, SYSTEM)
-                ds = tx.conn.execute(text("SELECT id FROM datastreams WHERE thing_id = :t"),
-                                     {"t": thing}).scalar_one()
+                point = {
+                    "type": "Point",
+                    "coordinates": [
+                        round(rng.uniform(BOX[0], BOX[2]), 5),
+                        round(rng.uniform(BOX[1], BOX[3]), 5),
+                    ],
+                }
+                thing = create_entity(
+                    tx,
+                    BY_NAME["Thing"],
+                    {
+                        "name": f"Station {i}",
+                        "description": "bench station",
+                        "Locations": [
+                            {
+                                "name": f"Site {i}",
+                                "description": "bench site",
+                                "encodingType": "application/geo+json",
+                                "location": point,
+                            }
+                        ],
+                        "Datastreams": [
+                            {
+                                "name": f"Level {i}",
+                                "description": "stage",
+                                "unitOfMeasurement": {
+                                    "name": "metre",
+                                    "symbol": "m",
+                                    "definition": "ucum:m",
+                                },
+                                "observationType": "http://www.opengis.net/def/observationType/"
+                                "OGC-OM/2.0/OM_Measurement",
+                                "Sensor": {"@iot.id": sensor},
+                                "ObservedProperty": {"@iot.id": prop},
+                            }
+                        ],
+                    },
+                    SYSTEM,
+                )
+                foi = create_entity(
+                    tx,
+                    BY_NAME["FeatureOfInterest"],
+                    {
+                        "name": f"Site {i}",
+                        "description": "bench site",
+                        "encodingType": "application/geo+json",
+                        "feature": point,
+                    },
+                    SYSTEM,
+                )
+                ds = tx.conn.execute(
+                    text("SELECT id FROM datastreams WHERE thing_id = :t"), {"t": thing}
+                ).scalar_one()
                 pairs.append((int(ds), foi))
             return pairs
+
         return store.write_sync(job)
 
     return [p for first in range(0, STREAMS, 100) for p in chunk(first)]
 
 
-def rows(pairs: list[tuple[int, int]], steps: int, fmt: Callable[[datetime], str]
-         ) -> Iterator[tuple[int, int, str, float]]:
+def rows(
+    pairs: list[tuple[int, int]], steps: int, fmt: Callable[[datetime], str]
+) -> Iterator[tuple[int, int, str, float]]:
     """Every datastream reports every 10 minutes, in time order (ids follow time, as on
     ingest): a daily sine wave per station plus noise, in metres."""
     rng = random.Random(11)
@@ -120,8 +167,17 @@ def rows(pairs: list[tuple[int, int]], steps: int, fmt: Callable[[datetime], str
     for step in range(steps):
         when = fmt(START + step * STEP)
         for k, (ds, foi) in enumerate(pairs):
-            yield ds, foi, when, round(THRESHOLD + 3 * math.sin(step / 144 * 2 * math.pi
-                                                                + phase[k]) + rng.gauss(0, 0.3), 3)
+            yield (
+                ds,
+                foi,
+                when,
+                round(
+                    THRESHOLD
+                    + 3 * math.sin(step / 144 * 2 * math.pi + phase[k])
+                    + rng.gauss(0, 0.3),
+                    3,
+                ),
+            )
 
 
 def load_sqlite(path: Path, pairs: list[tuple[int, int]], steps: int) -> None:
@@ -129,13 +185,19 @@ def load_sqlite(path: Path, pairs: list[tuple[int, int]], steps: int) -> None:
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA synchronous=OFF")
     con.execute("PRAGMA cache_size=-262144")
-    ddl = [r[0] for r in con.execute("SELECT sql FROM sqlite_master WHERE type='index' AND "
-                                     f"name IN {OBS_INDEXES}")]
+    ddl = [
+        r[0]
+        for r in con.execute(
+            f"SELECT sql FROM sqlite_master WHERE type='index' AND name IN {OBS_INDEXES}"
+        )
+    ]
     for name in OBS_INDEXES:
         con.execute(f"DROP INDEX {name}")
     it = rows(pairs, steps, lambda t: t.strftime("%Y-%m-%d %H:%M:%S.000000"))
-    sql = ("INSERT INTO observations (datastream_id, feature_of_interest_id, "
-           "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)")
+    sql = (
+        "INSERT INTO observations (datastream_id, feature_of_interest_id, "
+        "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)"
+    )
     while True:
         batch = [r for _, r in zip(range(100_000), it, strict=False)]
         if not batch:
@@ -154,17 +216,27 @@ def load_postgres(url: str, pairs: list[tuple[int, int]], steps: int) -> None:
 
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as con:
         con.execute("SET session_replication_role = replica")
-        ddl = [r[0] for r in con.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = ANY(%s)", [list(OBS_INDEXES)])]
+        ddl = [
+            r[0]
+            for r in con.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = ANY(%s)", [list(OBS_INDEXES)]
+            )
+        ]
         for name in OBS_INDEXES:
             con.execute(f"DROP INDEX {name}")
         it = rows(pairs, steps, lambda t: t.strftime("%Y-%m-%d %H:%M:%S+00"))
-        with con.cursor() as cur, cur.copy(
+        with (
+            con.cursor() as cur,
+            cur.copy(
                 "COPY observations (datastream_id, feature_of_interest_id, "
-                "phenomenon_time_start, result_number) FROM STDIN") as copy:
+                "phenomenon_time_start, result_number) FROM STDIN"
+            ) as copy,
+        ):
             while True:
-                batch = [f"{a}\t{b}\t{c}\t{d!r}\n"
-                         for _, (a, b, c, d) in zip(range(100_000), it, strict=False)]
+                batch = [
+                    f"{a}\t{b}\t{c}\t{d!r}\n"
+                    for _, (a, b, c, d) in zip(range(100_000), it, strict=False)
+                ]
                 if not batch:
                     break
                 copy.write("".join(batch))
@@ -212,8 +284,16 @@ def build(url: str, workdir: Path, n: int) -> tuple[list[tuple[int, int]], int, 
         conn.execute(text("ANALYZE"))
     engine.dispose()
     t3 = time.perf_counter()
-    return pairs, steps, {"world": t1 - t0, "load": t2 - t1, "derive+analyze": t3 - t2,
-                          "rows": float(steps * STREAMS)}
+    return (
+        pairs,
+        steps,
+        {
+            "world": t1 - t0,
+            "load": t2 - t1,
+            "derive+analyze": t3 - t2,
+            "rows": float(steps * STREAMS),
+        },
+    )
 
 
 # Measuring ------------------------------------------------------------------------
@@ -230,8 +310,9 @@ class UrlServer(Server):
         return self.url or f"sqlite:///{self.db_path}"
 
 
-def queries(pairs: list[tuple[int, int]], steps: int, rng: random.Random
-            ) -> dict[str, Callable[[], tuple[str, dict[str, str]]]]:
+def queries(
+    pairs: list[tuple[int, int]], steps: int, rng: random.Random
+) -> dict[str, Callable[[], tuple[str, dict[str, str]]]]:
     """Each benchmark query as a maker of (path, params) over random datastreams."""
     days = max(1, steps // 144)
 
@@ -243,24 +324,42 @@ def queries(pairs: list[tuple[int, int]], steps: int, rng: random.Random
         iso = "%Y-%m-%dT%H:%M:%SZ"
         return f"Datastreams({ds()})/Observations", {
             "$filter": f"phenomenonTime ge {start.strftime(iso)} and phenomenonTime lt "
-                       f"{(start + timedelta(days=1)).strftime(iso)} and result gt {THRESHOLD}",
-            "$top": "200"}
+            f"{(start + timedelta(days=1)).strftime(iso)} and result gt {THRESHOLD}",
+            "$top": "200",
+        }
 
     return {
-        "latest 100": lambda: (f"Datastreams({ds()})/Observations",
-                               {"$orderby": "phenomenonTime desc", "$top": "100"}),
+        "latest 100": lambda: (
+            f"Datastreams({ds()})/Observations",
+            {"$orderby": "phenomenonTime desc", "$top": "100"},
+        ),
         "one day + result filter": day,
-        "latest in polygon (1000 things)": lambda: ("Things", {
-            "$filter": f"st_within(Locations/location, geography'{POLYGON}')", "$top": "1000",
-            "$expand": "Datastreams($expand=Observations($top=1;$orderby=phenomenonTime desc))"}),
-        "$count filtered": lambda: ("Observations", {
-            "$filter": f"Datastream/id eq {ds()} and result gt {THRESHOLD}",
-            "$count": "true", "$top": "1"}),
+        "latest in polygon (1000 things)": lambda: (
+            "Things",
+            {
+                "$filter": f"st_within(Locations/location, geography'{POLYGON}')",
+                "$top": "1000",
+                "$expand": "Datastreams($expand=Observations($top=1;$orderby=phenomenonTime desc))",
+            },
+        ),
+        "$count filtered": lambda: (
+            "Observations",
+            {
+                "$filter": f"Datastream/id eq {ds()} and result gt {THRESHOLD}",
+                "$count": "true",
+                "$top": "1",
+            },
+        ),
     }
 
 
-def http_times(srv: Server, make: Callable[[], tuple[str, dict[str, str]]], reps: int,
-               budget: float, health: bool = False) -> list[float]:
+def http_times(
+    srv: Server,
+    make: Callable[[], tuple[str, dict[str, str]]],
+    reps: int,
+    budget: float,
+    health: bool = False,
+) -> list[float]:
     """Round trips (ms) on one keep-alive connection; stops at ``reps`` or ``budget`` s."""
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=600)
     out: list[float] = []
@@ -283,8 +382,9 @@ def http_times(srv: Server, make: Callable[[], tuple[str, dict[str, str]]], reps
     return out
 
 
-def inprocess_times(store: Store, make: Callable[[], tuple[str, dict[str, str]]], reps: int,
-                    budget: float) -> list[float]:
+def inprocess_times(
+    store: Store, make: Callable[[], tuple[str, dict[str, str]]], reps: int, budget: float
+) -> list[float]:
     """The same read without HTTP: options, path, Reader, Serializer, JSON bytes (ms)."""
     ser = Serializer("http://bench/v1.1")
     out: list[float] = []
@@ -309,8 +409,15 @@ def inprocess_times(store: Store, make: Callable[[], tuple[str, dict[str, str]]]
 def count_plan(store: Store, ds: int) -> list[str]:
     """EXPLAIN of the count query the server runs for query 4, compiled from the Reader's
     own query builder (``read._base``) exactly as ``Reader.collection`` wraps it."""
-    opts = parse_options({"$filter": f"Datastream/id eq {ds} and result gt {THRESHOLD}",
-                          "$count": "true", "$top": "1"}, default_top=100, max_top=10000)
+    opts = parse_options(
+        {
+            "$filter": f"Datastream/id eq {ds} and result gt {THRESHOLD}",
+            "$count": "true",
+            "$top": "1",
+        },
+        default_top=100,
+        max_top=10000,
+    )
     et = BY_NAME["Observation"]
     base = sta_read._base(et, [], opts, SYSTEM)
     q = select(func.count()).select_from(base.subquery())
@@ -344,10 +451,13 @@ def run(kind: str, n: int, reps: int, budget: float) -> list[tuple[str, ...]]:
         url = f"sqlite:///{workdir / 'bench.db'}"
     try:
         pairs, steps, t = build(url, workdir, n)
-        print(f"[{kind}] world {t['world']:.1f} s; loaded {t['rows']:,.0f} observations in "
-              f"{t['load']:.1f} s = {t['rows'] / t['load']:,.0f} rows/s (raw "
-              f"{'executemany' if kind == 'sqlite' else 'COPY'} + index build); derived "
-              f"columns + ANALYZE {t['derive+analyze']:.1f} s", flush=True)
+        print(
+            f"[{kind}] world {t['world']:.1f} s; loaded {t['rows']:,.0f} observations in "
+            f"{t['load']:.1f} s = {t['rows'] / t['load']:,.0f} rows/s (raw "
+            f"{'executemany' if kind == 'sqlite' else 'COPY'} + index build); derived "
+            f"columns + ANALYZE {t['derive+analyze']:.1f} s",
+            flush=True,
+        )
         for line in count_plan_store(url, pairs[0][0]):
             print(f"[{kind}] plan: {line}", flush=True)
         rng = random.Random(3)
@@ -356,15 +466,32 @@ def run(kind: str, n: int, reps: int, budget: float) -> list[tuple[str, ...]]:
         with UrlServer(workdir, url=url) as srv:
             health = http_times(srv, lambda: ("", {}), reps, budget, health=True)
             hm = statistics.median(health)
-            out.append((kind, "GET /health (limit)", f"{len(health)}", f"{hm:.2f}",
-                        f"{p95(health):.2f}", "", ""))
+            out.append(
+                (
+                    kind,
+                    "GET /health (limit)",
+                    f"{len(health)}",
+                    f"{hm:.2f}",
+                    f"{p95(health):.2f}",
+                    "",
+                    "",
+                )
+            )
             for name, make in queries(pairs, steps, rng).items():
                 xs = http_times(srv, make, reps, budget)
                 slow = statistics.median(xs) > SLOW_MS
                 ys = [] if slow else inprocess_times(store, make, reps, budget)
-                out.append((kind, name, f"{len(xs)}", f"{statistics.median(xs):.2f}",
-                            f"{p95(xs):.2f}", f"{statistics.median(xs) - hm:.2f}",
-                            f"{statistics.median(ys):.2f}" if ys else "skipped"))
+                out.append(
+                    (
+                        kind,
+                        name,
+                        f"{len(xs)}",
+                        f"{statistics.median(xs):.2f}",
+                        f"{p95(xs):.2f}",
+                        f"{statistics.median(xs) - hm:.2f}",
+                        f"{statistics.median(ys):.2f}" if ys else "skipped",
+                    )
+                )
                 print("  ".join(out[-1]), flush=True)
         store.close()
         return out
@@ -391,14 +518,20 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=30.0, help="seconds per query at most")
     args = ap.parse_args()
     print(machine(), flush=True)
-    results: list[tuple[str, ...]] = [("database", "query", "n", "median ms", "p95 ms",
-                                       "minus /health", "in-process ms")]
+    results: list[tuple[str, ...]] = [
+        ("database", "query", "n", "median ms", "p95 ms", "minus /health", "in-process ms")
+    ]
     for kind in args.backends.split(","):
         results += run(kind.strip(), args.observations, args.reps, args.budget)
-    print(table(f"Query benchmarks, {args.observations:,} observations in {STREAMS} "
-                "datastreams (HTTP round trip, keep-alive, one client)", results,
-                "targets: latest 100 <= 3 ms, one day <= 10 ms, polygon <= 50 ms "
-                "(median, server time incl. HTTP)"))
+    print(
+        table(
+            f"Query benchmarks, {args.observations:,} observations in {STREAMS} "
+            "datastreams (HTTP round trip, keep-alive, one client)",
+            results,
+            "targets: latest 100 <= 3 ms, one day <= 10 ms, polygon <= 50 ms "
+            "(median, server time incl. HTTP)",
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("pg_http_workers.py", [], ["--seconds", "3", "--warmup", "1", "--workers", "1,2"]),
     ("query_bench.py", [], ["--observations", "50000", "--reps", "20"]),
     ("replay_pakse.py", [], []),
-    ("engine_latency.py", [], ["--rules", "1000", "--rate", "500", "--seconds", "5",
-                               "--warmup", "2"]),
+    (
+        "engine_latency.py",
+        [],
+        ["--rules", "1000", "--rate", "500", "--seconds", "5", "--warmup", "2"],
+    ),
     ("import_mrc.py", [], []),
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),

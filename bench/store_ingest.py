@@ -54,35 +54,66 @@ def pg_database() -> Iterator[str]:
 def make_world(tx: Tx) -> tuple[list[int], int]:
     """STREAMS datastreams of one Thing, and one FeatureOfInterest; their ids."""
     c = tx.conn
-    thing = c.execute(insert(s.things).values(name="t", description="d")
-                      .returning(s.things.c.id)).scalar_one()
-    sensor = c.execute(insert(s.sensors).values(name="s", description="d",
-                       encoding_type="text/plain", metadata="m").returning(s.sensors.c.id)
-                       ).scalar_one()
-    prop = c.execute(insert(s.observed_properties).values(name="p", definition="x",
-                     description="d").returning(s.observed_properties.c.id)).scalar_one()
-    foi = c.execute(insert(s.features_of_interest).values(
-        name="f", description="d", encoding_type="application/geo+json",
-        feature={"type": "Point", "coordinates": [105.8, 15.1]}, geom="POINT (105.8 15.1)",
-    ).returning(s.features_of_interest.c.id)).scalar_one()
-    streams = [c.execute(insert(s.datastreams).values(
-        name=f"ds{i}", description="d", unit_of_measurement={}, observation_type="o",
-        thing_id=thing, sensor_id=sensor, observed_property_id=prop,
-    ).returning(s.datastreams.c.id)).scalar_one() for i in range(STREAMS)]
+    thing = c.execute(
+        insert(s.things).values(name="t", description="d").returning(s.things.c.id)
+    ).scalar_one()
+    sensor = c.execute(
+        insert(s.sensors)
+        .values(name="s", description="d", encoding_type="text/plain", metadata="m")
+        .returning(s.sensors.c.id)
+    ).scalar_one()
+    prop = c.execute(
+        insert(s.observed_properties)
+        .values(name="p", definition="x", description="d")
+        .returning(s.observed_properties.c.id)
+    ).scalar_one()
+    foi = c.execute(
+        insert(s.features_of_interest)
+        .values(
+            name="f",
+            description="d",
+            encoding_type="application/geo+json",
+            feature={"type": "Point", "coordinates": [105.8, 15.1]},
+            geom="POINT (105.8 15.1)",
+        )
+        .returning(s.features_of_interest.c.id)
+    ).scalar_one()
+    streams = [
+        c.execute(
+            insert(s.datastreams)
+            .values(
+                name=f"ds{i}",
+                description="d",
+                unit_of_measurement={},
+                observation_type="o",
+                thing_id=thing,
+                sensor_id=sensor,
+                observed_property_id=prop,
+            )
+            .returning(s.datastreams.c.id)
+        ).scalar_one()
+        for i in range(STREAMS)
+    ]
     return streams, foi
 
 
 def observations(streams: list[int], foi: int, n: int, offset: int) -> list[ObservationIn]:
-    return [ObservationIn(streams[i % STREAMS], T0 + timedelta(seconds=offset + i),
-                          result_number=(i % 1000) / 10, foi_id=foi) for i in range(n)]
+    return [
+        ObservationIn(
+            streams[i % STREAMS],
+            T0 + timedelta(seconds=offset + i),
+            result_number=(i % 1000) / 10,
+            foi_id=foi,
+        )
+        for i in range(n)
+    ]
 
 
 def raw_rows(batch: list[ObservationIn]) -> list[tuple[Any, ...]]:
     return [(o.datastream_id, o.foi_id, o.phenomenon_start, o.result_number) for o in batch]
 
 
-RAW_COLUMNS = ["datastream_id", "feature_of_interest_id", "phenomenon_time_start",
-               "result_number"]
+RAW_COLUMNS = ["datastream_id", "feature_of_interest_id", "phenomenon_time_start", "result_number"]
 
 
 def raw_load(store: Store, rows: list[tuple[Any, ...]]) -> None:
@@ -95,7 +126,8 @@ def raw_load(store: Store, rows: list[tuple[Any, ...]]) -> None:
         conn.exec_driver_sql(
             "INSERT INTO observations (datastream_id, feature_of_interest_id, "
             "phenomenon_time_start, result_number) VALUES (?, ?, ?, ?)",
-            [tuple(v if e is None else e(v) for e, v in zip(enc, r)) for r in rows])
+            [tuple(v if e is None else e(v) for e, v in zip(enc, r, strict=True)) for r in rows],
+        )
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -110,8 +142,11 @@ def run(url: str, n: int, batch: int) -> tuple[float, float]:
     migrate.upgrade(store.write_engine)
     streams, foi = store.write_sync(make_world)
     chunks = [observations(streams, foi, batch, k * batch) for k in range(n // batch)]
-    ingest = timed(lambda: [store.write_sync(
-        lambda tx, c=c: store_observations(tx, c, SYSTEM)) for c in chunks])
+    ingest = timed(
+        lambda: [
+            store.write_sync(lambda tx, c=c: store_observations(tx, c, SYSTEM)) for c in chunks
+        ]
+    )
     raw = [raw_rows(observations(streams, foi, batch, n + k * batch)) for k in range(n // batch)]
     limit = timed(lambda: [raw_load(store, r) for r in raw])
     store.close()
@@ -130,8 +165,9 @@ def main() -> None:
         pg = run(url, args.rows, args.batch)
     print(f"{'database':<12}{'store_observations':>20}{'raw limit':>14}{'ratio':>8}")
     for name, (ingest, raw), how in (("SQLite", sq, "executemany"), ("PostgreSQL", pg, "COPY")):
-        print(f"{name:<12}{ingest:>15,.0f} /s  {raw:>9,.0f} /s  {ingest / raw:>6.0%}  "
-              f"(raw = {how})")
+        print(
+            f"{name:<12}{ingest:>15,.0f} /s  {raw:>9,.0f} /s  {ingest / raw:>6.0%}  (raw = {how})"
+        )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store
 
-PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CITYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -115,8 +117,12 @@ def store(db_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", anonymous_rate_per_min=100000,
-                    login_rate_per_min=1000)
+    return Settings(
+        database_url=db_url,
+        secret_key="test-secret",
+        anonymous_rate_per_min=100000,
+        login_rate_per_min=1000,
+    )
 
 
 @pytest.fixture
@@ -140,5 +146,6 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from cityops.auth import users
 
-    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                         parallelism=1))
+    monkeypatch.setattr(
+        users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

@@ -32,8 +32,9 @@ def season(when: datetime) -> int:
     return local.year if local.month >= 5 else local.year - 1
 
 
-def expected_danger(rows: list[tuple[datetime, float]]
-                    ) -> tuple[dict[int, list[date]], dict[int, float]]:
+def expected_danger(
+    rows: list[tuple[datetime, float]],
+) -> tuple[dict[int, list[date]], dict[int, float]]:
     """Per season: the local days of the first 12.0 m crossing of each stretch above 11.0 m
     (a new stretch starts only after the river fell below 11.0 m), and the season's peak."""
     starts: dict[int, list[date]] = defaultdict(list)

@@ -48,18 +48,32 @@ def register_worker(name: str, factory: Worker) -> None:
 
 # In order: CreateObservations before the generic STA POST route, which would take its path.
 ROUTERS = (
-    auth.router, admin.router, bulk.router, reads.router, writes.router,  # STA, identity
-    incidents_api.router, rules_api.router, alerts.router, alert_channels.router,
-    programmes_api.router, exports_api.router,
-    web_data.router, web_events.router, web_pages.router, web_programmes.router,  # pages
+    auth.router,
+    admin.router,
+    bulk.router,
+    reads.router,
+    writes.router,  # STA, identity
+    incidents_api.router,
+    rules_api.router,
+    alerts.router,
+    alert_channels.router,
+    programmes_api.router,
+    exports_api.router,
+    web_data.router,
+    web_events.router,
+    web_pages.router,
+    web_programmes.router,  # pages
 )
 
 
 def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool = True) -> FastAPI:
     """The whole application on ``settings``; ``store`` may be given (tests share one)."""
     own_store = store is None
-    store = store or Store(settings.database_url, read_pool_size=settings.read_pool_size,
-                           group_commit_max=settings.group_commit_max)
+    store = store or Store(
+        settings.database_url,
+        read_pool_size=settings.read_pool_size,
+        group_commit_max=settings.group_commit_max,
+    )
     if upgrade:
         migrate.upgrade(store.write_engine)
     ctx = Context(settings, store)
@@ -79,24 +93,37 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
             if own_store:
                 store.close()
 
-    app = FastAPI(title="CityOps", version=__version__, lifespan=lifespan,
-                  default_response_class=JSON, responses=errors.ERROR_RESPONSES)
+    app = FastAPI(
+        title="CityOps",
+        version=__version__,
+        lifespan=lifespan,
+        default_response_class=JSON,
+        responses=errors.ERROR_RESPONSES,
+    )
     app.state.ctx = ctx
     app.state.session_signer = URLSafeTimedSerializer(
-        settings.secret_key or secrets.token_hex(32), salt="cityops-session")
+        settings.secret_key or secrets.token_hex(32), salt="cityops-session"
+    )
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
     _health(app, ctx)
-    app.add_middleware(RateLimit, anonymous_per_min=settings.anonymous_rate_per_min,
-                       login_per_min=settings.login_rate_per_min)
-    app.add_middleware(Hardening, max_body=settings.max_body_bytes,
-                       tls=(settings.public_url or "").startswith("https:"))
+    app.add_middleware(
+        RateLimit,
+        anonymous_per_min=settings.anonymous_rate_per_min,
+        login_per_min=settings.login_rate_per_min,
+    )
+    app.add_middleware(
+        Hardening,
+        max_body=settings.max_body_bytes,
+        tls=(settings.public_url or "").startswith("https:"),
+    )
     return app
 
 
-def _hazard_engine(ctx: Context) -> tuple[Callable[[], Awaitable[None]],
-                                           Callable[[], Awaitable[None]]]:
+def _hazard_engine(
+    ctx: Context,
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """The hazard engine as a worker: evaluates rules on every committed ingest batch."""
     from cityops.alerting.engine import Engine
 

@@ -51,70 +51,102 @@ class Settings(BaseSettings):
     )
     login_rate_per_min: int = Field(10, ge=1, description="Login attempts a minute per address")
     mqtt_url: str | None = Field(
-        None, description="mqtt://[user:password@]host:port of the broker; unset: no MQTT")
+        None, description="mqtt://[user:password@]host:port of the broker; unset: no MQTT"
+    )
     mqtt_client_id: str = Field(
-        "cityops", description="MQTT client id: fixed, so the broker keeps the session (and the "
-        "messages queued for it) across restarts; with mqtt_shared_group a slot suffix is added")
+        "cityops",
+        description="MQTT client id: fixed, so the broker keeps the session (and the "
+        "messages queued for it) across restarts; with mqtt_shared_group a slot suffix is added",
+    )
     mqtt_session_expiry: int = Field(
-        7 * 24 * 3600, ge=0, description="Seconds the broker keeps CityOps' session while it is "
-        "down (MQTT 5 session expiry)")
+        7 * 24 * 3600,
+        ge=0,
+        description="Seconds the broker keeps CityOps' session while it is "
+        "down (MQTT 5 session expiry)",
+    )
     mqtt_shared_group: str | None = Field(
-        None, description="MQTT 5 shared-subscription group ($share/<group>/...) for several "
-        "workers or hosts; unset: one plain subscription")
+        None,
+        description="MQTT 5 shared-subscription group ($share/<group>/...) for several "
+        "workers or hosts; unset: one plain subscription",
+    )
     mqtt_create_prefix: str = Field(
-        "", description="Prefix of the topics devices create observations on: '' for the spec "
-        "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point")
+        "",
+        description="Prefix of the topics devices create observations on: '' for the spec "
+        "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point",
+    )
     mqtt_notify: bool = Field(
-        True, description="Publish every create and update on the SensorThings MQTT topics; "
-        "off when only devices use the broker (saves most of the MQTT ingest cost)")
+        True,
+        description="Publish every create and update on the SensorThings MQTT topics; "
+        "off when only devices use the broker (saves most of the MQTT ingest cost)",
+    )
     mqtt_notify_qos: int = Field(
-        0, ge=0, le=1, description="QoS of the create/update notifications CityOps publishes")
+        0, ge=0, le=1, description="QoS of the create/update notifications CityOps publishes"
+    )
     mqtt_select_topics: str = Field(
-        "", description="Space-separated $select topics to publish notifications on too, e.g. "
+        "",
+        description="Space-separated $select topics to publish notifications on too, e.g. "
         "'v1.1/Observations?$select=result,phenomenonTime' (a broker does not tell which "
-        "topics have subscribers)")
+        "topics have subscribers)",
+    )
     mqtt_batch_max: int = Field(
-        5000, ge=1, description="Most MQTT messages stored in one write job")
+        5000, ge=1, description="Most MQTT messages stored in one write job"
+    )
     assets_dir: Path | None = Field(
         None, description="Folder holding node_modules with the web libraries (default: repo root)"
     )
     tile_url: str | None = Field(None, description="Optional map tile URL template ({z}/{x}/{y})")
     cap_sender: str = Field("cityops@example.org", description="CAP sender of alerts")
     mrc_data: Path | None = Field(
-        None, description="Folder (or file) of Mekong River Commission CSV exports, read by "
-        "`cityops demo --scenario` (never packaged: MRC terms of use)")
+        None,
+        description="Folder (or file) of Mekong River Commission CSV exports, read by "
+        "`cityops demo --scenario` (never packaged: MRC terms of use)",
+    )
     cap_oid: str = Field("2.49.0.0.0.0", description="WMO alerting-authority OID for identifiers")
     cap_contact: str | None = Field(
         None,
-        description="CAP info/contact of issued alerts (phone, e-mail or URL of the duty desk)")
+        description="CAP info/contact of issued alerts (phone, e-mail or URL of the duty desk)",
+    )
     cap_signing_key: Path | None = Field(
-        None, description="PEM private key (RSA) to sign issued CAP documents (XML-DSig); "
-        "needs cap_signing_cert")
+        None,
+        description="PEM private key (RSA) to sign issued CAP documents (XML-DSig); "
+        "needs cap_signing_cert",
+    )
     cap_signing_cert: Path | None = Field(
-        None, description="PEM X.509 certificate embedded in the signature of CAP documents")
+        None, description="PEM X.509 certificate embedded in the signature of CAP documents"
+    )
     smtp_host: str | None = Field(
-        None, description="SMTP server for e-mail alerts; unset: the e-mail channel is off")
+        None, description="SMTP server for e-mail alerts; unset: the e-mail channel is off"
+    )
     smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server")
     smtp_username: str | None = Field(None, description="SMTP login (optional)")
     smtp_password: str | None = Field(None, description="SMTP password (optional)")
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")
     smtp_from: str = Field("cityops@localhost", description="From address of e-mail alerts")
     mqtt_alert_topic: str = Field(
-        "cityops/alerts/{org}", description="Default MQTT topic of alert messages ({org}: "
-        "the organisation's slug); published on the broker of mqtt_url")
+        "cityops/alerts/{org}",
+        description="Default MQTT topic of alert messages ({org}: "
+        "the organisation's slug); published on the broker of mqtt_url",
+    )
     delivery_timeout: float = Field(
-        10.0, gt=0, description="Seconds one delivery attempt (webhook, e-mail, MQTT) may take")
+        10.0, gt=0, description="Seconds one delivery attempt (webhook, e-mail, MQTT) may take"
+    )
     delivery_max_attempts: int = Field(
-        6, ge=1, description="Attempts before a delivery goes to the dead-letter list")
+        6, ge=1, description="Attempts before a delivery goes to the dead-letter list"
+    )
     delivery_backoff: float = Field(
-        30.0, gt=0, description="Seconds before the first retry; doubled after each failure")
+        30.0, gt=0, description="Seconds before the first retry; doubled after each failure"
+    )
     delivery_backoff_max: float = Field(
-        3600.0, gt=0, description="Longest wait between two attempts, in seconds")
+        3600.0, gt=0, description="Longest wait between two attempts, in seconds"
+    )
     delivery_poll_interval: float = Field(
-        5.0, gt=0, description="Seconds between checks for due deliveries (retries, other "
-        "processes' alerts)")
+        5.0,
+        gt=0,
+        description="Seconds between checks for due deliveries (retries, other processes' alerts)",
+    )
     feed_max_bytes: int = Field(
-        5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported")
+        5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported"
+    )
 
     @field_validator("database_url")
     @classmethod

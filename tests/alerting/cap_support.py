@@ -18,21 +18,32 @@ from tests.helpers import bearer, make_org, make_user_token
 
 def make_world(store: Store) -> dict[str, Any]:
     """Hanoi (vi, Asia/Ho_Chi_Minh) with a gauge and users; Hue as another city."""
-    hanoi = make_org(store, "hanoi", timezone="Asia/Ho_Chi_Minh", languages=["vi"],
-                     country_iso2="VN", lat=21.03, lon=105.85)
+    hanoi = make_org(
+        store,
+        "hanoi",
+        timezone="Asia/Ho_Chi_Minh",
+        languages=["vi"],
+        country_iso2="VN",
+        lat=21.03,
+        lon=105.85,
+    )
     hue = make_org(store, "hue", timezone="Asia/Ho_Chi_Minh", languages=["vi"])
     ds = make_datastream(store, org="hanoi")
-    tok = {role: make_user_token(store, f"{role}-hn", role, hanoi)
-           for role in ("city_admin", "operator", "analyst")}
+    tok = {
+        role: make_user_token(store, f"{role}-hn", role, hanoi)
+        for role in ("city_admin", "operator", "analyst")
+    }
     tok["operator_hue"] = make_user_token(store, "operator-hue", "operator", hue)
     tok["admin"] = make_user_token(store, "root", "admin")
     return {"ds": ds, "tok": tok, "orgs": (hanoi, hue), "t": T0}
 
 
 async def add_rule(client: httpx.AsyncClient, world: dict[str, Any], **extra: Any) -> int:
-    r = await client.post("/api/rules", json=river_rule(world["ds"], subject="Hanoi gauge",
-                                                        **extra),
-                          headers=bearer(world["tok"]["city_admin"]))
+    r = await client.post(
+        "/api/rules",
+        json=river_rule(world["ds"], subject="Hanoi gauge", **extra),
+        headers=bearer(world["tok"]["city_admin"]),
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 

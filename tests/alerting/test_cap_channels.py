@@ -91,10 +91,19 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def settings(db_url: str, smtp: tuple[Inbox, int]) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", anonymous_rate_per_min=100000,
-                    login_rate_per_min=1000, delivery_backoff=0.05, delivery_max_attempts=3,
-                    delivery_poll_interval=0.1, delivery_timeout=5, smtp_host="127.0.0.1",
-                    smtp_port=smtp[1], public_url="https://alerts.example.org")
+    return Settings(
+        database_url=db_url,
+        secret_key="test-secret",
+        anonymous_rate_per_min=100000,
+        login_rate_per_min=1000,
+        delivery_backoff=0.05,
+        delivery_max_attempts=3,
+        delivery_poll_interval=0.1,
+        delivery_timeout=5,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        public_url="https://alerts.example.org",
+    )
 
 
 @pytest.fixture
@@ -102,36 +111,50 @@ def world(store: Store) -> dict[str, Any]:
     return make_world(store)
 
 
-async def _subscribe(client: httpx.AsyncClient, world: dict[str, Any], **body: Any
-                     ) -> dict[str, Any]:
-    r = await client.post("/api/alert-subscriptions", json=body,
-                          headers=bearer(world["tok"]["city_admin"]))
+async def _subscribe(
+    client: httpx.AsyncClient, world: dict[str, Any], **body: Any
+) -> dict[str, Any]:
+    r = await client.post(
+        "/api/alert-subscriptions", json=body, headers=bearer(world["tok"]["city_admin"])
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
-async def _deliveries(client: httpx.AsyncClient, world: dict[str, Any],
-                      status: str = "") -> list[dict[str, Any]]:
-    r = await client.get(f"/api/alert-deliveries?status={status}",
-                         headers=bearer(world["tok"]["city_admin"]))
+async def _deliveries(
+    client: httpx.AsyncClient, world: dict[str, Any], status: str = ""
+) -> list[dict[str, Any]]:
+    r = await client.get(
+        f"/api/alert-deliveries?status={status}", headers=bearer(world["tok"]["city_admin"])
+    )
     assert r.status_code == 200, r.text
     return list(r.json()["value"])
 
 
 async def test_webhook_signed_retried_and_dead_lettered(
-        client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any],
-        receiver: Receiver) -> None:
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any], receiver: Receiver
+) -> None:
     receiver.plan = {"/flaky": [500, 200], "/down": [500]}
-    flaky = await _subscribe(client, world, channel="webhook", target=receiver.url + "/flaky",
-                             secret="s3cret", min_severity="Moderate")
+    flaky = await _subscribe(
+        client,
+        world,
+        channel="webhook",
+        target=receiver.url + "/flaky",
+        secret="s3cret",
+        min_severity="Moderate",
+    )
     await _subscribe(client, world, channel="webhook", target=receiver.url + "/down")
-    await _subscribe(client, world, channel="webhook", target=receiver.url + "/severe-only",
-                     min_severity="Extreme")
+    await _subscribe(
+        client,
+        world,
+        channel="webhook",
+        target=receiver.url + "/severe-only",
+        min_severity="Extreme",
+    )
     far = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     await _subscribe(client, world, channel="webhook", target=receiver.url + "/far", area=far)
     near = {"type": "Point", "coordinates": [105.85, 15.12]}  # 5 km from the gauge
-    await _subscribe(client, world, channel="webhook", target=receiver.url + "/near",
-                     area=near)
+    await _subscribe(client, world, channel="webhook", target=receiver.url + "/near", area=near)
     await add_rule(client, world, alert={"mode": "issue"})
     await observe(app, store, world, 12.4)
 
@@ -153,8 +176,9 @@ async def test_webhook_signed_retried_and_dead_lettered(
     r = await client.get("/api/alert-deliveries", headers=bearer(world["tok"]["operator"]))
     assert r.status_code == 403
     receiver.plan["/down"] = [200]
-    r = await client.post(f"/api/alert-deliveries/{dead[0]['id']}/retry",
-                          headers=bearer(world["tok"]["city_admin"]))
+    r = await client.post(
+        f"/api/alert-deliveries/{dead[0]['id']}/retry", headers=bearer(world["tok"]["city_admin"])
+    )
     assert r.status_code == 200
     await wait_for(lambda: len(receiver.on("/down")) == 4)
     final = await wait_for(lambda: _all_sent(client, world))
@@ -165,13 +189,20 @@ async def _all_sent(client: httpx.AsyncClient, world: dict[str, Any]) -> bool:
     return all(d["status"] == "sent" for d in await _deliveries(client, world))
 
 
-async def test_email_received_by_local_smtp(client: httpx.AsyncClient, app: Any, store: Store,
-                                            world: dict[str, Any],
-                                            smtp: tuple[Inbox, int]) -> None:
+async def test_email_received_by_local_smtp(
+    client: httpx.AsyncClient,
+    app: Any,
+    store: Store,
+    world: dict[str, Any],
+    smtp: tuple[Inbox, int],
+) -> None:
     inbox, _ = smtp
     await _subscribe(client, world, channel="email", target="duty@hanoi.example.vn")
-    r = await client.post("/api/alert-subscriptions", json={"channel": "email", "target": "no"},
-                          headers=bearer(world["tok"]["city_admin"]))
+    r = await client.post(
+        "/api/alert-subscriptions",
+        json={"channel": "email", "target": "no"},
+        headers=bearer(world["tok"]["city_admin"]),
+    )
     assert r.status_code == 400 and r.json()["field"] == "target"
     await add_rule(client, world, alert={"mode": "issue"})
     await observe(app, store, world, 12.4)
@@ -196,8 +227,9 @@ async def _broker_up() -> bool:
         return False
 
 
-async def test_mqtt_received_through_mosquitto(client: httpx.AsyncClient, app: Any,
-                                               store: Store, world: dict[str, Any]) -> None:
+async def test_mqtt_received_through_mosquitto(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     require_service(await _broker_up(), "Mosquitto on 127.0.0.1:1883")
     worker = app.state.ctx.services["alerts"]
     worker.settings = worker.settings.model_copy(update={"mqtt_url": "mqtt://127.0.0.1:1883"})

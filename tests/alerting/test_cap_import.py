@@ -31,13 +31,24 @@ from tests.alerting.cap_support import add_rule, alerts, cap_xml, make_world, ob
 
 # Hoan Kiem (Old Quarter) roughly, counter-clockwise, lon/lat as GeoJSON wants.
 RING = [[105.84, 21.02], [105.86, 21.02], [105.86, 21.04], [105.84, 21.04], [105.84, 21.02]]
-AREAS = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"name": "old-quarter", "description": "Hoàn Kiếm"},
-     "geometry": {"type": "Polygon", "coordinates": [RING]}},
-    {"type": "Feature", "properties": {"name": "riverside"},
-     "geometry": {"type": "Polygon", "coordinates": [[[105.86, 21.0], [105.87, 21.0],
-                                                      [105.87, 21.01], [105.86, 21.0]]]}},
-]}
+AREAS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "old-quarter", "description": "Hoàn Kiếm"},
+            "geometry": {"type": "Polygon", "coordinates": [RING]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "riverside"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[105.86, 21.0], [105.87, 21.0], [105.87, 21.01], [105.86, 21.0]]],
+            },
+        },
+    ],
+}
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -52,9 +63,9 @@ def _cli(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args))
 
 
-async def test_imported_area_becomes_cap_polygon(client: httpx.AsyncClient, app: Any,
-                                                 store: Store, db_url: str,
-                                                 tmp_path: Path) -> None:
+async def test_imported_area_becomes_cap_polygon(
+    client: httpx.AsyncClient, app: Any, store: Store, db_url: str, tmp_path: Path
+) -> None:
     world = make_world(store)
     path = tmp_path / "areas.geojson"
     path.write_text(json.dumps(AREAS))
@@ -63,9 +74,20 @@ async def test_imported_area_becomes_cap_polygon(client: httpx.AsyncClient, app:
     assert "2 area(s)" in result.output
     bad = tmp_path / "bad.geojson"
     bowtie = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]
-    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "x"},
-         "geometry": {"type": "Polygon", "coordinates": [bowtie]}}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "x"},
+                        "geometry": {"type": "Polygon", "coordinates": [bowtie]},
+                    }
+                ],
+            }
+        )
+    )
     result = _cli("areas", "import", str(bad), "--org", "hanoi", "--database", db_url)
     assert result.exit_code != 0 and "not simple" in str(result.exception or result.output)
 
@@ -81,26 +103,36 @@ async def test_imported_area_becomes_cap_polygon(client: httpx.AsyncClient, app:
         assert polygon[0] == (21.02, 105.84)  # lat,lon: the reverse of GeoJSON
         assert [list(p) for p in polygon] == [[lat, lon] for lon, lat in RING]
     xml = await cap_xml(client, issued["id"])
-    assert b"<polygon>21.02,105.84 21.02,105.86 21.04,105.86 21.04,105.84 21.02,105.84</polygon>" \
+    assert (
+        b"<polygon>21.02,105.84 21.02,105.86 21.04,105.86 21.04,105.84 21.02,105.84</polygon>"
         in xml.replace(b"cap:", b"")
+    )
 
 
 def _cap_file(folder: Path, n: int) -> str:
     sent = datetime(2026, 7, 1, 8, n, tzinfo=timezone(timedelta(hours=7)))
-    info = Info(language="th-TH", event="Heavy rain", urgency="Expected", severity="Severe",
-                certainty="Likely", expires=sent + timedelta(hours=12), web="https://tmd.example/",
-                headline=f"Heavy rain {n}", description="Heavy rain expected in the north.",
-                areas=(circle_area("Chiang Mai", 18.79, 98.98, 20),))
-    alert = Alert(f"urn:oid:2.49.0.1.764.0.2026.7.1.1.{n}", "tmd@example.th", sent,
-                  infos=(info,))
+    info = Info(
+        language="th-TH",
+        event="Heavy rain",
+        urgency="Expected",
+        severity="Severe",
+        certainty="Likely",
+        expires=sent + timedelta(hours=12),
+        web="https://tmd.example/",
+        headline=f"Heavy rain {n}",
+        description="Heavy rain expected in the north.",
+        areas=(circle_area("Chiang Mai", 18.79, 98.98, 20),),
+    )
+    alert = Alert(f"urn:oid:2.49.0.1.764.0.2026.7.1.1.{n}", "tmd@example.th", sent, infos=(info,))
     validate_alert(alert)
     (folder / f"cap{n}.xml").write_bytes(build_alert_xml(alert))
     return f"cap{n}.xml"
 
 
 @pytest.mark.parametrize("kind", ["atom", "rss"])
-async def test_outside_feed_imported_and_listed(client: httpx.AsyncClient, store: Store,
-                                                db_url: str, tmp_path: Path, kind: str) -> None:
+async def test_outside_feed_imported_and_listed(
+    client: httpx.AsyncClient, store: Store, db_url: str, tmp_path: Path, kind: str
+) -> None:
     items = []
     for n in (1, 2):
         name = _cap_file(tmp_path, n)

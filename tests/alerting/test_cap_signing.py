@@ -24,14 +24,24 @@ def _key_and_cert(folder: Path) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cityops test")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
     key_path, cert_path = folder / "key.pem", folder / "cert.pem"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return key_path, cert_path
 
@@ -39,12 +49,19 @@ def _key_and_cert(folder: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     key, cert = _key_and_cert(tmp_path)
-    return Settings(database_url=db_url, secret_key="test-secret", anonymous_rate_per_min=100000,
-                    login_rate_per_min=1000, cap_signing_key=key, cap_signing_cert=cert)
+    return Settings(
+        database_url=db_url,
+        secret_key="test-secret",
+        anonymous_rate_per_min=100000,
+        login_rate_per_min=1000,
+        cap_signing_key=key,
+        cap_signing_cert=cert,
+    )
 
 
-async def test_issued_documents_are_signed(client: httpx.AsyncClient, app: Any, store: Store,
-                                           settings: Settings) -> None:
+async def test_issued_documents_are_signed(
+    client: httpx.AsyncClient, app: Any, store: Store, settings: Settings
+) -> None:
     world = make_world(store)
     await add_rule(client, world, alert={"mode": "issue"})
     await observe(app, store, world, 12.4)

@@ -39,22 +39,29 @@ def test_bad_config_names_the_field(store: Store) -> None:
         add_rule(store, **river_rule(ds, levels={}))
     assert err.value.field == "levels" and "at least one level" in err.value.message
     with pytest.raises(InvalidInput, match="window must be a positive"):
-        add_rule(store, name="rain", type="rainfall", inputs={"rain": ds}, window=0,
-                 levels={"heavy": 50})
+        add_rule(
+            store, name="rain", type="rainfall", inputs={"rain": ds}, window=0, levels={"heavy": 50}
+        )
 
 
 def test_output_that_feeds_back_is_refused(store: Store) -> None:
     t = make_datastream(store, unit="Cel", name="t")
     h = make_datastream(store, unit="%", name="h")
     with pytest.raises(InvalidInput, match="a loop"):
-        add_rule(store, name="heat", type="heat_index", unit="Cel", output=t,
-                 inputs={"temperature": t, "humidity": h})
+        add_rule(
+            store,
+            name="heat",
+            type="heat_index",
+            unit="Cel",
+            output=t,
+            inputs={"temperature": t, "humidity": h},
+        )
 
 
 def test_rules_load_names_the_line(store: Store, tmp_path: Path) -> None:
     ds = make_datastream(store)
     f = tmp_path / "rules.toml"
-    f.write_text(f'''# rules
+    f.write_text(f"""# rules
 [[rule]]
 name = "ok"
 type = "river_level"
@@ -67,9 +74,10 @@ type = "river_level"
 unit = "Cel"
 inputs = {{ level = {ds} }}
 levels = {{ danger = 12.0 }}
-''')
-    result = CliRunner().invoke(cli, ["rules", "load", str(f), "-d", store.url],
-                                standalone_mode=False)
+""")
+    result = CliRunner().invoke(
+        cli, ["rules", "load", str(f), "-d", store.url], standalone_mode=False
+    )
     assert isinstance(result.exception, InvalidInput)
     assert result.exception.message.startswith("line 8: rule 'wrong-unit': inputs.level")
     f.write_text(f.read_text().replace('unit = "Cel"\n', ""))

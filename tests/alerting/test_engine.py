@@ -60,8 +60,12 @@ def test_escalate_and_deescalate_one_incident(store: Store, engine: Engine) -> N
     [inc] = incidents(store)  # auto_resolve off: below warning keeps it open
     assert inc.state == "open" and inc.level_name == "danger"
     kinds = [(e.kind, e.to_value) for e in timeline(store, inc.id)]
-    assert kinds == [("opened", "warning"), ("escalated", "danger"), ("deescalated", "warning"),
-                     ("escalated", "danger")]
+    assert kinds == [
+        ("opened", "warning"),
+        ("escalated", "danger"),
+        ("deescalated", "warning"),
+        ("escalated", "danger"),
+    ]
 
 
 def test_one_open_incident_per_rule_and_subject(store: Store, engine: Engine) -> None:
@@ -73,10 +77,23 @@ def test_one_open_incident_per_rule_and_subject(store: Store, engine: Engine) ->
     assert len(incidents(store)) == 1
     rid = incidents(store)[0].rule_id
     with pytest.raises(IntegrityError):  # the database refuses a second open incident too
-        store.write_sync(lambda tx: tx.conn.execute(s.incidents.insert().values(
-            rule_id=rid, subject=f"station-{ds}", state="open", level=1, level_name="warning",
-            severity="Moderate", max_level=1, max_level_name="warning", max_level_at=T0,
-            opened_at=T0, updated_at=T0)))
+        store.write_sync(
+            lambda tx: tx.conn.execute(
+                s.incidents.insert().values(
+                    rule_id=rid,
+                    subject=f"station-{ds}",
+                    state="open",
+                    level=1,
+                    level_name="warning",
+                    severity="Moderate",
+                    max_level=1,
+                    max_level_name="warning",
+                    max_level_at=T0,
+                    opened_at=T0,
+                    updated_at=T0,
+                )
+            )
+        )
 
 
 def test_out_of_order_nan_and_gaps_do_not_crash(store: Store, engine: Engine) -> None:
@@ -92,8 +109,9 @@ def test_out_of_order_nan_and_gaps_do_not_crash(store: Store, engine: Engine) ->
     assert inc.opened_at == T0 + timedelta(days=40)
 
 
-def test_a_failing_rule_is_counted_and_others_still_run(store: Store, engine: Engine,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_rule_is_counted_and_others_still_run(
+    store: Store, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ds = make_datastream(store)
     add_rule(store, **river_rule(ds, name="bad"))
     add_rule(store, **river_rule(ds, name="good"))
@@ -114,18 +132,31 @@ def test_heat_index_written_to_its_own_datastream(store: Store, engine: Engine) 
     temp = make_datastream(store, unit="Cel", name="temperature")
     hum = make_datastream(store, unit="%", name="humidity")
     out = make_datastream(store, unit="Cel", name="heat index")
-    add_rule(store, name="heat", type="heat_index", unit="Cel", output=out,
-             inputs={"temperature": temp, "humidity": hum},
-             levels={"caution": 26.7, "extreme caution": 32.2, "danger": 39.4})
-    add_rule(store, name="heat-watch", type="river_level", unit="Cel",
-             inputs={"level": out}, levels={"hot": 40.0})  # alerting on the derived stream
+    add_rule(
+        store,
+        name="heat",
+        type="heat_index",
+        unit="Cel",
+        output=out,
+        inputs={"temperature": temp, "humidity": hum},
+        levels={"caution": 26.7, "extreme caution": 32.2, "danger": 39.4},
+    )
+    add_rule(
+        store,
+        name="heat-watch",
+        type="river_level",
+        unit="Cel",
+        inputs={"level": out},
+        levels={"hot": 40.0},
+    )  # alerting on the derived stream
     ingest(store, hum, [70.0], start=T0)
     ingest(store, temp, [35.0], start=T0 + timedelta(minutes=5))
     assert engine.flush()
     o = s.observations
     with store.read() as conn:
-        rows = conn.execute(select(o.c.result_number, o.c.phenomenon_time_start)
-                            .where(o.c.datastream_id == out)).all()
+        rows = conn.execute(
+            select(o.c.result_number, o.c.phenomenon_time_start).where(o.c.datastream_id == out)
+        ).all()
     # NWS: 95 °F at 70 % is about 124 °F (51 °C)
     assert len(rows) == 1 and 50.0 < rows[0][0] < 52.5
     assert rows[0][1] == T0 + timedelta(minutes=5)
@@ -134,12 +165,19 @@ def test_heat_index_written_to_its_own_datastream(store: Store, engine: Engine) 
 
 
 def _quality_rule(ds: int, **config: Any) -> dict[str, Any]:
-    return {"name": "gauge health", "type": "data_quality", "subject": f"station-{ds}",
-            "inputs": {"value": ds}, "unit": "m", **config}
+    return {
+        "name": "gauge health",
+        "type": "data_quality",
+        "subject": f"station-{ds}",
+        "inputs": {"value": ds},
+        "unit": "m",
+        **config,
+    }
 
 
 def test_a_sensor_that_stops_sending_opens_a_suspect_incident_on_the_clock(
-        store: Store, engine: Engine) -> None:
+    store: Store, engine: Engine
+) -> None:
     ds = make_datastream(store)
     add_rule(store, **_quality_rule(ds, max_gap=3600))
     ingest(store, ds, [5.0, 5.1])  # T0, T0 + 1 h: then nothing
@@ -155,8 +193,9 @@ def test_a_sensor_that_stops_sending_opens_a_suspect_incident_on_the_clock(
     assert inc.opened_at == T0 + timedelta(hours=3)  # when the clock saw it
     # the sensor comes back: its first reading follows a gap (still suspect), the next
     # one is normal and resolves the incident; the clock then changes nothing
-    ingest(store, ds, [5.2, 5.3], start=T0 + timedelta(hours=3, minutes=10),
-           step=timedelta(minutes=10))
+    ingest(
+        store, ds, [5.2, 5.3], start=T0 + timedelta(hours=3, minutes=10), step=timedelta(minutes=10)
+    )
     assert engine.flush()
     engine.tick(now=(T0 + timedelta(hours=3, minutes=30)).timestamp())
     assert engine.flush()
@@ -165,8 +204,7 @@ def test_a_sensor_that_stops_sending_opens_a_suspect_incident_on_the_clock(
     assert [e.kind for e in timeline(store, inc.id)] == ["opened", "resolved"]
 
 
-def test_the_clock_does_not_skip_readings_that_arrive_later(store: Store,
-                                                            engine: Engine) -> None:
+def test_the_clock_does_not_skip_readings_that_arrive_later(store: Store, engine: Engine) -> None:
     ds = make_datastream(store)
     add_rule(store, **_quality_rule(ds, max_gap=3600, maximum=100.0))
     ingest(store, ds, [5.0])

@@ -28,7 +28,7 @@ BATCH = 1000  # a CreateObservations-sized request
 
 def _import(store: Store, ds: int, rows: list[tuple[datetime, float]]) -> None:
     for i in range(0, len(rows), BATCH):
-        batch = [ObservationIn(ds, t, result_number=v) for t, v in rows[i:i + BATCH]]
+        batch = [ObservationIn(ds, t, result_number=v) for t, v in rows[i : i + BATCH]]
         store.write_sync(lambda tx, b=batch: store_observations(tx, b, SYSTEM))
 
 
@@ -36,8 +36,14 @@ def test_pakse_replay_one_danger_incident_per_season(store: Store) -> None:
     rows = read_pakse()
     ds = make_datastream(store, name="Pakse water level")
     _import(store, ds, rows)
-    add_rule(store, name="pakse-flood", type="river_level", subject="Pakse",
-             inputs={"level": ds}, levels={"warning": 11.0, "danger": 12.0})
+    add_rule(
+        store,
+        name="pakse-flood",
+        type="river_level",
+        subject="Pakse",
+        inputs={"level": ds},
+        levels={"warning": 11.0, "danger": 12.0},
+    )
     result = replay(store, datetime(1959, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
     assert not result.errors
     expected, peak = expected_danger(rows)
@@ -51,8 +57,9 @@ def test_pakse_replay_one_danger_incident_per_season(store: Store) -> None:
             got[season(danger_at)].append(danger_at.astimezone(LOCAL).date())
             assert t.incident.opened_at <= t.max_level_at
     assert dict(got) == dict(expected)
-    opened = {season(datetime.fromtimestamp(r.tracked.incident.opened_at, UTC))
-              for r in result.incidents}
+    opened = {
+        season(datetime.fromtimestamp(r.tracked.incident.opened_at, UTC)) for r in result.incidents
+    }
     assert not {sn for sn, top in peak.items() if top < 11.0} & opened
 
     ids = record(store, result)

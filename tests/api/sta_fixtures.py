@@ -13,12 +13,14 @@ THING = {
     "name": "Pakse gauge",
     "description": "Mekong water level at Pakse",
     "properties": {"station_code": "013901"},
-    "Locations": [{
-        "name": "Pakse",
-        "description": "gauge site",
-        "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": [105.8, 15.1]},
-    }],
+    "Locations": [
+        {
+            "name": "Pakse",
+            "description": "gauge site",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [105.8, 15.1]},
+        }
+    ],
 }
 
 
@@ -29,10 +31,17 @@ def datastream_body(thing_id: int) -> dict[str, Any]:
         "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
         "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
         "Thing": {"@iot.id": thing_id},
-        "Sensor": {"name": "Radar", "description": "radar gauge", "encodingType": "text/plain",
-                   "metadata": "none"},
-        "ObservedProperty": {"name": "Water level", "definition": "http://example.org/wl",
-                             "description": "river stage"},
+        "Sensor": {
+            "name": "Radar",
+            "description": "radar gauge",
+            "encodingType": "text/plain",
+            "metadata": "none",
+        },
+        "ObservedProperty": {
+            "name": "Water level",
+            "definition": "http://example.org/wl",
+            "description": "river stage",
+        },
     }
 
 

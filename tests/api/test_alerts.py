@@ -23,7 +23,8 @@ def world(store: Store) -> dict[str, Any]:
 
 
 async def test_draft_edit_issue_in_vietnamese_and_english(
-        client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]) -> None:
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     await add_rule(client, world)
     await observe(app, store, world, 10.0, 12.4)
     op = bearer(world["tok"]["operator"])
@@ -42,10 +43,14 @@ async def test_draft_edit_issue_in_vietnamese_and_english(
     other = bearer(world["tok"]["operator_hue"])
     path = f"/api/alerts/{draft['id']}"
     assert (await client.post(path + "/issue", headers=other)).status_code == 404
-    assert (await client.post(path + "/issue",
-                              headers=bearer(world["tok"]["analyst"]))).status_code == 403
-    r = await client.patch(path + "/infos/vi", headers=op,
-                           json={"headline": "Cảnh báo lũ: trạm Hà Nội vượt mức nguy hiểm"})
+    assert (
+        await client.post(path + "/issue", headers=bearer(world["tok"]["analyst"]))
+    ).status_code == 403
+    r = await client.patch(
+        path + "/infos/vi",
+        headers=op,
+        json={"headline": "Cảnh báo lũ: trạm Hà Nội vượt mức nguy hiểm"},
+    )
     assert r.status_code == 200, r.text
     r = await client.patch(path + "/infos/vi", headers=op, json={"headline": "x" * 200})
     assert r.status_code == 400 and "headline" in r.json()["field"]
@@ -70,15 +75,18 @@ async def test_draft_edit_issue_in_vietnamese_and_english(
 
 @pytest.mark.parametrize("on_resolve", ["cancel", "all_clear"])
 async def test_incident_life_builds_reference_chain(
-        client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any],
-        on_resolve: str) -> None:
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any], on_resolve: str
+) -> None:
     await add_rule(client, world, alert={"mode": "issue", "on_resolve": on_resolve})
     await observe(app, store, world, 10.0, 11.5)  # open at warning
     await observe(app, store, world, 12.6)  # escalate to danger
     await observe(app, store, world, 9.0)  # below warning: resolved
     items = sorted(await alerts(client, world["tok"]["operator"]), key=lambda a: a["id"])
-    assert [a["msg_type"] for a in items] == ["Alert", "Update",
-                                              "Cancel" if on_resolve == "cancel" else "Update"]
+    assert [a["msg_type"] for a in items] == [
+        "Alert",
+        "Update",
+        "Cancel" if on_resolve == "cancel" else "Update",
+    ]
     assert len({a["chain_id"] for a in items}) == 1
     docs = [parse_alert(await cap_xml(client, a["id"])) for a in items]
     first, update, last = docs
@@ -88,12 +96,16 @@ async def test_incident_life_builds_reference_chain(
     if on_resolve == "all_clear":
         assert all(i.response_type == ("AllClear",) for i in last.infos)
     assert [a["status"] for a in items] == [
-        "superseded", "cancelled" if on_resolve == "cancel" else "superseded", "issued"]
+        "superseded",
+        "cancelled" if on_resolve == "cancel" else "superseded",
+        "issued",
+    ]
     assert len({d.identifier for d in docs}) == 3
 
 
-async def test_operator_update_and_cancel(client: httpx.AsyncClient, app: Any, store: Store,
-                                          world: dict[str, Any]) -> None:
+async def test_operator_update_and_cancel(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     await add_rule(client, world, alert={"mode": "issue"})
     await observe(app, store, world, 12.4)
     [first] = await alerts(client, world["tok"]["operator"])
@@ -102,8 +114,11 @@ async def test_operator_update_and_cancel(client: httpx.AsyncClient, app: Any, s
     assert r.status_code == 201, r.text
     draft = r.json()
     assert (draft["status"], draft["msg_type"]) == ("draft", "Update")
-    r = await client.patch(f"/api/alerts/{draft['id']}/infos/en-US", headers=op,
-                           json={"instruction": "Sandbags at the ward office."})
+    r = await client.patch(
+        f"/api/alerts/{draft['id']}/infos/en-US",
+        headers=op,
+        json={"instruction": "Sandbags at the ward office."},
+    )
     assert r.status_code == 200
     assert (await client.post(f"/api/alerts/{draft['id']}/issue", headers=op)).status_code == 200
     update = parse_alert(await cap_xml(client, draft["id"]))
@@ -116,8 +131,9 @@ async def test_operator_update_and_cancel(client: httpx.AsyncClient, app: Any, s
     assert r.status_code == 409
 
 
-async def test_feeds(client: httpx.AsyncClient, app: Any, store: Store,
-                     world: dict[str, Any]) -> None:
+async def test_feeds(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     await add_rule(client, world, alert={"mode": "issue"})
     await observe(app, store, world, 11.5)
     await observe(app, store, world, 12.6)
@@ -140,9 +156,18 @@ async def test_feeds(client: httpx.AsyncClient, app: Any, store: Store,
     assert item.find("enclosure").get("type") == CAP_MIME
     assert item.findtext("link").endswith(f"/alerts/{items[1]['id']}.xml")
     # a second chain from another rule: newest first
-    r = await client.post("/api/rules", headers=bearer(world["tok"]["city_admin"]), json={
-        "name": "flood-2", "type": "river_level", "subject": "second", "alert": {"mode": "issue"},
-        "inputs": {"level": world["ds"]}, "levels": {"warning": 11.0, "danger": 12.2}})
+    r = await client.post(
+        "/api/rules",
+        headers=bearer(world["tok"]["city_admin"]),
+        json={
+            "name": "flood-2",
+            "type": "river_level",
+            "subject": "second",
+            "alert": {"mode": "issue"},
+            "inputs": {"level": world["ds"]},
+            "levels": {"warning": 11.0, "danger": 12.2},
+        },
+    )
     assert r.status_code == 201, r.text
     await observe(app, store, world, 12.7)
     feed = etree.fromstring((await client.get("/alerts.atom")).content)

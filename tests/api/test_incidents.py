@@ -19,16 +19,21 @@ from tests.helpers import bearer, make_org, make_user_token
 def world(store: Store) -> dict[str, Any]:
     a, b = make_org(store, "pakse"), make_org(store, "kratie")
     ds = make_datastream(store, org="pakse")
-    tokens = {role: make_user_token(store, f"{role}-a", role, a)
-              for role in ("city_admin", "operator", "analyst")}
+    tokens = {
+        role: make_user_token(store, f"{role}-a", role, a)
+        for role in ("city_admin", "operator", "analyst")
+    }
     tokens["operator_b"] = make_user_token(store, "operator-b", "operator", b)
     tokens["admin"] = make_user_token(store, "root", "admin")
     return {"ds": ds, "tok": tokens, "orgs": (a, b)}
 
 
 async def _flood(client: httpx.AsyncClient, app: Any, store: Store, w: dict[str, Any]) -> int:
-    r = await client.post("/api/rules", json=river_rule(w["ds"], subject="Pakse"),
-                          headers=bearer(w["tok"]["city_admin"]))
+    r = await client.post(
+        "/api/rules",
+        json=river_rule(w["ds"], subject="Pakse"),
+        headers=bearer(w["tok"]["city_admin"]),
+    )
     assert r.status_code == 201, r.text
     engine = app.state.ctx.services["engine"]
     assert engine.flush()
@@ -39,8 +44,9 @@ async def _flood(client: httpx.AsyncClient, app: Any, store: Store, w: dict[str,
     return int(inc["id"])
 
 
-async def test_incident_readable_and_operator_actions(client: httpx.AsyncClient, app: Any,
-                                                      store: Store, world: dict[str, Any]) -> None:
+async def test_incident_readable_and_operator_actions(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     inc = await _flood(client, app, store, world)
     op = bearer(world["tok"]["operator"])
     doc = (await client.get(f"/api/incidents/{inc}", headers=op)).json()
@@ -62,8 +68,9 @@ async def test_incident_readable_and_operator_actions(client: httpx.AsyncClient,
     assert body["timeline"][1]["actor"] == "operator-a"
 
 
-async def test_other_city_gets_404_and_analyst_403(client: httpx.AsyncClient, app: Any,
-                                                  store: Store, world: dict[str, Any]) -> None:
+async def test_other_city_gets_404_and_analyst_403(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     inc = await _flood(client, app, store, world)
     other = bearer(world["tok"]["operator_b"])
     assert (await client.get(f"/api/incidents/{inc}", headers=other)).status_code == 404
@@ -80,11 +87,15 @@ async def test_other_city_gets_404_and_analyst_403(client: httpx.AsyncClient, ap
     assert r.json()["state"] == "resolved"
 
 
-async def test_filters(client: httpx.AsyncClient, app: Any, store: Store,
-                       world: dict[str, Any]) -> None:
+async def test_filters(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
     await _flood(client, app, store, world)
     admin = bearer(world["tok"]["admin"])
-    get = lambda q: client.get(f"/api/incidents?{q}", headers=admin)
+
+    def get(q: str) -> Any:
+        return client.get(f"/api/incidents?{q}", headers=admin)
+
     assert len((await get("level=danger")).json()["value"]) == 1
     assert len((await get("level=3")).json()["value"]) == 0
     assert len((await get("org=pakse")).json()["value"]) == 1
@@ -95,18 +106,21 @@ async def test_filters(client: httpx.AsyncClient, app: Any, store: Store,
     assert r.status_code == 400 and r.json()["field"] == "state"
 
 
-async def test_rule_crud_and_validation(client: httpx.AsyncClient, store: Store,
-                                        world: dict[str, Any]) -> None:
+async def test_rule_crud_and_validation(
+    client: httpx.AsyncClient, store: Store, world: dict[str, Any]
+) -> None:
     ca = bearer(world["tok"]["city_admin"])
-    r = await client.post("/api/rules", json=river_rule(world["ds"], levels={"danger": "high"}),
-                          headers=ca)
+    r = await client.post(
+        "/api/rules", json=river_rule(world["ds"], levels={"danger": "high"}), headers=ca
+    )
     assert r.status_code == 400 and r.json()["field"].startswith("levels")
     r = await client.post("/api/rules", json=river_rule(4242), headers=ca)
     assert r.status_code == 400 and "Datastream 4242 does not exist" in r.json()["detail"]
     r = await client.post("/api/rules", json=river_rule(world["ds"], unit="Cel"), headers=ca)
     assert r.status_code == 400 and "cannot be converted" in r.json()["detail"]
-    r = await client.post("/api/rules", json=river_rule(world["ds"]),
-                          headers=bearer(world["tok"]["operator"]))
+    r = await client.post(
+        "/api/rules", json=river_rule(world["ds"]), headers=bearer(world["tok"]["operator"])
+    )
     assert r.status_code == 403
     r = await client.post("/api/rules", json=river_rule(world["ds"]), headers=ca)
     rid = r.json()["id"]

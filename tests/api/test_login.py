@@ -34,11 +34,13 @@ async def test_login_sets_a_safe_cookie_and_csrf_protects_writes(client, store):
 
 
 async def test_secure_cookie_over_tls(settings, store):
-    app = create_app(settings.model_copy(update={"public_url": "https://ops.example"}), store,
-                     upgrade=False)
+    app = create_app(
+        settings.model_copy(update={"public_url": "https://ops.example"}), store, upgrade=False
+    )
     make_user_token(store, "adm", "admin")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="https://ops.example") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://ops.example"
+    ) as c:
         r = await _login(c, "adm", "password-adm")
         assert "secure" in r.headers["set-cookie"].lower()
         assert r.headers["strict-transport-security"].startswith("max-age=")
@@ -62,15 +64,27 @@ async def test_login_rate_limit(settings, store):
 
 async def test_admin_endpoints(client, store):
     admin = bearer(make_user_token(store, "adm", "admin"))
-    r = await client.post("/api/orgs", headers=admin, json={
-        "slug": "tam-ky", "name": "Tam Ky", "country_iso2": "VN", "timezone": "Asia/Ho_Chi_Minh",
-        "languages": ["vi", "en"]})
+    r = await client.post(
+        "/api/orgs",
+        headers=admin,
+        json={
+            "slug": "tam-ky",
+            "name": "Tam Ky",
+            "country_iso2": "VN",
+            "timezone": "Asia/Ho_Chi_Minh",
+            "languages": ["vi", "en"],
+        },
+    )
     assert r.status_code == 201
-    bad = await client.post("/api/orgs", headers=admin, json={"slug": "x", "name": "X",
-                                                               "timezone": "Mars/Olympus"})
+    bad = await client.post(
+        "/api/orgs", headers=admin, json={"slug": "x", "name": "X", "timezone": "Mars/Olympus"}
+    )
     assert bad.status_code == 400 and bad.json()["field"] == "timezone"
-    r = await client.post("/api/users", headers=admin, json={
-        "username": "op1", "password": "long-enough", "role": "operator", "org": "tam-ky"})
+    r = await client.post(
+        "/api/users",
+        headers=admin,
+        json={"username": "op1", "password": "long-enough", "role": "operator", "org": "tam-ky"},
+    )
     assert r.status_code == 201
     r = await client.post("/api/tokens", headers=admin, json={"name": "script"})
     secret = r.json()["token"]

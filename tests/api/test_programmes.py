@@ -43,8 +43,9 @@ def _file(data: bytes, name: str = "activities.xml") -> dict[str, Any]:
     return {"file": (name, data, "application/xml")}
 
 
-async def _import(client: httpx.AsyncClient, headers: dict[str, str],
-                  data: bytes | None = None) -> httpx.Response:
+async def _import(
+    client: httpx.AsyncClient, headers: dict[str, str], data: bytes | None = None
+) -> httpx.Response:
     body = data if data is not None else (DATA / "activities.xml").read_bytes()
     return await client.post(f"{API}/import", files=_file(body), headers=headers)
 
@@ -54,24 +55,26 @@ async def test_import_list_and_reimport(client: httpx.AsyncClient, store: Store)
     r = await _import(client, admin)
     assert r.status_code == 200, r.text
     assert len(r.json()["added"]) == 3
-    changed = (DATA / "activities.xml").read_bytes().replace(b">400000</value>",
-                                                              b">450000</value>")
+    changed = (DATA / "activities.xml").read_bytes().replace(b">400000</value>", b">450000</value>")
     r = await _import(client, admin, changed)
     assert r.json()["updated"] == ["XX-TEST-FUNDER-A-001"] and r.json()["added"] == []
     listed = (await client.get(f"{API}/projects")).json()["value"]  # public
     assert len(listed) == 3
     river = (await client.get(f"{API}/projects", params={"city": "River City"})).json()["value"]
-    assert {p["iati_identifier"] for p in river} == {"XX-TEST-FUNDER-A-001",
-                                                      "XX-TEST-FUNDER-B-7"}
+    assert {p["iati_identifier"] for p in river} == {"XX-TEST-FUNDER-A-001", "XX-TEST-FUNDER-B-7"}
 
 
-@pytest.mark.parametrize(("data", "line", "reason"), [
-    (MALFORMED, 4, "mismatched tag"),
-    (XXE, 3, "external entity"),
-    (LAUGHS, 3, "entity"),
-])
+@pytest.mark.parametrize(
+    ("data", "line", "reason"),
+    [
+        (MALFORMED, 4, "mismatched tag"),
+        (XXE, 3, "external entity"),
+        (LAUGHS, 3, "entity"),
+    ],
+)
 async def test_bad_files_are_refused_with_line_and_reason(
-        client: httpx.AsyncClient, store: Store, data: bytes, line: int, reason: str) -> None:
+    client: httpx.AsyncClient, store: Store, data: bytes, line: int, reason: str
+) -> None:
     r = await _import(client, admin_headers(store), data)
     assert r.status_code == 400, r.text
     detail = r.json()["detail"]
@@ -98,9 +101,11 @@ async def test_export_xml_validates_and_csv(client: httpx.AsyncClient, store: St
 async def test_views_and_coordination(client: httpx.AsyncClient, store: Store) -> None:
     admin = admin_headers(store)
     await _import(client, admin)
-    r = await client.post(f"{API}/rates", headers=admin,
-                          files={"file": ("rates.csv", (DATA / "rates.csv").read_bytes(),
-                                          "text/csv")})
+    r = await client.post(
+        f"{API}/rates",
+        headers=admin,
+        files={"file": ("rates.csv", (DATA / "rates.csv").read_bytes(), "text/csv")},
+    )
     assert r.status_code == 200 and r.json()["rows"] == 5
     r = await client.get(f"{API}/totals", params={"by": "city", "currency": "USD"})
     assert r.status_code == 200, r.text
@@ -116,15 +121,20 @@ async def test_link_delivery_and_audit(client: httpx.AsyncClient, store: Store) 
     admin = admin_headers(store)
     ids = (await _import(client, admin)).json()["ids"]
     world = await make_world(client, admin)
-    obs = {"phenomenonTime": "2025-08-01T00:00:00Z", "result": 3.2,
-           "Datastream": {"@iot.id": world["datastream"]}}
+    obs = {
+        "phenomenonTime": "2025-08-01T00:00:00Z",
+        "result": 3.2,
+        "Datastream": {"@iot.id": world["datastream"]},
+    }
     assert (await client.post("/v1.1/Observations", json=obs, headers=admin)).status_code == 201
     url = f"{API}/projects/{ids[0]}/things/{world['thing']}"
     assert (await client.put(url)).status_code == 401
     r = await client.put(url, headers=admin)
     assert r.status_code == 200 and r.json()["created"] is True
-    r = await client.get(f"{API}/projects/{ids[0]}", params={
-        "start": "2025-08-01T00:00:00Z", "end": "2025-08-02T00:00:00Z"})
+    r = await client.get(
+        f"{API}/projects/{ids[0]}",
+        params={"start": "2025-08-01T00:00:00Z", "end": "2025-08-02T00:00:00Z"},
+    )
     assert r.status_code == 200, r.text
     doc = r.json()
     assert doc["things"] == [world["thing"]]
@@ -134,8 +144,12 @@ async def test_link_delivery_and_audit(client: httpx.AsyncClient, store: Store) 
     assert (await client.delete(url, headers=admin)).status_code == 204
     assert (await client.delete(url, headers=admin)).status_code == 404
     with store.read() as conn:
-        actions = [r.action for r in conn.execute(
-            select(s.audit_log.c.action).where(s.audit_log.c.entity == "Project"))]
+        actions = [
+            r.action
+            for r in conn.execute(
+                select(s.audit_log.c.action).where(s.audit_log.c.entity == "Project")
+            )
+        ]
     assert actions.count("link") == 1 and actions.count("unlink") == 1
 
 
@@ -149,8 +163,11 @@ async def test_city_admin_only_in_its_city(client: httpx.AsyncClient, store: Sto
     assert r.status_code == 403
     r = await client.delete(f"{API}/projects/{ids[0]}", headers=insider)
     assert r.status_code == 204
-    r = await client.post(f"{API}/rates", headers=insider,
-                          files={"file": ("r.csv", b"date,currency,rate\n", "text/csv")})
+    r = await client.post(
+        f"{API}/rates",
+        headers=insider,
+        files={"file": ("r.csv", b"date,currency,rate\n", "text/csv")},
+    )
     assert r.status_code == 403
 
 

@@ -32,8 +32,9 @@ from tests.helpers import bearer, make_user_token
 
 def _app() -> tuple[Any, str]:
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='cityops-fuzz-')) / 'fuzz.db'}"
-    settings_ = Settings(database_url=url, secret_key="k", anonymous_rate_per_min=10**9,
-                         login_rate_per_min=10**9)
+    settings_ = Settings(
+        database_url=url, secret_key="k", anonymous_rate_per_min=10**9, login_rate_per_min=10**9
+    )
     store = Store(url)
     app = create_app(settings_, store)
     store.write_sync(lambda tx: create_entity(tx, BY_NAME["Thing"], THING, SYSTEM))
@@ -43,8 +44,12 @@ def _app() -> tuple[Any, str]:
 APP, TOKEN = _app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # The bar: no 5xx, and responses that match their declared schema and media type.
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 

@@ -56,9 +56,15 @@ async def test_observation_gets_foi_from_location_and_reuses_it(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
     for v in (1.0, 2.0):
-        r = await client.post("/v1.1/Observations", headers=h, json={
-            "phenomenonTime": "2024-09-01T00:00:00+07:00", "result": v,
-            "Datastream": {"@iot.id": ids["datastream"]}})
+        r = await client.post(
+            "/v1.1/Observations",
+            headers=h,
+            json={
+                "phenomenonTime": "2024-09-01T00:00:00+07:00",
+                "result": v,
+                "Datastream": {"@iot.id": ids["datastream"]},
+            },
+        )
         assert r.status_code == 201, r.text
     fois = (await client.get("/v1.1/FeaturesOfInterest", headers=h)).json()["value"]
     assert len(fois) == 1
@@ -71,11 +77,16 @@ async def test_datastream_times_and_latest_kept_up_to_date(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
     ds = ids["datastream"]
-    for t, v in (("2024-09-02T00:00:00Z", 2), ("2024-09-01T00:00:00Z", 1),
-                 ("2024-09-03T00:00:00Z/2024-09-03T06:00:00Z", 3)):
-        r = await client.post(f"/v1.1/Datastreams({ds})/Observations", headers=h,
-                              json={"phenomenonTime": t, "result": v,
-                                    "resultTime": "2024-09-04T00:00:00Z"})
+    for t, v in (
+        ("2024-09-02T00:00:00Z", 2),
+        ("2024-09-01T00:00:00Z", 1),
+        ("2024-09-03T00:00:00Z/2024-09-03T06:00:00Z", 3),
+    ):
+        r = await client.post(
+            f"/v1.1/Datastreams({ds})/Observations",
+            headers=h,
+            json={"phenomenonTime": t, "result": v, "resultTime": "2024-09-04T00:00:00Z"},
+        )
         assert r.status_code == 201, r.text
     got = (await client.get(f"/v1.1/Datastreams({ds})", headers=h)).json()
     assert got["phenomenonTime"] == "2024-09-01T00:00:00Z/2024-09-03T06:00:00Z"
@@ -84,21 +95,34 @@ async def test_datastream_times_and_latest_kept_up_to_date(client, store):
     from sqlalchemy import select
 
     from cityops.store import schema as s
+
     with store.read() as conn:
         row = conn.execute(select(s.datastreams).where(s.datastreams.c.id == ds)).first()
     assert row.last_result == 3
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"result": 1}, "Datastream"),
-    ({"Datastream": {"@iot.id": 1}}, "result"),
-    ({"result": 1, "Datastream": {"@iot.id": 999}}, "Datastream 999"),
-    ({"result": 1, "Datastream": {"@iot.id": 1}, "phenomenonTime": "2024-01-01T00:00:00-0700"},
-     "phenomenonTime"),
-    ({"result": 1, "Datastream": {"@iot.id": 1}, "phenomenonTime": "yesterday"}, "phenomenonTime"),
-    ({"result": 1, "Datastream": {"@iot.id": 1}, "bogus": 2}, "bogus"),
-    ({"result": 1, "Datastream": "one"}, "Datastream"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"result": 1}, "Datastream"),
+        ({"Datastream": {"@iot.id": 1}}, "result"),
+        ({"result": 1, "Datastream": {"@iot.id": 999}}, "Datastream 999"),
+        (
+            {
+                "result": 1,
+                "Datastream": {"@iot.id": 1},
+                "phenomenonTime": "2024-01-01T00:00:00-0700",
+            },
+            "phenomenonTime",
+        ),
+        (
+            {"result": 1, "Datastream": {"@iot.id": 1}, "phenomenonTime": "yesterday"},
+            "phenomenonTime",
+        ),
+        ({"result": 1, "Datastream": {"@iot.id": 1}, "bogus": 2}, "bogus"),
+        ({"result": 1, "Datastream": "one"}, "Datastream"),
+    ],
+)
 async def test_bad_observation_names_the_field(client, store, body, field):
     h = admin_headers(store)
     await make_world(client, h)
@@ -116,9 +140,16 @@ async def test_invalid_json_and_wrong_types(client, store):
     assert r.status_code == 400 and "name" in r.json()["message"]
     r = await client.post("/v1.1/Things", json={"description": "d"}, headers=h)
     assert r.status_code == 400 and "name: missing" in r.json()["message"]
-    r = await client.post("/v1.1/Locations", headers=h, json={
-        "name": "x", "description": "y", "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": [500, 1]}})
+    r = await client.post(
+        "/v1.1/Locations",
+        headers=h,
+        json={
+            "name": "x",
+            "description": "y",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [500, 1]},
+        },
+    )
     assert r.status_code == 400 and "location" in r.json()["message"]
 
 
@@ -132,12 +163,20 @@ async def test_body_over_limit_is_413(client, store):
 async def test_post_under_parent_path(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
-    r = await client.post(f"/v1.1/Datastreams({ids['datastream']})/Observations", headers=h,
-                          json={"result": 7.5})
+    r = await client.post(
+        f"/v1.1/Datastreams({ids['datastream']})/Observations", headers=h, json={"result": 7.5}
+    )
     assert r.status_code == 201
-    r = await client.post(f"/v1.1/Things({ids['thing']})/Locations", headers=h, json={
-        "name": "moved", "description": "new site", "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": [105.9, 15.2]}})
+    r = await client.post(
+        f"/v1.1/Things({ids['thing']})/Locations",
+        headers=h,
+        json={
+            "name": "moved",
+            "description": "new site",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [105.9, 15.2]},
+        },
+    )
     assert r.status_code == 201
     locs = (await client.get(f"/v1.1/Things({ids['thing']})/Locations", headers=h)).json()
     assert [x["name"] for x in locs["value"]] == ["moved"]

@@ -9,9 +9,17 @@ from tests.api.sta_fixtures import admin_headers, datastream_body, make_world
 
 async def _observations(client, h, ds: int, n: int) -> None:
     rows = [[f"2024-01-01T{i // 60:02d}:{i % 60:02d}:00Z", float(i)] for i in range(n)]
-    r = await client.post("/v1.1/CreateObservations", headers=h, json=[{
-        "Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
-        "dataArray": rows}])
+    r = await client.post(
+        "/v1.1/CreateObservations",
+        headers=h,
+        json=[
+            {
+                "Datastream": {"@iot.id": ds},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": rows,
+            }
+        ],
+    )
     assert r.status_code == 201, r.text
 
 
@@ -19,8 +27,16 @@ async def test_service_root_lists_sets_and_conformance(client):
     r = await client.get("/v1.1")
     body = r.json()
     names = {v["name"] for v in body["value"]}
-    assert names == {"Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors",
-                     "ObservedProperties", "Observations", "FeaturesOfInterest"}
+    assert names == {
+        "Things",
+        "Locations",
+        "HistoricalLocations",
+        "Datastreams",
+        "Sensors",
+        "ObservedProperties",
+        "Observations",
+        "FeaturesOfInterest",
+    }
     conf = body["serverSettings"]["conformance"]
     assert "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete" in conf
     assert all(v["url"].startswith("http://test/v1.1/") for v in body["value"])
@@ -57,8 +73,9 @@ async def test_orderby_several_keys_any_case(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
     await _observations(client, h, ids["datastream"], 5)
-    body = (await client.get("/v1.1/Observations?$orderby=result DeSc,id asc&$top=3",
-                             headers=h)).json()
+    body = (
+        await client.get("/v1.1/Observations?$orderby=result DeSc,id asc&$top=3", headers=h)
+    ).json()
     assert [o["result"] for o in body["value"]] == [4, 3, 2]
 
 
@@ -66,9 +83,13 @@ async def test_select_and_expand(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
     await _observations(client, h, ids["datastream"], 3)
-    body = (await client.get(
-        f"/v1.1/Things({ids['thing']})?$expand=Datastreams($select=name;$expand="
-        "Observations($orderby=phenomenonTime desc;$top=1))", headers=h)).json()
+    body = (
+        await client.get(
+            f"/v1.1/Things({ids['thing']})?$expand=Datastreams($select=name;$expand="
+            "Observations($orderby=phenomenonTime desc;$top=1))",
+            headers=h,
+        )
+    ).json()
     ds = body["Datastreams"][0]
     assert set(ds) == {"name", "Observations", "Observations@iot.nextLink"}
     assert [o["result"] for o in ds["Observations"]] == [2]
@@ -92,8 +113,12 @@ async def test_property_value_and_ref(client, store):
 async def test_unknown_entities_are_404(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
-    for path in ("/v1.1/Things(999)", "/v1.1/Nothing", f"/v1.1/Things({ids['thing']})/nope",
-                 f"/v1.1/Things({ids['thing']})/Datastreams(999)"):
+    for path in (
+        "/v1.1/Things(999)",
+        "/v1.1/Nothing",
+        f"/v1.1/Things({ids['thing']})/nope",
+        f"/v1.1/Things({ids['thing']})/Datastreams(999)",
+    ):
         r = await client.get(path, headers=h)
         assert r.status_code == 404, path
         assert r.json()["code"] == 404
@@ -108,14 +133,33 @@ async def test_bad_and_unsupported_options(client):
 async def test_data_array_read_and_write(client, store):
     h = admin_headers(store)
     ids = await make_world(client, h)
-    r = await client.post("/v1.1/CreateObservations", headers=h, json=[{
-        "Datastream": {"@iot.id": ids["datastream"]}, "components": ["phenomenonTime", "result"],
-        "dataArray": [["2024-01-01T00:00:00Z", 1.5], ["not a time", 2], ["2024-01-01T01:00:00Z", 3]]}])
+    r = await client.post(
+        "/v1.1/CreateObservations",
+        headers=h,
+        json=[
+            {
+                "Datastream": {"@iot.id": ids["datastream"]},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [
+                    ["2024-01-01T00:00:00Z", 1.5],
+                    ["not a time", 2],
+                    ["2024-01-01T01:00:00Z", 3],
+                ],
+            }
+        ],
+    )
     assert r.status_code == 201
     out = r.json()
-    assert out[1] == "error" and out[0].endswith(")") and out[2].startswith("http://test/v1.1/Observations(")
-    body = (await client.get("/v1.1/Observations?$resultFormat=dataArray&$select=phenomenonTime,result",
-                             headers=h)).json()
+    assert (
+        out[1] == "error"
+        and out[0].endswith(")")
+        and out[2].startswith("http://test/v1.1/Observations(")
+    )
+    body = (
+        await client.get(
+            "/v1.1/Observations?$resultFormat=dataArray&$select=phenomenonTime,result", headers=h
+        )
+    ).json()
     group = body["value"][0]
     assert group["components"] == ["phenomenonTime", "result"]
     assert group["dataArray"] == [["2024-01-01T00:00:00Z", 1.5], ["2024-01-01T01:00:00Z", 3]]
@@ -131,13 +175,14 @@ async def test_expand_pages_each_parent_separately(client, store):
     """Per-parent $top/$skip/$orderby/$filter/$count on a to-many expand, several parents."""
     h = admin_headers(store)
     ids = await make_world(client, h)
-    other = await client.post("/v1.1/Datastreams", headers=h,
-                              json=datastream_body(ids["thing"]))
+    other = await client.post("/v1.1/Datastreams", headers=h, json=datastream_body(ids["thing"]))
     streams = [ids["datastream"], other.json()["@iot.id"]]
-    await _observations(client, h, streams[0], 6)   # results 0..5
-    await _observations(client, h, streams[1], 3)   # results 0..2
-    url = ("/v1.1/Datastreams?$orderby=id&$expand=Observations($filter=result ge 1;"
-           "$orderby=phenomenonTime desc;$top=2;$skip=1;$count=true;$select=result)")
+    await _observations(client, h, streams[0], 6)  # results 0..5
+    await _observations(client, h, streams[1], 3)  # results 0..2
+    url = (
+        "/v1.1/Datastreams?$orderby=id&$expand=Observations($filter=result ge 1;"
+        "$orderby=phenomenonTime desc;$top=2;$skip=1;$count=true;$select=result)"
+    )
     body = (await client.get(url, headers=h)).json()["value"]
     first, second = body
     assert [o["result"] for o in first["Observations"]] == [4, 3]

@@ -21,8 +21,14 @@ from tests.conftest import require_service
 from tests.e2e.conftest import Server, cli
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DESKTOP, PHONE = {"width": 1280, "height": 860}, {"width": 360, "height": 740}
 
@@ -48,45 +54,91 @@ class World:
 
     def __init__(self, server: Server, token: str) -> None:
         self.server, self.url = server, server.url
-        self.api = httpx.Client(base_url=server.url, timeout=10,
-                                headers={"Authorization": f"Bearer {token}"})
+        self.api = httpx.Client(
+            base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {token}"}
+        )
         self.foreign: list[str] = []
         self.errors: list[str] = []
 
     def setup_city(self) -> None:
-        ok = self.api.post("/api/orgs", json={
-            "slug": "danang", "name": "Da Nang", "country_iso2": "VN",
-            "timezone": "Asia/Ho_Chi_Minh", "languages": ["en", "vi"], "lat": 16.05, "lon": 108.2})
+        ok = self.api.post(
+            "/api/orgs",
+            json={
+                "slug": "danang",
+                "name": "Da Nang",
+                "country_iso2": "VN",
+                "timezone": "Asia/Ho_Chi_Minh",
+                "languages": ["en", "vi"],
+                "lat": 16.05,
+                "lon": 108.2,
+            },
+        )
         assert ok.status_code == 201, ok.text
-        ok = self.api.post("/api/users", json={"username": "duty", "password": "duty-password-1",
-                                               "role": "operator", "org": "danang"})
+        ok = self.api.post(
+            "/api/users",
+            json={
+                "username": "duty",
+                "password": "duty-password-1",
+                "role": "operator",
+                "org": "danang",
+            },
+        )
         assert ok.status_code == 201, ok.text
         thing = {
-            "name": "Han River at Da Nang", "description": "river gauge",
+            "name": "Han River at Da Nang",
+            "description": "river gauge",
             "@cityops.organisation": "danang",
-            "Locations": [{"name": "gauge", "description": "gauge",
-                           "encodingType": "application/geo+json",
-                           "location": {"type": "Point", "coordinates": [108.22, 16.07]}}],
-            "Datastreams": [{
-                "name": "water level", "description": "stage",
-                "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
-                "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
-                "Sensor": {"name": "radar", "description": "radar gauge",
-                           "encodingType": "text/plain", "metadata": "none"},
-                "ObservedProperty": {"name": "water level", "description": "stage",
-                                     "definition": "http://example.org/water-level"}}]}
+            "Locations": [
+                {
+                    "name": "gauge",
+                    "description": "gauge",
+                    "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [108.22, 16.07]},
+                }
+            ],
+            "Datastreams": [
+                {
+                    "name": "water level",
+                    "description": "stage",
+                    "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
+                    "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+                    "Sensor": {
+                        "name": "radar",
+                        "description": "radar gauge",
+                        "encodingType": "text/plain",
+                        "metadata": "none",
+                    },
+                    "ObservedProperty": {
+                        "name": "water level",
+                        "description": "stage",
+                        "definition": "http://example.org/water-level",
+                    },
+                }
+            ],
+        }
         ok = self.api.post("/v1.1/Things", json=thing)
         assert ok.status_code == 201, ok.text
         ds = self.api.get("/v1.1/Datastreams").json()["value"][0]["@iot.id"]
         self.datastream = int(ds)
-        rule = {"name": "han-flood", "type": "river_level", "subject": "Han River",
-                "inputs": {"level": self.datastream}, "levels": {"warning": 2.0, "danger": 3.0}}
+        rule = {
+            "name": "han-flood",
+            "type": "river_level",
+            "subject": "Han River",
+            "inputs": {"level": self.datastream},
+            "levels": {"warning": 2.0, "danger": 3.0},
+        }
         ok = self.api.post("/api/rules", json=rule)
         assert ok.status_code == 201, ok.text
 
     def observe(self, value: float, when: str) -> None:
-        ok = self.api.post("/v1.1/Observations", json={
-            "Datastream": {"@iot.id": self.datastream}, "phenomenonTime": when, "result": value})
+        ok = self.api.post(
+            "/v1.1/Observations",
+            json={
+                "Datastream": {"@iot.id": self.datastream},
+                "phenomenonTime": when,
+                "result": value,
+            },
+        )
         assert ok.status_code == 201, ok.text
 
     def page(self, browser: Any, viewport: dict[str, int] = DESKTOP, locale: str = "en-US") -> Any:

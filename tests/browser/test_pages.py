@@ -63,7 +63,8 @@ def test_keyboard_reaches_login_and_controls(browser: Any, world: World) -> None
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('input,select,textarea')]
-        .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+        .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)
+                    && !e.getAttribute('aria-label'))
         .map(e => e.outerHTML)""")
     assert unlabelled == []
     page.context.close()

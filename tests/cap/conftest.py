@@ -16,8 +16,7 @@ ICT = timezone(timedelta(hours=7), "ICT")
 SENT = datetime(2025, 9, 14, 6, 30, 0, tzinfo=ICT)
 OID = "2.49.0.1.418.99"
 SENDER = "ioc@pakse.cityops.example"
-CONTEXT = {"city": "Pakse", "station": "Pakse", "value": 12.4, "threshold": 12.0,
-           "hours": 3}
+CONTEXT = {"city": "Pakse", "station": "Pakse", "value": 12.4, "threshold": 12.0, "hours": 3}
 REFERENCE_XSD = Path("/work/shared/reference/cap/CAP-v1.2.xsd")
 
 try:  # an independent oracle, with its own copy of the OASIS schema
@@ -37,18 +36,30 @@ def assert_valid_cap(document: bytes) -> None:
         assert result.passed, result.message
 
 
-def sample_alert(languages: tuple[str, ...] = ("en", "lo"), hazard: str = "river_flood",
-                 level: str = "severe", sent: datetime = SENT) -> Alert:
+def sample_alert(
+    languages: tuple[str, ...] = ("en", "lo"),
+    hazard: str = "river_flood",
+    level: str = "severe",
+    sent: datetime = SENT,
+) -> Alert:
     """A publishable alert drafted from the templates."""
     infos = draft_infos(
-        hazard, level, CONTEXT, languages,
+        hazard,
+        level,
+        CONTEXT,
+        languages,
         areas=[circle_area("Pakse, along the Mekong", 15.1202, 105.799, 10)],
-        effective=sent, onset=sent, expires=sent + timedelta(hours=12),
+        effective=sent,
+        onset=sent,
+        expires=sent + timedelta(hours=12),
         sender_name="Pakse Integrated Operations Centre",
-        web="https://pakse.cityops.example/alerts", contact="ioc@pakse.cityops.example",
-        parameters=[("waterLevel_m", "12.4")])
-    return Alert(identifier=make_identifier(OID, sent), sender=SENDER, sent=sent,
-                 infos=tuple(infos))
+        web="https://pakse.cityops.example/alerts",
+        contact="ioc@pakse.cityops.example",
+        parameters=[("waterLevel_m", "12.4")],
+    )
+    return Alert(
+        identifier=make_identifier(OID, sent), sender=SENDER, sent=sent, infos=tuple(infos)
+    )
 
 
 @pytest.fixture

@@ -26,17 +26,28 @@ def test_geojson_polygon_is_lat_lon_closed_and_rounded() -> None:
     assert poly[0] == poly[-1] and len(poly) == 5
     text = format_polygon(poly)
     assert text.split()[0] == "17.960123,102.601235"
-    assert all(len(part.split(".")[1]) <= 6 for pair in text.split()
-               for part in pair.split(",") if "." in part)
+    assert all(
+        len(part.split(".")[1]) <= 6
+        for pair in text.split()
+        for part in pair.split(",")
+        if "." in part
+    )
     assert parse_polygon(text) == poly
 
 
 def test_multipolygon_feature_collection_and_holes_dropped() -> None:
     hole = [[102.61, 17.97], [102.62, 17.97], [102.62, 17.98], [102.61, 17.97]]
     other = [[103.0, 18.0], [103.1, 18.0], [103.1, 18.1], [103.0, 18.0]]
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[RING, hole], [other]]}}]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiPolygon", "coordinates": [[RING, hole], [other]]},
+            }
+        ],
+    }
     polys = polygons_from_geojson(json.dumps(fc))
     assert len(polys) == 2 and polys[1][0] == (18.0, 103.0)
 
@@ -49,13 +60,16 @@ def test_self_crossing_polygon_rejected() -> None:
     assert err.value.field == "geojson.polygons[0]"
 
 
-@pytest.mark.parametrize("geojson", [
-    {"type": "Point", "coordinates": [102.6, 17.9]},
-    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]},  # too few pairs
-    {"type": "Polygon", "coordinates": [[[0, 0], [0, 100], [1, 1], [0, 0]]]},  # lat > 90
-    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]},  # no area
-    "not json",
-])
+@pytest.mark.parametrize(
+    "geojson",
+    [
+        {"type": "Point", "coordinates": [102.6, 17.9]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]},  # too few pairs
+        {"type": "Polygon", "coordinates": [[[0, 0], [0, 100], [1, 1], [0, 0]]]},  # lat > 90
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]},  # no area
+        "not json",
+    ],
+)
 def test_bad_geojson_rejected(geojson: object) -> None:
     with pytest.raises(InvalidInput):
         polygons_from_geojson(geojson)  # type: ignore[arg-type]
@@ -72,6 +86,7 @@ def test_circle_area() -> None:
 
 def test_polygon_alert_validates() -> None:
     from dataclasses import replace
+
     base = sample_alert()
     area = area_from_geojson("Vientiane riverside", {"type": "Polygon", "coordinates": [RING]})
     alert = replace(base, infos=tuple(replace(i, areas=(area,)) for i in base.infos))

@@ -80,23 +80,55 @@ def test_elements_in_schema_order(alert: Alert) -> None:
     names = [etree.QName(c).localname for c in root]
     assert names[:6] == ["identifier", "sender", "sent", "status", "msgType", "scope"]
     info = [etree.QName(c).localname for c in root.find("cap:info", NS)]
-    expected = ["language", "category", "event", "responseType", "responseType", "urgency",
-                "severity", "certainty", "eventCode", "effective", "onset", "expires",
-                "senderName", "headline", "description", "instruction", "web", "contact",
-                "parameter", "area"]
+    expected = [
+        "language",
+        "category",
+        "event",
+        "responseType",
+        "responseType",
+        "urgency",
+        "severity",
+        "certainty",
+        "eventCode",
+        "effective",
+        "onset",
+        "expires",
+        "senderName",
+        "headline",
+        "description",
+        "instruction",
+        "web",
+        "contact",
+        "parameter",
+        "area",
+    ]
     assert info == expected
 
 
 def test_full_model_validates_and_round_trips() -> None:
     base = sample_alert(("en", "th", "my"))
-    area = Area("Pakse", polygons=(((15.1, 105.7), (15.2, 105.8), (15.1, 105.9), (15.1, 105.7)),),
-                circles=(Circle(15.12, 105.8, 5.5),), geocodes=(("ISO3166-2", "LA-CH"),),
-                altitude=100.0, ceiling=250.5)
-    info = replace(base.infos[0], audience="residents",
-                   resources=(Resource("map", "image/png", 1024, "https://x.example/m.png"),),
-                   areas=(area,))
-    alert = replace(base, source="hazard-engine", codes=("IPAWSv1.0",), note="exercise",
-                    incidents="inc-1", infos=(info, *base.infos[1:]))
+    area = Area(
+        "Pakse",
+        polygons=(((15.1, 105.7), (15.2, 105.8), (15.1, 105.9), (15.1, 105.7)),),
+        circles=(Circle(15.12, 105.8, 5.5),),
+        geocodes=(("ISO3166-2", "LA-CH"),),
+        altitude=100.0,
+        ceiling=250.5,
+    )
+    info = replace(
+        base.infos[0],
+        audience="residents",
+        resources=(Resource("map", "image/png", 1024, "https://x.example/m.png"),),
+        areas=(area,),
+    )
+    alert = replace(
+        base,
+        source="hazard-engine",
+        codes=("IPAWSv1.0",),
+        note="exercise",
+        incidents="inc-1",
+        infos=(info, *base.infos[1:]),
+    )
     xml = build_alert_xml(alert)
     assert_valid_cap(xml)
     assert parse_alert(xml) == alert

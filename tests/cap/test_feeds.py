@@ -19,11 +19,16 @@ BASE = "https://pakse.cityops.example/"
 
 def _items() -> list:
     hazards = ["heat", "river_flood", "air_quality"]
-    alerts = [sample_alert(("en",), hazard=h, sent=SENT + timedelta(minutes=10 * n))
-              for n, h in enumerate(hazards)]
+    alerts = [
+        sample_alert(("en",), hazard=h, sent=SENT + timedelta(minutes=10 * n))
+        for n, h in enumerate(hazards)
+    ]
     # deliberately not in time order
-    return [(alerts[1], "alerts/b.xml"), (alerts[0], "alerts/a.xml"),
-            (alerts[2], f"{BASE}alerts/c.xml")]
+    return [
+        (alerts[1], "alerts/b.xml"),
+        (alerts[0], "alerts/a.xml"),
+        (alerts[2], f"{BASE}alerts/c.xml"),
+    ]
 
 
 def test_atom_structure_and_order() -> None:
@@ -39,13 +44,15 @@ def test_atom_structure_and_order() -> None:
     assert len(set(ids)) == 3 and all(i.startswith("urn:oid:") for i in ids)
     links = [e.find("a:link[@type='application/cap+xml']", A) for e in entries]
     assert [ln.get("href") for ln in links] == [
-        f"{BASE}alerts/c.xml", f"{BASE}alerts/b.xml", f"{BASE}alerts/a.xml"]
+        f"{BASE}alerts/c.xml",
+        f"{BASE}alerts/b.xml",
+        f"{BASE}alerts/a.xml",
+    ]
     assert entries[0].findtext("a:title", namespaces=A).startswith("Unhealthy air")
 
 
 def test_rss_structure_and_order() -> None:
-    rss = etree.fromstring(build_rss_feed(_items(), BASE, title="Pakse warnings",
-                                          language="en"))
+    rss = etree.fromstring(build_rss_feed(_items(), BASE, title="Pakse warnings", language="en"))
     assert rss.tag == "rss" and rss.get("version") == "2.0"
     channel = rss.find("channel")
     assert channel.findtext("title") and channel.findtext("link") == BASE
@@ -63,7 +70,10 @@ def test_feeds_read_back_by_importer() -> None:
     for build in (build_atom_feed, build_rss_feed):
         entries = parse_feed(build(_items(), BASE, title="t"))
         assert [e.cap_url for e in entries] == [
-            f"{BASE}alerts/c.xml", f"{BASE}alerts/b.xml", f"{BASE}alerts/a.xml"]
+            f"{BASE}alerts/c.xml",
+            f"{BASE}alerts/b.xml",
+            f"{BASE}alerts/a.xml",
+        ]
         assert entries[0].updated == SENT + timedelta(minutes=20)
 
 

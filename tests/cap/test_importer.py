@@ -80,7 +80,9 @@ def test_dtd_and_entities_rejected(payload: bytes) -> None:
 
 def test_entities_rejected_in_cap_too() -> None:
     xml = build_alert_xml(sample_alert(("en",)))
-    evil = xml.replace(b"?>\n", b'?>\n<!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n', 1)
+    evil = xml.replace(
+        b"?>\n", b'?>\n<!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n', 1
+    )
     with pytest.raises(InvalidInput) as err:
         parse_cap(evil)
     assert err.value.field == "cap"
@@ -107,9 +109,11 @@ def test_size_limit() -> None:
 
 
 def test_html_doctype_inside_cdata_is_fine() -> None:
-    rss = (b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
-           b"<description><![CDATA[<!DOCTYPE html><p>x</p>]]></description>"
-           b"<link>https://x.example/a.xml</link></item></channel></rss>")
+    rss = (
+        b"<rss version='2.0'><channel><title>t</title><item><title>a</title>"
+        b"<description><![CDATA[<!DOCTYPE html><p>x</p>]]></description>"
+        b"<link>https://x.example/a.xml</link></item></channel></rss>"
+    )
     (entry,) = parse_feed(rss)
     assert entry.summary.startswith("<!DOCTYPE html>")
 

@@ -34,8 +34,12 @@ def test_all_files_have_every_hazard_and_level() -> None:
                 for name in ("headline", "description", "instruction"):
                     text = data[hazard][level][name]
                     # same placeholders as the English source, no more, no fewer
-                    assert placeholders(text) == placeholders(en[hazard][level][name]), \
-                        (code, hazard, level, name)
+                    assert placeholders(text) == placeholders(en[hazard][level][name]), (
+                        code,
+                        hazard,
+                        level,
+                        name,
+                    )
 
 
 @pytest.mark.parametrize("hazard", HAZARDS)
@@ -85,8 +89,9 @@ def test_missing_placeholder_named() -> None:
     assert err.value.field.startswith("context.")
 
 
-@pytest.mark.parametrize("args", [("tsunami", "severe", "en"), ("heat", "purple", "en"),
-                                  ("heat", "severe", "fr")])
+@pytest.mark.parametrize(
+    "args", [("tsunami", "severe", "en"), ("heat", "purple", "en"), ("heat", "severe", "fr")]
+)
 def test_unknown_inputs(args: tuple[str, str, str]) -> None:
     hazard, level, lang = args
     with pytest.raises(InvalidInput):
@@ -95,6 +100,7 @@ def test_unknown_inputs(args: tuple[str, str, str]) -> None:
 
 def test_operator_can_edit_a_draft() -> None:
     from dataclasses import replace
+
     alert = sample_alert(("en", "km"))
     edited = replace(alert.infos[1], instruction="សូមស្តាប់វិទ្យុ។")
     alert2 = Alert(alert.identifier, alert.sender, alert.sent, infos=(alert.infos[0], edited))

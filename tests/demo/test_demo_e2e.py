@@ -31,12 +31,24 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     port = _free_port()
     log = tmp_path / "demo.log"
     env = {**os.environ, "CITYOPS_MRC_DATA": str(MEKONG)}
-    cmd = [sys.executable, "-c", "from cityops.cli import main; main()", "demo",
-           "--database", f"sqlite:///{tmp_path / 'demo.db'}", "--port", str(port),
-           "--speed", "600", "--scenario", "pakse-2011", "--scenario-seconds", "25"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from cityops.cli import main; main()",
+        "demo",
+        "--database",
+        f"sqlite:///{tmp_path / 'demo.db'}",
+        "--port",
+        str(port),
+        "--speed",
+        "600",
+        "--scenario",
+        "pakse-2011",
+        "--scenario-seconds",
+        "25",
+    ]
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                cwd=tmp_path)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
         yield base, log, proc
@@ -71,16 +83,27 @@ def test_demo_serves_simulates_and_warns(demo) -> None:
     assert c.get("/login").status_code == 200
     root = c.get("/v1.1").json()
     assert any(v["name"] == "Things" for v in root["value"])
-    things = c.get("/v1.1/Things", params={"$filter": "name eq 'Bangkok weather station'",
-                                           "$expand": "Datastreams"}).json()["value"]
+    things = c.get(
+        "/v1.1/Things",
+        params={"$filter": "name eq 'Bangkok weather station'", "$expand": "Datastreams"},
+    ).json()["value"]
     temp = next(d for d in things[0]["Datastreams"] if d["name"].startswith("Air temperature"))
-    obs = _wait(lambda: c.get(f"/v1.1/Datastreams({temp['@iot.id']})/Observations")
-                .json()["value"], 30, "simulated observations", log)
+    obs = _wait(
+        lambda: c.get(f"/v1.1/Datastreams({temp['@iot.id']})/Observations").json()["value"],
+        30,
+        "simulated observations",
+        log,
+    )
     assert 10 < obs[0]["result"] < 45
-    warnings = _wait(lambda: c.get("/api/public/warnings").json()["value"], 90,
-                     "a public warning", log)
+    warnings = _wait(
+        lambda: c.get("/api/public/warnings").json()["value"], 90, "a public warning", log
+    )
     assert "Pakse" in str(warnings)
-    text = _wait(lambda: log.read_text() if "CAP alert" in log.read_text() else None, 10,
-                 "the alert in the log", log)
+    text = _wait(
+        lambda: log.read_text() if "CAP alert" in log.read_text() else None,
+        10,
+        "the alert in the log",
+        log,
+    )
     assert "incident" in text and "Logins" in text and "demo-admin-2024" in text
     assert proc.poll() is None

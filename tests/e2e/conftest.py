@@ -23,8 +23,14 @@ def free_port() -> int:
 
 
 def cli(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> str:
-    done = subprocess.run([CITYOPS, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})}, input=input)
+    done = subprocess.run(
+        [CITYOPS, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        input=input,
+    )
     if done.returncode != 0:
         raise AssertionError(f"cityops {' '.join(args)} failed: {done.stderr}")
     return done.stdout
@@ -33,15 +39,20 @@ def cli(*args: str, env: dict[str, str] | None = None, input: str | None = None)
 class Server:
     """A `cityops serve` process on a free port."""
 
-    def __init__(self, database: str, extra_env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, database: str, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = database
         env = {**os.environ, "CITYOPS_DATABASE_URL": database, **(extra_env or {})}
         self.proc = subprocess.Popen(
-            [CITYOPS, "serve", "--port", str(self.port), *args], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [CITYOPS, "serve", "--port", str(self.port), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             self._wait()
         except BaseException:

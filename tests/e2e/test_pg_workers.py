@@ -33,8 +33,7 @@ def pg_server() -> Iterator[tuple[Server, str, str]]:
     assert url is not None
     try:
         cli("db", "upgrade", "-d", url)
-        cli("user", "add", "e2e-admin", "--role", "admin", "--password", "pw-e2e-admin",
-            "-d", url)
+        cli("user", "add", "e2e-admin", "--role", "admin", "--password", "pw-e2e-admin", "-d", url)
         token = cli("token", "create", "--user", "e2e-admin", "-d", url).split(": ", 1)[1]
         server = Server.__new__(Server)
         try:  # stop the process even when it never became healthy
@@ -48,21 +47,40 @@ def pg_server() -> Iterator[tuple[Server, str, str]]:
 
 
 async def _world(client: httpx.AsyncClient, n_streams: int) -> list[int]:
-    thing = {"name": "Pakse", "description": "gauge", "Locations": [{
-        "name": "Pakse", "description": "site", "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": [105.8, 15.1]}}]}
+    thing = {
+        "name": "Pakse",
+        "description": "gauge",
+        "Locations": [
+            {
+                "name": "Pakse",
+                "description": "site",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [105.8, 15.1]},
+            }
+        ],
+    }
     r = await client.post("/v1.1/Things", json=thing)
     assert r.status_code == 201, r.text
     thing_id = r.json()["@iot.id"]
     streams = []
     for i in range(n_streams):
-        r = await client.post("/v1.1/Datastreams", json={
-            "name": f"WL{i}", "description": "stage", "observationType": "OM_Measurement",
-            "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
-            "Thing": {"@iot.id": thing_id},
-            "Sensor": {"name": f"s{i}", "description": "d", "encodingType": "text/plain",
-                       "metadata": "none"},
-            "ObservedProperty": {"name": f"p{i}", "definition": "x", "description": "d"}})
+        r = await client.post(
+            "/v1.1/Datastreams",
+            json={
+                "name": f"WL{i}",
+                "description": "stage",
+                "observationType": "OM_Measurement",
+                "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
+                "Thing": {"@iot.id": thing_id},
+                "Sensor": {
+                    "name": f"s{i}",
+                    "description": "d",
+                    "encodingType": "text/plain",
+                    "metadata": "none",
+                },
+                "ObservedProperty": {"name": f"p{i}", "definition": "x", "description": "d"},
+            },
+        )
         assert r.status_code == 201, r.text
         streams.append(r.json()["@iot.id"])
     return streams
@@ -70,8 +88,10 @@ async def _world(client: httpx.AsyncClient, n_streams: int) -> list[int]:
 
 async def _post_all(client: httpx.AsyncClient, streams: list[int]) -> list[tuple[int, datetime]]:
     rng = random.Random(7)
-    todo = [(rng.choice(streams), T0 + timedelta(minutes=rng.randrange(-9000, 9000)))
-            for _ in range(POSTS)]
+    todo = [
+        (rng.choice(streams), T0 + timedelta(minutes=rng.randrange(-9000, 9000)))
+        for _ in range(POSTS)
+    ]
     queue: asyncio.Queue[tuple[int, datetime]] = asyncio.Queue()
     for item in todo:
         queue.put_nowait(item)
@@ -80,8 +100,10 @@ async def _post_all(client: httpx.AsyncClient, streams: list[int]) -> list[tuple
     async def worker() -> None:
         while not queue.empty():
             ds, t = queue.get_nowait()
-            r = await client.post(f"/v1.1/Datastreams({ds})/Observations",
-                                  json={"phenomenonTime": t.isoformat(), "result": 1.5})
+            r = await client.post(
+                f"/v1.1/Datastreams({ds})/Observations",
+                json={"phenomenonTime": t.isoformat(), "result": 1.5},
+            )
             statuses.append(r.status_code)
 
     await asyncio.gather(*(worker() for _ in range(CLIENTS)))
@@ -92,8 +114,9 @@ async def _post_all(client: httpx.AsyncClient, streams: list[int]) -> list[tuple
 async def _drive(server: Server, token: str) -> tuple[list[int], list[tuple[int, datetime]]]:
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=server.url, headers=headers, limits=limits,
-                                 timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=server.url, headers=headers, limits=limits, timeout=60
+    ) as client:
         streams = await _world(client, 4)
         todo = await _post_all(client, streams)
         for ds in streams:
@@ -110,16 +133,22 @@ def test_two_workers_share_postgresql(pg_server: tuple[Server, str, str]) -> Non
     engine = create_engine(url)
     o, d = s.observations, s.datastreams
     with engine.connect() as conn:
-        workers = conn.execute(text(
-            "SELECT count(DISTINCT application_name) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND application_name LIKE 'cityops-%'"
-        )).scalar_one()
+        workers = conn.execute(
+            text(
+                "SELECT count(DISTINCT application_name) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name LIKE 'cityops-%'"
+            )
+        ).scalar_one()
         for ds in streams:
             latest = conn.execute(
-                select(o.c.id, o.c.phenomenon_time_start).where(o.c.datastream_id == ds)
-                .order_by(o.c.phenomenon_time_start.desc(), o.c.id.desc()).limit(1)).one()
-            row = conn.execute(select(d.c.last_observation_id, d.c.last_phenomenon_time)
-                               .where(d.c.id == ds)).one()
+                select(o.c.id, o.c.phenomenon_time_start)
+                .where(o.c.datastream_id == ds)
+                .order_by(o.c.phenomenon_time_start.desc(), o.c.id.desc())
+                .limit(1)
+            ).one()
+            row = conn.execute(
+                select(d.c.last_observation_id, d.c.last_phenomenon_time).where(d.c.id == ds)
+            ).one()
             assert tuple(row) == tuple(latest)
             assert latest[1] == max(t for s_, t in todo if s_ == ds)
     engine.dispose()

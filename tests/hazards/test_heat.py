@@ -9,8 +9,18 @@ from cityops.hazards.heat import RISK_BANDS_F, heat_index_c, heat_index_f, heat_
 @pytest.mark.parametrize(
     ("t_f", "rh", "chart"),
     # NWS heat index chart (printed values are rounded regression values)
-    [(80, 40, 80), (90, 50, 95), (90, 70, 106), (96, 70, 126), (96, 60, 116), (100, 40, 109),
-     (104, 55, 137), (86, 90, 105), (110, 40, 136), (84, 85, 96)],
+    [
+        (80, 40, 80),
+        (90, 50, 95),
+        (90, 70, 106),
+        (96, 70, 126),
+        (96, 60, 116),
+        (100, 40, 109),
+        (104, 55, 137),
+        (86, 90, 105),
+        (110, 40, 136),
+        (84, 85, 96),
+    ],
 )
 def test_matches_nws_chart(t_f, rh, chart):
     assert heat_index_f(t_f, rh)[0] == pytest.approx(chart, abs=1.0)
@@ -63,5 +73,13 @@ def test_risk_bands():
     names = ["none", *RISK_BANDS_F]
     hi = [79.9, 80.0, 90.0, 102.9, 103.0, 124.9, 125.0, np.nan]
     got = [names[i] for i in heat_risk_band(hi)]
-    assert got == ["none", "caution", "extreme caution", "extreme caution", "danger", "danger",
-                   "extreme danger", "none"]
+    assert got == [
+        "none",
+        "caution",
+        "extreme caution",
+        "extreme caution",
+        "danger",
+        "danger",
+        "extreme danger",
+        "none",
+    ]

@@ -7,7 +7,9 @@ H = 3600.0
 
 def _wave(t: np.ndarray) -> np.ndarray:
     # two flood waves over a slowly varying base
-    return 5 + 3 * np.exp(-(((t / H) - 200) / 30) ** 2) + 2 * np.exp(-(((t / H) - 500) / 20) ** 2)
+    return (
+        5 + 3 * np.exp(-((((t / H) - 200) / 30) ** 2)) + 2 * np.exp(-((((t / H) - 500) / 20) ** 2))
+    )
 
 
 def test_recovers_a_13_hour_lag_on_irregular_times():

@@ -22,8 +22,14 @@ def test_rolling_sum_window_without_valid_sample_is_nan():
 
 @pytest.mark.parametrize(
     ("mm_per_hour", "expected"),
-    [(7.4, "normal"), (7.5, "yellow"), (14.9, "yellow"), (15.0, "orange"), (30.0, "orange"),
-     (30.1, "red")],
+    [
+        (7.4, "normal"),
+        (7.5, "yellow"),
+        (14.9, "yellow"),
+        (15.0, "orange"),
+        (30.0, "orange"),
+        (30.1, "red"),
+    ],
 )
 def test_pagasa_hourly_bands(mm_per_hour, expected):
     table = PRESETS["pagasa_hourly"]
@@ -41,8 +47,16 @@ def test_pagasa_red_from_three_hour_total():
 
 @pytest.mark.parametrize(
     ("mm_24h", "expected"),
-    [(0.0, "normal"), (0.1, "light"), (10.0, "light"), (10.1, "moderate"), (35.0, "moderate"),
-     (35.1, "heavy"), (90.0, "heavy"), (90.1, "very heavy")],
+    [
+        (0.0, "normal"),
+        (0.1, "light"),
+        (10.0, "light"),
+        (10.1, "moderate"),
+        (35.0, "moderate"),
+        (35.1, "heavy"),
+        (90.0, "heavy"),
+        (90.1, "very heavy"),
+    ],
 )
 def test_tmd_24h_bands(mm_24h, expected):
     table = PRESETS["tmd_24h"]

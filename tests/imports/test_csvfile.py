@@ -18,9 +18,14 @@ from cityops.store import schema as s
 def _rows(store, ds: int) -> list[tuple[datetime, float]]:
     o = s.observations
     with store.read() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(o.c.phenomenon_time_start, o.c.result_number)
-            .where(o.c.datastream_id == ds).order_by(o.c.phenomenon_time_start))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(o.c.phenomenon_time_start, o.c.result_number)
+                .where(o.c.datastream_id == ds)
+                .order_by(o.c.phenomenon_time_start)
+            )
+        ]
 
 
 def _ds(world) -> int:
@@ -30,13 +35,15 @@ def _ds(world) -> int:
 def test_time_zones_naive_iana_and_explicit_offsets(world_store, tmp_path: Path) -> None:
     store, world = world_store
     f = tmp_path / "logger.csv"
-    f.write_text("time,temp\n2024-01-15 08:00,25.0\n2024-01-15T09:00:00+00:00,26.0\n"
-                 "2024-07-01 08:00,30.0\n")
+    f.write_text(
+        "time,temp\n2024-01-15 08:00,25.0\n2024-01-15T09:00:00+00:00,26.0\n2024-07-01 08:00,30.0\n"
+    )
     import_csv(store, f, _ds(world), CsvOptions("time", "temp", tz="Asia/Bangkok"))
     assert _rows(store, _ds(world)) == [
         (datetime(2024, 1, 15, 1, 0, tzinfo=UTC), 25.0),  # naive: Bangkok, UTC+07:00
         (datetime(2024, 1, 15, 9, 0, tzinfo=UTC), 26.0),  # an explicit offset is kept
-        (datetime(2024, 7, 1, 1, 0, tzinfo=UTC), 30.0)]
+        (datetime(2024, 7, 1, 1, 0, tzinfo=UTC), 30.0),
+    ]
 
 
 def test_dst_zone_and_fixed_offset(world_store, tmp_path: Path) -> None:
@@ -52,19 +59,20 @@ def test_dst_zone_and_fixed_offset(world_store, tmp_path: Path) -> None:
     assert _rows(store, _ds(world))[1] == (datetime(2024, 2, 10, 5, 30, tzinfo=UTC), 3.0)
 
 
-def test_decimal_comma_semicolon_blank_lines_and_columns_by_number(world_store,
-                                                                   tmp_path: Path) -> None:
+def test_decimal_comma_semicolon_blank_lines_and_columns_by_number(
+    world_store, tmp_path: Path
+) -> None:
     store, world = world_store
     f = tmp_path / "comma.csv"
-    f.write_text("\n\nDatum;Zeit;Wert\n2024-03-01T00:00Z;x;12,5\n\n2024-03-01T01:00Z;x;1.234,75\n\n")
-    out = import_csv(store, f, _ds(world), CsvOptions("1", "3", decimal_comma=True,
-                                                      delimiter=";"))
+    f.write_text(
+        "\n\nDatum;Zeit;Wert\n2024-03-01T00:00Z;x;12,5\n\n2024-03-01T01:00Z;x;1.234,75\n\n"
+    )
+    out = import_csv(store, f, _ds(world), CsvOptions("1", "3", decimal_comma=True, delimiter=";"))
     assert out.stored == 2
     assert [v for _, v in _rows(store, _ds(world))] == [12.5, 1234.75]
 
 
-def test_exact_duplicates_skipped_and_reimport_stores_nothing(world_store,
-                                                              tmp_path: Path) -> None:
+def test_exact_duplicates_skipped_and_reimport_stores_nothing(world_store, tmp_path: Path) -> None:
     store, world = world_store
     f = tmp_path / "dup.csv"
     f.write_text("t,v\n2024-03-01T00:00Z,1\n2024-03-01T00:00Z,1\n2024-03-01T00:10Z,2\n")
@@ -78,8 +86,10 @@ def test_exact_duplicates_skipped_and_reimport_stores_nothing(world_store,
 def test_conflicting_duplicates_and_bad_rows_rejected_whole(world_store, tmp_path: Path) -> None:
     store, world = world_store
     f = tmp_path / "bad.csv"
-    f.write_text("t,v\n2024-03-01T00:00Z,1\n2024-03-01T00:00Z,1.5\nnot a time,3\n"
-                 "2024-03-01T00:20Z,\n2024-03-01T00:30Z,inf\n2024-03-01T00:40Z,4\n")
+    f.write_text(
+        "t,v\n2024-03-01T00:00Z,1\n2024-03-01T00:00Z,1.5\nnot a time,3\n"
+        "2024-03-01T00:20Z,\n2024-03-01T00:30Z,inf\n2024-03-01T00:40Z,4\n"
+    )
     with pytest.raises(ImportRejected) as err:
         import_csv(store, f, _ds(world), CsvOptions("t", "v"))
     reasons = {p.line: p.reason for p in err.value.problems}

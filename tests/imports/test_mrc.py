@@ -19,9 +19,15 @@ from .conftest import PAKSE, SEKONG, need_mekong
 def _stored(store, ds: int) -> tuple[int, datetime | None, datetime | None]:
     o = s.observations
     with store.read() as conn:
-        return tuple(conn.execute(select(func.count(), func.min(o.c.phenomenon_time_start),
-                                         func.max(o.c.phenomenon_time_start))
-                                  .where(o.c.datastream_id == ds)).one())
+        return tuple(
+            conn.execute(
+                select(
+                    func.count(),
+                    func.min(o.c.phenomenon_time_start),
+                    func.max(o.c.phenomenon_time_start),
+                ).where(o.c.datastream_id == ds)
+            ).one()
+        )
 
 
 def test_pakse_by_station_code_and_idempotent(world_store) -> None:
@@ -62,8 +68,9 @@ def test_header_time_zone_choice_shifts_by_seven_hours(world_store, tmp_path: Pa
     assert out.first == datetime(1959, 12, 31, 10, 0, tzinfo=UTC)  # 17:00 at UTC+07:00
 
 
-def test_corrupted_copy_rejected_with_line_numbers_nothing_stored(world_store,
-                                                                   tmp_path: Path) -> None:
+def test_corrupted_copy_rejected_with_line_numbers_nothing_stored(
+    world_store, tmp_path: Path
+) -> None:
     need_mekong()
     store, world = world_store
     lines = PAKSE.read_text().splitlines(keepends=True)

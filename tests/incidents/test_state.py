@@ -43,7 +43,12 @@ def test_operator_actions_and_conflicts():
     inc = _open()
     e = inc.acknowledge("ana", 110.0, "seen")
     assert (e.kind, e.actor, e.from_value, e.to_value, e.note) == (
-        "acknowledged", "ana", "open", "acknowledged", "seen")
+        "acknowledged",
+        "ana",
+        "open",
+        "acknowledged",
+        "seen",
+    )
     with pytest.raises(Conflict):
         inc.acknowledge("ana", 111.0)
     e = inc.assign("ana", 120.0, "bounmy")
@@ -56,13 +61,23 @@ def test_operator_actions_and_conflicts():
     inc.annotate("ana", 130.0, "sandbags at the market")
     e = inc.resolve("ana", 140.0, "water down")
     assert (e.kind, e.from_value, e.to_value) == ("resolved", "acknowledged", "resolved")
-    for action in (lambda: inc.resolve("ana", 150.0), lambda: inc.acknowledge("ana", 150.0),
-                   lambda: inc.assign("ana", 150.0, "x")):
+    for action in (
+        lambda: inc.resolve("ana", 150.0),
+        lambda: inc.acknowledge("ana", 150.0),
+        lambda: inc.assign("ana", 150.0, "x"),
+    ):
         with pytest.raises(Conflict):
             action()
     inc.annotate("ana", 160.0, "post-mortem: gauge read late")  # allowed after resolution
     assert [x.kind for x in inc.timeline] == [
-        "opened", "acknowledged", "assigned", "assigned", "annotated", "resolved", "annotated"]
+        "opened",
+        "acknowledged",
+        "assigned",
+        "assigned",
+        "annotated",
+        "resolved",
+        "annotated",
+    ]
 
 
 def test_escalation_reopens_an_acknowledged_incident_by_default():
@@ -94,8 +109,9 @@ def test_one_open_incident_per_rule_and_subject():
 def test_replay_a_level_sequence():
     inc = None
     actions = []
-    for time, (level, name) in enumerate([(0, "normal"), (1, "w"), (2, "d"), (2, "d"), (0, "normal"),
-                                           (1, "w")]):
+    for time, (level, name) in enumerate(
+        [(0, "normal"), (1, "w"), (2, "d"), (2, "d"), (0, "normal"), (1, "w")]
+    ):
         change = observe(inc, "r", "s", level, name, float(time))
         actions.append(change.action.value)
         inc = change.incident if change.incident and change.incident.is_open else None

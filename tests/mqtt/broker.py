@@ -48,9 +48,11 @@ class Broker:
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         self.conf = folder / "mosquitto.conf"
-        self.conf.write_text(CONFIG.read_text() + f"\nlistener {self.port} {HOST}\n"
-                             f"persistence_location {folder}/\n"
-                             f"user {getpass.getuser()}\n")  # as root: do not switch user
+        self.conf.write_text(
+            CONFIG.read_text() + f"\nlistener {self.port} {HOST}\n"
+            f"persistence_location {folder}/\n"
+            f"user {getpass.getuser()}\n"
+        )  # as root: do not switch user
         self.log = folder / "mosquitto.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.start()
@@ -61,8 +63,9 @@ class Broker:
 
     def start(self) -> None:
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)], stdout=out,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                ["mosquitto", "-c", str(self.conf)], stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -88,13 +91,21 @@ class Broker:
             raise AssertionError("mosquitto did not stop within 10 s of SIGTERM") from None
 
 
-def mqtt_client(name: str, port: int, inflight: int = 20, session: bool = False,
-                on_connect: Callable[..., None] | None = None) -> paho.Client:
+def mqtt_client(
+    name: str,
+    port: int,
+    inflight: int = 20,
+    session: bool = False,
+    on_connect: Callable[..., None] | None = None,
+) -> paho.Client:
     """A connected paho MQTT 5 client (its network loop not started). With ``session`` it
     keeps a persistent session, as a device does: ``clean_start=False`` and a session
     expiry, re-connecting by itself (after 1 s, then 2 s) when the connection is lost."""
-    mqtt = paho.Client(paho.CallbackAPIVersion.VERSION2,
-                       client_id=f"{name}-{uuid.uuid4().hex[:8]}", protocol=paho.MQTTv5)
+    mqtt = paho.Client(
+        paho.CallbackAPIVersion.VERSION2,
+        client_id=f"{name}-{uuid.uuid4().hex[:8]}",
+        protocol=paho.MQTTv5,
+    )
     mqtt.max_inflight_messages_set(inflight)
     mqtt.reconnect_delay_set(1, 2)
     mqtt.on_connect = on_connect
@@ -124,8 +135,9 @@ class StatusProbe:
             self.latest[message.topic.rsplit("/", 1)[1]] = orjson.loads(message.payload)
             self._changed.notify_all()
 
-    def wait(self, done: Callable[[dict[str, Status]], bool], timeout: float,
-             what: str) -> dict[str, Status]:
+    def wait(
+        self, done: Callable[[dict[str, Status]], bool], timeout: float, what: str
+    ) -> dict[str, Status]:
         """The latest counters by client id once ``done`` accepts them."""
         with self._changed:
             ok = self._changed.wait_for(lambda: done(self.latest), timeout)
@@ -160,9 +172,17 @@ class Publisher(threading.Thread):
     runs ``hooks[n]()`` before message n. ``acked`` counts the broker's PUBACKs, ``connects``
     its (re)connections."""
 
-    def __init__(self, port: int, topic: Callable[[int], str], token: str, total: int,
-                 message_ids: bool = True, window: int = 100, rate: float = 0,
-                 hooks: dict[int, Callable[[], Any]] | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        topic: Callable[[int], str],
+        token: str,
+        total: int,
+        message_ids: bool = True,
+        window: int = 100,
+        rate: float = 0,
+        hooks: dict[int, Callable[[], Any]] | None = None,
+    ) -> None:
         super().__init__(daemon=True)
         self.topic, self.token, self.total = topic, token, total
         self.message_ids, self.window, self.rate = message_ids, window, rate
@@ -170,15 +190,17 @@ class Publisher(threading.Thread):
         self.acked = self.connects = 0
         self.refused: list[str] = []
         self.error: BaseException | None = None
-        self.mqtt = mqtt_client("device", port, inflight=window, session=True,
-                                on_connect=self._on_connect)
+        self.mqtt = mqtt_client(
+            "device", port, inflight=window, session=True, on_connect=self._on_connect
+        )
         self.mqtt.on_publish = self._on_publish
 
     def _on_connect(self, *_: Any) -> None:
         self.connects += 1
 
-    def _on_publish(self, _client: Any, _userdata: Any, _mid: int, reason: Any,
-                    _props: Any) -> None:
+    def _on_publish(
+        self, _client: Any, _userdata: Any, _mid: int, reason: Any, _props: Any
+    ) -> None:
         if reason.is_failure:  # a PUBACK with an error: the broker refused the message
             self.refused.append(str(reason))
         self.acked += 1
@@ -195,7 +217,8 @@ class Publisher(threading.Thread):
         deadline = time.monotonic() + timeout
         while self.acked < at_least:
             assert time.monotonic() < deadline, (
-                f"broker acknowledged {self.acked} of {at_least} in {timeout} s")
+                f"broker acknowledged {self.acked} of {at_least} in {timeout} s"
+            )
             time.sleep(0.005)
 
     def run(self) -> None:
@@ -209,8 +232,9 @@ class Publisher(threading.Thread):
                 if self.rate and n % 20 == 0:
                     time.sleep(max(0.0, start + n / self.rate - time.monotonic()))
                 body = {"result": n, "phenomenonTime": f"2024-01-01T00:00:{n % 60:02d}Z"}
-                info = self.mqtt.publish(self.topic(n), orjson.dumps(body), qos=1,
-                                         properties=self._props(n))
+                info = self.mqtt.publish(
+                    self.topic(n), orjson.dumps(body), qos=1, properties=self._props(n)
+                )
                 # NO_CONN: the connection is down; paho keeps the message and sends it
                 # once reconnected
                 assert info.rc in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN), info.rc
@@ -234,8 +258,17 @@ class Publisher(threading.Thread):
 def new_site(database: str) -> dict[str, str]:
     """Migrate ``database`` and add an admin; returns the admin's Authorization header."""
     cli("db", "upgrade", "-d", database)
-    cli("user", "add", "mqtt-admin", "--role", "admin", "--password", "pw-mqtt-admin",
-        "-d", database)
+    cli(
+        "user",
+        "add",
+        "mqtt-admin",
+        "--role",
+        "admin",
+        "--password",
+        "pw-mqtt-admin",
+        "-d",
+        database,
+    )
     token = cli("token", "create", "--user", "mqtt-admin", "-d", database)
     return {"Authorization": f"Bearer {token.split(': ', 1)[1].strip()}"}
 
@@ -247,8 +280,9 @@ def new_device(server: Server, admin: dict[str, str], streams: int = 1) -> tuple
     thing = r.json()["@iot.id"]
     ids = []
     for _ in range(streams):
-        r = httpx.post(f"{server.url}/v1.1/Datastreams", json=datastream_body(thing),
-                       headers=admin, timeout=30)
+        r = httpx.post(
+            f"{server.url}/v1.1/Datastreams", json=datastream_body(thing), headers=admin, timeout=30
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["@iot.id"])
     token = cli("token", "create", "--device", str(thing), "-d", server.database)
@@ -257,22 +291,30 @@ def new_device(server: Server, admin: dict[str, str], streams: int = 1) -> tuple
 
 def mqtt_env(broker: Broker, client_id: str, **settings: str) -> dict[str, str]:
     """Environment of a ``cityops serve`` process using ``broker``, with more settings."""
-    env = {"CITYOPS_MQTT_URL": broker.url, "CITYOPS_MQTT_CLIENT_ID": client_id,
-           "CITYOPS_MQTT_SESSION_EXPIRY": str(SESSION_EXPIRY)}
+    env = {
+        "CITYOPS_MQTT_URL": broker.url,
+        "CITYOPS_MQTT_CLIENT_ID": client_id,
+        "CITYOPS_MQTT_SESSION_EXPIRY": str(SESSION_EXPIRY),
+    }
     env.update({f"CITYOPS_{name.upper()}": value for name, value in settings.items()})
     return env
 
 
 def count(server: Server, admin: dict[str, str], path: str) -> int:
     """``@iot.count`` of the collection ``path`` (e.g. ``Datastreams(1)/Observations``)."""
-    r = httpx.get(f"{server.url}/v1.1/{path}", params={"$count": "true", "$top": "0"},
-                  headers=admin, timeout=30)
+    r = httpx.get(
+        f"{server.url}/v1.1/{path}",
+        params={"$count": "true", "$top": "0"},
+        headers=admin,
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return int(r.json()["@iot.count"])
 
 
-def wait_count(server: Server, admin: dict[str, str], path: str, at_least: int,
-               timeout: float) -> int:
+def wait_count(
+    server: Server, admin: dict[str, str], path: str, at_least: int, timeout: float
+) -> int:
     """Poll ``count`` until ``at_least`` (or ``timeout``); returns the last count."""
     deadline = time.monotonic() + timeout
     found = count(server, admin, path)
@@ -284,15 +326,19 @@ def wait_count(server: Server, admin: dict[str, str], path: str, at_least: int,
 
 def results(server: Server, admin: dict[str, str], path: str, top: int) -> list[Any]:
     """The ``result`` of every Observation in ``path`` (up to ``top``)."""
-    r = httpx.get(f"{server.url}/v1.1/{path}",
-                  params={"$select": "result", "$top": str(top), "$orderby": "id"},
-                  headers=admin, timeout=60)
+    r = httpx.get(
+        f"{server.url}/v1.1/{path}",
+        params={"$select": "result", "$top": str(top), "$orderby": "id"},
+        headers=admin,
+        timeout=60,
+    )
     assert r.status_code == 200, r.text
     return [o["result"] for o in r.json()["value"]]
 
 
-def assert_each_once(server: Server, admin: dict[str, str], path: str, total: int,
-                     timeout: float) -> None:
+def assert_each_once(
+    server: Server, admin: dict[str, str], path: str, total: int, timeout: float
+) -> None:
     """Wait until ``total`` observations are in ``path``, give redelivered duplicates a
     moment to arrive, then find results exactly 0 .. total - 1, none twice."""
     wait_count(server, admin, path, total, timeout)
@@ -303,4 +349,5 @@ def assert_each_once(server: Server, admin: dict[str, str], path: str, total: in
     lost = sorted(set(range(total)) - set(stored))
     assert found == total and not twice and not lost and len(stored) == total, (
         f"{found} observations stored of {total} published; "
-        f"lost {len(lost)} {lost[:20]}, twice {len(twice)} {twice[:20]}")
+        f"lost {len(lost)} {lost[:20]}, twice {len(twice)} {twice[:20]}"
+    )

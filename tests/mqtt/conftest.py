@@ -51,8 +51,9 @@ def broker() -> tuple[str, int]:
 @pytest.fixture
 def private_broker(tmp_path: Path) -> Iterator[Broker]:
     """A Mosquitto of this test's own (tests/mqtt/mosquitto-test.conf) on a free port."""
-    require_service(shutil.which("mosquitto") is not None,
-                    "the mosquitto binary (apt-get install mosquitto)")
+    require_service(
+        shutil.which("mosquitto") is not None, "the mosquitto binary (apt-get install mosquitto)"
+    )
     broker = Broker(tmp_path / "broker")
     yield broker
     broker.stop()
@@ -75,11 +76,16 @@ def notify() -> bool:
 def settings(db_url: str, broker: tuple[str, int], prefix: str, notify: bool) -> Settings:
     tag = uuid.uuid4().hex[:8]
     return Settings(
-        database_url=db_url, secret_key="test-secret", anonymous_rate_per_min=100000,
-        mqtt_url=f"mqtt://{broker[0]}:{broker[1]}", mqtt_client_id=f"cityops-test-{tag}",
-        mqtt_session_expiry=60, mqtt_create_prefix=prefix,
+        database_url=db_url,
+        secret_key="test-secret",
+        anonymous_rate_per_min=100000,
+        mqtt_url=f"mqtt://{broker[0]}:{broker[1]}",
+        mqtt_client_id=f"cityops-test-{tag}",
+        mqtt_session_expiry=60,
+        mqtt_create_prefix=prefix,
         mqtt_select_topics="v1.1/Observations?$select=result,phenomenonTime",
-        public_url="http://cityops.test", mqtt_notify=notify,
+        public_url="http://cityops.test",
+        mqtt_notify=notify,
     )
 
 
@@ -120,8 +126,12 @@ def client(**kw: Any) -> aiomqtt.Client:
     return aiomqtt.Client(BROKER[0], BROKER[1], protocol=aiomqtt.ProtocolVersion.V5, **kw)
 
 
-async def collect(sub: aiomqtt.Client, count: int, timeout: float = 10.0,
-                  keep: Callable[[str, Any], bool] | None = None) -> list[tuple[str, Any]]:
+async def collect(
+    sub: aiomqtt.Client,
+    count: int,
+    timeout: float = 10.0,
+    keep: Callable[[str, Any], bool] | None = None,
+) -> list[tuple[str, Any]]:
     """The next ``count`` messages on ``sub`` as (topic, parsed JSON); with ``keep``, only
     those it accepts (the spec topics are shared by concurrent test runs on the broker)."""
     got: list[tuple[str, Any]] = []

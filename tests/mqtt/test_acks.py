@@ -72,6 +72,10 @@ async def test_failed_commit_acks_nothing(service: MqttService) -> None:
     client = _Client()
     batch = [_Message(1), _Message(2)]
     with pytest.raises(RuntimeError):
-        await service._finish(client, _done(error=RuntimeError("disk full")),  # type: ignore[arg-type]
-                              batch, _items()[:2])
+        await service._finish(
+            client,
+            _done(error=RuntimeError("disk full")),  # type: ignore[arg-type]
+            batch,
+            _items()[:2],
+        )
     assert client._client.acks == []

@@ -12,11 +12,15 @@ from cityops.store.base import Store
 from cityops.store.writer import Event
 
 
-def test_backlog_over_the_limit_is_dropped_and_counted(store: Store,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backlog_over_the_limit_is_dropped_and_counted(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(mqtt_service, "EVENT_BACKLOG_MAX", 1000)
-    svc = MqttService(Settings(database_url="sqlite://", secret_key="k",
-                               mqtt_url="mqtt://127.0.0.1:1"), store, "http://x/v1.1")
+    svc = MqttService(
+        Settings(database_url="sqlite://", secret_key="k", mqtt_url="mqtt://127.0.0.1:1"),
+        store,
+        "http://x/v1.1",
+    )
     batch = [Event("created", "Observation", 1, {"ids": list(range(400))})]
     for _ in range(3):
         svc._enqueue_events(batch)  # 1,200 > 1,000: the third is dropped

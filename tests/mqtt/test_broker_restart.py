@@ -61,8 +61,9 @@ DOWN = 1.0  # seconds the broker stays down (the device keeps publishing into it
 RECONNECT_WITHIN = 15.0  # CityOps' backoff tries after about 1 s, 3 s, 7 s: back well before
 
 
-def test_broker_restart_mid_publish_stores_each_message_once(private_broker: Broker,
-                                                             tmp_path: Path) -> None:
+def test_broker_restart_mid_publish_stores_each_message_once(
+    private_broker: Broker, tmp_path: Path
+) -> None:
     db = f"sqlite:///{tmp_path / 'broker-restart.db'}"
     admin = new_site(db)
     client_id = f"cityops-broker-restart-{uuid.uuid4().hex[:8]}"
@@ -72,8 +73,15 @@ def test_broker_restart_mid_publish_stores_each_message_once(private_broker: Bro
         path = f"Datastreams({ds})/Observations"
         wait_subscribed(private_broker.port, client_id)
 
-        publisher = Publisher(private_broker.port, lambda n: f"v1.1/{path}", token, TOTAL,
-                              message_ids=False, window=100, rate=RATE)
+        publisher = Publisher(
+            private_broker.port,
+            lambda n: f"v1.1/{path}",
+            token,
+            TOTAL,
+            message_ids=False,
+            window=100,
+            rate=RATE,
+        )
         publisher.start()
         before_stop = wait_count(server, admin, path, STOP_AFTER, timeout=60)
         private_broker.stop()  # SIGTERM: Mosquitto saves sessions and queues, then exits
@@ -84,25 +92,33 @@ def test_broker_restart_mid_publish_stores_each_message_once(private_broker: Bro
         assert acked_at_stop < TOTAL, "the publish was over before the broker stopped"
         restarted = time.monotonic()
         with StatusProbe(private_broker.port, client_id) as probe:  # sent after its CONNACK
-            probe.wait(lambda s: s.get(client_id, {}).get("connects", 0) >= 2, 120,
-                       "CityOps reconnected by itself after the restart")
+            probe.wait(
+                lambda s: s.get(client_id, {}).get("connects", 0) >= 2,
+                120,
+                "CityOps reconnected by itself after the restart",
+            )
         reconnected_after = time.monotonic() - restarted
 
         publisher.finish()
         assert publisher.connects >= 2, "the device did not reconnect"
         assert_each_once(server, admin, path, TOTAL, timeout=120)
         assert reconnected_after < RECONNECT_WITHIN, (
-            f"CityOps reconnected {reconnected_after:.0f} s after the broker came back")
+            f"CityOps reconnected {reconnected_after:.0f} s after the broker came back"
+        )
 
         with StatusProbe(private_broker.port, client_id) as probe:
-            status = probe.wait(lambda s: s.get(client_id, {}).get("stored") == TOTAL, 15,
-                                f"CityOps' 'stored' counter at {TOTAL}, the observations "
-                                "in the database (less: committed ones went uncounted)"
-                                )[client_id]
+            status = probe.wait(
+                lambda s: s.get(client_id, {}).get("stored") == TOTAL,
+                15,
+                f"CityOps' 'stored' counter at {TOTAL}, the observations "
+                "in the database (less: committed ones went uncounted)",
+            )[client_id]
         assert status["connects"] == 2 and status["connection_errors"] >= 1, status
         assert (status["rejected"], status["write_failures"], status["echoes"]) == (0, 0, 0)
         assert status["received"] == TOTAL + status["duplicates"], status
-        print(f"\nbroker stopped with {before_stop}+ stored and {acked_at_stop} acknowledged "
-              f"to the device; CityOps back after {reconnected_after:.1f} s; {status}")
+        print(
+            f"\nbroker stopped with {before_stop}+ stored and {acked_at_stop} acknowledged "
+            f"to the device; CityOps back after {reconnected_after:.1f} s; {status}"
+        )
     finally:
         server.stop()

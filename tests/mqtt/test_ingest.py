@@ -15,16 +15,22 @@ pytestmark = pytest.mark.mqtt
 
 
 async def _observations(http: Any, world: dict[str, Any]) -> list[dict[str, Any]]:
-    r = await http.get(f"/v1.1/Datastreams({world['datastream']})/Observations"
-                       "?$expand=FeatureOfInterest&$orderby=id", headers=world["headers"])
+    r = await http.get(
+        f"/v1.1/Datastreams({world['datastream']})/Observations"
+        "?$expand=FeatureOfInterest&$orderby=id",
+        headers=world["headers"],
+    )
     assert r.status_code == 200, r.text
     return r.json()["value"]  # type: ignore[no-any-return]
 
 
 async def _foi(http: Any, world: dict[str, Any]) -> int:
     """A FeatureOfInterest made by an HTTP observation (from the Thing's Location)."""
-    r = await http.post("/v1.1/Observations", headers=world["headers"], json={
-        "result": 0, "Datastream": {"@iot.id": world["datastream"]}})
+    r = await http.post(
+        "/v1.1/Observations",
+        headers=world["headers"],
+        json={"result": 0, "Datastream": {"@iot.id": world["datastream"]}},
+    )
     assert r.status_code == 201, r.text
     obs = (await _observations(http, world))[-1]
     return int(obs["FeatureOfInterest"]["@iot.id"])
@@ -44,8 +50,9 @@ async def test_create_through_each_topic_form(form, client: Any, world, service,
         topic = f"v1.1/FeaturesOfInterest({foi})/Observations"
         body["Datastream"] = {"@iot.id": ds}
     async with _device() as dev:
-        await dev.publish(prefix + topic, orjson.dumps(body), qos=1,
-                          properties=device_props(world["token"]))
+        await dev.publish(
+            prefix + topic, orjson.dumps(body), qos=1, properties=device_props(world["token"])
+        )
     await wait_for(lambda: service.stats.stored == 1, service=service)
     stored = [o for o in await _observations(client, world) if o["result"] == 4.25]
     assert len(stored) == 1
@@ -62,25 +69,35 @@ async def test_redelivered_message_is_stored_once(client: Any, world, service, p
             await dev.publish(topic, payload, qos=1, properties=device_props(world["token"]))
         # the same reading again with a message id: the id, not the payload, decides
         for mid in ("a", "a", "b"):
-            await dev.publish(topic, payload, qos=1,
-                              properties=device_props(world["token"], message_id=mid))
+            await dev.publish(
+                topic, payload, qos=1, properties=device_props(world["token"], message_id=mid)
+            )
     await wait_for(lambda: service.stats.received == 6)
     assert service.stats.stored == 3 and service.stats.duplicates == 3
     assert len(await _observations(client, world)) == 3
 
 
-async def test_device_cannot_publish_to_a_datastream_it_does_not_own(client: Any, world,
-                                                                     service, prefix) -> None:
-    r = await client.post("/v1.1/Things", headers=world["headers"],
-                          json={"name": "other", "description": "another station"})
+async def test_device_cannot_publish_to_a_datastream_it_does_not_own(
+    client: Any, world, service, prefix
+) -> None:
+    r = await client.post(
+        "/v1.1/Things",
+        headers=world["headers"],
+        json={"name": "other", "description": "another station"},
+    )
     other = r.json()["@iot.id"]
-    r = await client.post("/v1.1/Datastreams", headers=world["headers"],
-                          json=datastream_body(other))
+    r = await client.post(
+        "/v1.1/Datastreams", headers=world["headers"], json=datastream_body(other)
+    )
     foreign = r.json()["@iot.id"]
     async with _device() as dev:
         await dev.subscribe(f"cityops/errors/thing-{world['thing']}", qos=1)
-        await dev.publish(f"{prefix}v1.1/Datastreams({foreign})/Observations", b'{"result": 1}',
-                          qos=1, properties=device_props(world["token"]))
+        await dev.publish(
+            f"{prefix}v1.1/Datastreams({foreign})/Observations",
+            b'{"result": 1}',
+            qos=1,
+            properties=device_props(world["token"]),
+        )
         got = await collect(dev, 1)
     assert got and got[0][1]["code"] == 403
     assert f"Datastream {foreign}" in got[0][1]["error"]
@@ -92,17 +109,26 @@ async def test_device_cannot_publish_to_a_datastream_it_does_not_own(client: Any
 BAD = [
     ("invalid JSON", b'{"result": ', "not valid JSON", None),
     ("missing result", b'{"phenomenonTime": "2024-08-01T00:00:00Z"}', "result", None),
-    ("bad time", b'{"result": 1, "phenomenonTime": "2024-08-01T00:00:00-0700"}',
-     "phenomenonTime", None),
-    ("unknown datastream", b'{"result": 1}', "does not exist",
-     "v1.1/Datastreams(999999)/Observations"),
+    (
+        "bad time",
+        b'{"result": 1, "phenomenonTime": "2024-08-01T00:00:00-0700"}',
+        "phenomenonTime",
+        None,
+    ),
+    (
+        "unknown datastream",
+        b'{"result": 1}',
+        "does not exist",
+        "v1.1/Datastreams(999999)/Observations",
+    ),
     ("wrong topic", b'{"result": 1}', "does not create", "v1.1/Things(1)/Observations"),
 ]
 
 
 @pytest.mark.parametrize("case,payload,reason,topic", BAD, ids=[b[0] for b in BAD])
-async def test_bad_message_is_answered_and_counted(case, payload, reason, topic, client: Any,
-                                                   world, service, prefix) -> None:
+async def test_bad_message_is_answered_and_counted(
+    case, payload, reason, topic, client: Any, world, service, prefix
+) -> None:
     topic = prefix + (topic or f"v1.1/Datastreams({world['datastream']})/Observations")
     reply = f"test/replies/{service.client_id}"
     async with _device() as dev:
@@ -136,15 +162,19 @@ async def test_success_is_answered_on_the_response_topic(world, service, prefix)
         props = device_props(world["token"])
         props.ResponseTopic = reply
         props.CorrelationData = b"42"
-        await dev.publish(f"{prefix}v1.1/Datastreams({world['datastream']})/Observations",
-                          b'{"result": 3}', qos=1, properties=props)
+        await dev.publish(
+            f"{prefix}v1.1/Datastreams({world['datastream']})/Observations",
+            b'{"result": 3}',
+            qos=1,
+            properties=props,
+        )
         async for m in dev.messages:
             assert m.properties.CorrelationData == b"42"
             assert orjson.loads(m.payload)["@iot.selfLink"].startswith(
-                "http://cityops.test/v1.1/Observations(")
+                "http://cityops.test/v1.1/Observations("
+            )
             break
 
 
 def _device() -> Any:
     return client(identifier=None)
-

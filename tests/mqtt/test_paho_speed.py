@@ -15,10 +15,16 @@ from cityops.mqtt.paho_speed import read_utf
 
 # one value (or two, for the properties that may repeat) of each property type
 SAMPLES: dict[int, list[Any]] = {
-    0: [1, 0], 1: [300, 65535], 2: [70000, 1], 3: [321, 268435455],
-    4: [b"\x00corr\xff", b""], 5: ["text/ünicode", ""], 6: [("authorization", "Bearer t"),
-                                                        ("k", "v")],
+    0: [1, 0],
+    1: [300, 65535],
+    2: [70000, 1],
+    3: [321, 268435455],
+    4: [b"\x00corr\xff", b""],
+    5: ["text/ünicode", ""],
+    6: [("authorization", "Bearer t"), ("k", "v")],
 }
+
+
 @pytest.fixture(autouse=True)
 def fast() -> None:
     paho_speed.install()  # as MqttService does
@@ -91,9 +97,18 @@ def test_instances_share_the_tables() -> None:
     assert "names" not in a.__dict__
 
 
-@pytest.mark.parametrize("text", [
-    "", "Bearer abc", "ünïcødé ✓ 水位", "a\x00b", "x\ufeff", "emoji 🌊", "\U0010ffff",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Bearer abc",
+        "ünïcødé ✓ 水位",
+        "a\x00b",
+        "x\ufeff",
+        "emoji 🌊",
+        "\U0010ffff",
+    ],
+)
 def test_read_utf_as_paho(text: str) -> None:
     raw = text.encode("utf-8")
     buffer = len(raw).to_bytes(2, "big") + raw + b"rest"
@@ -121,4 +136,5 @@ def test_topic_matching_as_paho(filters: list[str]) -> None:
         matcher[f] = i
     for topic in ["a/b/c", "a/b", "$SYS/x", "v1.1/Datastreams(1)/Observations"]:
         assert list(matcher.iter_match(topic)) == list(
-            paho_speed.ORIGINAL_ITER_MATCH(matcher, topic))
+            paho_speed.ORIGINAL_ITER_MATCH(matcher, topic)
+        )

@@ -37,8 +37,9 @@ KILL_AFTER = 500  # kill once CityOps stored this many: in the middle of its ing
 
 
 @pytest.mark.parametrize("how", ["kill", "terminate"])
-def test_restart_mid_publish_stores_each_message_once(how: str, private_broker: Broker,
-                                                      tmp_path: Path) -> None:
+def test_restart_mid_publish_stores_each_message_once(
+    how: str, private_broker: Broker, tmp_path: Path
+) -> None:
     """SIGKILL (nothing cleaned up) or SIGTERM (a clean stop) while messages are in flight."""
     db = f"sqlite:///{tmp_path / 'restart.db'}"
     admin = new_site(db)
@@ -57,8 +58,9 @@ def test_restart_mid_publish_stores_each_message_once(how: str, private_broker: 
         def gate() -> None:
             assert resume.wait(120), "CityOps was not killed"
 
-        publisher = Publisher(private_broker.port, lambda n: f"{prefix}v1.1/{path}", token,
-                              TOTAL, hooks={GATE: gate})
+        publisher = Publisher(
+            private_broker.port, lambda n: f"{prefix}v1.1/{path}", token, TOTAL, hooks={GATE: gate}
+        )
         publisher.start()
         before_kill = wait_count(server, admin, path, KILL_AFTER, timeout=60)
         assert before_kill >= KILL_AFTER, f"CityOps stored only {before_kill} before the kill"

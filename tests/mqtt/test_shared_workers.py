@@ -57,13 +57,17 @@ def pg_database() -> Iterator[str]:
 
 
 def test_shared_subscription_splits_the_load_and_stores_each_once(
-        private_broker: Broker, pg_database: str, tmp_path: Path) -> None:
+    private_broker: Broker, pg_database: str, tmp_path: Path
+) -> None:
     admin = new_site(pg_database)
     client_id = f"cityops-shared-{uuid.uuid4().hex[:8]}"
     slots = [f"{client_id}-{n}" for n in range(WORKERS)]
-    env = {**mqtt_env(private_broker, client_id, mqtt_shared_group="cityops-workers",
-                      mqtt_notify="true"),
-           "TMPDIR": str(tmp_path)}  # where the workers keep their slot lock files
+    env = {
+        **mqtt_env(
+            private_broker, client_id, mqtt_shared_group="cityops-workers", mqtt_notify="true"
+        ),
+        "TMPDIR": str(tmp_path),
+    }  # where the workers keep their slot lock files
     server = Server(pg_database, env, args=("--workers", str(WORKERS)))
     try:
         with StatusProbe(private_broker.port, "+") as probe:  # both workers subscribed
@@ -72,14 +76,19 @@ def test_shared_subscription_splits_the_load_and_stores_each_once(
 
         publisher = Publisher(
             private_broker.port,
-            lambda n: f"v1.1/Datastreams({streams[n % STREAMS]})/Observations", token, TOTAL)
+            lambda n: f"v1.1/Datastreams({streams[n % STREAMS]})/Observations",
+            token,
+            TOTAL,
+        )
         publisher.start()
         publisher.finish()
         assert_each_once(server, admin, "Observations", TOTAL, timeout=120)
 
         def counted(s: dict[str, Status]) -> bool:  # stored and echoes as expected below
-            return all(sum(s.get(slot, {}).get(key, 0) for slot in slots) >= TOTAL
-                       for key in ("stored", "echoes"))
+            return all(
+                sum(s.get(slot, {}).get(key, 0) for slot in slots) >= TOTAL
+                for key in ("stored", "echoes")
+            )
 
         with StatusProbe(private_broker.port, "+") as probe:
             status = probe.wait(counted, 15, "the workers' counters")
@@ -98,8 +107,9 @@ def test_shared_subscription_splits_the_load_and_stores_each_once(
         server.stop()
 
 
-def test_without_a_shared_group_one_worker_runs_mqtt(private_broker: Broker, pg_database: str,
-                                                      tmp_path: Path) -> None:
+def test_without_a_shared_group_one_worker_runs_mqtt(
+    private_broker: Broker, pg_database: str, tmp_path: Path
+) -> None:
     """``--workers 2`` without ``mqtt_shared_group``: one worker holds the client id, the
     other serves HTTP only, so the two never take the session from each other (the broker
     drops the older of two connections with one client id)."""
@@ -111,14 +121,18 @@ def test_without_a_shared_group_one_worker_runs_mqtt(private_broker: Broker, pg_
         [ds], token = new_device(server, admin)
         with StatusProbe(private_broker.port, "+") as probe:
             probe.wait(lambda s: client_id in s, 60, "the MQTT worker subscribed")
-        publisher = Publisher(private_broker.port, lambda n: f"v1.1/Datastreams({ds})/Observations",
-                              token, 500)
+        publisher = Publisher(
+            private_broker.port, lambda n: f"v1.1/Datastreams({ds})/Observations", token, 500
+        )
         publisher.start()
         publisher.finish()
         assert_each_once(server, admin, f"Datastreams({ds})/Observations", 500, timeout=60)
         with StatusProbe(private_broker.port, "+") as probe:
-            status = probe.wait(lambda s: s.get(client_id, {}).get("stored") == 500, 15,
-                                "the MQTT worker's counters")
+            status = probe.wait(
+                lambda s: s.get(client_id, {}).get("stored") == 500,
+                15,
+                "the MQTT worker's counters",
+            )
         assert set(status) == {client_id}, sorted(status)  # no second MQTT client
         assert status[client_id]["connects"] == 1, status  # never pushed off the broker
         locks = sorted(p.name for p in tmp_path.glob("cityops-mqtt-*.lock"))

@@ -93,8 +93,7 @@ def test_same_currency_needs_no_table() -> None:
         ("date,currency,rate\n2022-01-01,KRW,1\n2022-01-01,KRW,2\n", "two rates", "date"),
         ("day,code,value\n2022-01-01,KRW,1\n", "columns", "rates"),
         # over the csv module's field limit (found by schemathesis: was a 500)
-        ("date,currency,rate\n2022-01-01,KRW," + "9" * 200_000 + "\n", "rates line 2",
-         "rates"),
+        ("date,currency,rate\n2022-01-01,KRW," + "9" * 200_000 + "\n", "rates line 2", "rates"),
     ],
 )
 def test_bad_rates_table_names_line_and_field(csv_text: str, message: str, field: str) -> None:

@@ -27,24 +27,47 @@ MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurem
 
 def _station(store: Store, name: str, properties: dict[str, Any] | None) -> tuple[int, int]:
     """A Thing with one water-level Datastream; (thing id, datastream id)."""
-    body = {"name": name, "description": "gauge", "Locations": [{
-        "name": name, "description": "site", "encodingType": "application/geo+json",
-        "location": {"type": "Point", "coordinates": [108.5, 15.5]}}], "Datastreams": [{
-        "name": f"{name} level", "description": "stage", "properties": properties,
-        "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
-        "observationType": MEASUREMENT,
-        "Sensor": {"name": "gauge", "description": "gauge", "encodingType": "text/plain",
-                   "metadata": "none"},
-        "ObservedProperty": {"name": "level", "definition": "http://example.org/level",
-                             "description": "level"}}]}
+    body = {
+        "name": name,
+        "description": "gauge",
+        "Locations": [
+            {
+                "name": name,
+                "description": "site",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [108.5, 15.5]},
+            }
+        ],
+        "Datastreams": [
+            {
+                "name": f"{name} level",
+                "description": "stage",
+                "properties": properties,
+                "unitOfMeasurement": {"name": "metre", "symbol": "m", "definition": "ucum:m"},
+                "observationType": MEASUREMENT,
+                "Sensor": {
+                    "name": "gauge",
+                    "description": "gauge",
+                    "encodingType": "text/plain",
+                    "metadata": "none",
+                },
+                "ObservedProperty": {
+                    "name": "level",
+                    "definition": "http://example.org/level",
+                    "description": "level",
+                },
+            }
+        ],
+    }
     if properties is None:
         del body["Datastreams"][0]["properties"]  # type: ignore[attr-defined]
 
     def job(tx: Any) -> tuple[int, int]:
         thing = create_entity(tx, BY_NAME["Thing"], body, SYSTEM)
         ds = s.datastreams
-        return thing, int(tx.conn.execute(select(ds.c.id).where(ds.c.thing_id == thing))
-                          .scalar_one())
+        return thing, int(
+            tx.conn.execute(select(ds.c.id).where(ds.c.thing_id == thing)).scalar_one()
+        )
 
     return store.write_sync(job)
 
@@ -60,9 +83,16 @@ def _project(store: Store, activities_xml: bytes) -> int:
 
 
 def _issue_alert(store: Store, incident_id: int, sent: datetime) -> None:
-    row = {"identifier": "urn:test:1", "sender": "test@cityops", "incident_id": incident_id,
-           "status": "issued", "msg_type": "Alert", "sent": sent, "created_at": sent,
-           "updated_at": sent}
+    row = {
+        "identifier": "urn:test:1",
+        "sender": "test@cityops",
+        "incident_id": incident_id,
+        "status": "issued",
+        "msg_type": "Alert",
+        "sent": sent,
+        "created_at": sent,
+        "updated_at": sent,
+    }
     store.write_sync(lambda tx: tx.conn.execute(insert(s.alerts).values(**row)))
 
 
@@ -83,8 +113,7 @@ def test_delivery_figures_from_stored_observations(store: Store, activities_xml:
         # North: every 10 minutes for the first 5 of 10 hours (30 of 60 expected).
         _ingest(store, ds1, [(T0 + timedelta(minutes=10 * k), 1.0) for k in range(30)])
         # South: hourly (inferred cadence) with hour 3 missing, a flood at hour 2.
-        levels = {0: 10.0, 1: 10.0, 2: 12.5, 4: 10.0, 5: 10.0, 6: 10.0, 7: 10.0, 8: 10.0,
-                  9: 10.0}
+        levels = {0: 10.0, 1: 10.0, 2: 12.5, 4: 10.0, 5: 10.0, 6: 10.0, 7: 10.0, 8: 10.0, 9: 10.0}
         _ingest(store, ds2, [(T0 + timedelta(hours=h), v) for h, v in levels.items()])
         _ingest(store, ds2, [(T0 + timedelta(hours=30), 10.0)])  # after the period
         assert engine.flush()

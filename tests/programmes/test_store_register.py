@@ -28,8 +28,9 @@ def _count(store: Store, table: object) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def test_import_keeps_activities_budgets_and_currencies(store: Store,
-                                                        activities_xml: bytes) -> None:
+def test_import_keeps_activities_budgets_and_currencies(
+    store: Store, activities_xml: bytes
+) -> None:
     done = _import(store, activities_xml)
     assert done.added == ["XX-TEST-FUNDER-A-001", "XX-TEST-FUNDER-B-7", "XX-TEST-FUNDER-A-002"]
     with store.read() as conn:
@@ -55,8 +56,9 @@ def test_reimport_with_changed_budget_updates(store: Store, activities_xml: byte
     assert _import(store, changed).unchanged == again.updated + again.unchanged
 
 
-def test_export_validates_and_reimports_to_same_content(store: Store,
-                                                        activities_xml: bytes) -> None:
+def test_export_validates_and_reimports_to_same_content(
+    store: Store, activities_xml: bytes
+) -> None:
     _import(store, activities_xml)
     with store.read() as conn:
         before = [i.project for i in register.select_projects(conn, ANONYMOUS)]
@@ -72,16 +74,19 @@ def test_export_validates_and_reimports_to_same_content(store: Store,
 def test_filters_by_city_funder_sector_and_year(store: Store, activities_xml: bytes) -> None:
     _import(store, activities_xml)
     with store.read() as conn:
+
         def keys(**f: object) -> set[str]:
             return {i.project.key for i in register.select_projects(conn, ANONYMOUS, **f)}
+
         assert keys(city="river city") == {"XX-TEST-FUNDER-A-001", "XX-TEST-FUNDER-B-7"}
         assert keys(funder="XX-TEST-FUNDER-B") == {"XX-TEST-FUNDER-B-7"}
         assert keys(sector="74020") >= {"XX-TEST-FUNDER-A-001"}
         assert keys(year=1999) == set()
 
 
-def test_totals_in_usd_list_the_rates_used(store: Store, activities_xml: bytes,
-                                           rates_csv: str) -> None:
+def test_totals_in_usd_list_the_rates_used(
+    store: Store, activities_xml: bytes, rates_csv: str
+) -> None:
     _import(store, activities_xml)
     store.write_sync(lambda tx: register.store_rates(tx, load_rates(rates_csv), SYSTEM))
     with store.read() as conn:
@@ -95,10 +100,16 @@ def test_totals_in_usd_list_the_rates_used(store: Store, activities_xml: bytes,
 
 
 def test_rates_reload_replaces_a_date(store: Store) -> None:
-    store.write_sync(lambda tx: register.store_rates(
-        tx, load_rates("date,currency,rate\n2022-01-01,KRW,0.0008\n"), SYSTEM))
-    store.write_sync(lambda tx: register.store_rates(
-        tx, load_rates("date,currency,rate\n2022-01-01,KRW,0.00081\n"), SYSTEM))
+    store.write_sync(
+        lambda tx: register.store_rates(
+            tx, load_rates("date,currency,rate\n2022-01-01,KRW,0.0008\n"), SYSTEM
+        )
+    )
+    store.write_sync(
+        lambda tx: register.store_rates(
+            tx, load_rates("date,currency,rate\n2022-01-01,KRW,0.00081\n"), SYSTEM
+        )
+    )
     with store.read() as conn:
         table = register.rates_table(conn)
     assert table is not None and [r.rate for r in table.rates["KRW"]] == [Decimal("0.00081")]

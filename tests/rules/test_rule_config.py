@@ -25,18 +25,27 @@ def _error(rule_type, config) -> InvalidInput:
         ("river_level", RIVER | {"inputs": {}}, "inputs"),
         ("river_level", RIVER | {"inputs": {"stage": "x"}}, "inputs"),
         ("river_level", RIVER | {"colour": "red"}, "colour"),
-        ("river_level", RIVER | {"rate_of_rise": {"per_hour": 0.1, "window": 0, "level": "warning"}},
-         "rate_of_rise.window"),
+        (
+            "river_level",
+            RIVER | {"rate_of_rise": {"per_hour": 0.1, "window": 0, "level": "warning"}},
+            "rate_of_rise.window",
+        ),
         ("river_level", RIVER | {"severities": ["Bad", "Severe"]}, "severities"),
         ("rainfall", {"inputs": {"rain": "r"}, "preset": "monsoon"}, "preset"),
         ("rainfall", {"inputs": {"rain": "r"}, "window": 0, "levels": {"a": 1.0}}, "window"),
         ("rainfall", {"inputs": {"rain": "r"}, "window": -3600, "levels": {"a": 1.0}}, "window"),
         ("heat_index", {"inputs": {"temperature": "t", "humidity": "h"}, "unit": "K"}, "unit"),
         ("drought_spi", {"inputs": {"precipitation": "p"}, "scale": 2}, "scale"),
-        ("drought_spi", {"inputs": {"precipitation": "p"}, "levels": {"a": -2.0, "b": -1.0}},
-         "levels"),
-        ("river_lag", {"inputs": {"upstream": "a", "downstream": "b"}, "levels": {"w": 1.0},
-                       "lag": -1}, "lag"),
+        (
+            "drought_spi",
+            {"inputs": {"precipitation": "p"}, "levels": {"a": -2.0, "b": -1.0}},
+            "levels",
+        ),
+        (
+            "river_lag",
+            {"inputs": {"upstream": "a", "downstream": "b"}, "levels": {"w": 1.0}, "lag": -1},
+            "lag",
+        ),
         ("aqi", {"inputs": {"pm1": "x"}}, "inputs"),
     ],
 )
@@ -51,8 +60,10 @@ def test_config_errors_without_a_single_field():
     assert "preset" in err.message
     err = _error("data_quality", {"inputs": {"value": "v"}, "unit": "m"})
     assert "at least one check" in err.message
-    err = _error("river_level", RIVER | {"forecast": {"target": "flood", "horizon": 1,
-                                                      "window": 1, "level": "warning"}})
+    err = _error(
+        "river_level",
+        RIVER | {"forecast": {"target": "flood", "horizon": 1, "window": 1, "level": "warning"}},
+    )
     assert "flood" in err.message
 
 

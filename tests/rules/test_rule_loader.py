@@ -3,7 +3,7 @@ import pytest
 from cityops.errors import InvalidInput
 from cityops.rules import load_rules_toml
 
-GOOD = '''\
+GOOD = """\
 # rules for Champasak
 [[rule]]
 name = "pakse-flood"
@@ -21,13 +21,15 @@ preset = "tmd_24h"
 
   [rule.inputs]
   rain = 42
-'''
+"""
 
 
 def test_loads_rules_with_lines_and_subjects():
     specs = load_rules_toml(GOOD)
     assert [(s.name, s.type, s.line, s.enabled) for s in specs] == [
-        ("pakse-flood", "river_level", 2, True), ("pakse-rain", "rainfall", 10, False)]
+        ("pakse-flood", "river_level", 2, True),
+        ("pakse-rain", "rainfall", 10, False),
+    ]
     assert specs[0].subject == "Pakse" and specs[1].subject == "42"
     assert specs[0].rule.config.hysteresis == 0.1
     assert load_rules_toml("") == []
@@ -40,7 +42,9 @@ def _error(text: str) -> InvalidInput:
 
 
 def test_error_names_the_line_of_the_offending_rule():
-    bad = GOOD + '''
+    bad = (
+        GOOD
+        + '''
 [[rule]]
 name = "documented"
 type = "rainfall"
@@ -55,6 +59,7 @@ name = "bad-heat"
 type = "heat_index"
 inputs = { temperature = "t" }
 '''
+    )
     specs_before = load_rules_toml(GOOD)
     assert len(specs_before) == 2
     err = _error(bad)
@@ -71,9 +76,15 @@ inputs = { temperature = "t" }
     [
         ('[[rule]]\nname = "a"\ntype = "nope"\n', 1, "unknown rule type"),
         ('\n\n[[rule]]\ntype = "rainfall"\n', 3, "name"),
-        (('[[rule]]\nname="a"\ntype="rainfall"\npreset="tmd_24h"\ninputs={rain="r"}\n'
-         '[[ rule ]]  # again\nname="a"\ntype="rainfall"\npreset="tmd_24h"\ninputs={rain="r"}\n'),
-         6, "duplicate"),
+        (
+            (
+                '[[rule]]\nname="a"\ntype="rainfall"\npreset="tmd_24h"\ninputs={rain="r"}\n'
+                '[[ rule ]]  # again\nname="a"\ntype="rainfall"\npreset="tmd_24h"\n'
+                'inputs={rain="r"}\n'
+            ),
+            6,
+            "duplicate",
+        ),
         ('[[rule]]\nname="a"\ntype="rainfall"\npreset="monsoon"\ninputs={rain="r"}\n', 1, "preset"),
     ],
 )
@@ -84,5 +95,5 @@ def test_errors_with_lines(text, line, words):
 
 def test_syntax_and_shape_errors():
     assert "invalid TOML" in _error("[[rule]\n").message
-    assert _error('[rules]\nx = 1\n').field == "rules"
+    assert _error("[rules]\nx = 1\n").field == "rules"
     assert "array of tables" in _error('[rule]\nname = "a"\n').message

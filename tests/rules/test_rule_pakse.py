@@ -23,8 +23,9 @@ def test_pakse_danger_episodes_match_the_raw_record():
 
     times = np.array([w.timestamp() for w, _ in rows])
     values = np.array([v for _, v in rows])
-    rule = build_rule("river_level", {"inputs": {"level": "pakse"},
-                                      "levels": {"warning": 11.0, "danger": 12.0}})
+    rule = build_rule(
+        "river_level", {"inputs": {"level": "pakse"}, "levels": {"warning": 11.0, "danger": 12.0}}
+    )
     result = rule.levels({"level": Series(times, values)})
     got = defaultdict(list)
     warning_only = defaultdict(int)

@@ -14,8 +14,15 @@ def _river(**extra):
 
 
 def test_builtin_types_are_registered():
-    assert {"river_level", "rainfall", "heat_index", "aqi", "drought_spi", "data_quality",
-            "river_lag"} <= set(names())
+    assert {
+        "river_level",
+        "rainfall",
+        "heat_index",
+        "aqi",
+        "drought_spi",
+        "data_quality",
+        "river_lag",
+    } <= set(names())
     assert get("river_level").type_name == "river_level"
 
 
@@ -53,8 +60,9 @@ def test_rainfall_rule_preset_and_custom():
     t = np.arange(4) * H
     ls = rule.levels({"rain": Series(t, [2.0, 8.0, 16.0, 31.0])})
     assert [ls.names[i] for i in ls.levels] == ["normal", "yellow", "orange", "red"]
-    custom = build_rule("rainfall", {"inputs": {"rain": "r1"}, "window": 2 * H,
-                                     "levels": {"wet": 10.0}})
+    custom = build_rule(
+        "rainfall", {"inputs": {"rain": "r1"}, "window": 2 * H, "levels": {"wet": 10.0}}
+    )
     assert custom.levels({"rain": Series(t, [2.0, 8.0, 1.0, 1.0])}).levels.tolist() == [0, 1, 0, 0]
     assert custom.history == 2 * H
 
@@ -70,8 +78,14 @@ def test_heat_index_rule_pairs_streams_and_converts():
     assert np.isnan(ls.details["humidity"][1:3]).all()
     assert ls.levels[0] == 0  # 77 °F
     assert ls.names[ls.levels[-1]] == "extreme danger"  # 104 °F at 60 % -> ~141 °F
-    celsius = build_rule("heat_index", {"inputs": {"temperature": "t", "humidity": "h"},
-                                        "unit": "Cel", "levels": {"danger": 39.4}})
+    celsius = build_rule(
+        "heat_index",
+        {
+            "inputs": {"temperature": "t", "humidity": "h"},
+            "unit": "Cel",
+            "levels": {"danger": 39.4},
+        },
+    )
     ls_c = celsius.levels({"temperature": temp, "humidity": hum})
     assert ls_c.values[-1] == pytest.approx((ls.values[-1] - 32) * 5 / 9)
 
@@ -97,8 +111,9 @@ def test_drought_spi_rule_flags_a_dry_spell():
     rain = rng.gamma(3.0, 30.0, size=months.size)
     rain[-4:] = 1.0  # four very dry months at the end of 2020
     t = (months.astype("datetime64[s]") + np.timedelta64(14, "D")).astype(np.float64)
-    rule = build_rule("drought_spi", {"inputs": {"precipitation": "p"}, "scale": 3,
-                                      "include_current_month": True})
+    rule = build_rule(
+        "drought_spi", {"inputs": {"precipitation": "p"}, "scale": 3, "include_current_month": True}
+    )
     ls = rule.levels({"precipitation": Series(t, rain)})
     assert ls.times.size == months.size
     assert ls.names[ls.levels[-1]] == "extremely dry"
@@ -108,10 +123,18 @@ def test_drought_spi_rule_flags_a_dry_spell():
 
 
 def test_data_quality_rule_flags():
-    rule = build_rule("data_quality", {
-        "inputs": {"value": "v"}, "unit": "m", "max_gap": 2 * H, "flat_duration": 3 * H,
-        "spike_per_hour": 1.0, "minimum": 0.0, "maximum": 30.0,
-    })
+    rule = build_rule(
+        "data_quality",
+        {
+            "inputs": {"value": "v"},
+            "unit": "m",
+            "max_gap": 2 * H,
+            "flat_duration": 3 * H,
+            "spike_per_hour": 1.0,
+            "minimum": 0.0,
+            "maximum": 30.0,
+        },
+    )
     t = np.array([0, 1, 2, 3, 4, 8, 9, 10], dtype=float) * H
     v = np.array([5.0, 5.0, 5.0, 5.0, 9.0, 9.5, -1.0, 9.0])
     ls = rule.levels({"value": Series(t, v)}, now=20 * H)
@@ -124,31 +147,50 @@ def test_data_quality_rule_flags():
 
 def test_river_lag_rule_forecasts_downstream():
     t = np.arange(0, 400) * H
-    up = 5 + 4 * np.exp(-(((t / H) - 200) / 40) ** 2)
-    down = 6 + 4 * np.exp(-(((t / H) - 213) / 40) ** 2)
-    rule = build_rule("river_lag", {"inputs": {"upstream": "a", "downstream": "b"},
-                                    "levels": {"warning": 8.0, "danger": 9.5}, "max_lag": 48 * H,
-                                    "estimation_window": 30 * 86400})
+    up = 5 + 4 * np.exp(-((((t / H) - 200) / 40) ** 2))
+    down = 6 + 4 * np.exp(-((((t / H) - 213) / 40) ** 2))
+    rule = build_rule(
+        "river_lag",
+        {
+            "inputs": {"upstream": "a", "downstream": "b"},
+            "levels": {"warning": 8.0, "danger": 9.5},
+            "max_lag": 48 * H,
+            "estimation_window": 30 * 86400,
+        },
+    )
     ls = rule.levels({"upstream": Series(t, up), "downstream": Series(t, down)})
     assert ls.details["lag"][0] == 13 * H
     first_danger = ls.times[np.argmax(ls.levels == 2)]
     actual = t[np.argmax(down >= 9.5)]
     assert first_danger < actual  # the forecast warns before the downstream crossing
-    fixed = build_rule("river_lag", {"inputs": {"upstream": "a", "downstream": "b"},
-                                     "levels": {"warning": 8.0}, "lag": 13 * H})
-    assert fixed.lag_seconds(Series(t, up), Series(t, down)) [0] == 13 * H
+    fixed = build_rule(
+        "river_lag",
+        {"inputs": {"upstream": "a", "downstream": "b"}, "levels": {"warning": 8.0}, "lag": 13 * H},
+    )
+    assert fixed.lag_seconds(Series(t, up), Series(t, down))[0] == 13 * H
 
 
 def test_episodes_and_transitions():
     t = np.arange(8) * 10.0
-    ls = LevelSeries(t, np.array([0, 1, 2, 1, 0, 0, 1, 1]),
-                     np.array([1, 5, 9, 6, 2, 1, 5, 7.0]), ("normal", "w", "d"))
+    ls = LevelSeries(
+        t,
+        np.array([0, 1, 2, 1, 0, 0, 1, 1]),
+        np.array([1, 5, 9, 6, 2, 1, 5, 7.0]),
+        ("normal", "w", "d"),
+    )
     eps = episodes(ls)
     assert [(e.start, e.end, e.max_level, e.max_value, e.max_level_time) for e in eps] == [
-        (10.0, 40.0, 2, 9.0, 20.0), (60.0, None, 1, 7.0, 60.0)]
+        (10.0, 40.0, 2, 9.0, 20.0),
+        (60.0, None, 1, 7.0, 60.0),
+    ]
     tr = transitions(ls)
     assert [(x.time, x.from_level, x.to_level) for x in tr] == [
-        (10.0, 0, 1), (20.0, 1, 2), (30.0, 2, 1), (40.0, 1, 0), (60.0, 0, 1)]
+        (10.0, 0, 1),
+        (20.0, 1, 2),
+        (30.0, 2, 1),
+        (40.0, 1, 0),
+        (60.0, 0, 1),
+    ]
     first = transitions(ls, initial_level=1)[0]
     assert (first.time, first.from_level, first.to_level) == (0.0, 1, 0)
     empty = LevelSeries(np.empty(0), np.empty(0, int), np.empty(0), ("normal",))

@@ -53,14 +53,24 @@ async def _populate(url: str) -> dict[str, Any]:
     async with _client(url) as (client, store):
         headers = admin_headers(store)
         world = await make_world(client, headers)
-        body = [{"Datastream": {"@iot.id": world["datastream"]},
-                 "components": ["phenomenonTime", "result"],
-                 "dataArray": [[f"2024-08-{d:02d}T00:00:00+07:00", d / 2] for d in range(1, 29)]}]
+        body = [
+            {
+                "Datastream": {"@iot.id": world["datastream"]},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [[f"2024-08-{d:02d}T00:00:00+07:00", d / 2] for d in range(1, 29)],
+            }
+        ]
         r = await client.post("/v1.1/CreateObservations", json=body, headers=headers)
         assert r.status_code == 201, r.text
-        r = await client.post("/v1.1/Observations", headers=headers, json={
-            "Datastream": {"@iot.id": world["datastream"]}, "phenomenonTime":
-            "2024-07-01T00:00:00Z/2024-07-02T00:00:00Z", "result": {"text": "ok"}})
+        r = await client.post(
+            "/v1.1/Observations",
+            headers=headers,
+            json={
+                "Datastream": {"@iot.id": world["datastream"]},
+                "phenomenonTime": "2024-07-01T00:00:00Z/2024-07-02T00:00:00Z",
+                "result": {"text": "ok"},
+            },
+        )
         assert r.status_code == 201, r.text
         return {**world, "headers": headers}
 
@@ -70,15 +80,18 @@ async def _check_api(url: str, world: dict[str, Any]) -> None:
         h = world["headers"]
         r = await client.get(f"/v1.1/Datastreams({world['datastream']})", headers=h)
         assert r.json()["phenomenonTime"].startswith("2024-07-01T00:00:00")
-        r = await client.get("/v1.1/Observations?$count=true&$top=1&$orderby=phenomenonTime",
-                             headers=h)
+        r = await client.get(
+            "/v1.1/Observations?$count=true&$top=1&$orderby=phenomenonTime", headers=h
+        )
         assert r.json()["@iot.count"] == 29 and r.json()["value"][0]["result"] == {"text": "ok"}
         r = await client.get(f"/v1.1/Locations?$filter=st_within(location, {POLY})", headers=h)
         assert [v["location"]["coordinates"] for v in r.json()["value"]] == [[105.8, 15.1]]
         # new rows take fresh ids: the sequences were reset past the copied ones
-        r = await client.post(f"/v1.1/Datastreams({world['datastream']})/Observations",
-                              json={"phenomenonTime": "2024-09-01T00:00:00Z", "result": 1},
-                              headers=h)
+        r = await client.post(
+            f"/v1.1/Datastreams({world['datastream']})/Observations",
+            json={"phenomenonTime": "2024-09-01T00:00:00Z", "result": 1},
+            headers=h,
+        )
         assert r.status_code == 201, r.text
         assert r.json()["@iot.id"] == 30
 
@@ -91,8 +104,10 @@ def _same_wkt(key: str, value: Any) -> Any:
 def _rows(url: str, table: Any) -> list[tuple[Any, ...]]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        rows = [tuple(_same_wkt(k, v) for k, v in r._mapping.items())
-                for r in conn.execute(select(table).order_by(table.c.id))]
+        rows = [
+            tuple(_same_wkt(k, v) for k, v in r._mapping.items())
+            for r in conn.execute(select(table).order_by(table.c.id))
+        ]
     engine.dispose()
     return rows
 
@@ -101,8 +116,9 @@ async def test_copy_sqlite_to_postgresql_and_back(tmp_path: Path, fresh_pg: str)
     sqlite_url = f"sqlite:///{tmp_path / 'src.db'}"
     world = await _populate(sqlite_url)
     seen: list[str] = []
-    counts = copy_database(sqlite_url, fresh_pg, batch=7,
-                           progress=lambda table, n: seen.append(table))
+    counts = copy_database(
+        sqlite_url, fresh_pg, batch=7, progress=lambda table, n: seen.append(table)
+    )
     assert all(c.source == c.copied for c in counts) and "observations" in seen
     assert {c.table: c.copied for c in counts}["observations"] == 29
     for table in (s.observations, s.locations, s.datastreams, s.features_of_interest):
@@ -125,8 +141,13 @@ def test_copy_refuses_a_destination_with_rows(tmp_path: Path) -> None:
     for url in (a, b):
         store = Store(url)
         migrate.upgrade(store.write_engine)
-        store.write_sync(lambda tx: tx.conn.execute(s.sensors.insert().values(
-            name="s", description="d", encoding_type="text/plain", metadata="m")))
+        store.write_sync(
+            lambda tx: tx.conn.execute(
+                s.sensors.insert().values(
+                    name="s", description="d", encoding_type="text/plain", metadata="m"
+                )
+            )
+        )
         store.close()
     from cityops.errors import Conflict
 

@@ -17,22 +17,43 @@ ICT = timezone(timedelta(hours=7))
 
 def _world(tx: Tx) -> tuple[int, int]:
     conn = tx.conn
-    thing = conn.execute(insert(s.things).values(name="t", description="d")
-                         .returning(s.things.c.id)).scalar_one()
-    sensor = conn.execute(insert(s.sensors).values(
-        name="s", description="d", encoding_type="text/plain", metadata="m")
-        .returning(s.sensors.c.id)).scalar_one()
-    prop = conn.execute(insert(s.observed_properties).values(
-        name="p", definition="x", description="d").returning(s.observed_properties.c.id)
+    thing = conn.execute(
+        insert(s.things).values(name="t", description="d").returning(s.things.c.id)
     ).scalar_one()
-    ds = conn.execute(insert(s.datastreams).values(
-        name="ds", description="d", unit_of_measurement={"symbol": "m"}, observation_type="o",
-        thing_id=thing, sensor_id=sensor, observed_property_id=prop)
-        .returning(s.datastreams.c.id)).scalar_one()
-    foi = conn.execute(insert(s.features_of_interest).values(
-        name="f", description="d", encoding_type="application/geo+json",
-        feature={"type": "Point", "coordinates": [105.8, 15.1]}, geom="POINT (105.8 15.1)")
-        .returning(s.features_of_interest.c.id)).scalar_one()
+    sensor = conn.execute(
+        insert(s.sensors)
+        .values(name="s", description="d", encoding_type="text/plain", metadata="m")
+        .returning(s.sensors.c.id)
+    ).scalar_one()
+    prop = conn.execute(
+        insert(s.observed_properties)
+        .values(name="p", definition="x", description="d")
+        .returning(s.observed_properties.c.id)
+    ).scalar_one()
+    ds = conn.execute(
+        insert(s.datastreams)
+        .values(
+            name="ds",
+            description="d",
+            unit_of_measurement={"symbol": "m"},
+            observation_type="o",
+            thing_id=thing,
+            sensor_id=sensor,
+            observed_property_id=prop,
+        )
+        .returning(s.datastreams.c.id)
+    ).scalar_one()
+    foi = conn.execute(
+        insert(s.features_of_interest)
+        .values(
+            name="f",
+            description="d",
+            encoding_type="application/geo+json",
+            feature={"type": "Point", "coordinates": [105.8, 15.1]},
+            geom="POINT (105.8 15.1)",
+        )
+        .returning(s.features_of_interest.c.id)
+    ).scalar_one()
     return int(ds), int(foi)
 
 
@@ -40,16 +61,21 @@ def _rows(ds: int, foi: int, n: int) -> list[dict[str, Any]]:
     t0 = datetime(2024, 8, 1, 7, 0, tzinfo=ICT)
     rows = []
     for i in range(n):
-        rows.append({
-            "datastream_id": ds, "feature_of_interest_id": foi,
-            "phenomenon_time_start": t0 + timedelta(minutes=i),
-            "phenomenon_time_end": None if i % 2 else t0 + timedelta(minutes=i, seconds=30),
-            "result_time": None,
-            "result_number": None if i % 3 == 0 else i / 4,
-            "result_json": {"text": "é \"quoted\"\ttab\\", "n": [i]} if i % 3 == 0 else None,
-            "result_quality": None, "valid_time_start": None, "valid_time_end": None,
-            "parameters": {"line": "a\nb"} if i == 1 else None,
-        })
+        rows.append(
+            {
+                "datastream_id": ds,
+                "feature_of_interest_id": foi,
+                "phenomenon_time_start": t0 + timedelta(minutes=i),
+                "phenomenon_time_end": None if i % 2 else t0 + timedelta(minutes=i, seconds=30),
+                "result_time": None,
+                "result_number": None if i % 3 == 0 else i / 4,
+                "result_json": {"text": 'é "quoted"\ttab\\', "n": [i]} if i % 3 == 0 else None,
+                "result_quality": None,
+                "valid_time_start": None,
+                "valid_time_end": None,
+                "parameters": {"line": "a\nb"} if i == 1 else None,
+            }
+        )
     return rows
 
 
@@ -70,15 +96,22 @@ def test_bulk_insert_round_trip(store: Store, n: int) -> None:
         for key, value in want.items():
             assert row[key] == value, (key, row[key], value)
     # later plain inserts take fresh ids (the sequence moved past the reserved ones)
-    more = store.write_sync(lambda tx: tx.dialect.bulk_insert(
-        tx.conn, s.observations, _rows(ds, foi, 1), returning=True))
+    more = store.write_sync(
+        lambda tx: tx.dialect.bulk_insert(
+            tx.conn, s.observations, _rows(ds, foi, 1), returning=True
+        )
+    )
     assert more[0] > max(ids)
 
 
 def test_bulk_insert_without_ids(store: Store) -> None:
     rows = [{"source": "mqtt", "key": f"k{i}", "observation_id": i} for i in range(100)]
-    assert store.write_sync(lambda tx: tx.dialect.bulk_insert(
-        tx.conn, s.ingest_receipts, rows, returning=False)) == []
+    assert (
+        store.write_sync(
+            lambda tx: tx.dialect.bulk_insert(tx.conn, s.ingest_receipts, rows, returning=False)
+        )
+        == []
+    )
     with store.read() as conn:
         keys = {r.key for r in conn.execute(select(s.ingest_receipts.c.key))}
     assert keys == {f"k{i}" for i in range(100)}
@@ -104,8 +137,10 @@ def test_copy_geometry_and_json(store: Store) -> None:
 
     f = s.features_of_interest
     names = ["id", "name", "description", "encoding_type", "feature", "geom"]
-    rows = [(7, "f", "d", "application/geo+json", {"type": "Point"}, "POINT (1 2)"),
-            (8, "g", "d", "application/geo+json", {"a": None}, None)]
+    rows = [
+        (7, "f", "d", "application/geo+json", {"type": "Point"}, "POINT (1 2)"),
+        (8, "g", "d", "application/geo+json", {"a": None}, None),
+    ]
     store.write_sync(lambda tx: copy_rows(tx.conn, f, names, rows))
     with store.read() as conn:
         got = {r.id: r for r in conn.execute(select(f.c.id, f.c.feature, f.c.geom))}

@@ -16,8 +16,9 @@ from cityops.store.writer import Tx
 
 def _org(slug: str, fail: bool = False) -> Any:
     def job(tx: Tx) -> str:
-        tx.conn.execute(insert(s.organisations).values(
-            slug=slug, name=slug, created_at=datetime.now(UTC)))
+        tx.conn.execute(
+            insert(s.organisations).values(slug=slug, name=slug, created_at=datetime.now(UTC))
+        )
         tx.emit("created", "Organisation", 0, slug=slug)
         if fail:
             raise InvalidInput(f"{slug} refused")

@@ -19,11 +19,18 @@ async def city(client: httpx.AsyncClient, store: Store) -> dict[str, Any]:
     a, b = make_org(store, "pakse", lat=15.1, lon=105.8), make_org(store, "kratie")
     ds = make_datastream(store, org="pakse")
     restrict(store, ds)
-    tok = {"op_a": make_user_token(store, "operator-a", "operator", a),
-           "op_b": make_user_token(store, "operator-b", "operator", b),
-           "admin": make_user_token(store, "root", "admin")}
-    rule = {"name": "flood", "type": "river_level", "subject": "Pakse", "inputs": {"level": ds},
-            "levels": {"warning": 11.0, "danger": 12.0}}
+    tok = {
+        "op_a": make_user_token(store, "operator-a", "operator", a),
+        "op_b": make_user_token(store, "operator-b", "operator", b),
+        "admin": make_user_token(store, "root", "admin"),
+    }
+    rule = {
+        "name": "flood",
+        "type": "river_level",
+        "subject": "Pakse",
+        "inputs": {"level": ds},
+        "levels": {"warning": 11.0, "danger": 12.0},
+    }
     r = await client.post("/api/rules", json=rule, headers=bearer(tok["admin"]))
     assert r.status_code == 201, r.text
     return {"ds": ds, "orgs": (a, b), "tok": tok}
@@ -33,7 +40,14 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
     """Log in through the HTML form (with its CSRF cookie); the session's CSRF token."""
     page = await client.get("/login")
     token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    r = await client.post("/login", data={"username": username, "password": f"password-{username}",
-                                          "csrf_token": token, "next": "/ops"})
+    r = await client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": f"password-{username}",
+            "csrf_token": token,
+            "next": "/ops",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == "/ops", r.text
     return str((await client.get("/api/me")).json()["csrf_token"])

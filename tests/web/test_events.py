@@ -24,19 +24,25 @@ ADMIN = Principal(Role.ADMIN, "root")
 def test_message_filtering() -> None:
     access = {7: (1, "restricted"), 8: (1, "public")}
     obs = Event("created", "Observation", 7, {"times": [NOW], "results": [1.5]})
-    assert message_for(OP_A, obs, access) == ("observation", {
-        "datastream": 7, "kind": "created", "times": [NOW.timestamp()], "results": [1.5]})
+    assert message_for(OP_A, obs, access) == (
+        "observation",
+        {"datastream": 7, "kind": "created", "times": [NOW.timestamp()], "results": [1.5]},
+    )
     assert message_for(OP_B, obs, access) is None and message_for(ANONYMOUS, obs, access) is None
     public = Event("created", "Observation", 8, {"times": [NOW], "results": [2.0]})
     assert message_for(ANONYMOUS, public, access) is not None
     inc = Event("created", "Incident", 3, {"org_id": 1, "state": "open"})
-    assert message_for(OP_A, inc, access) == ("incident", {"id": 3, "kind": "created",
-                                                           "org_id": 1, "state": "open"})
+    assert message_for(OP_A, inc, access) == (
+        "incident",
+        {"id": 3, "kind": "created", "org_id": 1, "state": "open"},
+    )
     assert message_for(OP_B, inc, access) is None and message_for(ANONYMOUS, inc, access) is None
     assert message_for(ADMIN, inc, access) is not None
     alert = Event("issued", "Alert", 5, {"org_id": 1, "identifier": "x"})
-    assert message_for(OP_A, alert, access) == ("alert", {"id": 5, "kind": "issued",
-                                                          "org_id": 1, "identifier": "x"})
+    assert message_for(OP_A, alert, access) == (
+        "alert",
+        {"id": 5, "kind": "issued", "org_id": 1, "identifier": "x"},
+    )
     assert message_for(ANONYMOUS, alert, access) == ("alert", {"id": 5, "kind": "issued"})
 
 
@@ -73,10 +79,19 @@ async def _sse(app: Any, headers: list[tuple[bytes, bytes]], until: str) -> list
             if until in chunks[-1]:
                 done.set()
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-             "scheme": "http", "path": "/api/events", "raw_path": b"/api/events",
-             "query_string": b"", "headers": [(b"host", b"test"), *headers],
-             "client": ("127.0.0.1", 1), "server": ("test", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/api/events",
+        "raw_path": b"/api/events",
+        "query_string": b"",
+        "headers": [(b"host", b"test"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
     await asyncio.wait_for(app(scope, receive, send), 10)
     return chunks
 

@@ -23,31 +23,41 @@ T0 = datetime(2025, 8, 1, tzinfo=UTC)
 
 def restrict(store: Store, ds: int) -> None:
     """Make a datastream (and its thing) visible to its own organisation only."""
+
     def job(tx: Any) -> None:
-        tx.conn.execute(update(s.datastreams).where(s.datastreams.c.id == ds)
-                        .values(visibility="restricted"))
+        tx.conn.execute(
+            update(s.datastreams).where(s.datastreams.c.id == ds).values(visibility="restricted")
+        )
         thing = select(s.datastreams.c.thing_id).where(s.datastreams.c.id == ds).scalar_subquery()
-        tx.conn.execute(update(s.things).where(s.things.c.id == thing)
-                        .values(visibility="restricted"))
+        tx.conn.execute(
+            update(s.things).where(s.things.c.id == thing).values(visibility="restricted")
+        )
+
     store.write_sync(job)
 
 
 def _points(n: int = 400) -> list[tuple[datetime, float]]:
     rng = random.Random(8)
-    pts = [(T0 + timedelta(microseconds=rng.randrange(0, 3 * 86400 * 10**6)), rng.uniform(-5, 15))
-           for _ in range(n)]
+    pts = [
+        (T0 + timedelta(microseconds=rng.randrange(0, 3 * 86400 * 10**6)), rng.uniform(-5, 15))
+        for _ in range(n)
+    ]
     edges = [(T0 + timedelta(hours=6 * k), float(k)) for k in range(12)]  # on bucket edges
     return pts + edges
 
 
-def _reference(points: list[tuple[datetime, float]], start: datetime, end: datetime,
-               n: int) -> dict[int, tuple[float, float, float, int]]:
+def _reference(
+    points: list[tuple[datetime, float]], start: datetime, end: datetime, n: int
+) -> dict[int, tuple[float, float, float, int]]:
     span = end - start
     groups: dict[int, list[float]] = {}
     for t, v in points:
         if start <= t < end:
-            index = math.floor(Fraction((t - start) // timedelta(microseconds=1)) * n
-                               / Fraction(span // timedelta(microseconds=1)))
+            index = math.floor(
+                Fraction((t - start) // timedelta(microseconds=1))
+                * n
+                / Fraction(span // timedelta(microseconds=1))
+            )
             groups.setdefault(index, []).append(v)
     return {k: (min(v), sum(v) / len(v), max(v), len(v)) for k, v in groups.items()}
 
@@ -63,8 +73,9 @@ def test_downsample_matches_python(store: Store) -> None:
         want = _reference(points, start, end, n)
         width = (end - start) / n
         assert len(got.start) == len(want)
-        for i, (t, lo, mean, hi, count) in enumerate(zip(got.start, got.min, got.mean, got.max,
-                                                        got.count, strict=True)):
+        for i, (t, lo, mean, hi, count) in enumerate(
+            zip(got.start, got.min, got.mean, got.max, got.count, strict=True)
+        ):
             index = round((t - start.timestamp()) / width.total_seconds())
             assert index in want, (n, i, t)
             w_lo, w_mean, w_hi, w_count = want[index]
@@ -80,8 +91,13 @@ async def test_series_endpoint_access_and_levels(client: httpx.AsyncClient, stor
     mine = bearer(make_user_token(store, "op-a", "operator", a))
     other = bearer(make_user_token(store, "op-b", "operator", b))
     admin = bearer(make_user_token(store, "root", "admin"))
-    rule = {"name": "flood", "type": "river_level", "subject": "Pakse", "inputs": {"level": ds},
-            "levels": {"warning": 11.0, "danger": 12.0}}
+    rule = {
+        "name": "flood",
+        "type": "river_level",
+        "subject": "Pakse",
+        "inputs": {"level": ds},
+        "levels": {"warning": 11.0, "danger": 12.0},
+    }
     assert (await client.post("/api/rules", json=rule, headers=admin)).status_code == 201
     url = f"/api/series/{ds}?from=2025-08-01T00:00:00Z&to=2025-08-02T00:00:00Z&buckets=24"
     r = await client.get(url, headers=mine)

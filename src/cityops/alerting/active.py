@@ -22,8 +22,16 @@ from cityops.rules.units import Converter, to_pint
 from cityops.store import schema as s
 
 # Symbols seen in SensorThings payloads that are not UCUM codes.
-_SYMBOL_ALIASES = {"°C": "Cel", "℃": "Cel", "°F": "[degF]", "µg/m³": "ug/m3", "μg/m³": "ug/m3",
-                   "µg/m3": "ug/m3", "ppm": "[ppm]", "ppb": "[ppb]"}
+_SYMBOL_ALIASES = {
+    "°C": "Cel",
+    "℃": "Cel",
+    "°F": "[degF]",
+    "µg/m³": "ug/m3",
+    "μg/m³": "ug/m3",
+    "µg/m3": "ug/m3",
+    "ppm": "[ppm]",
+    "ppb": "[ppb]",
+}
 
 
 @dataclass(frozen=True)
@@ -73,14 +81,17 @@ def datastream_units(conn: Connection, ids: set[int]) -> dict[int, str]:
     return {int(r.id): ucum_of(r.unit_of_measurement) for r in rows}
 
 
-def converters(name: str, rule: Rule, inputs: Mapping[str, int],
-               units: Mapping[int, str]) -> dict[str, Converter]:
+def converters(
+    name: str, rule: Rule, inputs: Mapping[str, int], units: Mapping[int, str]
+) -> dict[str, Converter]:
     """One converter per input role; InvalidInput naming the rule, role and datastream."""
     out: dict[str, Converter] = {}
     for role, ds_id in inputs.items():
         if ds_id not in units:
-            raise InvalidInput(f"rule {name!r}: inputs.{role}: Datastream {ds_id} does not exist",
-                               field=f"inputs.{role}")
+            raise InvalidInput(
+                f"rule {name!r}: inputs.{role}: Datastream {ds_id} does not exist",
+                field=f"inputs.{role}",
+            )
         unit = units[ds_id]
         try:
             out[role] = rule.converter(role, unit)
@@ -88,7 +99,9 @@ def converters(name: str, rule: Rule, inputs: Mapping[str, int],
             wanted = rule.input_units()[role]
             raise InvalidInput(
                 f"rule {name!r}: inputs.{role}: Datastream {ds_id} is in {unit or 'no unit'!r}, "
-                f"which cannot be converted to {wanted!r}", field=f"inputs.{role}") from None
+                f"which cannot be converted to {wanted!r}",
+                field=f"inputs.{role}",
+            ) from None
     return out
 
 
@@ -101,8 +114,9 @@ def output_unit(rule: Rule) -> str | None:
 def check_output(name: str, rule: Rule, output: int, units: Mapping[int, str]) -> None:
     """The output datastream exists and takes the rule's unit."""
     if output not in units:
-        raise InvalidInput(f"rule {name!r}: output: Datastream {output} does not exist",
-                           field="output")
+        raise InvalidInput(
+            f"rule {name!r}: output: Datastream {output} does not exist", field="output"
+        )
     want = output_unit(rule)
     if want is None:
         return
@@ -113,7 +127,9 @@ def check_output(name: str, rule: Rule, output: int, units: Mapping[int, str]) -
     if not same:
         raise InvalidInput(
             f"rule {name!r}: output: Datastream {output} is in {units[output]!r}; the rule "
-            f"writes {want!r}", field="output")
+            f"writes {want!r}",
+            field="output",
+        )
 
 
 def activate(row: Any, units: Mapping[int, str]) -> ActiveRule:
@@ -122,12 +138,23 @@ def activate(row: Any, units: Mapping[int, str]) -> ActiveRule:
     inputs = input_ids(rule)
     conv = converters(row.name, rule, inputs, units)
     policy = Policy(auto_resolve=rule.config.auto_resolve)
-    return ActiveRule(int(row.id), row.name, row.type, row.subject, row.org_id, rule, inputs,
-                      conv, row.output_datastream_id, policy)
+    return ActiveRule(
+        int(row.id),
+        row.name,
+        row.type,
+        row.subject,
+        row.org_id,
+        rule,
+        inputs,
+        conv,
+        row.output_datastream_id,
+        policy,
+    )
 
 
-def load_active(conn: Connection, names: list[str] | None = None,
-                enabled_only: bool = True) -> tuple[list[ActiveRule], dict[str, str]]:
+def load_active(
+    conn: Connection, names: list[str] | None = None, enabled_only: bool = True
+) -> tuple[list[ActiveRule], dict[str, str]]:
     """Every (enabled) rule ready to run, and {rule name: error} for rules that cannot run."""
     r = s.rules
     q = select(r)

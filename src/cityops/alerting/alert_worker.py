@@ -50,8 +50,10 @@ class AlertWorker:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._unsubscribe = self.store.subscribe(self._listen)
-        self._tasks = [asyncio.create_task(self._incident_loop(), name="cityops-alerts"),
-                       asyncio.create_task(self._delivery_loop(), name="cityops-deliveries")]
+        self._tasks = [
+            asyncio.create_task(self._incident_loop(), name="cityops-alerts"),
+            asyncio.create_task(self._delivery_loop(), name="cityops-deliveries"),
+        ]
 
     async def stop(self) -> None:
         if self._unsubscribe:
@@ -85,8 +87,14 @@ class AlertWorker:
         while True:
             incident_id, changes = await self.incidents.get()
             try:
-                await self.store.write(partial(on_incident, incident_id=incident_id,
-                                               changes=changes, settings=self.settings))
+                await self.store.write(
+                    partial(
+                        on_incident,
+                        incident_id=incident_id,
+                        changes=changes,
+                        settings=self.settings,
+                    )
+                )
             except CityOpsError as exc:
                 self.errors += 1
                 log.warning("no alert for incident %s: %s", incident_id, exc.message)
@@ -126,10 +134,10 @@ class AlertWorker:
         if not claimed:
             return 0
         messages = self._messages({c.alert_id for c in claimed})
-        results = await asyncio.gather(*(self._attempt(c, messages[c.alert_id])
-                                         for c in claimed))
-        await self.store.write(lambda tx: record(tx, list(zip(claimed, results)),
-                                                 self.settings))
+        results = await asyncio.gather(*(self._attempt(c, messages[c.alert_id]) for c in claimed))
+        await self.store.write(
+            lambda tx: record(tx, list(zip(claimed, results, strict=True)), self.settings)
+        )
         return len(claimed)
 
     async def _attempt(self, c: Claimed, message: Message) -> str | None:
@@ -137,8 +145,9 @@ class AlertWorker:
         try:
             channel = channel_types.get(c.channel)(self.settings)
             msg = Message(message.alert_id, c.id, message.org, message.xml, message.summary)
-            await asyncio.wait_for(channel.send(c.target, c.secret, msg),
-                                   self.settings.delivery_timeout)
+            await asyncio.wait_for(
+                channel.send(c.target, c.secret, msg), self.settings.delivery_timeout
+            )
         except DeliveryError as exc:
             return str(exc) or "delivery failed"
         except TimeoutError:
@@ -151,23 +160,45 @@ class AlertWorker:
     def _messages(self, alert_ids: set[int]) -> dict[int, Message]:
         a, o = s.alerts, s.organisations
         with self.store.read() as conn:
-            rows = conn.execute(select(a, o.c.slug).outerjoin(o, o.c.id == a.c.org_id)
-                                .where(a.c.id.in_(sorted(alert_ids))))
+            rows = conn.execute(
+                select(a, o.c.slug)
+                .outerjoin(o, o.c.id == a.c.org_id)
+                .where(a.c.id.in_(sorted(alert_ids)))
+            )
             return {int(r.id): message_of(r, self.settings) for r in rows}
 
 
 def message_of(row: Any, settings: Settings) -> Message:
     """An issued alert row as the message channels send."""
-    infos = [{k: i.get(k) for k in ("language", "event", "headline", "description",
-                                    "instruction", "severity", "urgency")}
-             for i in row.infos or []]
+    infos = [
+        {
+            k: i.get(k)
+            for k in (
+                "language",
+                "event",
+                "headline",
+                "description",
+                "instruction",
+                "severity",
+                "urgency",
+            )
+        }
+        for i in row.infos or []
+    ]
     summary = {
-        "type": "cap-alert", "id": int(row.id), "identifier": row.identifier,
-        "sender": row.sender, "sent": row.sent.isoformat() if row.sent else None,
-        "msg_type": row.msg_type, "severity": row.severity, "org": row.slug,
-        "incident_id": row.incident_id, "references": (row.references or "").split(),
+        "type": "cap-alert",
+        "id": int(row.id),
+        "identifier": row.identifier,
+        "sender": row.sender,
+        "sent": row.sent.isoformat() if row.sent else None,
+        "msg_type": row.msg_type,
+        "severity": row.severity,
+        "org": row.slug,
+        "incident_id": row.incident_id,
+        "references": (row.references or "").split(),
         "cap_url": f"{base_url(settings)}/alerts/{row.id}.xml",
-        "headline": infos[0]["headline"] if infos else None, "infos": infos,
+        "headline": infos[0]["headline"] if infos else None,
+        "infos": infos,
     }
     return Message(int(row.id), 0, row.slug or "cityops", bytes(row.xml), summary)
 

@@ -71,10 +71,20 @@ def import_areas(tx: Tx, org_slug: str, data: bytes | str, who: Principal) -> li
         lats = [lat for p in polygons for lat, _ in p]
         lons = [lon for p in polygons for _, lon in p]
         tx.conn.execute(delete(a).where(a.c.org_id == org, a.c.name == name))
-        tx.conn.execute(insert(a).values(
-            org_id=org, name=name, description=desc, geojson=geometry,
-            polygons=[[list(pt) for pt in p] for p in polygons], bbox_minx=min(lons),
-            bbox_miny=min(lats), bbox_maxx=max(lons), bbox_maxy=max(lats), created_at=now))
+        tx.conn.execute(
+            insert(a).values(
+                org_id=org,
+                name=name,
+                description=desc,
+                geojson=geometry,
+                polygons=[[list(pt) for pt in p] for p in polygons],
+                bbox_minx=min(lons),
+                bbox_miny=min(lats),
+                bbox_maxx=max(lons),
+                bbox_maxy=max(lats),
+                created_at=now,
+            )
+        )
         names.append(name)
     audit.record(tx, who, "import", "AlertArea", None, {"areas": names}, None, org)
     return names
@@ -84,5 +94,7 @@ def list_areas(conn: Any, org_id: int) -> list[dict[str, Any]]:
     """The areas of one organisation (name, description, CAP polygons)."""
     a = s.alert_areas
     rows = conn.execute(select(a).where(a.c.org_id == org_id).order_by(a.c.name))
-    return [{"id": r.id, "name": r.name, "description": r.description,
-             "polygons": r.polygons} for r in rows]
+    return [
+        {"id": r.id, "name": r.name, "description": r.description, "polygons": r.polygons}
+        for r in rows
+    ]

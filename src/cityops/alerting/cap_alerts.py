@@ -49,9 +49,15 @@ def texts_for(conn: Connection, facts: Facts, level: str) -> list[Info]:
     """Drafted infos (English + the city's languages) of ``facts`` at template ``level``."""
     hazard = facts.policy.resolved_hazard(facts.rule_type)
     assert hazard is not None
-    infos = draft_infos(hazard, level, template_context(facts), facts.city.languages,
-                        areas=[alert_area(conn, facts)], sender_name=facts.city.name,
-                        parameters=[("CityOpsIncident", str(facts.incident_id))])
+    infos = draft_infos(
+        hazard,
+        level,
+        template_context(facts),
+        facts.city.languages,
+        areas=[alert_area(conn, facts)],
+        sender_name=facts.city.name,
+        parameters=[("CityOpsIncident", str(facts.incident_id))],
+    )
     if level != "all_clear":  # the rule's own CAP severity, not the template's
         infos = [replace(i, severity=Severity(facts.severity)) for i in infos]
     return infos
@@ -59,50 +65,87 @@ def texts_for(conn: Connection, facts: Facts, level: str) -> list[Info]:
 
 def _open_draft(conn: Connection, incident_id: int) -> Any:
     a = s.alerts
-    return conn.execute(select(a).where(a.c.incident_id == incident_id, a.c.status == "draft")
-                        .order_by(a.c.id.desc())).first()
+    return conn.execute(
+        select(a)
+        .where(a.c.incident_id == incident_id, a.c.status == "draft")
+        .order_by(a.c.id.desc())
+    ).first()
 
 
 def _latest_chain(conn: Connection, incident_id: int) -> int | None:
     a = s.alerts
-    return conn.execute(select(a.c.chain_id).where(a.c.incident_id == incident_id)
-                        .order_by(a.c.id.desc())).scalar()
+    return conn.execute(
+        select(a.c.chain_id).where(a.c.incident_id == incident_id).order_by(a.c.id.desc())
+    ).scalar()
 
 
-def save_draft(tx: Tx, facts: Facts, infos: list[Info], msg_type: str, kind: str,
-               head: Any, settings: Settings) -> int:
+def save_draft(
+    tx: Tx, facts: Facts, infos: list[Info], msg_type: str, kind: str, head: Any, settings: Settings
+) -> int:
     """Insert a draft (or rewrite the incident's open draft); returns its id."""
     conn, now = tx.conn, _now()
     a = s.alerts
-    values = {"msg_type": msg_type, "kind": kind, "severity": facts.severity,
-              "level_name": facts.level_name, "updated_at": now,
-              "hazard": facts.policy.resolved_hazard(facts.rule_type),
-              "valid_hours": facts.policy.expires_hours}
+    values = {
+        "msg_type": msg_type,
+        "kind": kind,
+        "severity": facts.severity,
+        "level_name": facts.level_name,
+        "updated_at": now,
+        "hazard": facts.policy.resolved_hazard(facts.rule_type),
+        "valid_hours": facts.policy.expires_hours,
+    }
     draft = _open_draft(conn, facts.incident_id)
     if draft is not None:
         alert_id = int(draft.id)
         event = "updated"
     else:
-        alert_id = int(conn.execute(insert(a).values(
-            sender=settings.cap_sender, incident_id=facts.incident_id, org_id=facts.city.id,
-            status="draft", created_at=now, previous_id=head.id if head is not None else None,
-            chain_id=head.chain_id if head is not None else None, **values)
-            .returning(a.c.id)).scalar_one())
+        alert_id = int(
+            conn.execute(
+                insert(a)
+                .values(
+                    sender=settings.cap_sender,
+                    incident_id=facts.incident_id,
+                    org_id=facts.city.id,
+                    status="draft",
+                    created_at=now,
+                    previous_id=head.id if head is not None else None,
+                    chain_id=head.chain_id if head is not None else None,
+                    **values,
+                )
+                .returning(a.c.id)
+            ).scalar_one()
+        )
         event = "created"
         values["chain_id"] = head.chain_id if head is not None else alert_id
     web = page_url(settings, alert_id)
     values["infos"] = [info_to_json(replace(i, web=i.web or web)) for i in infos]
     conn.execute(update(a).where(a.c.id == alert_id).values(**values))
-    tx.emit(event, "Alert", alert_id, org_id=facts.city.id, incident_id=facts.incident_id,
-            status="draft", msg_type=msg_type)
+    tx.emit(
+        event,
+        "Alert",
+        alert_id,
+        org_id=facts.city.id,
+        incident_id=facts.incident_id,
+        status="draft",
+        msg_type=msg_type,
+    )
     return alert_id
 
 
 def _discard(tx: Tx, draft: Any) -> None:
-    tx.conn.execute(update(s.alerts).where(s.alerts.c.id == draft.id)
-                    .values(status="discarded", updated_at=_now()))
-    tx.emit("updated", "Alert", int(draft.id), org_id=draft.org_id,
-            incident_id=draft.incident_id, status="discarded")
+    tx.conn.execute(
+        update(s.alerts)
+        .where(s.alerts.c.id == draft.id)
+        .values(status="discarded", updated_at=_now())
+    )
+    tx.emit(
+        "updated",
+        "Alert",
+        int(draft.id),
+        org_id=draft.org_id,
+        incident_id=draft.incident_id,
+        status="discarded",
+    )
 
 
 def _resolution(tx: Tx, facts: Facts, settings: Settings) -> int | None:
@@ -115,8 +158,9 @@ def _resolution(tx: Tx, facts: Facts, settings: Settings) -> int | None:
     if head is None or head.msg_type == MsgType.CANCEL or head.kind == "all_clear":
         return None
     if facts.policy.on_resolve == "all_clear":
-        return save_draft(tx, facts, texts_for(conn, facts, "all_clear"), "Update",
-                          "all_clear", head, settings)
+        return save_draft(
+            tx, facts, texts_for(conn, facts, "all_clear"), "Update", "all_clear", head, settings
+        )
     infos = list(parse_alert(head.xml).infos)
     return save_draft(tx, facts, infos, "Cancel", "cancel", head, settings)
 
@@ -130,12 +174,14 @@ def _level_change(tx: Tx, facts: Facts, settings: Settings) -> int | None:
     head = chain_head(conn, _latest_chain(conn, facts.incident_id))
     if head is not None and (head.msg_type == MsgType.CANCEL or head.kind == "all_clear"):
         head = None  # a closed chain: a new rise starts a new one
-    if head is not None and head.level_name == facts.level_name \
-            and _open_draft(conn, facts.incident_id) is None:
+    if (
+        head is not None
+        and head.level_name == facts.level_name
+        and _open_draft(conn, facts.incident_id) is None
+    ):
         return None
     msg_type = "Alert" if head is None else "Update"
-    return save_draft(tx, facts, texts_for(conn, facts, level), msg_type, "alert", head,
-                      settings)
+    return save_draft(tx, facts, texts_for(conn, facts, level), msg_type, "alert", head, settings)
 
 
 def on_incident(tx: Tx, incident_id: int, changes: list[str], settings: Settings) -> int | None:
@@ -143,8 +189,11 @@ def on_incident(tx: Tx, incident_id: int, changes: list[str], settings: Settings
     policy says. Returns the id of the draft or issued alert, None when nothing to do."""
     facts = load_facts(tx.conn, incident_id)
     mode = facts.policy.resolved_mode(facts.rule_type)
-    if facts.origin != "engine" or mode == "off" or \
-            facts.policy.resolved_hazard(facts.rule_type) is None:
+    if (
+        facts.origin != "engine"
+        or mode == "off"
+        or facts.policy.resolved_hazard(facts.rule_type) is None
+    ):
         return None
     if facts.state == "resolved":
         alert_id = _resolution(tx, facts, settings)
@@ -162,32 +211,61 @@ def preview(row: Any, infos: list[dict[str, Any]], settings: Settings) -> None:
     sent = datetime.now(UTC).replace(microsecond=0)
     full = complete_infos(row, [info_from_json(d) for d in infos], sent, settings)
     refs = ("x,y,2000-01-01T00:00:00-00:00",) if row.msg_type != MsgType.ALERT else ()
-    validate_alert(Alert("preview", settings.cap_sender, sent, msg_type=row.msg_type,
-                         references=refs, infos=tuple(full)))
+    validate_alert(
+        Alert(
+            "preview",
+            settings.cap_sender,
+            sent,
+            msg_type=row.msg_type,
+            references=refs,
+            infos=tuple(full),
+        )
+    )
 
 
-def edit_draft(tx: Tx, alert_id: int, language: str, changes: dict[str, Any],
-               who: Principal, settings: Settings, remote: str | None = None) -> None:
+def edit_draft(
+    tx: Tx,
+    alert_id: int,
+    language: str,
+    changes: dict[str, Any],
+    who: Principal,
+    settings: Settings,
+    remote: str | None = None,
+) -> None:
     """Change the texts of one language of a draft (``vi``, ``vi-VN``)."""
     row = load_row(tx.conn, alert_id)
     check_actor(who, row.org_id, "edit")
     if row.status != "draft":
-        raise Conflict(f"alert {alert_id} is {row.status}: issued alerts are never edited",
-                       field="status")
+        raise Conflict(
+            f"alert {alert_id} is {row.status}: issued alerts are never edited", field="status"
+        )
     infos = list(row.infos or [])
     wanted = language.lower()
-    idx = [n for n, d in enumerate(infos) if d["language"].lower() in
-           (wanted, ) or d["language"].lower().split("-")[0] == wanted]
+    idx = [
+        n
+        for n, d in enumerate(infos)
+        if d["language"].lower() in (wanted,) or d["language"].lower().split("-")[0] == wanted
+    ]
     if not idx:
         have = ", ".join(d["language"] for d in infos)
-        raise InvalidInput(f"language: the draft has no {language!r} (has {have})",
-                           field="language")
+        raise InvalidInput(
+            f"language: the draft has no {language!r} (has {have})", field="language"
+        )
     infos[idx[0]] = edit_info(infos[idx[0]], changes)
     preview(row, infos, settings)
-    tx.conn.execute(update(s.alerts).where(s.alerts.c.id == alert_id)
-                    .values(infos=infos, updated_at=_now()))
-    audit.record(tx, who, "edit", "Alert", alert_id, {"language": language,
-                 "fields": sorted(changes)}, remote, row.org_id)
+    tx.conn.execute(
+        update(s.alerts).where(s.alerts.c.id == alert_id).values(infos=infos, updated_at=_now())
+    )
+    audit.record(
+        tx,
+        who,
+        "edit",
+        "Alert",
+        alert_id,
+        {"language": language, "fields": sorted(changes)},
+        remote,
+        row.org_id,
+    )
     tx.emit("updated", "Alert", alert_id, org_id=row.org_id, status="draft")
 
 
@@ -198,14 +276,24 @@ def set_validity(tx: Tx, alert_id: int, hours: float, who: Principal) -> None:
     if row.status != "draft":
         raise Conflict("issued alerts are never edited", field="status")
     if not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 14:
-        raise InvalidInput("valid_hours: a number of hours, above 0 and at most 336",
-                           field="valid_hours")
-    tx.conn.execute(update(s.alerts).where(s.alerts.c.id == alert_id)
-                    .values(valid_hours=float(hours), updated_at=_now()))
+        raise InvalidInput(
+            "valid_hours: a number of hours, above 0 and at most 336", field="valid_hours"
+        )
+    tx.conn.execute(
+        update(s.alerts)
+        .where(s.alerts.c.id == alert_id)
+        .values(valid_hours=float(hours), updated_at=_now())
+    )
 
 
-def follow_up(tx: Tx, alert_id: int, msg_type: str, who: Principal, settings: Settings,
-              remote: str | None = None) -> int:
+def follow_up(
+    tx: Tx,
+    alert_id: int,
+    msg_type: str,
+    who: Principal,
+    settings: Settings,
+    remote: str | None = None,
+) -> int:
     """An operator's Update draft (texts copied, to edit) or an issued Cancel of the
     chain that ``alert_id`` belongs to; returns the new alert's id."""
     conn = tx.conn
@@ -214,18 +302,37 @@ def follow_up(tx: Tx, alert_id: int, msg_type: str, who: Principal, settings: Se
     head = chain_head(conn, row.chain_id)
     if head is None or head.msg_type == MsgType.CANCEL:
         raise Conflict("no issued, uncancelled alert in this chain", field="status")
-    if conn.execute(select(s.alerts.c.id).where(s.alerts.c.chain_id == row.chain_id,
-                                                s.alerts.c.status == "draft")).first():
+    if conn.execute(
+        select(s.alerts.c.id).where(
+            s.alerts.c.chain_id == row.chain_id, s.alerts.c.status == "draft"
+        )
+    ).first():
         raise Conflict("this chain already has a draft: edit or issue it", field="status")
     now = _now()
     infos = [info_to_json(i) for i in parse_alert(head.xml).infos]
-    new_id = int(conn.execute(insert(s.alerts).values(
-        sender=settings.cap_sender, incident_id=head.incident_id, org_id=head.org_id,
-        chain_id=head.chain_id, previous_id=head.id, status="draft", msg_type=msg_type,
-        kind="cancel" if msg_type == "Cancel" else "alert", hazard=head.hazard,
-        severity=head.severity, level_name=head.level_name, infos=infos,
-        valid_hours=DEFAULT_HOURS, created_at=now, updated_at=now)
-        .returning(s.alerts.c.id)).scalar_one())
+    new_id = int(
+        conn.execute(
+            insert(s.alerts)
+            .values(
+                sender=settings.cap_sender,
+                incident_id=head.incident_id,
+                org_id=head.org_id,
+                chain_id=head.chain_id,
+                previous_id=head.id,
+                status="draft",
+                msg_type=msg_type,
+                kind="cancel" if msg_type == "Cancel" else "alert",
+                hazard=head.hazard,
+                severity=head.severity,
+                level_name=head.level_name,
+                infos=infos,
+                valid_hours=DEFAULT_HOURS,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(s.alerts.c.id)
+        ).scalar_one()
+    )
     tx.emit("created", "Alert", new_id, org_id=head.org_id, status="draft", msg_type=msg_type)
     if msg_type == "Cancel":
         issue(tx, new_id, who, settings, remote)

@@ -16,8 +16,7 @@ from cityops.cap.model import Area, Info, Resource
 from cityops.errors import InvalidInput
 
 #: Fields of an info block an operator may edit per language before issue.
-EDITABLE = ("event", "headline", "description", "instruction", "audience", "contact",
-            "sender_name")
+EDITABLE = ("event", "headline", "description", "instruction", "audience", "contact", "sender_name")
 _TIMES = ("effective", "onset", "expires")
 
 
@@ -78,8 +77,7 @@ def edit_info(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("body: must be a JSON object", field="body")
     for key, value in changes.items():
         if key not in EDITABLE:
-            raise InvalidInput(f"{key}: not editable (editable: {', '.join(EDITABLE)})",
-                               field=key)
+            raise InvalidInput(f"{key}: not editable (editable: {', '.join(EDITABLE)})", field=key)
         if value is not None and not isinstance(value, str):
             raise InvalidInput(f"{key}: must be a string", field=key)
     return {**doc, **changes}

@@ -80,16 +80,20 @@ def chain_head(conn: Connection, chain_id: int | None) -> Any:
     if chain_id is None:
         return None
     a = s.alerts
-    return conn.execute(select(a).where(a.c.chain_id == chain_id, a.c.status == "issued")
-                        .order_by(a.c.sent.desc(), a.c.id.desc())).first()
+    return conn.execute(
+        select(a)
+        .where(a.c.chain_id == chain_id, a.c.status == "issued")
+        .order_by(a.c.sent.desc(), a.c.id.desc())
+    ).first()
 
 
 def next_identifier(conn: Connection, oid: str, sent: datetime) -> str:
     """A WMO OID identifier unique in the store (``.n`` suffix within one second)."""
     base = make_identifier(oid, sent)
     a = s.alerts
-    taken = conn.execute(select(func.count()).where(
-        or_(a.c.identifier == base, a.c.identifier.like(base + ".%")))).scalar_one()
+    taken = conn.execute(
+        select(func.count()).where(or_(a.c.identifier == base, a.c.identifier.like(base + ".%")))
+    ).scalar_one()
     return base if not taken else make_identifier(oid, sent, int(taken))
 
 
@@ -112,33 +116,43 @@ def finish_xml(alert: Alert, settings: Settings) -> bytes:
     return xml
 
 
-def complete_infos(row: Any, infos: list[Info], sent: datetime, settings: Settings
-                   ) -> list[Info]:
+def complete_infos(row: Any, infos: list[Info], sent: datetime, settings: Settings) -> list[Info]:
     """Issue-time fields: effective, expires (valid hours), web, contact, local offsets."""
     hours = row.valid_hours or DEFAULT_HOURS
     expires = sent + timedelta(hours=hours)
     zone = sent.tzinfo
     out = []
     for info in infos:
-        until = info.expires.astimezone(zone) if info.expires and info.expires > sent \
-            else expires
-        out.append(replace(info, effective=sent, expires=until,
-                           onset=info.onset.astimezone(zone) if info.onset else None,
-                           web=info.web or page_url(settings, row.id),
-                           contact=info.contact or settings.cap_contact))
+        until = info.expires.astimezone(zone) if info.expires and info.expires > sent else expires
+        out.append(
+            replace(
+                info,
+                effective=sent,
+                expires=until,
+                onset=info.onset.astimezone(zone) if info.onset else None,
+                web=info.web or page_url(settings, row.id),
+                contact=info.contact or settings.cap_contact,
+            )
+        )
     return out
 
 
-def build_message(conn: Connection, row: Any, sent: datetime, identifier: str,
-                  settings: Settings) -> tuple[Alert, Any]:
+def build_message(
+    conn: Connection, row: Any, sent: datetime, identifier: str, settings: Settings
+) -> tuple[Alert, Any]:
     """The CAP :class:`Alert` of a draft row, and the message it follows (or None)."""
     infos = complete_infos(row, [info_from_json(d) for d in row.infos or []], sent, settings)
     head = chain_head(conn, row.chain_id) if row.msg_type != MsgType.ALERT else None
     if row.msg_type != MsgType.ALERT and head is None:
         raise Conflict("nothing issued to update or cancel in this chain", field="msg_type")
     if head is None:
-        alert = Alert(identifier, settings.cap_sender, sent, infos=tuple(infos),
-                      incidents=f"incident-{row.incident_id}" if row.incident_id else None)
+        alert = Alert(
+            identifier,
+            settings.cap_sender,
+            sent,
+            infos=tuple(infos),
+            incidents=f"incident-{row.incident_id}" if row.incident_id else None,
+        )
         return alert, None
     previous = parse_alert(head.xml)
     if row.msg_type == MsgType.CANCEL:
@@ -148,8 +162,9 @@ def build_message(conn: Connection, row: Any, sent: datetime, identifier: str,
     return make_update(previous, identifier, sent, infos=infos), head
 
 
-def issue(tx: Tx, alert_id: int, who: Principal, settings: Settings,
-          remote: str | None = None) -> int:
+def issue(
+    tx: Tx, alert_id: int, who: Principal, settings: Settings, remote: str | None = None
+) -> int:
     """Issue draft ``alert_id`` (see the module docstring); returns its id."""
     from .channels.outbox import enqueue  # channels import this module's helpers
 
@@ -157,8 +172,7 @@ def issue(tx: Tx, alert_id: int, who: Principal, settings: Settings,
     row = load_row(conn, alert_id)
     check_actor(who, row.org_id, "issue")
     if row.status != "draft":
-        raise Conflict(f"alert {alert_id} is {row.status}; only drafts are issued",
-                       field="status")
+        raise Conflict(f"alert {alert_id} is {row.status}; only drafts are issued", field="status")
     city = load_city(conn, row.org_id)
     sent = datetime.now(city.zone).replace(microsecond=0)
     identifier = next_identifier(conn, settings.cap_oid, sent)
@@ -166,18 +180,48 @@ def issue(tx: Tx, alert_id: int, who: Principal, settings: Settings,
     xml = finish_xml(alert, settings)
     expires = max((i.expires for i in alert.infos if i.expires), default=None)
     a = s.alerts
-    conn.execute(update(a).where(a.c.id == alert_id).values(
-        status="issued", identifier=identifier, sender=alert.sender, sent=sent,
-        expires=expires, references=" ".join(alert.references) or None, xml=xml,
-        issued_by=who.name, updated_at=sent))
+    conn.execute(
+        update(a)
+        .where(a.c.id == alert_id)
+        .values(
+            status="issued",
+            identifier=identifier,
+            sender=alert.sender,
+            sent=sent,
+            expires=expires,
+            references=" ".join(alert.references) or None,
+            xml=xml,
+            issued_by=who.name,
+            updated_at=sent,
+        )
+    )
     if head is not None:
         ended = "cancelled" if alert.msg_type == MsgType.CANCEL else "superseded"
-        conn.execute(update(a).where(a.c.chain_id == row.chain_id, a.c.status == "issued",
-                                     a.c.id != alert_id).values(status=ended, updated_at=sent))
+        conn.execute(
+            update(a)
+            .where(a.c.chain_id == row.chain_id, a.c.status == "issued", a.c.id != alert_id)
+            .values(status=ended, updated_at=sent)
+        )
     enqueue(tx, load_row(conn, alert_id), alert)
-    audit.record(tx, who, "issue", "Alert", alert_id, {"identifier": identifier,
-                 "msg_type": alert.msg_type.value}, remote, row.org_id)
-    tx.emit("issued", "Alert", alert_id, org_id=row.org_id, incident_id=row.incident_id,
-            identifier=identifier, msg_type=alert.msg_type.value, severity=row.severity,
-            alert_kind=row.kind)
+    audit.record(
+        tx,
+        who,
+        "issue",
+        "Alert",
+        alert_id,
+        {"identifier": identifier, "msg_type": alert.msg_type.value},
+        remote,
+        row.org_id,
+    )
+    tx.emit(
+        "issued",
+        "Alert",
+        alert_id,
+        org_id=row.org_id,
+        incident_id=row.incident_id,
+        identifier=identifier,
+        msg_type=alert.msg_type.value,
+        severity=row.severity,
+        alert_kind=row.kind,
+    )
     return alert_id

@@ -22,9 +22,28 @@ from .cap_issue import READERS
 
 PUBLISHED = ("issued", "superseded", "cancelled")
 STATUSES = ("draft", "issued", "superseded", "cancelled", "discarded")
-_COLUMNS = ("id", "identifier", "sender", "incident_id", "org_id", "chain_id", "previous_id",
-            "status", "msg_type", "kind", "scope", "hazard", "severity", "level_name", "sent",
-            "expires", "valid_hours", "issued_by", "created_at", "updated_at")
+_COLUMNS = (
+    "id",
+    "identifier",
+    "sender",
+    "incident_id",
+    "org_id",
+    "chain_id",
+    "previous_id",
+    "status",
+    "msg_type",
+    "kind",
+    "scope",
+    "hazard",
+    "severity",
+    "level_name",
+    "sent",
+    "expires",
+    "valid_hours",
+    "issued_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def scope(p: Principal) -> ColumnElement[bool]:
@@ -47,9 +66,16 @@ def alert_json(row: Any) -> dict[str, Any]:
     return doc
 
 
-def list_alerts(conn: Connection, p: Principal, *, status: str | None = None,
-                incident: int | None = None, org: str | None = None, limit: int = 100,
-                offset: int = 0) -> list[dict[str, Any]]:
+def list_alerts(
+    conn: Connection,
+    p: Principal,
+    *,
+    status: str | None = None,
+    incident: int | None = None,
+    org: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Alerts ``p`` may see, newest first; ``status`` is a comma list."""
     a, o = s.alerts, s.organisations
     q = select(a).where(scope(p)).order_by(a.c.id.desc()).limit(limit).offset(offset)
@@ -57,14 +83,18 @@ def list_alerts(conn: Connection, p: Principal, *, status: str | None = None,
         wanted = [x.strip() for x in status.split(",") if x.strip()]
         bad = [x for x in wanted if x not in STATUSES]
         if bad:
-            raise InvalidInput(f"status: {bad[0]!r} is not one of {', '.join(STATUSES)}",
-                               field="status")
+            raise InvalidInput(
+                f"status: {bad[0]!r} is not one of {', '.join(STATUSES)}", field="status"
+            )
         q = q.where(a.c.status.in_(wanted))
     if incident is not None:
         q = q.where(a.c.incident_id == incident)
     if org:
-        q = q.where(a.c.org_id == int(org)) if org.isdigit() else q.where(
-            a.c.org_id.in_(select(o.c.id).where(o.c.slug == org)))
+        q = (
+            q.where(a.c.org_id == int(org))
+            if org.isdigit()
+            else q.where(a.c.org_id.in_(select(o.c.id).where(o.c.slug == org)))
+        )
     return [alert_json(r) for r in conn.execute(q)]
 
 
@@ -89,14 +119,16 @@ def cap_document(conn: Connection, alert_id: int, p: Principal) -> bytes:
     return bytes(row.xml)
 
 
-def feed_items(conn: Connection, now: datetime | None = None, org: str | None = None
-               ) -> list[tuple[Alert, str]]:
+def feed_items(
+    conn: Connection, now: datetime | None = None, org: str | None = None
+) -> list[tuple[Alert, str]]:
     """(alert, CAP URL) of the current public messages: the latest message of each chain
     until it expires, Cancels included so that readers withdraw what they show."""
     a, o = s.alerts, s.organisations
     now = now or datetime.now(UTC)
-    q = select(a.c.id, a.c.xml).where(a.c.status == "issued", a.c.scope == "Public",
-                                      or_(a.c.expires.is_(None), a.c.expires > now))
+    q = select(a.c.id, a.c.xml).where(
+        a.c.status == "issued", a.c.scope == "Public", or_(a.c.expires.is_(None), a.c.expires > now)
+    )
     if org:
         q = q.where(a.c.org_id.in_(select(o.c.id).where(o.c.slug == org)))
     return [(parse_alert(bytes(r.xml)), f"alerts/{r.id}.xml") for r in conn.execute(q)]

@@ -21,8 +21,12 @@ from cityops.errors import InvalidInput, NotFound
 from cityops.rules.alert_policy import AlertPolicy
 from cityops.store import schema as s
 
-_TEMPLATE_LEVEL = {"Minor": "moderate", "Moderate": "moderate", "Severe": "severe",
-                   "Extreme": "extreme"}
+_TEMPLATE_LEVEL = {
+    "Minor": "moderate",
+    "Moderate": "moderate",
+    "Severe": "severe",
+    "Extreme": "extreme",
+}
 
 
 @dataclass(frozen=True)
@@ -87,14 +91,18 @@ def load_city(conn: Connection, org_id: int | None) -> City:
     if row is None:
         return City(None, "cityops", "CityOps", ZoneInfo("UTC"), ("en",), None)
     point = (row.lat, row.lon) if row.lat is not None and row.lon is not None else None
-    return City(row.id, row.slug, row.name, zone_of(row.timezone),
-                city_languages(row.languages), point)
+    return City(
+        row.id, row.slug, row.name, zone_of(row.timezone), city_languages(row.languages), point
+    )
 
 
 def _point_of(location: Any) -> tuple[float, float] | None:
     """(lat, lon) of a GeoJSON Point (or Feature with a Point) location."""
-    geom = location.get("geometry") if isinstance(location, dict) and \
-        location.get("type") == "Feature" else location
+    geom = (
+        location.get("geometry")
+        if isinstance(location, dict) and location.get("type") == "Feature"
+        else location
+    )
     if isinstance(geom, dict) and geom.get("type") == "Point":
         coords = geom.get("coordinates") or []
         if len(coords) >= 2:
@@ -108,12 +116,19 @@ def station_of(conn: Connection, config: dict[str, Any]) -> tuple[str | None, An
     if not inputs:
         return None, None
     ds, th, tl, loc = s.datastreams, s.things, s.thing_locations, s.locations
-    row = conn.execute(select(th.c.id, th.c.name).join(ds, ds.c.thing_id == th.c.id)
-                       .where(ds.c.id == int(inputs[0]))).first()
+    row = conn.execute(
+        select(th.c.id, th.c.name)
+        .join(ds, ds.c.thing_id == th.c.id)
+        .where(ds.c.id == int(inputs[0]))
+    ).first()
     if row is None:
         return None, None
-    locs = conn.execute(select(loc.c.location).join(tl, tl.c.location_id == loc.c.id)
-                        .where(tl.c.thing_id == row.id).order_by(loc.c.id))
+    locs = conn.execute(
+        select(loc.c.location)
+        .join(tl, tl.c.location_id == loc.c.id)
+        .where(tl.c.thing_id == row.id)
+        .order_by(loc.c.id)
+    )
     for (location,) in locs:
         point = _point_of(location)
         if point is not None:
@@ -124,16 +139,32 @@ def station_of(conn: Connection, config: dict[str, Any]) -> tuple[str | None, An
 def load_facts(conn: Connection, incident_id: int) -> Facts:
     """Everything about incident ``incident_id`` (NotFound when it is gone)."""
     i, r = s.incidents, s.rules
-    row = conn.execute(select(i, r.c.type, r.c.name.label("rule_name"), r.c.config)
-                       .join(r, r.c.id == i.c.rule_id).where(i.c.id == incident_id)).first()
+    row = conn.execute(
+        select(i, r.c.type, r.c.name.label("rule_name"), r.c.config)
+        .join(r, r.c.id == i.c.rule_id)
+        .where(i.c.id == incident_id)
+    ).first()
     if row is None:
         raise NotFound(f"no incident {incident_id}")
     config = dict(row.config or {})
     policy = AlertPolicy.model_validate(config.get("alert") or {})
     station, point = station_of(conn, config)
-    return Facts(int(row.id), row.state, int(row.level), row.level_name, row.severity,
-                 row.last_value, row.origin, row.type, row.rule_name, config, policy,
-                 load_city(conn, row.org_id), station or row.subject, point)
+    return Facts(
+        int(row.id),
+        row.state,
+        int(row.level),
+        row.level_name,
+        row.severity,
+        row.last_value,
+        row.origin,
+        row.type,
+        row.rule_name,
+        config,
+        policy,
+        load_city(conn, row.org_id),
+        station or row.subject,
+        point,
+    )
 
 
 def area_by_name(conn: Connection, org_id: int | None, name: str | None) -> Area | None:
@@ -145,8 +176,10 @@ def area_by_name(conn: Connection, org_id: int | None, name: str | None) -> Area
     row = conn.execute(q).first()
     if row is None:
         return None
-    return Area(row.description or row.name, polygons=tuple(
-        tuple((lat, lon) for lat, lon in poly) for poly in row.polygons))
+    return Area(
+        row.description or row.name,
+        polygons=tuple(tuple((lat, lon) for lat, lon in poly) for poly in row.polygons),
+    )
 
 
 def alert_area(conn: Connection, facts: Facts) -> Area:
@@ -155,8 +188,11 @@ def alert_area(conn: Connection, facts: Facts) -> Area:
     if p.area:
         found = area_by_name(conn, city.id, p.area)
         if found is None:
-            raise InvalidInput(f"rule {facts.rule_name!r}: alert.area: no area {p.area!r} "
-                               f"imported for {city.slug}", field="alert.area")
+            raise InvalidInput(
+                f"rule {facts.rule_name!r}: alert.area: no area {p.area!r} "
+                f"imported for {city.slug}",
+                field="alert.area",
+            )
         return found
     if facts.station_point is not None:
         lat, lon = facts.station_point
@@ -166,8 +202,10 @@ def alert_area(conn: Connection, facts: Facts) -> Area:
         return found
     if city.point is not None:
         return circle_area(city.name, city.point[0], city.point[1], p.radius_km)
-    raise InvalidInput(f"rule {facts.rule_name!r}: no station location, area or city point "
-                       "to place an alert", field="alert.area")
+    raise InvalidInput(
+        f"rule {facts.rule_name!r}: no station location, area or city point to place an alert",
+        field="alert.area",
+    )
 
 
 def template_context(facts: Facts) -> dict[str, Any]:
@@ -177,5 +215,10 @@ def template_context(facts: Facts) -> dict[str, Any]:
     window = facts.config.get("window") or facts.config.get("hours_window")
     hours = round(float(window) / 3600, 1) if isinstance(window, (int, float)) else 24
     value = facts.last_value if facts.last_value is not None else "-"
-    return {"city": facts.city.name, "station": facts.station, "value": value,
-            "threshold": threshold, "hours": hours}
+    return {
+        "city": facts.city.name,
+        "station": facts.station,
+        "value": value,
+        "threshold": threshold,
+        "hours": hours,
+    }

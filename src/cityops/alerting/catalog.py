@@ -63,19 +63,24 @@ def _org(conn: Connection, spec: RuleSpec, p: Principal, first_ds: Any) -> int |
         org = s.organisations
         found = conn.execute(select(org.c.id).where(org.c.slug == spec.organisation)).scalar()
         if found is None:
-            raise InvalidInput(f"organisation: no organisation {spec.organisation!r}",
-                               field="organisation")
+            raise InvalidInput(
+                f"organisation: no organisation {spec.organisation!r}", field="organisation"
+            )
         return int(found)
     return p.org_id if p.org_id is not None else first_ds.org_id
 
 
-def _feeds_back(conn: Connection, spec: RuleSpec, inputs: set[int], output: int,
-                rule_id: int | None) -> bool:
+def _feeds_back(
+    conn: Connection, spec: RuleSpec, inputs: set[int], output: int, rule_id: int | None
+) -> bool:
     """Would values written to ``output`` reach this rule's inputs through other rules?"""
     r = s.rules
     edges: dict[int, set[int]] = {}
-    for row in conn.execute(select(r.c.id, r.c.config, r.c.output_datastream_id)
-                            .where(r.c.output_datastream_id.is_not(None))):
+    for row in conn.execute(
+        select(r.c.id, r.c.config, r.c.output_datastream_id).where(
+            r.c.output_datastream_id.is_not(None)
+        )
+    ):
         if row.id == rule_id:
             continue
         for v in (row.config.get("inputs") or {}).values():
@@ -92,8 +97,9 @@ def _feeds_back(conn: Connection, spec: RuleSpec, inputs: set[int], output: int,
     return False
 
 
-def check_spec(conn: Connection, spec: RuleSpec, p: Principal,
-               rule_id: int | None = None) -> dict[str, Any]:
+def check_spec(
+    conn: Connection, spec: RuleSpec, p: Principal, rule_id: int | None = None
+) -> dict[str, Any]:
     """Validate ``spec`` against the store; the column values to store it."""
     if p.role not in (Role.ADMIN, Role.CITY_ADMIN):
         raise Forbidden(f"role {p.role.value} may not change rules")
@@ -106,14 +112,24 @@ def check_spec(conn: Connection, spec: RuleSpec, p: Principal,
     if output is not None:
         check_output(spec.name, spec.rule, output, units)
         if _feeds_back(conn, spec, set(inputs.values()), output, rule_id):
-            raise InvalidInput(f"rule {spec.name!r}: output: Datastream {output} feeds the "
-                               "rule's own inputs (a loop)", field="output")
+            raise InvalidInput(
+                f"rule {spec.name!r}: output: Datastream {output} feeds the "
+                "rule's own inputs (a loop)",
+                field="output",
+            )
     org_id = _org(conn, spec, p, seen[next(iter(inputs.values()))])
     if not p.is_admin and org_id != p.org_id:
         raise Forbidden("a rule belongs to your own organisation")
-    return {"name": spec.name, "type": spec.type, "config": dict(spec.config),
-            "subject": spec.subject, "description": spec.description, "enabled": spec.enabled,
-            "output_datastream_id": output, "org_id": org_id}
+    return {
+        "name": spec.name,
+        "type": spec.type,
+        "config": dict(spec.config),
+        "subject": spec.subject,
+        "description": spec.description,
+        "enabled": spec.enabled,
+        "output_datastream_id": output,
+        "org_id": org_id,
+    }
 
 
 def _row(conn: Connection, rule_id: int, p: Principal) -> Any:
@@ -137,27 +153,40 @@ def create_rule(tx: Tx, body: Mapping[str, Any], p: Principal, remote: str | Non
     values = check_spec(tx.conn, spec, p)
     _name_taken(tx.conn, spec.name, None)
     now = _now()
-    rule_id = int(tx.conn.execute(insert(s.rules).values(**values, created_at=now, updated_at=now)
-                                  .returning(s.rules.c.id)).scalar_one())
+    rule_id = int(
+        tx.conn.execute(
+            insert(s.rules).values(**values, created_at=now, updated_at=now).returning(s.rules.c.id)
+        ).scalar_one()
+    )
     audit.record(tx, p, "create", "Rule", rule_id, {"name": spec.name}, remote, values["org_id"])
     tx.emit("created", "Rule", rule_id)
     return rule_id
 
 
-def replace_rule(tx: Tx, rule_id: int, body: Mapping[str, Any], p: Principal,
-                 remote: str | None = None, merge: bool = False) -> None:
+def replace_rule(
+    tx: Tx,
+    rule_id: int,
+    body: Mapping[str, Any],
+    p: Principal,
+    remote: str | None = None,
+    merge: bool = False,
+) -> None:
     """Replace a rule (PUT), or merge top-level keys into it (``merge``, PATCH)."""
     row = _row(tx.conn, rule_id, p)
     if merge:
-        old = {k: v for k, v in rule_json(row).items()
-               if k not in ("id", "org_id", "created_at", "updated_at")}
+        old = {
+            k: v
+            for k, v in rule_json(row).items()
+            if k not in ("id", "org_id", "created_at", "updated_at")
+        }
         body = {**old, **body}
         body = {k: v for k, v in body.items() if v is not None}
     spec = parse_rule(body)
     values = check_spec(tx.conn, spec, p, rule_id)
     _name_taken(tx.conn, spec.name, rule_id)
-    tx.conn.execute(update(s.rules).where(s.rules.c.id == rule_id)
-                    .values(**values, updated_at=_now()))
+    tx.conn.execute(
+        update(s.rules).where(s.rules.c.id == rule_id).values(**values, updated_at=_now())
+    )
     audit.record(tx, p, "update", "Rule", rule_id, {"name": spec.name}, remote, values["org_id"])
     tx.emit("updated", "Rule", rule_id)
 
@@ -179,8 +208,9 @@ def get_rule(conn: Connection, rule_id: int, p: Principal) -> dict[str, Any]:
     return rule_json(_row(conn, rule_id, p))
 
 
-def list_rules(conn: Connection, p: Principal, *, type: str | None = None,
-               datastream: int | None = None) -> list[dict[str, Any]]:
+def list_rules(
+    conn: Connection, p: Principal, *, type: str | None = None, datastream: int | None = None
+) -> list[dict[str, Any]]:
     """Rules the caller may read (admin: all; org members: their organisation's)."""
     r = s.rules
     q = select(r).order_by(r.c.id)
@@ -215,8 +245,9 @@ def upsert_specs(tx: Tx, specs: list[RuleSpec], p: Principal) -> list[tuple[str,
         found = tx.conn.execute(select(r.c.id).where(r.c.name == spec.name)).scalar()
         now = _now()
         if found is None:
-            found = tx.conn.execute(insert(r).values(**values, created_at=now, updated_at=now)
-                                    .returning(r.c.id)).scalar_one()
+            found = tx.conn.execute(
+                insert(r).values(**values, created_at=now, updated_at=now).returning(r.c.id)
+            ).scalar_one()
             done.append((spec.name, "created"))
         else:
             tx.conn.execute(update(r).where(r.c.id == found).values(**values, updated_at=now))

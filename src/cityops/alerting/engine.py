@@ -54,8 +54,14 @@ class _Tick(float):
 class Engine:
     """Rules indexed by datastream, windows of recent data, and the evaluation thread."""
 
-    def __init__(self, store: Store, *, refresh_interval: float = 10.0,
-                 margin: float = 3600.0, clock_interval: float = 60.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        refresh_interval: float = 10.0,
+        margin: float = 3600.0,
+        clock_interval: float = 60.0,
+    ) -> None:
         self.store = store
         self.refresh_interval, self.margin = refresh_interval, margin
         self.clock_interval = clock_interval
@@ -226,15 +232,21 @@ class Engine:
         new: dict[int, list[Arrays]] = defaultdict(list)
         for e in events:
             if e.entity == "Observation" and e.kind == "created" and e.id in self.by_datastream:
-                new[int(e.id)].append(batch_arrays(e.data["ids"], e.data["times"],
-                                                   e.data["results"]))
+                new[int(e.id)].append(
+                    batch_arrays(e.data["ids"], e.data["times"], e.data["results"])
+                )
         if not new:
             return
         self.stats["batches"] += 1
         t0 = time.perf_counter()
         arrays: dict[int, Arrays] = {
-            ds: (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                 np.concatenate([p[2] for p in parts])) for ds, parts in new.items()}
+            ds: (
+                np.concatenate([p[0] for p in parts]),
+                np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]),
+            )
+            for ds, parts in new.items()
+        }
         first_new = self._merge(arrays)
         t1 = time.perf_counter()
         outcomes = self._evaluate_rules(arrays, first_new)
@@ -267,8 +279,10 @@ class Engine:
             return
         arrays = arrays or {}
         with self.store.read() as conn:
-            newest = {ds: float(arrays[ds][1].max()) if ds in arrays else
-                      self._latest(conn, ds) for ds in missing}
+            newest = {
+                ds: float(arrays[ds][1].max()) if ds in arrays else self._latest(conn, ds)
+                for ds in missing
+            }
             self.windows.seed_many(conn, {ds: self._keep(ds) for ds in missing}, newest)
         self.stats["seeds"] += len(missing)
 
@@ -278,21 +292,29 @@ class Engine:
         clocked = [a for a in self.rules.values() if a.rule.watches_clock]
         if not clocked:
             return
-        self._seed(sorted({ds for a in clocked for ds in a.datastreams
-                           if self.windows.get(ds) is None}))
+        self._seed(
+            sorted({ds for a in clocked for ds in a.datastreams if self.windows.get(ds) is None})
+        )
         outcomes = []
         for a in clocked:
             try:
-                ls = a.rule.levels(inputs_of(a, {ds: self.windows.get(ds)  # type: ignore[misc]
-                                                 for ds in a.datastreams}), now=now)
+                ls = a.rule.levels(
+                    inputs_of(
+                        a,
+                        {
+                            ds: self.windows.get(ds)  # type: ignore[misc]
+                            for ds in a.datastreams
+                        },
+                    ),
+                    now=now,
+                )
             except Exception as exc:  # one bad rule never stops the others
                 self.stats["rule_errors"] += 1
                 self.errors[a.name] = f"{type(exc).__name__}: {exc}"
                 log.exception("rule %s failed on the clock", a.name)
                 continue
             if len(ls) and float(ls.times[-1]) == now:
-                outcomes.append(Outcome(a, ls.names, ls.times[-1:], ls.levels[-1:],
-                                        ls.values[-1:]))
+                outcomes.append(Outcome(a, ls.names, ls.times[-1:], ls.levels[-1:], ls.values[-1:]))
         self.stats["ticks"] += 1
         if outcomes:
             self.persist.apply(outcomes)
@@ -303,8 +325,9 @@ class Engine:
         last = conn.execute(select(d.c.last_phenomenon_time).where(d.c.id == ds)).scalar()
         return last.timestamp() if last is not None else 0.0
 
-    def _evaluate_rules(self, arrays: dict[int, Arrays],
-                        first_new: dict[int, float]) -> list[Outcome]:
+    def _evaluate_rules(
+        self, arrays: dict[int, Arrays], first_new: dict[int, float]
+    ) -> list[Outcome]:
         rule_ids = set().union(*(self.by_datastream.get(ds, set()) for ds in arrays))
         outcomes = []
         for rid in sorted(rule_ids):

@@ -32,8 +32,13 @@ def inputs_of(active: ActiveRule, windows: dict[int, Window]) -> dict[str, Serie
     return out
 
 
-def evaluate(active: ActiveRule, windows: dict[int, Window], mark: float | None,
-             first_new: float, now: float | None = None) -> Outcome | None:
+def evaluate(
+    active: ActiveRule,
+    windows: dict[int, Window],
+    mark: float | None,
+    first_new: float,
+    now: float | None = None,
+) -> Outcome | None:
     """Levels after ``mark`` (first run: from the output covering ``first_new``)."""
     ls = active.rule.levels(inputs_of(active, windows), now=now)
     if not len(ls):

@@ -25,8 +25,23 @@ from cityops.errors import InvalidInput
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 
-_COLUMNS = ("id", "source", "entry_id", "identifier", "sender", "sent", "expires", "msg_type",
-            "event", "severity", "headline", "area_desc", "language", "cap_url", "imported_at")
+_COLUMNS = (
+    "id",
+    "source",
+    "entry_id",
+    "identifier",
+    "sender",
+    "sent",
+    "expires",
+    "msg_type",
+    "event",
+    "severity",
+    "headline",
+    "area_desc",
+    "language",
+    "cap_url",
+    "imported_at",
+)
 
 
 @dataclass
@@ -87,15 +102,16 @@ class Fetcher:
             path = Path(unquote(parts.path)).resolve()
             if path.is_relative_to(self.folder):
                 return _read_file(path, self.max_bytes)
-        raise InvalidInput(f"{url}: only http(s) links (or files beside a feed file)",
-                           field="cap_url")
+        raise InvalidInput(
+            f"{url}: only http(s) links (or files beside a feed file)", field="cap_url"
+        )
 
 
-def _row(source: str, entry: FeedEntry, alert: Alert | None, xml: bytes | None
-         ) -> dict[str, Any]:
+def _row(source: str, entry: FeedEntry, alert: Alert | None, xml: bytes | None) -> dict[str, Any]:
     info = alert.infos[0] if alert and alert.infos else None
     return {
-        "source": source, "entry_id": entry.id or entry.cap_url or entry.title or "?",
+        "source": source,
+        "entry_id": entry.id or entry.cap_url or entry.title or "?",
         "identifier": alert.identifier if alert else None,
         "sender": alert.sender if alert else None,
         "sent": alert.sent if alert else entry.updated,
@@ -105,12 +121,15 @@ def _row(source: str, entry: FeedEntry, alert: Alert | None, xml: bytes | None
         "severity": info.severity.value if info else None,
         "headline": (info.headline if info else None) or entry.title,
         "area_desc": "; ".join(a.area_desc for a in info.areas) if info else None,
-        "language": info.language if info else None, "cap_url": entry.cap_url, "xml": xml,
+        "language": info.language if info else None,
+        "cap_url": entry.cap_url,
+        "xml": xml,
     }
 
 
-def fetch_feed(source: str, max_bytes: int, timeout: float = 20.0,
-               data: bytes | None = None) -> Fetched:
+def fetch_feed(
+    source: str, max_bytes: int, timeout: float = 20.0, data: bytes | None = None
+) -> Fetched:
     """Read and parse a feed and its CAP documents (``data``: the feed already read)."""
     fetcher = Fetcher(source, max_bytes, timeout)
     entries = parse_feed(fetcher.feed() if data is None else data, fetcher.base)
@@ -132,15 +151,15 @@ def save_external(tx: Tx, fetched: Fetched) -> int:
     """Store (insert or replace by source and entry id) the rows of one feed."""
     e, now = s.external_alerts, datetime.now(UTC)
     for row in fetched.rows:
-        tx.conn.execute(delete(e).where(e.c.source == row["source"],
-                                        e.c.entry_id == row["entry_id"]))
+        tx.conn.execute(
+            delete(e).where(e.c.source == row["source"], e.c.entry_id == row["entry_id"])
+        )
         tx.conn.execute(insert(e).values(imported_at=now, **row))
     tx.emit("updated", "ExternalAlerts", 0, source=fetched.source, count=len(fetched.rows))
     return len(fetched.rows)
 
 
-def list_external(conn: Any, current_only: bool = False, limit: int = 100
-                  ) -> list[dict[str, Any]]:
+def list_external(conn: Any, current_only: bool = False, limit: int = 100) -> list[dict[str, Any]]:
     """Imported outside alerts, newest first (``current_only``: not expired)."""
     e = s.external_alerts
     q = select(e).order_by(e.c.sent.desc(), e.c.id.desc()).limit(limit)

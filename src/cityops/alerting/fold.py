@@ -47,14 +47,16 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _step(active: ActiveRule, names: tuple[str, ...], cur: Tracked | None, prev: int,
-          level: int, t: float) -> tuple[Tracked | None, Tracked | None]:
+def _step(
+    active: ActiveRule, names: tuple[str, ...], cur: Tracked | None, prev: int, level: int, t: float
+) -> tuple[Tracked | None, Tracked | None]:
     """One level change: (incident open afterwards, incident touched)."""
     rule, subject = active.name, active.subject
     if cur is None and level <= prev:
         return None, None
-    change = observe(cur.incident if cur else None, rule, subject, level, names[level], t,
-                     active.policy)
+    change = observe(
+        cur.incident if cur else None, rule, subject, level, names[level], t, active.policy
+    )
     inc = change.incident
     if inc is None or not change.entries:
         return cur, None
@@ -72,8 +74,15 @@ def _level_index(names: tuple[str, ...], name: str) -> int:
     return names.index(name) if name in names else 0
 
 
-def fold(active: ActiveRule, names: tuple[str, ...], current: Tracked | None, prev_level: int,
-         times: np.ndarray, levels: np.ndarray, values: np.ndarray) -> Folded:
+def fold(
+    active: ActiveRule,
+    names: tuple[str, ...],
+    current: Tracked | None,
+    prev_level: int,
+    times: np.ndarray,
+    levels: np.ndarray,
+    values: np.ndarray,
+) -> Folded:
     """Apply samples (time order) given the open incident and the level before them."""
     touched: dict[int, Tracked] = {}
     if current is not None:

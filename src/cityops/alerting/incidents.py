@@ -36,40 +36,80 @@ def secs(value: datetime | None) -> float | None:
 
 def tracked_from_row(row: Any, rule_name: str) -> Tracked:
     """A stored incident as the state machine's Incident plus the stored extras."""
-    inc = Incident(rule_name, row.subject, row.level, row.level_name, row.opened_at.timestamp(),
-                   State(row.state), row.max_level, row.assignee, row.updated_at.timestamp(),
-                   secs(row.resolved_at), row.id)
-    return Tracked(inc, row.severity, row.max_level_name, row.max_level_at.timestamp(),
-                   row.last_value, secs(row.last_time), row.acknowledged_by)
+    inc = Incident(
+        rule_name,
+        row.subject,
+        row.level,
+        row.level_name,
+        row.opened_at.timestamp(),
+        State(row.state),
+        row.max_level,
+        row.assignee,
+        row.updated_at.timestamp(),
+        secs(row.resolved_at),
+        row.id,
+    )
+    return Tracked(
+        inc,
+        row.severity,
+        row.max_level_name,
+        row.max_level_at.timestamp(),
+        row.last_value,
+        secs(row.last_time),
+        row.acknowledged_by,
+    )
 
 
 def load_open(conn: Connection, active: ActiveRule) -> Tracked | None:
     """The open live incident of (rule, subject), if any."""
     i = s.incidents
-    row = conn.execute(select(i).where(
-        i.c.rule_id == active.id, i.c.subject == active.subject, i.c.state != "resolved",
-        i.c.origin == ENGINE)).first()
+    row = conn.execute(
+        select(i).where(
+            i.c.rule_id == active.id,
+            i.c.subject == active.subject,
+            i.c.state != "resolved",
+            i.c.origin == ENGINE,
+        )
+    ).first()
     return None if row is None else tracked_from_row(row, active.name)
 
 
 def row_values(t: Tracked) -> dict[str, Any]:
     inc = t.incident
     return {
-        "state": inc.state.value, "level": inc.level, "level_name": inc.level_name,
-        "severity": t.severity, "max_level": inc.max_level, "max_level_name": t.max_level_name,
-        "max_level_at": ts(t.max_level_at), "updated_at": ts(inc.updated_at),
-        "resolved_at": ts(inc.resolved_at), "assignee": inc.assignee,
-        "acknowledged_by": t.acknowledged_by, "last_value": t.last_value,
+        "state": inc.state.value,
+        "level": inc.level,
+        "level_name": inc.level_name,
+        "severity": t.severity,
+        "max_level": inc.max_level,
+        "max_level_name": t.max_level_name,
+        "max_level_at": ts(t.max_level_at),
+        "updated_at": ts(inc.updated_at),
+        "resolved_at": ts(inc.resolved_at),
+        "assignee": inc.assignee,
+        "acknowledged_by": t.acknowledged_by,
+        "last_value": t.last_value,
         "last_time": ts(t.last_time),
     }
 
 
 def insert_entries(conn: Connection, incident_id: int, entries: list[TimelineEntry]) -> None:
     if entries:
-        conn.execute(insert(s.incident_timeline), [
-            {"incident_id": incident_id, "time": ts(e.time), "kind": e.kind, "actor": e.actor,
-             "from_value": e.from_value, "to_value": e.to_value, "note": e.note}
-            for e in entries])
+        conn.execute(
+            insert(s.incident_timeline),
+            [
+                {
+                    "incident_id": incident_id,
+                    "time": ts(e.time),
+                    "kind": e.kind,
+                    "actor": e.actor,
+                    "from_value": e.from_value,
+                    "to_value": e.to_value,
+                    "note": e.note,
+                }
+                for e in entries
+            ],
+        )
 
 
 def save(tx: Tx, active: ActiveRule, t: Tracked, origin: str = ENGINE) -> int:
@@ -78,9 +118,20 @@ def save(tx: Tx, active: ActiveRule, t: Tracked, origin: str = ENGINE) -> int:
     values = row_values(t)
     created = t.is_new
     if created:
-        inc.id = int(tx.conn.execute(insert(i).values(
-            rule_id=active.id, subject=active.subject, org_id=active.org_id, origin=origin,
-            opened_at=ts(inc.opened_at), **values).returning(i.c.id)).scalar_one())
+        inc.id = int(
+            tx.conn.execute(
+                insert(i)
+                .values(
+                    rule_id=active.id,
+                    subject=active.subject,
+                    org_id=active.org_id,
+                    origin=origin,
+                    opened_at=ts(inc.opened_at),
+                    **values,
+                )
+                .returning(i.c.id)
+            ).scalar_one()
+        )
     else:
         tx.conn.execute(update(i).where(i.c.id == inc.id).values(**values))
     assert inc.id is not None
@@ -91,28 +142,55 @@ def save(tx: Tx, active: ActiveRule, t: Tracked, origin: str = ENGINE) -> int:
     return int(inc.id)
 
 
-def emit(tx: Tx, kind: str, active: ActiveRule | None, t: Tracked, origin: str = ENGINE,
-         rule_id: int | None = None, org_id: int | None = None) -> None:
+def emit(
+    tx: Tx,
+    kind: str,
+    active: ActiveRule | None,
+    t: Tracked,
+    origin: str = ENGINE,
+    rule_id: int | None = None,
+    org_id: int | None = None,
+) -> None:
     inc = t.incident
-    tx.emit(kind, "Incident", int(inc.id or 0),
-            rule_id=active.id if active else rule_id, rule=inc.rule, subject=inc.subject,
-            org_id=active.org_id if active else org_id, state=inc.state.value,
-            level=inc.level, level_name=inc.level_name, severity=t.severity,
-            max_level=inc.max_level, changes=[e.kind for e in t.new_entries], origin=origin)
+    tx.emit(
+        kind,
+        "Incident",
+        int(inc.id or 0),
+        rule_id=active.id if active else rule_id,
+        rule=inc.rule,
+        subject=inc.subject,
+        org_id=active.org_id if active else org_id,
+        state=inc.state.value,
+        level=inc.level,
+        level_name=inc.level_name,
+        severity=t.severity,
+        max_level=inc.max_level,
+        changes=[e.kind for e in t.new_entries],
+        origin=origin,
+    )
 
 
-def touch_last_value(conn: Connection, active: ActiveRule, value: float | None,
-                     time: float) -> None:
+def touch_last_value(
+    conn: Connection, active: ActiveRule, value: float | None, time: float
+) -> None:
     """Keep the open incident's latest value current without loading it."""
     i = s.incidents
-    conn.execute(update(i).where(
-        i.c.rule_id == active.id, i.c.subject == active.subject, i.c.state != "resolved",
-        i.c.origin == ENGINE).values(last_value=value, last_time=ts(time)))
+    conn.execute(
+        update(i)
+        .where(
+            i.c.rule_id == active.id,
+            i.c.subject == active.subject,
+            i.c.state != "resolved",
+            i.c.origin == ENGINE,
+        )
+        .values(last_value=value, last_time=ts(time))
+    )
 
 
 def open_levels(conn: Connection) -> dict[int, int]:
     """Rule id -> level of its open live incident (one query, for the engine's start)."""
     i = s.incidents
-    rows = conn.execute(select(i.c.rule_id, i.c.level).where(
-        i.c.state != "resolved", i.c.origin == ENGINE))
+    rows = conn.execute(
+        select(i.c.rule_id, i.c.level).where(i.c.state != "resolved", i.c.origin == ENGINE)
+    )
     return {int(r.rule_id): int(r.level) for r in rows}

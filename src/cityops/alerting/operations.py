@@ -28,10 +28,27 @@ from .incidents import emit, insert_entries, row_values, tracked_from_row
 
 READERS = {Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST}
 ACTORS = {Role.CITY_ADMIN, Role.OPERATOR}
-_COLUMNS = ("id", "rule_id", "subject", "org_id", "origin", "state", "level", "level_name",
-            "severity", "max_level", "max_level_name", "max_level_at", "opened_at",
-            "updated_at", "resolved_at", "acknowledged_by", "assignee", "last_value",
-            "last_time")
+_COLUMNS = (
+    "id",
+    "rule_id",
+    "subject",
+    "org_id",
+    "origin",
+    "state",
+    "level",
+    "level_name",
+    "severity",
+    "max_level",
+    "max_level_name",
+    "max_level_at",
+    "opened_at",
+    "updated_at",
+    "resolved_at",
+    "acknowledged_by",
+    "assignee",
+    "last_value",
+    "last_time",
+)
 
 
 def scope(p: Principal) -> ColumnElement[bool] | None:
@@ -63,11 +80,19 @@ def _level_filter(level: str) -> ColumnElement[bool]:
     return i.c.level >= int(level) if level.isdigit() else i.c.level_name == level
 
 
-def list_incidents(conn: Connection, p: Principal, *, state: str | None = None,
-                   level: str | None = None, org: str | None = None,
-                   since: datetime | None = None, rule: str | None = None,
-                   origin: str | None = None, limit: int = 100, offset: int = 0
-                   ) -> list[dict[str, Any]]:
+def list_incidents(
+    conn: Connection,
+    p: Principal,
+    *,
+    state: str | None = None,
+    level: str | None = None,
+    org: str | None = None,
+    since: datetime | None = None,
+    rule: str | None = None,
+    origin: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Newest first. ``state``: comma list; ``level``: minimum index or a level name;
     ``org``: id or slug; ``since``: changed at or after (aware datetime)."""
     i, o = s.incidents, s.organisations
@@ -76,14 +101,18 @@ def list_incidents(conn: Connection, p: Principal, *, state: str | None = None,
         states = [x.strip() for x in state.split(",") if x.strip()]
         bad = [x for x in states if x not in {m.value for m in State}]
         if bad:
-            raise InvalidInput(f"state: {bad[0]!r} is not open, acknowledged or resolved",
-                               field="state")
+            raise InvalidInput(
+                f"state: {bad[0]!r} is not open, acknowledged or resolved", field="state"
+            )
         q = q.where(i.c.state.in_(states))
     if level:
         q = q.where(_level_filter(level))
     if org:
-        q = q.where(i.c.org_id == int(org)) if org.isdigit() else q.where(
-            i.c.org_id.in_(select(o.c.id).where(o.c.slug == org)))
+        q = (
+            q.where(i.c.org_id == int(org))
+            if org.isdigit()
+            else q.where(i.c.org_id.in_(select(o.c.id).where(o.c.slug == org)))
+        )
     if since is not None:
         q = q.where(or_(i.c.updated_at >= since, i.c.opened_at >= since))
     if rule:
@@ -104,18 +133,22 @@ def get_incident(conn: Connection, incident_id: int, p: Principal) -> dict[str, 
     """One incident with its timeline (oldest first)."""
     doc = incident_json(_row(conn, incident_id, p))
     tl = s.incident_timeline
-    rows = conn.execute(select(tl).where(tl.c.incident_id == incident_id)
-                        .order_by(tl.c.time, tl.c.id))
-    doc["timeline"] = [{k: getattr(r, k) for k in ("time", "kind", "actor", "from_value",
-                                                    "to_value", "note")} for r in rows]
+    rows = conn.execute(
+        select(tl).where(tl.c.incident_id == incident_id).order_by(tl.c.time, tl.c.id)
+    )
+    doc["timeline"] = [
+        {k: getattr(r, k) for k in ("time", "kind", "actor", "from_value", "to_value", "note")}
+        for r in rows
+    ]
     return doc
 
 
 Action = Callable[[Tracked, str, float], TimelineEntry]
 
 
-def act(tx: Tx, incident_id: int, p: Principal, action: str, change: Action,
-        remote: str | None = None) -> None:
+def act(
+    tx: Tx, incident_id: int, p: Principal, action: str, change: Action, remote: str | None = None
+) -> None:
     """Apply an operator action (a call on the state machine's Incident) and store it."""
     row = _row(tx.conn, incident_id, p)
     if not (p.is_admin or p.role in ACTORS):
@@ -126,11 +159,20 @@ def act(tx: Tx, incident_id: int, p: Principal, action: str, change: Action,
     if entry.kind == "acknowledged":
         t.acknowledged_by = p.name
     t.new_entries = [entry]
-    tx.conn.execute(update(s.incidents).where(s.incidents.c.id == incident_id)
-                    .values(**row_values(t)))
+    tx.conn.execute(
+        update(s.incidents).where(s.incidents.c.id == incident_id).values(**row_values(t))
+    )
     insert_entries(tx.conn, incident_id, [entry])
-    audit.record(tx, p, action, "Incident", incident_id, {"note": entry.note,
-                 "to": entry.to_value}, remote, row.org_id)
+    audit.record(
+        tx,
+        p,
+        action,
+        "Incident",
+        incident_id,
+        {"note": entry.note, "to": entry.to_value},
+        remote,
+        row.org_id,
+    )
     emit(tx, "updated", None, t, row.origin, rule_id=row.rule_id, org_id=row.org_id)
 
 

@@ -36,8 +36,9 @@ class Persist:
 
     def prime(self, open_levels: dict[int, int], rule_ids: list[int]) -> None:
         """Start from the store: open incidents' levels, level 0 for the other rules."""
-        self._state = {rid: (open_levels[rid], True) if rid in open_levels else (0, False)
-                       for rid in rule_ids}
+        self._state = {
+            rid: (open_levels[rid], True) if rid in open_levels else (0, False) for rid in rule_ids
+        }
 
     def forget(self, rule_id: int | None = None) -> None:
         """Drop cached state (all, or one rule's): the next batch reads the store."""
@@ -59,11 +60,18 @@ class Persist:
         derived = [o for o in outcomes if o.active.output is not None]
         futures: list[tuple[str, Any]] = []
         if todo:
-            futures.append(("incidents", self.store.writer.submit(lambda tx: _incidents_job(
-                tx, todo, dict(self._state)))))
+            futures.append(
+                (
+                    "incidents",
+                    self.store.writer.submit(
+                        lambda tx: _incidents_job(tx, todo, dict(self._state))
+                    ),
+                )
+            )
         if derived:
-            futures.append(("derived", self.store.writer.submit(lambda tx: _derived_job(
-                tx, derived))))
+            futures.append(
+                ("derived", self.store.writer.submit(lambda tx: _derived_job(tx, derived)))
+            )
         for what, fut in futures:
             try:
                 result = fut.result()
@@ -81,8 +89,9 @@ class Persist:
                 self._state[o.active.id] = (int(o.levels[-1]), self._state[o.active.id][1])
 
 
-def _incidents_job(tx: Tx, outcomes: list[Outcome],
-                   state: dict[int, tuple[int, bool]]) -> dict[int, tuple[int, bool]]:
+def _incidents_job(
+    tx: Tx, outcomes: list[Outcome], state: dict[int, tuple[int, bool]]
+) -> dict[int, tuple[int, bool]]:
     """Fold each outcome into its rule's incident; returns the new (level, open?) per rule."""
     result: dict[int, tuple[int, bool]] = {}
     for out in outcomes:
@@ -116,11 +125,14 @@ def _derived_job(tx: Tx, outcomes: list[Outcome]) -> None:
     batch: list[ObservationIn] = []
     for out in outcomes:
         assert out.active.output is not None
-        for t, v in zip(out.times.tolist(), out.values.tolist()):
+        for t, v in zip(out.times.tolist(), out.values.tolist(), strict=True):
             if np.isfinite(v):
                 when = datetime.fromtimestamp(t, UTC)
-                batch.append(ObservationIn(out.active.output, when, result_number=float(v),
-                                           parameters=_origin(out)))
+                batch.append(
+                    ObservationIn(
+                        out.active.output, when, result_number=float(v), parameters=_origin(out)
+                    )
+                )
     store_observations(tx, batch, SYSTEM)
 
 

@@ -61,13 +61,17 @@ def replay_rule(store: Store, active: ActiveRule, start: float, end: float) -> l
     prev = int(ls.levels[first - 1]) if first > 0 else 0
     t, lv, v = ls.times[keep], ls.levels[keep], ls.values[keep]
     if prev > 0:  # an episode already under way at ``start`` is replayed from its start
-        t, lv, v = np.concatenate(([start], t)), np.concatenate(([prev], lv)), \
-            np.concatenate(([np.nan], v))
+        t, lv, v = (
+            np.concatenate(([start], t)),
+            np.concatenate(([prev], lv)),
+            np.concatenate(([np.nan], v)),
+        )
     return fold(active, ls.names, None, 0, t, lv, v).touched
 
 
-def replay(store: Store, start: datetime, end: datetime,
-           rules: list[str] | None = None) -> ReplayResult:
+def replay(
+    store: Store, start: datetime, end: datetime, rules: list[str] | None = None
+) -> ReplayResult:
     """Replay the enabled rules (or the named ones, enabled or not) over a period."""
     with store.read() as conn:
         active, broken = load_active(conn, rules, enabled_only=not rules)
@@ -78,8 +82,9 @@ def replay(store: Store, start: datetime, end: datetime,
     errors = dict(broken)
     for a in active:
         try:
-            out.extend(Replayed(a, t) for t in replay_rule(store, a, start.timestamp(),
-                                                             end.timestamp()))
+            out.extend(
+                Replayed(a, t) for t in replay_rule(store, a, start.timestamp(), end.timestamp())
+            )
         except Exception as exc:  # one rule's failure is reported, not fatal
             log.exception("replay of rule %s failed", a.name)
             errors[a.name] = f"{type(exc).__name__}: {exc}"

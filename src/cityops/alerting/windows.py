@@ -28,37 +28,44 @@ def number(value: Any) -> float:
     return float(value)
 
 
-def load_many(conn: Connection, since: dict[int, float], until: dict[int, float] | None = None,
-              ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def load_many(
+    conn: Connection,
+    since: dict[int, float],
+    until: dict[int, float] | None = None,
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """``load_series`` for many datastreams in one query per 500 (each from its ``since``,
     up to its ``until`` where given)."""
     until = until or {}
     o, out = s.observations, {}
     keys = sorted(since)
     for lo in range(0, len(keys), 500):
-        chunk = keys[lo:lo + 500]
+        chunk = keys[lo : lo + 500]
         start = ts(min(since[k] for k in chunk))
         q = select(o.c.datastream_id, o.c.id, o.c.phenomenon_time_start, o.c.result_number).where(
-            o.c.datastream_id.in_(chunk), o.c.phenomenon_time_start >= start)
+            o.c.datastream_id.in_(chunk), o.c.phenomenon_time_start >= start
+        )
         rows = conn.execute(q).all()
         by: dict[int, list[Any]] = {k: [] for k in chunk}
         for r in rows:
             if since[r[0]] <= r[2].timestamp() <= until.get(r[0], np.inf):
                 by[r[0]].append(r)
         for k, rs in by.items():
-            out[k] = (np.fromiter((r[1] for r in rs), np.int64, len(rs)),
-                      np.fromiter((r[2].timestamp() for r in rs), np.float64, len(rs)),
-                      np.fromiter((np.nan if r[3] is None else r[3] for r in rs), np.float64,
-                                  len(rs)))
+            out[k] = (
+                np.fromiter((r[1] for r in rs), np.int64, len(rs)),
+                np.fromiter((r[2].timestamp() for r in rs), np.float64, len(rs)),
+                np.fromiter((np.nan if r[3] is None else r[3] for r in rs), np.float64, len(rs)),
+            )
     return out
 
 
-def load_series(conn: Connection, ds_id: int, since: float | None = None,
-                until: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_series(
+    conn: Connection, ds_id: int, since: float | None = None, until: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, times s, values) of a datastream's observations in [since, until], time order."""
     o = s.observations
     q = select(o.c.id, o.c.phenomenon_time_start, o.c.result_number).where(
-        o.c.datastream_id == ds_id)
+        o.c.datastream_id == ds_id
+    )
     if since is not None:
         q = q.where(o.c.phenomenon_time_start >= ts(since))
     if until is not None:
@@ -85,8 +92,12 @@ class Window:
         """Add observations (any order, repeats ignored) and trim to ``keep`` seconds."""
         if ids.size == 0:
             return
-        if self.ids.size and ids.min() > self.ids.max() and times.min() >= self.times[-1] \
-                and np.all(np.diff(times) >= 0):
+        if (
+            self.ids.size
+            and ids.min() > self.ids.max()
+            and times.min() >= self.times[-1]
+            and np.all(np.diff(times) >= 0)
+        ):
             all_ids = np.concatenate((self.ids, ids))  # the common case: appended in order
             all_t = np.concatenate((self.times, times))
             all_v = np.concatenate((self.values, values))
@@ -101,13 +112,16 @@ class Window:
         self.ids, self.times, self.values = all_ids[start:], all_t[start:], all_v[start:]
 
 
-def batch_arrays(ids: Sequence[int], times: Sequence[datetime], results: Iterable[Any]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batch_arrays(
+    ids: Sequence[int], times: Sequence[datetime], results: Iterable[Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arrays from an ``Observation`` event's data."""
     n = len(ids)
-    return (np.fromiter(ids, np.int64, n),
-            np.fromiter((t.timestamp() for t in times), np.float64, n),
-            np.fromiter((number(r) for r in results), np.float64, n))
+    return (
+        np.fromiter(ids, np.int64, n),
+        np.fromiter((t.timestamp() for t in times), np.float64, n),
+        np.fromiter((number(r) for r in results), np.float64, n),
+    )
 
 
 class Windows:
@@ -134,8 +148,7 @@ class Windows:
         elif w is not None:
             w.keep = keep
 
-    def seed_many(self, conn: Connection, keep: dict[int, float],
-                  newest: dict[int, float]) -> None:
+    def seed_many(self, conn: Connection, keep: dict[int, float], newest: dict[int, float]) -> None:
         """Seed several windows at once (one query per 500 datastreams), each with the
         ``keep`` seconds up to its ``newest``: observations committed after the batch being
         evaluated come with their own events (seeding them early would trim the batch's own

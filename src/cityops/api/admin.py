@@ -49,8 +49,9 @@ def orgs(request: Request) -> list[dict[str, Any]]:
 
 
 @router.post("/api/orgs", status_code=201)
-async def create_org(body: OrgIn, request: Request,
-                     who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def create_org(
+    body: OrgIn, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     _require(who, Role.ADMIN)
     remote = client_address(request)
 
@@ -72,8 +73,9 @@ class UserIn(BaseModel):
 def _org_of(tx: Tx, slug: str | None) -> int | None:
     if slug is None:
         return None
-    found = tx.conn.execute(select(s.organisations.c.id).where(
-        s.organisations.c.slug == slug)).scalar()
+    found = tx.conn.execute(
+        select(s.organisations.c.id).where(s.organisations.c.slug == slug)
+    ).scalar()
     if found is None:
         raise NotFound(f"organisation {slug!r} not found")
     return int(found)
@@ -87,14 +89,16 @@ def users(request: Request, who: Principal = Depends(signed_in)) -> list[dict[st
         rows = list_users(conn)
         if who.is_admin:
             return rows
-        own = conn.execute(select(s.organisations.c.slug).where(
-            s.organisations.c.id == who.org_id)).scalar()
+        own = conn.execute(
+            select(s.organisations.c.slug).where(s.organisations.c.id == who.org_id)
+        ).scalar()
     return [r for r in rows if r["org"] == own]
 
 
 @router.post("/api/users", status_code=201)
-async def create_user(body: UserIn, request: Request,
-                      who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def create_user(
+    body: UserIn, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     _require(who, *ADMINS)
     remote = client_address(request)
 
@@ -110,13 +114,16 @@ async def create_user(body: UserIn, request: Request,
 
 
 @router.post("/api/users/{username}/disable")
-async def disable_user(username: str, request: Request,
-                       who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def disable_user(
+    username: str, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     _require(who, *ADMINS)
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
-        row = tx.conn.execute(select(s.users.c.org_id).where(s.users.c.username == username)).first()
+        row = tx.conn.execute(
+            select(s.users.c.org_id).where(s.users.c.username == username)
+        ).first()
         if row is None or (not who.is_admin and row.org_id != who.org_id):
             raise NotFound(f"user {username!r} not found")
         set_disabled(tx.conn, username)
@@ -133,8 +140,9 @@ class TokenIn(BaseModel):
 
 
 @router.post("/api/tokens", status_code=201)
-async def new_token(body: TokenIn, request: Request,
-                    who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def new_token(
+    body: TokenIn, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     """A token for yourself, or (admins) a device token bound to a Thing.
 
     The secret is in this answer only; CityOps stores its hash.
@@ -146,15 +154,18 @@ async def new_token(body: TokenIn, request: Request,
     def job(tx: Tx) -> tuple[int, str]:
         if body.device is not None:
             _require(who, *ADMINS)
-            org = tx.conn.execute(select(s.things.c.org_id).where(
-                s.things.c.id == body.device)).first()
+            org = tx.conn.execute(
+                select(s.things.c.org_id).where(s.things.c.id == body.device)
+            ).first()
             if org is None or (not who.is_admin and org.org_id != who.org_id):
                 raise NotFound(f"Thing {body.device} not found")
-            made = create_token(tx.conn, thing_id=body.device, name=body.name,
-                                expires_at=body.expires_at)
+            made = create_token(
+                tx.conn, thing_id=body.device, name=body.name, expires_at=body.expires_at
+            )
         else:
-            made = create_token(tx.conn, user_id=who.user_id, name=body.name,
-                                expires_at=body.expires_at)
+            made = create_token(
+                tx.conn, user_id=who.user_id, name=body.name, expires_at=body.expires_at
+            )
         audit.record(tx, who, "create", "Token", made[0], {"device": body.device}, remote)
         return made
 
@@ -163,15 +174,19 @@ async def new_token(body: TokenIn, request: Request,
 
 
 @router.delete("/api/tokens/{token_id}")
-async def delete_token(token_id: int, request: Request,
-                       who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def delete_token(
+    token_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     """Revoke a token (your own; admins any, city admins their organisation's devices)."""
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
         t, th = s.api_tokens, s.things
-        row = tx.conn.execute(select(t.c.user_id, th.c.org_id).select_from(
-            t.outerjoin(th, th.c.id == t.c.thing_id)).where(t.c.id == token_id)).first()
+        row = tx.conn.execute(
+            select(t.c.user_id, th.c.org_id)
+            .select_from(t.outerjoin(th, th.c.id == t.c.thing_id))
+            .where(t.c.id == token_id)
+        ).first()
         mine = row is not None and row.user_id is not None and row.user_id == who.user_id
         city = row is not None and who.role is Role.CITY_ADMIN and row.org_id == who.org_id
         if row is None or not (mine or city or who.is_admin):
@@ -184,13 +199,18 @@ async def delete_token(token_id: int, request: Request,
 
 
 @router.get("/api/audit")
-def audit_log(request: Request, who: Principal = Depends(principal),
-              entity: str | None = None, actor: str | None = None,
-              limit: int = Query(100, ge=1, le=1000), before_id: int | None = None
-              ) -> list[dict[str, Any]]:
+def audit_log(
+    request: Request,
+    who: Principal = Depends(principal),
+    entity: str | None = None,
+    actor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
     """The audit log, newest first: admins see all, city admins their organisation's."""
     _require(who, *ADMINS)
     org = None if who.is_admin else who.org_id
     with ctx(request).store.read() as conn:
-        return audit.query(conn, org_id=org, entity=entity, actor=actor, limit=limit,
-                           before_id=before_id)
+        return audit.query(
+            conn, org_id=org, entity=entity, actor=actor, limit=limit, before_id=before_id
+        )

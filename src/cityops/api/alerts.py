@@ -26,8 +26,12 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 def _xml(mime: str, what: str) -> dict[str, Any]:
     """Route options documenting an XML response (not the default JSON)."""
-    return {"response_class": Response, "responses": {200: {
-        "description": what, "content": {mime: {"schema": {"type": "string"}}}}}}
+    return {
+        "response_class": Response,
+        "responses": {
+            200: {"description": what, "content": {mime: {"schema": {"type": "string"}}}}
+        },
+    }
 
 
 async def _object(request: Request, empty_ok: bool = False) -> dict[str, Any]:
@@ -45,83 +49,105 @@ def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
 
 
 @router.get("/api/alerts")
-def list_alerts(request: Request, status: str | None = None, incident: int | None = None,
-                org: str | None = None, limit: int = 100, offset: int = 0,
-                who: Principal = Depends(principal)) -> dict[str, Any]:
+def list_alerts(
+    request: Request,
+    status: str | None = None,
+    incident: int | None = None,
+    org: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Alerts the caller may see, newest first (the public sees issued public alerts)."""
     if not 1 <= limit <= 1000 or offset < 0:
         raise InvalidInput("limit: 1 to 1000 (offset >= 0)", field="limit")
     with ctx(request).store.read() as conn:
-        return {"value": cap_queries.list_alerts(conn, who, status=status, incident=incident,
-                                                 org=org, limit=limit, offset=offset)}
+        return {
+            "value": cap_queries.list_alerts(
+                conn, who, status=status, incident=incident, org=org, limit=limit, offset=offset
+            )
+        }
 
 
 @router.get("/api/alerts/{alert_id}")
-def get_alert(alert_id: int, request: Request,
-              who: Principal = Depends(principal)) -> dict[str, Any]:
+def get_alert(
+    alert_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """One alert: its status, chain, references and (draft) info blocks."""
     return _get(request, alert_id, who)
 
 
 @router.patch("/api/alerts/{alert_id}")
-async def patch_alert(alert_id: int, request: Request,
-                      who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def patch_alert(
+    alert_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     """Draft settings. Body: ``{"valid_hours": 12}`` (hours it stays current after issue)."""
     body = await _object(request)
     if set(body) != {"valid_hours"}:
-        raise InvalidInput("body: only valid_hours can be changed here; texts per language "
-                           "at /api/alerts/{id}/infos/{language}", field="body")
+        raise InvalidInput(
+            "body: only valid_hours can be changed here; texts per language "
+            "at /api/alerts/{id}/infos/{language}",
+            field="body",
+        )
     await ctx(request).store.write(
-        lambda tx: cap_alerts.set_validity(tx, alert_id, body["valid_hours"], who))
+        lambda tx: cap_alerts.set_validity(tx, alert_id, body["valid_hours"], who)
+    )
     return _get(request, alert_id, who)
 
 
 @router.patch("/api/alerts/{alert_id}/infos/{language}")
-async def edit_language(alert_id: int, language: str, request: Request,
-                        who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def edit_language(
+    alert_id: int, language: str, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     """Edit one language of a draft: ``{"headline", "description", "instruction", ...}``."""
     body = await _object(request)
     c = ctx(request)
-    await c.store.write(lambda tx: cap_alerts.edit_draft(
-        tx, alert_id, language, body, who, c.settings, client_address(request)))
+    await c.store.write(
+        lambda tx: cap_alerts.edit_draft(
+            tx, alert_id, language, body, who, c.settings, client_address(request)
+        )
+    )
     return _get(request, alert_id, who)
 
 
 @router.post("/api/alerts/{alert_id}/issue")
-async def issue_alert(alert_id: int, request: Request,
-                      who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def issue_alert(
+    alert_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     """Issue a draft: the CAP document is validated, stored and never changed again."""
     c = ctx(request)
-    await c.store.write(lambda tx: issue(tx, alert_id, who, c.settings,
-                                         client_address(request)))
+    await c.store.write(lambda tx: issue(tx, alert_id, who, c.settings, client_address(request)))
     return _get(request, alert_id, who)
 
 
-async def _follow_up(request: Request, alert_id: int, msg_type: str,
-                     who: Principal) -> Response:
+async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Principal) -> Response:
     c = ctx(request)
-    new_id = await c.store.write(lambda tx: cap_alerts.follow_up(
-        tx, alert_id, msg_type, who, c.settings, client_address(request)))
+    new_id = await c.store.write(
+        lambda tx: cap_alerts.follow_up(
+            tx, alert_id, msg_type, who, c.settings, client_address(request)
+        )
+    )
     return JSON(_get(request, new_id, who), status_code=201)
 
 
 @router.post("/api/alerts/{alert_id}/update", status_code=201)
-async def update_alert(alert_id: int, request: Request,
-                       who: Principal = Depends(signed_in)) -> Response:
+async def update_alert(
+    alert_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> Response:
     """Start an Update of the alert's chain: a draft with the current texts, to edit."""
     return await _follow_up(request, alert_id, "Update", who)
 
 
 @router.post("/api/alerts/{alert_id}/cancel", status_code=201)
-async def cancel_alert(alert_id: int, request: Request,
-                       who: Principal = Depends(signed_in)) -> Response:
+async def cancel_alert(
+    alert_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> Response:
     """Issue a Cancel of the alert's chain (references every earlier message)."""
     return await _follow_up(request, alert_id, "Cancel", who)
 
 
 @router.get("/alerts/{alert_id}.xml", **_xml(CAP_MIME, "CAP 1.2 document"))
-def cap_document(alert_id: int, request: Request,
-                 who: Principal = Depends(principal)) -> Response:
+def cap_document(alert_id: int, request: Request, who: Principal = Depends(principal)) -> Response:
     """The exact issued CAP 1.2 document (public for issued public alerts)."""
     with ctx(request).store.read() as conn:
         xml = cap_queries.cap_document(conn, alert_id, who)
@@ -145,8 +171,9 @@ def atom_feed(request: Request, org: str | None = None) -> Response:
     with ctx(request).store.read() as conn:
         items = cap_queries.feed_items(conn, org=_org_slug(org))
     path = "alerts.atom" + (f"?org={org}" if org else "")
-    body = build_atom_feed(items, _feed_base(request), title="CityOps public warnings",
-                           self_path=path)
+    body = build_atom_feed(
+        items, _feed_base(request), title="CityOps public warnings", self_path=path
+    )
     return Response(body, media_type="application/atom+xml")
 
 
@@ -156,23 +183,25 @@ def rss_feed(request: Request, org: str | None = None) -> Response:
     with ctx(request).store.read() as conn:
         items = cap_queries.feed_items(conn, org=_org_slug(org))
     path = "alerts.rss" + (f"?org={org}" if org else "")
-    body = build_rss_feed(items, _feed_base(request), title="CityOps public warnings",
-                          self_path=path)
+    body = build_rss_feed(
+        items, _feed_base(request), title="CityOps public warnings", self_path=path
+    )
     return Response(body, media_type="application/rss+xml")
 
 
 @router.get("/api/external-alerts")
-def list_external(request: Request, current: bool = False,
-                  limit: int = 100) -> dict[str, Any]:
+def list_external(request: Request, current: bool = False, limit: int = 100) -> dict[str, Any]:
     """Warnings imported from outside CAP feeds (public)."""
     with ctx(request).store.read() as conn:
-        return {"value": external.list_external(conn, current_only=current,
-                                                limit=max(1, min(limit, 1000)))}
+        return {
+            "value": external.list_external(
+                conn, current_only=current, limit=max(1, min(limit, 1000))
+            )
+        }
 
 
 @router.post("/api/external-alerts/import")
-async def import_external(request: Request,
-                          who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def import_external(request: Request, who: Principal = Depends(signed_in)) -> dict[str, Any]:
     """Admins: fetch an Atom/RSS feed of CAP alerts. Body ``{"url": "https://..."}``."""
     if not who.is_admin:
         raise Forbidden("only an admin imports outside feeds")

@@ -51,8 +51,15 @@ async def login(request: Request) -> Response:
     def job(tx: Tx) -> Principal | str:
         result = check_password(tx.conn, creds.username, creds.password)
         who = result if isinstance(result, Principal) else None
-        audit.record(tx, who or Principal(Role.PUBLIC, creds.username[:128]),
-                     "login" if who else "login-failed", "Session", None, None, remote)
+        audit.record(
+            tx,
+            who or Principal(Role.PUBLIC, creds.username[:128]),
+            "login" if who else "login-failed",
+            "Session",
+            None,
+            None,
+            remote,
+        )
         return result
 
     result = await c.store.write(job)
@@ -67,10 +74,18 @@ async def login(request: Request) -> Response:
 
 def set_session_cookie(request: Request, resp: Response, cookie: str) -> None:
     """HttpOnly, SameSite=Lax, and Secure whenever the site is served over TLS."""
-    secure = request.url.scheme == "https" or (
-        ctx(request).settings.public_url or "").startswith("https:")
-    resp.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_MAX_AGE, httponly=True,
-                    secure=secure, samesite="lax", path="/")
+    secure = request.url.scheme == "https" or (ctx(request).settings.public_url or "").startswith(
+        "https:"
+    )
+    resp.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
+    )
 
 
 @router.post("/api/logout")
@@ -84,5 +99,9 @@ async def logout(request: Request) -> Response:
 async def me(request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
     """The caller's identity, role, organisation and (for sessions) CSRF token."""
     data = session_data(request) if who.user_id is not None else None
-    return {"name": who.name, "role": who.role.value, "org_id": who.org_id,
-            "csrf_token": data.get("c") if data else None}
+    return {
+        "name": who.name,
+        "role": who.role.value,
+        "org_id": who.org_id,
+        "csrf_token": data.get("c") if data else None,
+    }

@@ -3,7 +3,8 @@
 Session cookies are ambient credentials, so a request that changes something with only
 a cookie must also prove it comes from our own pages: the CSRF token of the session, in
 the ``X-CSRF-Token`` header (API calls from our scripts) or the ``csrf_token`` form field
-(HTML form routes of the web layer, which use ``identify`` and ``check_csrf``). Bearer tokens are not ambient and need no CSRF token.
+(HTML form routes of the web layer, which use ``identify`` and ``check_csrf``). Bearer
+tokens are not ambient and need no CSRF token.
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ async def identify(request: Request) -> tuple[Principal, bool]:
         # A cached token is answered here; only a miss needs a thread for the database.
         hit, found = tokens.cached_principal(secret)
         if not hit:
-            found = await run_in_threadpool(tokens.principal_for, ctx(request).store.read,
-                                            secret)
+            found = await run_in_threadpool(tokens.principal_for, ctx(request).store.read, secret)
         if found is None:
             raise Unauthorized("token unknown, revoked or expired")
         return found, False
@@ -102,7 +102,9 @@ def token_of(header: str) -> str:
             password = ""
         if password:
             return password
-    raise Unauthorized("Authorization: expected 'Bearer <token>' (or Basic with the token as password)")
+    raise Unauthorized(
+        "Authorization: expected 'Bearer <token>' (or Basic with the token as password)"
+    )
 
 
 def _user(request: Request, user_id: int) -> Principal | None:

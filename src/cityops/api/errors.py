@@ -32,32 +32,58 @@ def status_of(exc: e.CityOpsError) -> int:
     return 400
 
 
-def error_response(request: Request, code: int, message: str, field: str | None = None,
-                   extra_headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    request: Request,
+    code: int,
+    message: str,
+    field: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> JSONResponse:
     headers = dict(extra_headers or {})
     if code == 401:
         headers["WWW-Authenticate"] = "Bearer"
     if request.url.path.startswith("/v1.1"):
         body: dict[str, object] = {"code": code, "type": "error", "message": message}
         return JSONResponse(body, status_code=code, headers=headers)
-    problem: dict[str, object] = {"type": "about:blank", "title": _TITLES.get(code, "Error"),
-                                  "status": code, "detail": message}
+    problem: dict[str, object] = {
+        "type": "about:blank",
+        "title": _TITLES.get(code, "Error"),
+        "status": code,
+        "detail": message,
+    }
     if field:
         problem["field"] = field
-    return JSONResponse(problem, status_code=code, headers=headers,
-                        media_type="application/problem+json")
+    return JSONResponse(
+        problem, status_code=code, headers=headers, media_type="application/problem+json"
+    )
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-           429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
 
 
-_ERROR_SCHEMA = {"type": "object", "description": "STA error body under /v1.1, problem details elsewhere"}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "STA error body under /v1.1, problem details elsewhere",
+}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"description": _TITLES[code], "content": {
-        "application/json": {"schema": _ERROR_SCHEMA},
-        "application/problem+json": {"schema": _ERROR_SCHEMA}}}
+    code: {
+        "description": _TITLES[code],
+        "content": {
+            "application/json": {"schema": _ERROR_SCHEMA},
+            "application/problem+json": {"schema": _ERROR_SCHEMA},
+        },
+    }
     for code in (400, 401, 403, 404, 409, 413, 429, 501)
 }
 
@@ -77,8 +103,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return error_response(request, exc.status_code, str(exc.detail),
-                              extra_headers=dict(exc.headers or {}))
+        return error_response(
+            request, exc.status_code, str(exc.detail), extra_headers=dict(exc.headers or {})
+        )
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

@@ -59,11 +59,19 @@ def _file(request: Request, sel: Selection, who: Principal, fmt: str, name: str)
 
 # What the export routes answer, so that the OpenAPI document says it (schemathesis checks).
 TABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}, PARQUET: {}}, "description": "CSV or Parquet"}}
+    200: {"content": {"text/csv": {}, PARQUET: {}}, "description": "CSV or Parquet"}
+}
+
 
 @router.get("/datastreams/{ds_id}.{fmt}", responses=TABLE_RESPONSES)
-def datastream_file(ds_id: int, fmt: str, request: Request, start: str | None = None,
-                    end: str | None = None, who: Principal = Depends(principal)) -> Response:
+def datastream_file(
+    ds_id: int,
+    fmt: str,
+    request: Request,
+    start: str | None = None,
+    end: str | None = None,
+    who: Principal = Depends(principal),
+) -> Response:
     """One datastream's observations (``start``/``end``: phenomenon time window)."""
     with ctx(request).store.read() as conn:
         check_datastream(conn, ds_id, who)
@@ -72,8 +80,9 @@ def datastream_file(ds_id: int, fmt: str, request: Request, start: str | None = 
 
 
 @router.get("/observations.{fmt}", responses=TABLE_RESPONSES)
-def query_file(fmt: str, request: Request, path: str = "Observations",
-               who: Principal = Depends(principal)) -> Response:
+def query_file(
+    fmt: str, request: Request, path: str = "Observations", who: Principal = Depends(principal)
+) -> Response:
     """Observations of a SensorThings query: ``path`` plus ``$filter``/``$orderby``/``$top``."""
     options = {k: v for k, v in request.query_params.items() if k.startswith("$")}
     return _file(request, Selection(path, options), who, fmt, "observations")

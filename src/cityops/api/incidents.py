@@ -18,24 +18,43 @@ router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
 
 @router.get("")
-def list_incidents(request: Request, state: str | None = None, level: str | None = None,
-                   org: str | None = None, since: datetime | None = None,
-                   rule: str | None = None, origin: str | None = None, limit: int = 100,
-                   offset: int = 0, who: Principal = Depends(principal)) -> dict[str, Any]:
+def list_incidents(
+    request: Request,
+    state: str | None = None,
+    level: str | None = None,
+    org: str | None = None,
+    since: datetime | None = None,
+    rule: str | None = None,
+    origin: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Incidents the caller may see, newest change first (``since`` needs a time zone)."""
     if since is not None and since.tzinfo is None:
         raise InvalidInput("since: give a time zone, e.g. 2025-08-01T00:00:00Z", field="since")
     if not 1 <= limit <= 1000 or offset < 0:
         raise InvalidInput("limit: 1 to 1000 (offset >= 0)", field="limit")
     with ctx(request).store.read() as conn:
-        items = ops.list_incidents(conn, who, state=state, level=level, org=org, since=since,
-                                   rule=rule, origin=origin, limit=limit, offset=offset)
+        items = ops.list_incidents(
+            conn,
+            who,
+            state=state,
+            level=level,
+            org=org,
+            since=since,
+            rule=rule,
+            origin=origin,
+            limit=limit,
+            offset=offset,
+        )
     return {"value": items}
 
 
 @router.get("/{incident_id}")
-def get_incident(incident_id: int, request: Request,
-                 who: Principal = Depends(principal)) -> dict[str, Any]:
+def get_incident(
+    incident_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """One incident and its timeline."""
     with ctx(request).store.read() as conn:
         return ops.get_incident(conn, incident_id, who)
@@ -57,8 +76,9 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     return value
 
 
-async def _act(request: Request, incident_id: int, who: Principal, action: str,
-               change: ops.Action) -> dict[str, Any]:
+async def _act(
+    request: Request, incident_id: int, who: Principal, action: str, change: ops.Action
+) -> dict[str, Any]:
     c, remote = ctx(request), client_address(request)
     await c.store.write(lambda tx: ops.act(tx, incident_id, who, action, change, remote))
     with c.store.read() as conn:
@@ -66,16 +86,20 @@ async def _act(request: Request, incident_id: int, who: Principal, action: str,
 
 
 @router.post("/{incident_id}/acknowledge")
-async def acknowledge(incident_id: int, request: Request,
-                      who: Principal = Depends(principal)) -> dict[str, Any]:
+async def acknowledge(
+    incident_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """open -> acknowledged. Body (optional): ``{"note": "..."}``."""
     body = await _body(request)
-    return await _act(request, incident_id, who, "acknowledge", ops.acknowledge(_text(body, "note")))
+    return await _act(
+        request, incident_id, who, "acknowledge", ops.acknowledge(_text(body, "note"))
+    )
 
 
 @router.post("/{incident_id}/assign")
-async def assign(incident_id: int, request: Request,
-                 who: Principal = Depends(principal)) -> dict[str, Any]:
+async def assign(
+    incident_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """Body: ``{"assignee": "name" | null, "note": "..."}``."""
     body = await _body(request)
     if "assignee" not in body:
@@ -85,8 +109,9 @@ async def assign(incident_id: int, request: Request,
 
 
 @router.post("/{incident_id}/annotate")
-async def annotate(incident_id: int, request: Request,
-                   who: Principal = Depends(principal)) -> dict[str, Any]:
+async def annotate(
+    incident_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """Body: ``{"note": "..."}`` (required)."""
     note = _text(await _body(request), "note")
     if not note:
@@ -95,10 +120,9 @@ async def annotate(incident_id: int, request: Request,
 
 
 @router.post("/{incident_id}/resolve")
-async def resolve(incident_id: int, request: Request,
-                  who: Principal = Depends(principal)) -> dict[str, Any]:
+async def resolve(
+    incident_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """-> resolved. Body (optional): ``{"note": "..."}``."""
     body = await _body(request)
     return await _act(request, incident_id, who, "resolve", ops.resolve(_text(body, "note")))
-
-

@@ -13,9 +13,11 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-     b"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        b"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
@@ -33,11 +35,17 @@ def _problem(status: int, message: str, path: str) -> tuple[list[tuple[bytes, by
     return [(b"content-type", ctype), (b"content-length", str(len(body)).encode())], body
 
 
-async def _reply(send: Send, status: int, message: str, path: str,
-                 extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _reply(
+    send: Send, status: int, message: str, path: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     headers, body = _problem(status, message, path)
-    await send({"type": "http.response.start", "status": status,
-                "headers": headers + SECURITY_HEADERS + (extra or [])})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": headers + SECURITY_HEADERS + (extra or []),
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -47,7 +55,8 @@ class Hardening:
     def __init__(self, app: ASGIApp, max_body: int, tls: bool = False) -> None:
         self.app, self.max_body = app, max_body
         self.headers = SECURITY_HEADERS + (
-            [(b"strict-transport-security", b"max-age=31536000")] if tls else [])
+            [(b"strict-transport-security", b"max-age=31536000")] if tls else []
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,7 +127,8 @@ class RateLimit:
         elif b"authorization" not in headers and b"cookie" not in headers:
             kind = "anon"
         if kind is not None and not self._allow(kind, client):
-            await _reply(send, 429, "too many requests; slow down", scope["path"],
-                         [(b"retry-after", b"60")])
+            await _reply(
+                send, 429, "too many requests; slow down", scope["path"], [(b"retry-after", b"60")]
+            )
             return
         await self.app(scope, receive, send)

@@ -27,17 +27,27 @@ from cityops.programmes.model import Organisation
 
 router = APIRouter(prefix="/api/programmes", tags=["programmes"])
 LINKABLE = {"things": "Thing", "datastreams": "Datastream"}
-XML_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
-    "description": "IATI 2.03 activities (valid against the IATI schema)",
-    "content": {"application/xml": {"schema": {"type": "string"}}}}}
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {
-    "description": "One row per project; money columns per currency",
-    "content": {"text/csv": {"schema": {"type": "string"}}}}}
+XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "IATI 2.03 activities (valid against the IATI schema)",
+        "content": {"application/xml": {"schema": {"type": "string"}}},
+    }
+}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One row per project; money columns per currency",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
-def filters(city: str | None = None, funder: str | None = None, sector: str | None = None,
-            status: int | None = Query(None, ge=1, le=6),
-            year: int | None = Query(None, ge=1900, le=2200)) -> dict[str, Any]:
+def filters(
+    city: str | None = None,
+    funder: str | None = None,
+    sector: str | None = None,
+    status: int | None = Query(None, ge=1, le=6),
+    year: int | None = Query(None, ge=1900, le=2200),
+) -> dict[str, Any]:
     """Selection shared by every list, view and export: all given filters must match."""
     return {"city": city, "funder": funder, "sector": sector, "status": status, "year": year}
 
@@ -56,28 +66,41 @@ def _utc(value: datetime) -> datetime:
 
 
 @router.get("/projects")
-def list_projects(request: Request, f: dict[str, Any] = Depends(filters),
-                  who: Principal = Depends(principal)) -> dict[str, Any]:
+def list_projects(
+    request: Request, f: dict[str, Any] = Depends(filters), who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """Projects matching the filters, by start date."""
     with ctx(request).store.read() as conn:
         return {"value": [views.summary(i) for i in register.select_projects(conn, who, **f)]}
 
 
 @router.get("/projects/{project_id}")
-def get_project(project_id: int, request: Request, when: tuple[datetime, datetime] = Depends(period),
-                who: Principal = Depends(principal)) -> dict[str, Any]:
+def get_project(
+    project_id: int,
+    request: Request,
+    when: tuple[datetime, datetime] = Depends(period),
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """One project in full, what it is linked to, and its delivery figures for the period."""
     with ctx(request).store.read() as conn:
         item = register.get_project(conn, who, project_id)
         figures = delivery(conn, who, project_id, *when)
-    return {"id": item.id, "project": to_json(item.project), "things": list(item.things),
-            "datastreams": list(item.datastreams), "delivery": figures}
+    return {
+        "id": item.id,
+        "project": to_json(item.project),
+        "things": list(item.things),
+        "datastreams": list(item.datastreams),
+        "delivery": figures,
+    }
 
 
 @router.get("/projects/{project_id}/delivery")
-def project_delivery(project_id: int, request: Request,
-                     when: tuple[datetime, datetime] = Depends(period),
-                     who: Principal = Depends(principal)) -> dict[str, Any]:
+def project_delivery(
+    project_id: int,
+    request: Request,
+    when: tuple[datetime, datetime] = Depends(period),
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Stations, observations, uptime, completeness, incidents and alerts for the period."""
     with ctx(request).store.read() as conn:
         register.get_project(conn, who, project_id)
@@ -85,48 +108,71 @@ def project_delivery(project_id: int, request: Request,
 
 
 @router.delete("/projects/{project_id}", status_code=204)
-async def delete_project(project_id: int, request: Request,
-                         who: Principal = Depends(signed_in)) -> None:
+async def delete_project(
+    project_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> None:
     remote = client_address(request)
     await ctx(request).store.write(lambda tx: register.delete_project(tx, project_id, who, remote))
 
 
 @router.put("/projects/{project_id}/{kind}/{ident}")
-async def link(project_id: int, kind: Literal["things", "datastreams"], ident: int,
-               request: Request, who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def link(
+    project_id: int,
+    kind: Literal["things", "datastreams"],
+    ident: int,
+    request: Request,
+    who: Principal = Depends(signed_in),
+) -> dict[str, Any]:
     """Record that the project funded this Thing or Datastream (idempotent)."""
     remote = client_address(request)
     added = await ctx(request).store.write(
-        lambda tx: register.link(tx, project_id, LINKABLE[kind], ident, who, remote))
+        lambda tx: register.link(tx, project_id, LINKABLE[kind], ident, who, remote)
+    )
     return {"project": project_id, kind: ident, "created": added}
 
 
 @router.delete("/projects/{project_id}/{kind}/{ident}", status_code=204)
-async def unlink(project_id: int, kind: Literal["things", "datastreams"], ident: int,
-                 request: Request, who: Principal = Depends(signed_in)) -> None:
+async def unlink(
+    project_id: int,
+    kind: Literal["things", "datastreams"],
+    ident: int,
+    request: Request,
+    who: Principal = Depends(signed_in),
+) -> None:
     remote = client_address(request)
     await ctx(request).store.write(
-        lambda tx: register.unlink(tx, project_id, LINKABLE[kind], ident, who, remote))
+        lambda tx: register.unlink(tx, project_id, LINKABLE[kind], ident, who, remote)
+    )
 
 
 @router.post("/import")
-async def import_iati(request: Request, file: UploadFile = File(...),
-                      who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def import_iati(
+    request: Request, file: UploadFile = File(...), who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
     """Import an IATI 2.03 activities file; a project with a known IATI identifier is
     updated, not duplicated. A malformed, hostile or invalid file is refused with its line."""
     projects = await run_in_threadpool(parse_iati, await file.read())
     remote = client_address(request)
     done = await ctx(request).store.write(
-        lambda tx: register.save_imported(tx, projects, who, remote))
-    return {"added": done.added, "updated": done.updated, "unchanged": done.unchanged,
-            "ids": done.ids}
+        lambda tx: register.save_imported(tx, projects, who, remote)
+    )
+    return {
+        "added": done.added,
+        "updated": done.updated,
+        "unchanged": done.unchanged,
+        "ids": done.ids,
+    }
 
 
 @router.get("/export.xml", response_class=Response, responses=XML_RESPONSE)
-def export_xml(request: Request, f: dict[str, Any] = Depends(filters),
-               reporting_org_ref: str | None = None, reporting_org_name: str | None = None,
-               reporting_org_type: str | None = None,
-               who: Principal = Depends(principal)) -> Response:
+def export_xml(
+    request: Request,
+    f: dict[str, Any] = Depends(filters),
+    reporting_org_ref: str | None = None,
+    reporting_org_name: str | None = None,
+    reporting_org_type: str | None = None,
+    who: Principal = Depends(principal),
+) -> Response:
     """The selection as IATI 2.03 XML; the reporting organisation given is used for
     projects without one of their own."""
     org = None
@@ -138,8 +184,9 @@ def export_xml(request: Request, f: dict[str, Any] = Depends(filters),
 
 
 @router.get("/export.csv", response_class=Response, responses=CSV_RESPONSE)
-def export_csv_route(request: Request, f: dict[str, Any] = Depends(filters),
-                     who: Principal = Depends(principal)) -> Response:
+def export_csv_route(
+    request: Request, f: dict[str, Any] = Depends(filters), who: Principal = Depends(principal)
+) -> Response:
     """The selection as CSV."""
     with ctx(request).store.read() as conn:
         projects = [i.project for i in register.select_projects(conn, who, **f)]
@@ -147,9 +194,13 @@ def export_csv_route(request: Request, f: dict[str, Any] = Depends(filters),
 
 
 @router.get("/totals")
-def totals(request: Request, by: Literal["city", "funder", "sector", "year"] = "city",
-           currency: str = "USD", f: dict[str, Any] = Depends(filters),
-           who: Principal = Depends(principal)) -> dict[str, Any]:
+def totals(
+    request: Request,
+    by: Literal["city", "funder", "sector", "year"] = "city",
+    currency: str = "USD",
+    f: dict[str, Any] = Depends(filters),
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Committed against disbursed (and budgeted, expended, announced) by city, funder,
     sector or year, in one currency, listing the exchange rates used."""
     with ctx(request).store.read() as conn:
@@ -157,25 +208,30 @@ def totals(request: Request, by: Literal["city", "funder", "sector", "year"] = "
 
 
 @router.get("/timeline")
-def timeline(request: Request, f: dict[str, Any] = Depends(filters),
-             who: Principal = Depends(principal)) -> dict[str, Any]:
+def timeline(
+    request: Request, f: dict[str, Any] = Depends(filters), who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """Dated events (dates, transactions, milestones) and each project's span."""
     with ctx(request).store.read() as conn:
         return views.timeline_view(conn, who, f)
 
 
 @router.get("/map")
-def project_map(request: Request, f: dict[str, Any] = Depends(filters),
-                who: Principal = Depends(principal)) -> dict[str, Any]:
+def project_map(
+    request: Request, f: dict[str, Any] = Depends(filters), who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """GeoJSON FeatureCollection of project sites and the Things projects funded."""
     with ctx(request).store.read() as conn:
         return views.map_view(conn, who, f)
 
 
 @router.get("/coordination")
-def coordination(request: Request, f: dict[str, Any] = Depends(filters),
-                 years: list[int] | None = Query(None),
-                 who: Principal = Depends(principal)) -> dict[str, Any]:
+def coordination(
+    request: Request,
+    f: dict[str, Any] = Depends(filters),
+    years: list[int] | None = Query(None),
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Projects of different funders in one city and sector at the same time, and the
     city-sector-years no project covers."""
     with ctx(request).store.read() as conn:
@@ -183,8 +239,12 @@ def coordination(request: Request, f: dict[str, Any] = Depends(filters),
 
 
 @router.post("/rates")
-async def upload_rates(request: Request, file: UploadFile = File(...), base: str = Form("USD"),
-                       who: Principal = Depends(signed_in)) -> dict[str, Any]:
+async def upload_rates(
+    request: Request,
+    file: UploadFile = File(...),
+    base: str = Form("USD"),
+    who: Principal = Depends(signed_in),
+) -> dict[str, Any]:
     """Load a ``date,currency,rate`` CSV table (1 currency = rate base); admins only."""
     table = register.parse_rates(await file.read(), base)
     remote = client_address(request)
@@ -199,5 +259,7 @@ def list_rates(request: Request, base: str | None = None) -> dict[str, Any]:
         table = register.rates_table(conn, base)
     if table is None:
         return {"base": None, "value": []}
-    return {"base": table.base, "value": [to_json(r) for series in table.rates.values()
-                                          for r in series]}
+    return {
+        "base": table.base,
+        "value": [to_json(r) for series in table.rates.values() for r in series],
+    }

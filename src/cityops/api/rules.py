@@ -36,12 +36,17 @@ async def _object(request: Request) -> dict[str, Any]:
 
 
 @router.get("")
-def list_rules(request: Request, type: str | None = None, datastream: int | None = None,
-               who: Principal = Depends(principal)) -> dict[str, Any]:
+def list_rules(
+    request: Request,
+    type: str | None = None,
+    datastream: int | None = None,
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Rules of the caller's organisation (admins: all)."""
     with ctx(request).store.read() as conn:
-        return {"value": catalog.list_rules(conn, _signed_in(who), type=type,
-                                            datastream=datastream)}
+        return {
+            "value": catalog.list_rules(conn, _signed_in(who), type=type, datastream=datastream)
+        }
 
 
 @router.get("/{rule_id}")
@@ -62,21 +67,24 @@ async def create_rule(request: Request, who: Principal = Depends(principal)) -> 
 
 async def _replace(request: Request, rule_id: int, who: Principal, merge: bool) -> dict[str, Any]:
     c, body, remote = ctx(request), await _object(request), client_address(request)
-    await c.store.write(lambda tx: catalog.replace_rule(tx, rule_id, body, _signed_in(who),
-                                                        remote, merge))
+    await c.store.write(
+        lambda tx: catalog.replace_rule(tx, rule_id, body, _signed_in(who), remote, merge)
+    )
     with c.store.read() as conn:
         return catalog.get_rule(conn, rule_id, who)
 
 
 @router.put("/{rule_id}")
-async def replace_rule(rule_id: int, request: Request,
-                       who: Principal = Depends(principal)) -> dict[str, Any]:
+async def replace_rule(
+    rule_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     return await _replace(request, rule_id, who, merge=False)
 
 
 @router.patch("/{rule_id}")
-async def patch_rule(rule_id: int, request: Request,
-                     who: Principal = Depends(principal)) -> dict[str, Any]:
+async def patch_rule(
+    rule_id: int, request: Request, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """Merge top-level keys (e.g. ``{"enabled": false}``) into the rule."""
     return await _replace(request, rule_id, who, merge=True)
 
@@ -84,5 +92,6 @@ async def patch_rule(rule_id: int, request: Request,
 @router.delete("/{rule_id}", status_code=204)
 async def delete_rule(rule_id: int, request: Request, who: Principal = Depends(principal)) -> None:
     remote = client_address(request)
-    await ctx(request).store.write(lambda tx: catalog.delete_rule(tx, rule_id, _signed_in(who),
-                                                                  remote))
+    await ctx(request).store.write(
+        lambda tx: catalog.delete_rule(tx, rule_id, _signed_in(who), remote)
+    )

@@ -29,10 +29,14 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
 
 
 @router.get("/api/series/{datastream_id}")
-def get_series(datastream_id: int, request: Request, buckets: int = 500,
-               start: datetime | None = Query(None, alias="from"),
-               end: datetime | None = Query(None, alias="to"),
-               who: Principal = Depends(principal)) -> dict[str, Any]:
+def get_series(
+    datastream_id: int,
+    request: Request,
+    buckets: int = 500,
+    start: datetime | None = Query(None, alias="from"),
+    end: datetime | None = Query(None, alias="to"),
+    who: Principal = Depends(principal),
+) -> dict[str, Any]:
     """Min/mean/max of a datastream's numeric results in ``buckets`` equal time buckets of
     [from, to) (query ``from``/``to``, ISO 8601 with zone; default: the 7 days up to the
     latest observation)."""
@@ -42,25 +46,35 @@ def get_series(datastream_id: int, request: Request, buckets: int = 500,
     c = ctx(request)
     ds = s.datastreams
     with c.store.read() as conn:
-        q = select(ds.c.id, ds.c.name, ds.c.unit_of_measurement, ds.c.last_phenomenon_time,
-                   ds.c.org_id).where(ds.c.id == datastream_id)
+        q = select(
+            ds.c.id, ds.c.name, ds.c.unit_of_measurement, ds.c.last_phenomenon_time, ds.c.org_id
+        ).where(ds.c.id == datastream_id)
         cond = visible("Datastream", ds, who)
         row = conn.execute(q if cond is None else q.where(cond)).first()
         if row is None:
             raise NotFound(f"no Datastream {datastream_id}")
-        end = end or (row.last_phenomenon_time + timedelta(seconds=1)
-                      if row.last_phenomenon_time else datetime.now(UTC))
+        end = end or (
+            row.last_phenomenon_time + timedelta(seconds=1)
+            if row.last_phenomenon_time
+            else datetime.now(UTC)
+        )
         start = start or end - timedelta(days=7)
         if start >= end:
             raise InvalidInput("from: must be before to", field="from")
         data = series.downsample(conn, c.store.kind, datastream_id, start, end, buckets)
         levels = stations.rule_links(conn, row.org_id).get(datastream_id, [])
     merged = {k: v for rule in levels for k, v in rule["levels"].items()}
-    return {"datastream": datastream_id, "name": row.name,
-            "unit": (row.unit_of_measurement or {}).get("symbol") or "",
-            "from": start, "to": end, "buckets": buckets,
-            "width": (end - start).total_seconds() / buckets,
-            "levels": dict(sorted(merged.items(), key=lambda kv: kv[1])), **data.as_json()}
+    return {
+        "datastream": datastream_id,
+        "name": row.name,
+        "unit": (row.unit_of_measurement or {}).get("symbol") or "",
+        "from": start,
+        "to": end,
+        "buckets": buckets,
+        "width": (end - start).total_seconds() / buckets,
+        "levels": dict(sorted(merged.items(), key=lambda kv: kv[1])),
+        **data.as_json(),
+    }
 
 
 def _signed(who: Principal) -> Principal:
@@ -70,8 +84,9 @@ def _signed(who: Principal) -> Principal:
 
 
 @router.get("/api/web/stations")
-def get_stations(request: Request, org: str | None = None,
-                 who: Principal = Depends(principal)) -> dict[str, Any]:
+def get_stations(
+    request: Request, org: str | None = None, who: Principal = Depends(principal)
+) -> dict[str, Any]:
     """The chosen city's stations with their state, and its areas (GeoJSON)."""
     _signed(who)
     now = datetime.now(UTC)
@@ -79,8 +94,11 @@ def get_stations(request: Request, org: str | None = None,
         chosen = cities.choose_org(conn, who, org)
         if chosen is None:
             return {"org": None, "stations": [], "areas": cities.areas(conn, who, -1)}
-        return {"org": chosen, "stations": stations.stations(conn, who, chosen["id"], now),
-                "areas": cities.areas(conn, who, chosen["id"])}
+        return {
+            "org": chosen,
+            "stations": stations.stations(conn, who, chosen["id"], now),
+            "areas": cities.areas(conn, who, chosen["id"]),
+        }
 
 
 @router.get("/api/web/network")
@@ -107,8 +125,11 @@ async def get_asset(package: str, path: str, request: Request) -> FileResponse:
     found = await run_in_threadpool(assets.asset_file, root, package, path)
     if found is None:
         raise NotFound(f"no asset {package}/{path}")
-    return FileResponse(found, media_type=assets.media_type(found),
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        found,
+        media_type=assets.media_type(found),
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
@@ -118,5 +139,6 @@ async def get_static(path: str) -> FileResponse:
     target = (base / path).resolve()
     if not target.is_relative_to(base) or not target.is_file():
         raise NotFound(f"no static file {path}")
-    return FileResponse(target, media_type=assets.media_type(target),
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        target, media_type=assets.media_type(target), headers={"Cache-Control": "no-cache"}
+    )

@@ -51,8 +51,11 @@ async def events(request: Request, who: Principal = Depends(principal)) -> Strea
     if hub is None:
         raise NotFound("live events are not running")
     client = hub.connect(who)
-    return StreamingResponse(_stream(hub, client), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _stream(hub, client),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _chain_exit_signals(hub: Hub) -> Callable[[], None]:
@@ -83,8 +86,9 @@ def _chain_exit_signals(hub: Hub) -> Callable[[], None]:
     return restore
 
 
-def web_events_worker(c: Context) -> tuple[Callable[[], Awaitable[None]],
-                                           Callable[[], Awaitable[None]]]:
+def web_events_worker(
+    c: Context,
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """The live-event hub as an app worker (``app.register_worker``)."""
     hub = Hub(c.store)
     c.services["web_events"] = hub

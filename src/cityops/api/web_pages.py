@@ -38,11 +38,26 @@ def _safe_next(value: str | None) -> str:
 
 def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
-    resp = templates.TemplateResponse(request, "login.html", {
-        "csrf_token": token, "error": error, "next": _safe_next(request.query_params.get("next")),
-        "page": "login"}, status_code=status)
-    resp.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
-                    path="/login", secure=request.url.scheme == "https")
+    resp = templates.TemplateResponse(
+        request,
+        "login.html",
+        {
+            "csrf_token": token,
+            "error": error,
+            "next": _safe_next(request.query_params.get("next")),
+            "page": "login",
+        },
+        status_code=status,
+    )
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=request.url.scheme == "https",
+    )
     return resp
 
 
@@ -96,9 +111,19 @@ def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) 
         org = cities.choose_org(conn, who, request.query_params.get("org"))
         orgs = cities.all_orgs(conn) if who.is_admin else []
     settings = ctx(request).settings
-    return templates.TemplateResponse(request, name, {
-        "who": who, "org": org, "orgs": orgs, "csrf_token": data.get("c") or "",
-        "page": page, "tile_url": settings.tile_url or "", **extra})
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "who": who,
+            "org": org,
+            "orgs": orgs,
+            "csrf_token": data.get("c") or "",
+            "page": page,
+            "tile_url": settings.tile_url or "",
+            **extra,
+        },
+    )
 
 
 @router.get("/ops", response_class=HTMLResponse)
@@ -116,9 +141,19 @@ async def station_page(thing_id: int, request: Request) -> Response:
         return who
     found = await run_in_threadpool(_stations, request, who, None, thing_id)
     if not found:
-        return templates.TemplateResponse(request, "ops/missing.html", {
-            "who": who, "what": f"station {thing_id}", "page": "map", "org": None, "orgs": [],
-            "csrf_token": (session_data(request) or {}).get("c", "")}, status_code=404)
+        return templates.TemplateResponse(
+            request,
+            "ops/missing.html",
+            {
+                "who": who,
+                "what": f"station {thing_id}",
+                "page": "map",
+                "org": None,
+                "orgs": [],
+                "csrf_token": (session_data(request) or {}).get("c", ""),
+            },
+            status_code=404,
+        )
     return _page(request, who, "ops/station.html", "map", station=found[0])
 
 
@@ -141,8 +176,9 @@ async def data_page(request: Request) -> Response:
     return _page(request, who, "ops/data.html", "data", stations=found)
 
 
-def _stations(request: Request, who: Principal, org_slug: str | None,
-              thing_id: int | None = None) -> list[dict[str, Any]]:
+def _stations(
+    request: Request, who: Principal, org_slug: str | None, thing_id: int | None = None
+) -> list[dict[str, Any]]:
     """Stations of the chosen city (or the one station ``thing_id`` in any visible city)."""
     now = datetime.now(UTC)
     with ctx(request).store.read() as conn:
@@ -156,8 +192,7 @@ def _stations(request: Request, who: Principal, org_slug: str | None,
 async def network_page(request: Request) -> Response:
     """All pilot cities on one map."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/network.html",
-                                                        "network")
+    return who if isinstance(who, Response) else _page(request, who, "ops/network.html", "network")
 
 
 @router.get("/")
@@ -170,13 +205,21 @@ async def public_page(request: Request, lang: str | None = None) -> Response:
     """Current warnings for everybody: map, list, instructions in the reader's language."""
     code = i18n.negotiate(lang, request.headers.get("accept-language"))
     current = await run_in_threadpool(_warnings, request, code)
-    resp = templates.TemplateResponse(request, "public.html", {"warnings": current,
-        "lang": code, "t": i18n.labels(code), "languages": i18n.language_names(),
-        "tile_url": ctx(request).settings.tile_url or "", "page": "public"})
+    resp = templates.TemplateResponse(
+        request,
+        "public.html",
+        {
+            "warnings": current,
+            "lang": code,
+            "t": i18n.labels(code),
+            "languages": i18n.language_names(),
+            "tile_url": ctx(request).settings.tile_url or "",
+            "page": "public",
+        },
+    )
     resp.headers["Vary"] = "Accept-Language"
     resp.headers["Content-Language"] = code
     return resp
-
 
 
 def _warnings(request: Request, lang: str) -> list[dict[str, Any]]:

@@ -37,8 +37,14 @@ def _register(request: Request, who: Principal, by: str, currency: str) -> dict[
         except InvalidInput as exc:
             report, problem = None, exc.message
         overlaps = views.coordination_view(conn, who, {})["overlaps"]
-    return {"org": org, "orgs": orgs, "projects": [views.summary(i) for i in items],
-            "report": report, "problem": problem, "overlaps": overlaps}
+    return {
+        "org": org,
+        "orgs": orgs,
+        "projects": [views.summary(i) for i in items],
+        "report": report,
+        "problem": problem,
+        "overlaps": overlaps,
+    }
 
 
 @router.get("/ops/programmes", response_class=HTMLResponse)
@@ -50,7 +56,17 @@ async def programmes_page(request: Request, by: str = "city", currency: str = "U
     by = by if by in DIMENSIONS else "city"
     currency = currency.strip().upper()[:3] or "USD"
     data = await run_in_threadpool(_register, request, who, by, currency)
-    return templates.TemplateResponse(request, "ops/programmes.html", {
-        **data, "who": who, "by": by, "currency": currency, "dimensions": DIMENSIONS,
-        "csrf_token": (session_data(request) or {}).get("c", ""), "page": "programmes",
-        "tile_url": ctx(request).settings.tile_url or ""})
+    return templates.TemplateResponse(
+        request,
+        "ops/programmes.html",
+        {
+            **data,
+            "who": who,
+            "by": by,
+            "currency": currency,
+            "dimensions": DIMENSIONS,
+            "csrf_token": (session_data(request) or {}).get("c", ""),
+            "page": "programmes",
+            "tile_url": ctx(request).settings.tile_url or "",
+        },
+    )

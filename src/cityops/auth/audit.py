@@ -16,9 +16,16 @@ from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 
-def record(tx: Tx | Connection, principal: Principal, action: str, entity: str,
-           entity_id: Any = None, detail: dict[str, Any] | None = None,
-           remote: str | None = None, org_id: int | None = None) -> None:
+def record(
+    tx: Tx | Connection,
+    principal: Principal,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    detail: dict[str, Any] | None = None,
+    remote: str | None = None,
+    org_id: int | None = None,
+) -> None:
     """Append one audit row (who, which organisation, what, when, from where).
 
     In a write job the row is written with those of the other jobs of the same group
@@ -26,12 +33,16 @@ def record(tx: Tx | Connection, principal: Principal, action: str, entity: str,
     that fails leaves no row); on a bare connection it is written at once.
     """
     row = {
-        "time": datetime.now(UTC), "actor": principal.name,
-        "user_id": principal.user_id, "token_id": principal.token_id,
+        "time": datetime.now(UTC),
+        "actor": principal.name,
+        "user_id": principal.user_id,
+        "token_id": principal.token_id,
         "org_id": org_id if org_id is not None else principal.org_id,
-        "action": action, "entity": entity,
+        "action": action,
+        "entity": entity,
         "entity_id": None if entity_id is None else str(entity_id),
-        "detail": detail, "remote_addr": remote,
+        "detail": detail,
+        "remote_addr": remote,
     }
     if isinstance(tx, Tx):
         tx.defer(("audit", 0), AuditRows([row]))
@@ -55,9 +66,15 @@ class AuditRows:
             conn.execute(insert(s.audit_log), self.rows)
 
 
-def query(conn: Connection, *, org_id: int | None = None, entity: str | None = None,
-          actor: str | None = None, limit: int = 100, before_id: int | None = None
-          ) -> list[dict[str, Any]]:
+def query(
+    conn: Connection,
+    *,
+    org_id: int | None = None,
+    entity: str | None = None,
+    actor: str | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
     """Newest first; ``before_id`` pages backwards."""
     a = s.audit_log
     q = select(a).order_by(a.c.id.desc()).limit(limit)

@@ -17,10 +17,18 @@ KINDS = ("city", "partner", "national")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-def add_org(conn: Connection, slug: str, name: str, *, kind: str = "city",
-            country_iso2: str | None = None, timezone: str | None = None,
-            languages: list[str] | None = None, lat: float | None = None,
-            lon: float | None = None) -> int:
+def add_org(
+    conn: Connection,
+    slug: str,
+    name: str,
+    *,
+    kind: str = "city",
+    country_iso2: str | None = None,
+    timezone: str | None = None,
+    languages: list[str] | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> int:
     """Create an organisation; InvalidInput names the bad field."""
     if not _SLUG.match(slug):
         raise InvalidInput("slug: lower-case letters, digits and '-' (at most 63)", field="slug")
@@ -30,14 +38,29 @@ def add_org(conn: Connection, slug: str, name: str, *, kind: str = "city",
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(f"timezone: unknown IANA zone {timezone!r}", field="timezone") from None
+            raise InvalidInput(
+                f"timezone: unknown IANA zone {timezone!r}", field="timezone"
+            ) from None
     o = s.organisations
     if conn.execute(select(o.c.id).where(o.c.slug == slug)).first() is not None:
         raise Conflict(f"organisation {slug!r} exists already")
-    return int(conn.execute(insert(o).values(
-        slug=slug, name=name, kind=kind, country_iso2=country_iso2, timezone=timezone,
-        languages=languages, lat=lat, lon=lon, created_at=_now(),
-    ).returning(o.c.id)).scalar_one())
+    return int(
+        conn.execute(
+            insert(o)
+            .values(
+                slug=slug,
+                name=name,
+                kind=kind,
+                country_iso2=country_iso2,
+                timezone=timezone,
+                languages=languages,
+                lat=lat,
+                lon=lon,
+                created_at=_now(),
+            )
+            .returning(o.c.id)
+        ).scalar_one()
+    )
 
 
 def _now() -> datetime:

@@ -29,28 +29,45 @@ def hash_token(plain: str) -> str:
 
 
 def create_token(
-    conn: Connection, *, user_id: int | None = None, thing_id: int | None = None,
-    name: str | None = None, expires_at: datetime | None = None,
+    conn: Connection,
+    *,
+    user_id: int | None = None,
+    thing_id: int | None = None,
+    name: str | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[int, str]:
     """Store a new token for a user or a device (a Thing); return (id, secret)."""
     if (user_id is None) == (thing_id is None):
         raise InvalidInput("a token belongs to exactly one user or one device", field="token")
-    if thing_id is not None and conn.execute(
-            select(s.things.c.id).where(s.things.c.id == thing_id)).first() is None:
+    if (
+        thing_id is not None
+        and conn.execute(select(s.things.c.id).where(s.things.c.id == thing_id)).first() is None
+    ):
         raise NotFound(f"Thing {thing_id} not found")
     plain = PREFIX + secrets.token_urlsafe(32)
     t = s.api_tokens
-    token_id = conn.execute(insert(t).values(
-        token_hash=hash_token(plain), name=name, user_id=user_id, thing_id=thing_id,
-        created_at=datetime.now(UTC), expires_at=expires_at,
-    ).returning(t.c.id)).scalar_one()
+    token_id = conn.execute(
+        insert(t)
+        .values(
+            token_hash=hash_token(plain),
+            name=name,
+            user_id=user_id,
+            thing_id=thing_id,
+            created_at=datetime.now(UTC),
+            expires_at=expires_at,
+        )
+        .returning(t.c.id)
+    ).scalar_one()
     return int(token_id), plain
 
 
 def revoke_token(conn: Connection, token_id: int) -> None:
     t = s.api_tokens
-    done = conn.execute(update(t).where(t.c.id == token_id, t.c.revoked_at.is_(None))
-                        .values(revoked_at=datetime.now(UTC)))
+    done = conn.execute(
+        update(t)
+        .where(t.c.id == token_id, t.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
     if done.rowcount == 0:
         raise NotFound(f"token {token_id} not found or already revoked")
     TOKEN_CACHE.clear()
@@ -60,9 +77,19 @@ def lookup(conn: Connection, plain: str) -> Principal | None:
     """The principal of a token secret, or None if unknown, revoked, expired or disabled."""
     t, u, th = s.api_tokens, s.users, s.things
     row = conn.execute(
-        select(t.c.id, t.c.user_id, t.c.thing_id, t.c.expires_at, t.c.revoked_at,
-               u.c.username, u.c.role, u.c.org_id, u.c.disabled,
-               th.c.org_id.label("thing_org"), th.c.name.label("thing_name"))
+        select(
+            t.c.id,
+            t.c.user_id,
+            t.c.thing_id,
+            t.c.expires_at,
+            t.c.revoked_at,
+            u.c.username,
+            u.c.role,
+            u.c.org_id,
+            u.c.disabled,
+            th.c.org_id.label("thing_org"),
+            th.c.name.label("thing_name"),
+        )
         .select_from(t.outerjoin(u, u.c.id == t.c.user_id).outerjoin(th, th.c.id == t.c.thing_id))
         .where(t.c.token_hash == hash_token(plain))
     ).first()
@@ -71,12 +98,18 @@ def lookup(conn: Connection, plain: str) -> Principal | None:
     if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
         return None
     if row.thing_id is not None:
-        return Principal(Role.DEVICE, f"device:{row.thing_name}", org_id=row.thing_org,
-                         token_id=row.id, thing_ids=frozenset({row.thing_id}))
+        return Principal(
+            Role.DEVICE,
+            f"device:{row.thing_name}",
+            org_id=row.thing_org,
+            token_id=row.id,
+            thing_ids=frozenset({row.thing_id}),
+        )
     if row.disabled:
         return None
-    return Principal(Role(row.role), row.username, org_id=row.org_id,
-                     user_id=row.user_id, token_id=row.id)
+    return Principal(
+        Role(row.role), row.username, org_id=row.org_id, user_id=row.user_id, token_id=row.id
+    )
 
 
 class _Cache:

@@ -22,14 +22,21 @@ LOCKED = "account locked after repeated failed logins; try again later"
 PEOPLE_ROLES = (Role.ADMIN, Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST)
 
 
-def add_user(conn: Connection, username: str, password: str, role: str,
-             org_id: int | None = None, display_name: str | None = None) -> int:
+def add_user(
+    conn: Connection,
+    username: str,
+    password: str,
+    role: str,
+    org_id: int | None = None,
+    display_name: str | None = None,
+) -> int:
     """Create a user; InvalidInput for a bad role/organisation pair, Conflict if taken."""
     try:
         r = Role(role)
     except ValueError:
-        raise InvalidInput(f"role: {role!r} is not one of "
-                           f"{', '.join(x.value for x in PEOPLE_ROLES)}", field="role") from None
+        raise InvalidInput(
+            f"role: {role!r} is not one of {', '.join(x.value for x in PEOPLE_ROLES)}", field="role"
+        ) from None
     if r not in PEOPLE_ROLES:
         raise InvalidInput(f"role: {role!r} is not a role for people", field="role")
     if r is not Role.ADMIN and org_id is None:
@@ -39,23 +46,38 @@ def add_user(conn: Connection, username: str, password: str, role: str,
     u = s.users
     if conn.execute(select(u.c.id).where(u.c.username == username)).first() is not None:
         raise Conflict(f"user {username!r} exists already")
-    return int(conn.execute(insert(u).values(
-        username=username, display_name=display_name, password_hash=HASHER.hash(password),
-        role=r.value, org_id=org_id, created_at=datetime.now(UTC),
-    ).returning(u.c.id)).scalar_one())
+    return int(
+        conn.execute(
+            insert(u)
+            .values(
+                username=username,
+                display_name=display_name,
+                password_hash=HASHER.hash(password),
+                role=r.value,
+                org_id=org_id,
+                created_at=datetime.now(UTC),
+            )
+            .returning(u.c.id)
+        ).scalar_one()
+    )
 
 
 def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
     u = s.users
-    if conn.execute(update(u).where(u.c.username == username)
-                    .values(disabled=disabled)).rowcount == 0:
+    if (
+        conn.execute(update(u).where(u.c.username == username).values(disabled=disabled)).rowcount
+        == 0
+    ):
         raise NotFound(f"user {username!r} not found")
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     u, o = s.users, s.organisations
-    q = (select(u.c.id, u.c.username, u.c.role, u.c.disabled, o.c.slug.label("org"))
-         .select_from(u.outerjoin(o, o.c.id == u.c.org_id)).order_by(u.c.username))
+    q = (
+        select(u.c.id, u.c.username, u.c.role, u.c.disabled, o.c.slug.label("org"))
+        .select_from(u.outerjoin(o, o.c.id == u.c.org_id))
+        .order_by(u.c.username)
+    )
     return [dict(r._mapping) for r in conn.execute(q)]
 
 

@@ -30,8 +30,10 @@ def circle_area(area_desc: str, lat: float, lon: float, radius_km: float) -> Are
     _check_latlon(lat, lon, "circle")
     if not radius_km > 0:
         raise InvalidInput("radius must be positive (km)", field="circle.radius_km")
-    return Area(area_desc, circles=(Circle(round(lat, DECIMALS), round(lon, DECIMALS),
-                                           round(radius_km, 3)),))
+    return Area(
+        area_desc,
+        circles=(Circle(round(lat, DECIMALS), round(lon, DECIMALS), round(radius_km, 3)),),
+    )
 
 
 def check_polygon(points: Polygon, field: str = "polygon") -> None:

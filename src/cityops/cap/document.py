@@ -18,6 +18,7 @@ _TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d$")
 
 # --- times and numbers -------------------------------------------------------------------
 
+
 def format_time(value: datetime, field: str = "time") -> str:
     """Write a CAP time: local offset, whole seconds, UTC as ``-00:00`` (never ``Z``)."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -68,6 +69,7 @@ def format_circle(circle: Circle) -> str:
 
 # --- building ----------------------------------------------------------------------------
 
+
 def _q(tag: str) -> str:
     return f"{{{CAP_NS}}}{tag}"
 
@@ -103,9 +105,14 @@ def _area_element(parent: etree._Element, area: Area) -> None:
 
 def _resource_element(parent: etree._Element, res: Resource) -> None:
     el = etree.SubElement(parent, _q("resource"))
-    for tag, value in (("resourceDesc", res.resource_desc), ("mimeType", res.mime_type),
-                       ("size", _num(res.size)), ("uri", res.uri),
-                       ("derefUri", res.deref_uri), ("digest", res.digest)):
+    for tag, value in (
+        ("resourceDesc", res.resource_desc),
+        ("mimeType", res.mime_type),
+        ("size", _num(res.size)),
+        ("uri", res.uri),
+        ("derefUri", res.deref_uri),
+        ("digest", res.digest),
+    ):
         _add(el, tag, value)
 
 
@@ -126,9 +133,14 @@ def _info_element(parent: etree._Element, info: Info, n: int) -> None:
         value = getattr(info, tag)
         if value is not None:
             _add(el, tag, format_time(value, f"infos[{n}].{tag}"))
-    for tag, value in (("senderName", info.sender_name), ("headline", info.headline),
-                       ("description", info.description), ("instruction", info.instruction),
-                       ("web", info.web), ("contact", info.contact)):
+    for tag, value in (
+        ("senderName", info.sender_name),
+        ("headline", info.headline),
+        ("description", info.description),
+        ("instruction", info.instruction),
+        ("web", info.web),
+        ("contact", info.contact),
+    ):
         _add(el, tag, value)
     _add_pairs(el, "parameter", info.parameters)
     for res in info.resources:
@@ -140,11 +152,17 @@ def _info_element(parent: etree._Element, info: Info, n: int) -> None:
 def alert_to_element(alert: Alert) -> etree._Element:
     """Build the ``<alert>`` element of ``alert`` with its children in schema order."""
     root = etree.Element(_q("alert"), nsmap={None: CAP_NS})
-    for tag, value in (("identifier", alert.identifier), ("sender", alert.sender),
-                       ("sent", format_time(alert.sent, "sent")), ("status", alert.status.value),
-                       ("msgType", alert.msg_type.value), ("source", alert.source),
-                       ("scope", alert.scope.value), ("restriction", alert.restriction),
-                       ("addresses", alert.addresses)):
+    for tag, value in (
+        ("identifier", alert.identifier),
+        ("sender", alert.sender),
+        ("sent", format_time(alert.sent, "sent")),
+        ("status", alert.status.value),
+        ("msgType", alert.msg_type.value),
+        ("source", alert.source),
+        ("scope", alert.scope.value),
+        ("restriction", alert.restriction),
+        ("addresses", alert.addresses),
+    ):
         _add(root, tag, value)
     for code in alert.codes:
         _add(root, "code", code)
@@ -158,5 +176,6 @@ def alert_to_element(alert: Alert) -> etree._Element:
 
 def build_alert_xml(alert: Alert, *, pretty: bool = True) -> bytes:
     """Serialise ``alert`` as a UTF-8 CAP 1.2 document with an XML declaration."""
-    return etree.tostring(alert_to_element(alert), xml_declaration=True, encoding="UTF-8",
-                          pretty_print=pretty)
+    return etree.tostring(
+        alert_to_element(alert), xml_declaration=True, encoding="UTF-8", pretty_print=pretty
+    )

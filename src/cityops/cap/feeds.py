@@ -51,18 +51,25 @@ def is_current(alert: Alert, now: datetime) -> bool:
     return not expiries or any(e is None or e > now for e in expiries)
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None,
-         **attrib: str) -> etree._Element:
+def _sub(
+    parent: etree._Element, tag: str, text: str | None = None, **attrib: str
+) -> etree._Element:
     el = etree.SubElement(parent, tag, attrib)
     if text is not None:
         el.text = text
     return el
 
 
-def build_atom_feed(items: Iterable[FeedItem], base_url: str, *, title: str,
-                    feed_id: str | None = None, author: str = "CityOps",
-                    self_path: str = "alerts.atom", updated: datetime | None = None
-                    ) -> bytes:
+def build_atom_feed(
+    items: Iterable[FeedItem],
+    base_url: str,
+    *,
+    title: str,
+    feed_id: str | None = None,
+    author: str = "CityOps",
+    self_path: str = "alerts.atom",
+    updated: datetime | None = None,
+) -> bytes:
     """An Atom 1.0 feed; each item is (alert, URL of its CAP document, absolute or relative).
 
     ``updated`` defaults to the newest ``sent`` (or now when the feed is empty), so the same
@@ -76,8 +83,9 @@ def build_atom_feed(items: Iterable[FeedItem], base_url: str, *, title: str,
     newest = ordered[0][0].sent if ordered else datetime.now(UTC)
     _sub(feed, f"{a}updated", _rfc3339(updated or newest))
     _sub(_sub(feed, f"{a}author"), f"{a}name", author)
-    _sub(feed, f"{a}link", rel="self", type="application/atom+xml",
-         href=urljoin(base_url, self_path))
+    _sub(
+        feed, f"{a}link", rel="self", type="application/atom+xml", href=urljoin(base_url, self_path)
+    )
     _sub(feed, f"{a}link", rel="alternate", type="text/html", href=base_url)
     for alert, url in ordered:
         entry = _sub(feed, f"{a}entry")
@@ -91,26 +99,36 @@ def build_atom_feed(items: Iterable[FeedItem], base_url: str, *, title: str,
         _sub(entry, f"{a}link", rel="alternate", type=CAP_MIME, href=urljoin(base_url, url))
         if info and info.description:
             _sub(entry, f"{a}summary", info.description)
-        for cat in (info.category if info else ()):
+        for cat in info.category if info else ():
             _sub(entry, f"{a}category", term=cat.value)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def build_rss_feed(items: Iterable[FeedItem], base_url: str, *, title: str,
-                   description: str = "Current public warnings (CAP 1.2)",
-                   language: str | None = None, self_path: str = "alerts.rss") -> bytes:
+def build_rss_feed(
+    items: Iterable[FeedItem],
+    base_url: str,
+    *,
+    title: str,
+    description: str = "Current public warnings (CAP 1.2)",
+    language: str | None = None,
+    self_path: str = "alerts.rss",
+) -> bytes:
     """An RSS 2.0 feed: each item with title, link to the CAP document, guid, pubDate."""
     ordered: Sequence[FeedItem] = newest_first(items)
-    rss = etree.Element("rss", version="2.0",
-                        nsmap={"atom": ATOM_NS})
+    rss = etree.Element("rss", version="2.0", nsmap={"atom": ATOM_NS})
     channel = _sub(rss, "channel")
     _sub(channel, "title", title)
     _sub(channel, "link", base_url)
     _sub(channel, "description", description)
     if language:
         _sub(channel, "language", language)
-    _sub(channel, f"{{{ATOM_NS}}}link", rel="self", type="application/rss+xml",
-         href=urljoin(base_url, self_path))
+    _sub(
+        channel,
+        f"{{{ATOM_NS}}}link",
+        rel="self",
+        type="application/rss+xml",
+        href=urljoin(base_url, self_path),
+    )
     if ordered:
         _sub(channel, "lastBuildDate", format_datetime(ordered[0][0].sent))
     for alert, url in ordered:
@@ -121,7 +139,7 @@ def build_rss_feed(items: Iterable[FeedItem], base_url: str, *, title: str,
         info = _first_info(alert)
         if info and info.description:
             _sub(item, "description", info.description)
-        for cat in (info.category if info else ()):
+        for cat in info.category if info else ():
             _sub(item, "category", cat.value)
         _sub(item, "guid", alert.identifier, isPermaLink="false")
         _sub(item, "pubDate", format_datetime(alert.sent))

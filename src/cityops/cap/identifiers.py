@@ -93,8 +93,9 @@ def parse_references(text: str | tuple[str, ...]) -> list[Reference]:
     for item in items:
         parts = item.split(",")
         if len(parts) != 3:
-            raise InvalidInput(f"{item!r} is not a sender,identifier,sent triplet",
-                               field="references")
+            raise InvalidInput(
+                f"{item!r} is not a sender,identifier,sent triplet", field="references"
+            )
         out.append(Reference(parts[0], parts[1], parse_time(parts[2], "references")))
     return out
 
@@ -110,36 +111,68 @@ def _chain(previous: Alert) -> tuple[str, ...]:
     return tuple(dict.fromkeys(refs))
 
 
-def _follow_up(previous: Alert, identifier: str, sent: datetime, msg_type: MsgType,
-               infos: tuple[Info, ...] | None, note: str | None) -> Alert:
+def _follow_up(
+    previous: Alert,
+    identifier: str,
+    sent: datetime,
+    msg_type: MsgType,
+    infos: tuple[Info, ...] | None,
+    note: str | None,
+) -> Alert:
     if identifier == previous.identifier:
         raise InvalidInput("a follow-up message needs a new identifier", field="identifier")
     if sent < previous.sent:
-        raise InvalidInput("a follow-up cannot be sent before the message it references",
-                           field="sent")
-    return replace(previous, identifier=identifier, sent=sent, msg_type=msg_type,
-                   references=_chain(previous), note=note,
-                   infos=previous.infos if infos is None else tuple(infos))
+        raise InvalidInput(
+            "a follow-up cannot be sent before the message it references", field="sent"
+        )
+    return replace(
+        previous,
+        identifier=identifier,
+        sent=sent,
+        msg_type=msg_type,
+        references=_chain(previous),
+        note=note,
+        infos=previous.infos if infos is None else tuple(infos),
+    )
 
 
-def make_update(previous: Alert, identifier: str, sent: datetime, *,
-                infos: tuple[Info, ...] | list[Info] | None = None,
-                note: str | None = None) -> Alert:
+def make_update(
+    previous: Alert,
+    identifier: str,
+    sent: datetime,
+    *,
+    infos: tuple[Info, ...] | list[Info] | None = None,
+    note: str | None = None,
+) -> Alert:
     """A new ``Update`` superseding ``previous`` (its infos kept unless ``infos`` is given)."""
-    return _follow_up(previous, identifier, sent, MsgType.UPDATE,
-                      None if infos is None else tuple(infos), note)
+    return _follow_up(
+        previous, identifier, sent, MsgType.UPDATE, None if infos is None else tuple(infos), note
+    )
 
 
-def make_cancel(previous: Alert, identifier: str, sent: datetime, *,
-                note: str | None = None) -> Alert:
+def make_cancel(
+    previous: Alert, identifier: str, sent: datetime, *, note: str | None = None
+) -> Alert:
     """A new ``Cancel`` of ``previous``: same infos, references to the whole chain."""
-    return _follow_up(previous, identifier, sent, MsgType.CANCEL, None,
-                      note or "This message cancels the earlier alert.")
+    return _follow_up(
+        previous,
+        identifier,
+        sent,
+        MsgType.CANCEL,
+        None,
+        note or "This message cancels the earlier alert.",
+    )
 
 
-def make_all_clear(previous: Alert, identifier: str, sent: datetime, *,
-                   infos: tuple[Info, ...] | list[Info] | None = None,
-                   note: str | None = None, expires: datetime | None = None) -> Alert:
+def make_all_clear(
+    previous: Alert,
+    identifier: str,
+    sent: datetime,
+    *,
+    infos: tuple[Info, ...] | list[Info] | None = None,
+    note: str | None = None,
+    expires: datetime | None = None,
+) -> Alert:
     """An ``Update`` telling that the threat is over.
 
     Each info gets responseType ``AllClear``, urgency ``Past``, severity ``Minor`` and
@@ -148,10 +181,16 @@ def make_all_clear(previous: Alert, identifier: str, sent: datetime, *,
     else at the later of the info's own expiry and ``sent`` + :data:`ALL_CLEAR_VISIBLE`.
     """
     base = previous.infos if infos is None else tuple(infos)
-    cleared = tuple(replace(i, response_type=(ResponseType.ALL_CLEAR,), urgency=Urgency.PAST,
-                            severity=Severity.MINOR, certainty=Certainty.OBSERVED,
-                            effective=sent,
-                            expires=expires or max(i.expires or sent,
-                                                   sent + ALL_CLEAR_VISIBLE))
-                    for i in base)
+    cleared = tuple(
+        replace(
+            i,
+            response_type=(ResponseType.ALL_CLEAR,),
+            urgency=Urgency.PAST,
+            severity=Severity.MINOR,
+            certainty=Certainty.OBSERVED,
+            effective=sent,
+            expires=expires or max(i.expires or sent, sent + ALL_CLEAR_VISIBLE),
+        )
+        for i in base
+    )
     return _follow_up(previous, identifier, sent, MsgType.UPDATE, cleared, note)

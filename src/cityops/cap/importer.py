@@ -57,9 +57,14 @@ def _when(text: str | None) -> datetime | None:
 def _atom_cap_link(entry: etree._Element, base: str) -> tuple[str | None, str | None]:
     """The CAP link of an Atom entry: typed application/cap+xml first, then any .xml link."""
     links = entry.findall(f"{{{ATOM_NS}}}link")
-    ranked = sorted(links, key=lambda ln: (ln.get("type") != CAP_MIME,
-                                           ln.get("type") not in _CAP_TYPES,
-                                           ln.get("rel", "alternate") != "alternate"))
+    ranked = sorted(
+        links,
+        key=lambda ln: (
+            ln.get("type") != CAP_MIME,
+            ln.get("type") not in _CAP_TYPES,
+            ln.get("rel", "alternate") != "alternate",
+        ),
+    )
     for link in ranked:
         href = link.get("href")
         if href:
@@ -72,11 +77,18 @@ def _atom_entries(root: etree._Element, base: str) -> list[FeedEntry]:
     out = []
     for entry in root.iter(f"{a}entry"):
         url, kind = _atom_cap_link(entry, base)
-        out.append(FeedEntry(
-            id=_text(entry.find(f"{a}id")), title=_text(entry.find(f"{a}title")),
-            updated=_when(_text(entry.find(f"{a}updated")) or
-                          _text(entry.find(f"{a}published"))),
-            cap_url=url, link_type=kind, summary=_text(entry.find(f"{a}summary"))))
+        out.append(
+            FeedEntry(
+                id=_text(entry.find(f"{a}id")),
+                title=_text(entry.find(f"{a}title")),
+                updated=_when(
+                    _text(entry.find(f"{a}updated")) or _text(entry.find(f"{a}published"))
+                ),
+                cap_url=url,
+                link_type=kind,
+                summary=_text(entry.find(f"{a}summary")),
+            )
+        )
     return out
 
 
@@ -92,11 +104,16 @@ def _rss_entries(root: etree._Element, base: str) -> list[FeedEntry]:
             url, kind = enclosure.get("url"), enclosure.get("type")
         if not url:
             url = _text(child.get("link"))
-        out.append(FeedEntry(
-            id=_text(child.get("guid")) or url, title=_text(child.get("title")),
-            updated=_when(_text(child.get("pubDate")) or _text(child.get("date"))),
-            cap_url=urljoin(base, url) if url else None, link_type=kind,
-            summary=_text(child.get("description"))))
+        out.append(
+            FeedEntry(
+                id=_text(child.get("guid")) or url,
+                title=_text(child.get("title")),
+                updated=_when(_text(child.get("pubDate")) or _text(child.get("date"))),
+                cap_url=urljoin(base, url) if url else None,
+                link_type=kind,
+                summary=_text(child.get("description")),
+            )
+        )
     return out
 
 
@@ -112,8 +129,10 @@ def parse_feed(data: bytes, base_url: str = "") -> list[FeedEntry]:
         return _atom_entries(root, base_url)
     if name.localname in ("rss", "RDF"):
         return _rss_entries(root, base_url)
-    raise InvalidInput(f"line {root.sourceline}: root <{name.localname}> is neither an Atom "
-                       "feed nor RSS", field="feed")
+    raise InvalidInput(
+        f"line {root.sourceline}: root <{name.localname}> is neither an Atom feed nor RSS",
+        field="feed",
+    )
 
 
 def parse_cap(data: bytes) -> Alert:

@@ -157,7 +157,9 @@ def _pairs(values: Iterable[Any], name: str) -> tuple[ValuePair, ...]:
         try:
             key, val = item
         except (TypeError, ValueError):
-            raise InvalidInput(f"expected (valueName, value) pairs, got {item!r}", field=name)
+            raise InvalidInput(
+                f"expected (valueName, value) pairs, got {item!r}", field=name
+            ) from None
         out.append(ValuePair(str(key), str(val)))
     return tuple(out)
 
@@ -208,8 +210,11 @@ class Area:
     ceiling: float | None = None
 
     def __post_init__(self) -> None:
-        _set(self, "polygons", tuple(tuple((float(a), float(b)) for a, b in p)
-                                     for p in self.polygons))
+        _set(
+            self,
+            "polygons",
+            tuple(tuple((float(a), float(b)) for a, b in p) for p in self.polygons),
+        )
         _set(self, "circles", tuple(Circle(*(float(x) for x in c)) for c in self.circles))
         _set(self, "geocodes", _pairs(self.geocodes, "geocodes"))
 
@@ -282,8 +287,9 @@ class Alert:
         _set(self, "status", coerce_enum(Status, self.status, "status"))
         _set(self, "msg_type", coerce_enum(MsgType, self.msg_type, "msg_type"))
         _set(self, "scope", coerce_enum(Scope, self.scope, "scope"))
-        refs = (self.references.split() if isinstance(self.references, str)
-                else tuple(self.references))
+        refs = (
+            self.references.split() if isinstance(self.references, str) else tuple(self.references)
+        )
         _set(self, "references", tuple(refs))
         _set(self, "codes", tuple(self.codes))
         _set(self, "infos", tuple(self.infos))

@@ -118,9 +118,14 @@ def _area(r: _Reader) -> Area:
 
 def _resource(r: _Reader) -> Resource:
     size = r.number("size")
-    return Resource(r.text("resourceDesc") or "", r.text("mimeType") or "",
-                    None if size is None else int(size), r.text("uri"), r.text("derefUri"),
-                    r.text("digest"))
+    return Resource(
+        r.text("resourceDesc") or "",
+        r.text("mimeType") or "",
+        None if size is None else int(size),
+        r.text("uri"),
+        r.text("derefUri"),
+        r.text("digest"),
+    )
 
 
 def _info(r: _Reader) -> Info:
@@ -134,14 +139,18 @@ def _info(r: _Reader) -> Info:
         certainty=r.enum(Certainty, "certainty"),
         audience=r.text("audience"),
         event_code=r.pairs("eventCode"),
-        effective=r.time("effective"), onset=r.time("onset"), expires=r.time("expires"),
-        sender_name=r.text("senderName"), headline=r.text("headline"),
-        description=r.text("description"), instruction=r.text("instruction"),
-        web=r.text("web"), contact=r.text("contact"),
+        effective=r.time("effective"),
+        onset=r.time("onset"),
+        expires=r.time("expires"),
+        sender_name=r.text("senderName"),
+        headline=r.text("headline"),
+        description=r.text("description"),
+        instruction=r.text("instruction"),
+        web=r.text("web"),
+        contact=r.text("contact"),
         parameters=r.pairs("parameter"),
         resources=tuple(_resource(r.child(e, f"{r.path}.resource")) for e in r.all("resource")),
-        areas=tuple(_area(r.child(e, f"{r.path}.areas[{i}]"))
-                    for i, e in enumerate(r.all("area"))),
+        areas=tuple(_area(r.child(e, f"{r.path}.areas[{i}]")) for i, e in enumerate(r.all("area"))),
     )
 
 
@@ -156,11 +165,15 @@ def element_to_alert(root: etree._Element) -> Alert:
             identifier=r.text("identifier", required=True) or "",
             sender=r.text("sender", required=True) or "",
             sent=r.time("sent", required=True),  # type: ignore[arg-type]
-            status=r.enum(Status, "status"), msg_type=r.enum(MsgType, "msgType"),
+            status=r.enum(Status, "status"),
+            msg_type=r.enum(MsgType, "msgType"),
             scope=r.enum(Scope, "scope"),
             references=tuple((r.text("references") or "").split()),
-            note=r.text("note"), source=r.text("source"), restriction=r.text("restriction"),
-            addresses=r.text("addresses"), codes=tuple(r.texts("code")),
+            note=r.text("note"),
+            source=r.text("source"),
+            restriction=r.text("restriction"),
+            addresses=r.text("addresses"),
+            codes=tuple(r.texts("code")),
             incidents=r.text("incidents"),
             infos=tuple(_info(r.child(e, f"infos[{i}]")) for i, e in enumerate(r.all("info"))),
         )

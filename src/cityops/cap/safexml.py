@@ -39,8 +39,7 @@ def _doctype_line(data: bytes) -> int:
     return data.count(b"\n", 0, pos) + 1 if pos >= 0 else 1
 
 
-def parse_xml(data: bytes, *, what: str = "document", max_bytes: int = MAX_BYTES
-              ) -> etree._Element:
+def parse_xml(data: bytes, *, what: str = "document", max_bytes: int = MAX_BYTES) -> etree._Element:
     """Parse untrusted XML ``data`` and return its root element.
 
     Raises ``InvalidInput(field=what)`` when the data is not bytes, too large, not well-formed,
@@ -54,8 +53,7 @@ def parse_xml(data: bytes, *, what: str = "document", max_bytes: int = MAX_BYTES
     prolog = bytes(data[: first.start() if first else len(data)])
     if b"<!DOCTYPE" in prolog.upper():
         line = _doctype_line(prolog)
-        raise InvalidInput(f"line {line}: DTD and entity declarations are not allowed",
-                           field=what)
+        raise InvalidInput(f"line {line}: DTD and entity declarations are not allowed", field=what)
     try:
         root = etree.fromstring(bytes(data), parser=hardened_parser())
     except etree.XMLSyntaxError as exc:

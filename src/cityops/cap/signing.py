@@ -32,8 +32,13 @@ def _pem(value: bytes | str) -> str:
     return value.decode("ascii") if isinstance(value, bytes) else value
 
 
-def sign_alert(document: bytes, key_pem: bytes | str, cert_pem: bytes | str, *,
-               key_password: bytes | None = None) -> bytes:
+def sign_alert(
+    document: bytes,
+    key_pem: bytes | str,
+    cert_pem: bytes | str,
+    *,
+    key_password: bytes | None = None,
+) -> bytes:
     """Return ``document`` (a CAP XML) with an enveloped RSA-SHA256 XML signature.
 
     The certificate is embedded in ``ds:KeyInfo`` so receivers can check who signed.
@@ -43,11 +48,11 @@ def sign_alert(document: bytes, key_pem: bytes | str, cert_pem: bytes | str, *,
         raise InvalidInput("only CAP 1.2 <alert> documents can be signed", field="cap")
     if root.find(f"{{{DSIG_NS}}}Signature") is not None:
         raise InvalidInput("document is already signed", field="cap")
-    signer = XMLSigner(signature_algorithm=SignatureMethod.RSA_SHA256,
-                       digest_algorithm=DigestAlgorithm.SHA256)
+    signer = XMLSigner(
+        signature_algorithm=SignatureMethod.RSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256
+    )
     try:
-        signed = signer.sign(root, key=key_pem, cert=_pem(cert_pem),
-                             passphrase=key_password)
+        signed = signer.sign(root, key=key_pem, cert=_pem(cert_pem), passphrase=key_password)
     except (SignXMLException, ValueError, TypeError) as exc:
         raise InvalidInput(f"cannot sign: {exc}", field="key") from None
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")

@@ -39,8 +39,9 @@ def load_schema(path: str | Path | None = None) -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
-def validate_schema(document: bytes | etree._Element | Alert,
-                    schema_path: str | Path | None = None) -> None:
+def validate_schema(
+    document: bytes | etree._Element | Alert, schema_path: str | Path | None = None
+) -> None:
     """Validate a CAP document (bytes, element or model) against the XSD.
 
     Raises ``InvalidInput`` with the line, the element path and libxml2's reason.
@@ -78,11 +79,16 @@ def _readable_path(root: etree._Element, xpath: str | None) -> str:
 def _profile_info(info: Info, n: int) -> list[Issue]:
     """Profile checks of one info block."""
     p = f"infos[{n}]"
-    issues = [Issue(f"{p}.{name}", "required by the publishing profile")
-              for name in ("description", "web", "expires") if not getattr(info, name)]
-    issues += [Issue(f"{p}.{name}", "recommended", "warning")
-               for name in ("sender_name", "instruction", "contact", "headline")
-               if not getattr(info, name)]
+    issues = [
+        Issue(f"{p}.{name}", "required by the publishing profile")
+        for name in ("description", "web", "expires")
+        if not getattr(info, name)
+    ]
+    issues += [
+        Issue(f"{p}.{name}", "recommended", "warning")
+        for name in ("sender_name", "instruction", "contact", "headline")
+        if not getattr(info, name)
+    ]
     if not info.response_type:
         issues.append(Issue(f"{p}.response_type", "recommended", "warning"))
     for name in ("urgency", "severity", "certainty"):
@@ -95,8 +101,7 @@ def _profile_info(info: Info, n: int) -> list[Issue]:
         issues.append(Issue(f"{p}.onset", "onset is after expires", "warning"))
     if info.headline and len(info.headline) >= HEADLINE_MAX:
         issues.append(Issue(f"{p}.headline", f"headline must be under {HEADLINE_MAX} characters"))
-    if info.headline and info.description and \
-            info.headline.strip() == info.description.strip():
+    if info.headline and info.description and info.headline.strip() == info.description.strip():
         issues.append(Issue(f"{p}.headline", "headline must differ from the description"))
     issues += _profile_areas(info, p)
     return issues
@@ -114,8 +119,9 @@ def _profile_areas(info: Info, p: str) -> list[Issue]:
             except InvalidInput as exc:
                 issues.append(Issue(exc.field or p, exc.message))
         for j, circle in enumerate(area.circles):
-            if not (-90 <= circle.lat <= 90 and -180 <= circle.lon <= 180
-                    and circle.radius_km >= 0):
+            if not (
+                -90 <= circle.lat <= 90 and -180 <= circle.lon <= 180 and circle.radius_km >= 0
+            ):
                 issues.append(Issue(f"{p}.areas[{i}].circles[{j}]", "circle out of range"))
     return issues
 
@@ -126,8 +132,9 @@ def check_profile(alert: Alert) -> list[Issue]:
     if not alert.infos:
         issues.append(Issue("infos", "at least one info is required"))
     if alert.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and not alert.references:
-        issues.append(Issue("references", f"a {alert.msg_type.value} must reference the "
-                                          "earlier message(s)"))
+        issues.append(
+            Issue("references", f"a {alert.msg_type.value} must reference the earlier message(s)")
+        )
     if alert.infos:
         first = alert.infos[0]
         for n, info in enumerate(alert.infos[1:], start=1):

@@ -13,8 +13,11 @@ from cityops.cli import programmes as programmes_cli
 from cityops.cli import rules as rules_cli
 from cityops.errors import CityOpsError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="CityOps: an open operations centre for smart cities.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="CityOps: an open operations centre for smart cities.",
+)
 serve.register(app)
 demo.register(app)
 app.add_typer(db.app, name="db")
@@ -34,8 +37,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
     """CityOps command line."""
 
 

@@ -33,12 +33,15 @@ def _write(database: str | None, config: Path | None, job: Any) -> Any:
 
 @users.command("add")
 def user_add(
-    username: str, role: str = typer.Option(..., help="admin, city_admin, operator, analyst"),
+    username: str,
+    role: str = typer.Option(..., help="admin, city_admin, operator, analyst"),
     org: str = typer.Option(None, help="Organisation slug (all roles but admin)."),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
-    database: str = DB_OPTION, config: Path = CONFIG_OPTION,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
 ) -> None:
     """Add a person who logs in with a password."""
+
     def job(tx: Any) -> int:
         org_id = org_service.org_id(tx.conn, org) if org else None
         uid = add_user(tx.conn, username, password, role, org_id)
@@ -60,6 +63,7 @@ def user_list(database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
 @users.command("disable")
 def user_disable(username: str, database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
     """Disable a user: their logins and tokens stop working."""
+
     def job(tx: Any) -> None:
         set_disabled(tx.conn, username)
         audit.record(tx, SYSTEM, "disable", "User", username)
@@ -74,7 +78,8 @@ def token_create(
     user: str = typer.Option(None, help="User name the API token acts as."),
     name: str = typer.Option(None, help="A label for the token."),
     days: int = typer.Option(None, min=1, help="Expire after this many days."),
-    database: str = DB_OPTION, config: Path = CONFIG_OPTION,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
 ) -> None:
     """Create a token and print its secret (shown once, stored hashed)."""
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
@@ -83,11 +88,13 @@ def token_create(
         user_id = None
         if user is not None:
             user_id = tx.conn.execute(
-                select(s.users.c.id).where(s.users.c.username == user)).scalar()
+                select(s.users.c.id).where(s.users.c.username == user)
+            ).scalar()
             if user_id is None:
                 raise NotFound(f"user {user!r} not found")
-        made = create_token(tx.conn, user_id=user_id, thing_id=device, name=name,
-                            expires_at=expires)
+        made = create_token(
+            tx.conn, user_id=user_id, thing_id=device, name=name, expires_at=expires
+        )
         audit.record(tx, SYSTEM, "create", "Token", made[0], {"device": device, "user": user})
         return made
 
@@ -97,18 +104,27 @@ def token_create(
 
 @orgs.command("add")
 def org_add(
-    slug: str, name: str = typer.Option(..., help="Display name."),
+    slug: str,
+    name: str = typer.Option(..., help="Display name."),
     kind: str = typer.Option("city", help="city, partner or national"),
     country: str = typer.Option(None, help="ISO 3166 alpha-2 code."),
     timezone_name: str = typer.Option(None, "--timezone", help="IANA time zone."),
     languages: str = typer.Option(None, help="Language codes, separated by ';'."),
-    database: str = DB_OPTION, config: Path = CONFIG_OPTION,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
 ) -> None:
     """Add an organisation (a city or a partner)."""
+
     def job(tx: Any) -> int:
-        oid = org_service.add_org(tx.conn, slug, name, kind=kind, country_iso2=country,
-                                  timezone=timezone_name,
-                                  languages=languages.split(";") if languages else None)
+        oid = org_service.add_org(
+            tx.conn,
+            slug,
+            name,
+            kind=kind,
+            country_iso2=country,
+            timezone=timezone_name,
+            languages=languages.split(";") if languages else None,
+        )
         audit.record(tx, SYSTEM, "create", "Organisation", oid, {"slug": slug})
         return oid
 

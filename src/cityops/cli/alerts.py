@@ -18,10 +18,14 @@ feeds = typer.Typer(no_args_is_help=True, help="Outside CAP feeds (Atom or RSS).
 
 
 @areas.command("import")
-def import_areas(file: Path = typer.Argument(..., help="GeoJSON FeatureCollection of "
-                                             "Polygon/MultiPolygon features."),
-                 org: str = typer.Option(..., "--org", help="Organisation slug."),
-                 database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+def import_areas(
+    file: Path = typer.Argument(
+        ..., help="GeoJSON FeatureCollection of Polygon/MultiPolygon features."
+    ),
+    org: str = typer.Option(..., "--org", help="Organisation slug."),
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
     """Validate and store the polygons (one area per feature, named by properties.name)."""
     try:
         data = file.read_bytes()
@@ -37,9 +41,13 @@ def import_areas(file: Path = typer.Argument(..., help="GeoJSON FeatureCollectio
 
 
 @feeds.command("import")
-def import_feed(source: str = typer.Argument(..., help="http(s) URL or file of an Atom or "
-                                             "RSS feed of CAP alerts."),
-                database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+def import_feed(
+    source: str = typer.Argument(
+        ..., help="http(s) URL or file of an Atom or RSS feed of CAP alerts."
+    ),
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
     """Fetch a feed and its CAP documents (hardened parsing) into the external alerts."""
     settings = settings_from(database, config)
     fetched = external.fetch_feed(source, settings.feed_max_bytes)

@@ -15,8 +15,9 @@ DB_OPTION = typer.Option(None, "--database", "-d", help="Database URL (CITYOPS_D
 CONFIG_OPTION = typer.Option(None, "--config", help="TOML settings file (CITYOPS_CONFIG).")
 
 
-def settings_from(database: str | None = None, config: Path | None = None,
-                  **overrides: Any) -> Settings:
+def settings_from(
+    database: str | None = None, config: Path | None = None, **overrides: Any
+) -> Settings:
     return load_settings(config, database_url=database, **overrides)
 
 

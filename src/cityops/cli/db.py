@@ -14,8 +14,11 @@ app = typer.Typer(no_args_is_help=True, help="Database schema and copies.")
 
 
 @app.command()
-def upgrade(database: str = DB_OPTION, config: Path = CONFIG_OPTION,
-            revision: str = typer.Option("head", help="Target revision.")) -> None:
+def upgrade(
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+    revision: str = typer.Option("head", help="Target revision."),
+) -> None:
     """Apply the schema migrations (Alembic) up to REVISION."""
     settings = settings_from(database, config)
     store = Store(settings.database_url, read_pool_size=1)
@@ -44,8 +47,12 @@ def copy(
 
     from cityops.store.copy import copy_database
 
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns) as progress:
         task = progress.add_task("rows", total=None)
 
@@ -55,12 +62,14 @@ def copy(
         def on_batch(table: str, rows: int) -> None:
             progress.update(task, advance=rows, description=table)
 
-        counts = copy_database(source, destination, batch=batch, progress=on_batch,
-                               on_start=on_start)
+        counts = copy_database(
+            source, destination, batch=batch, progress=on_batch, on_start=on_start
+        )
         progress.update(task, description="done")
     table = Table("table", "source rows", "copied rows", title="Verified copy")
     for c in counts:
         table.add_row(c.table, str(c.source), str(c.copied))
     Console().print(table)
-    typer.echo(f"copied {sum(c.copied for c in counts)} rows; counts match in all "
-               f"{len(counts)} tables")
+    typer.echo(
+        f"copied {sum(c.copied for c in counts)} rows; counts match in all {len(counts)} tables"
+    )

@@ -48,25 +48,37 @@ def _selection(store: Store, **filters: Any) -> list[Project]:
 
 
 @app.command("import-iati")
-def import_iati(file: Path = typer.Argument(..., help="IATI 2.03 activities file."),
-                database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+def import_iati(
+    file: Path = typer.Argument(..., help="IATI 2.03 activities file."),
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
     """Import activities; a known IATI identifier updates its project (no duplicates)."""
     projects = parse_iati(_read(file))
     with _store(database, config) as store:
         done = store.write_sync(lambda tx: programme_store.save_imported(tx, projects, SYSTEM))
-    for what, keys in (("added", done.added), ("updated", done.updated),
-                       ("unchanged", done.unchanged)):
+    for what, keys in (
+        ("added", done.added),
+        ("updated", done.updated),
+        ("unchanged", done.unchanged),
+    ):
         for key in keys:
             typer.echo(f"{what}: {key}")
 
 
 @app.command("export-iati")
-def export_iati_cmd(city: str = CITY, funder: str = FUNDER, sector: str = SECTOR,
-                    reporting_ref: str = typer.Option(None, help="IATI ref of the reporting "
-                                                      "organisation, for projects without one."),
-                    reporting_name: str = typer.Option(None, help="Its name."),
-                    reporting_type: str = typer.Option(None, help="Its IATI type code."),
-                    database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+def export_iati_cmd(
+    city: str = CITY,
+    funder: str = FUNDER,
+    sector: str = SECTOR,
+    reporting_ref: str = typer.Option(
+        None, help="IATI ref of the reporting organisation, for projects without one."
+    ),
+    reporting_name: str = typer.Option(None, help="Its name."),
+    reporting_type: str = typer.Option(None, help="Its IATI type code."),
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
     """Write the selection as IATI 2.03 XML (schema-valid) to standard output."""
     org = None
     if reporting_ref or reporting_name:
@@ -77,8 +89,13 @@ def export_iati_cmd(city: str = CITY, funder: str = FUNDER, sector: str = SECTOR
 
 
 @app.command("export-csv")
-def export_csv_cmd(city: str = CITY, funder: str = FUNDER, sector: str = SECTOR,
-                   database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+def export_csv_cmd(
+    city: str = CITY,
+    funder: str = FUNDER,
+    sector: str = SECTOR,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
     """Write the selection as CSV to standard output."""
     with _store(database, config) as store:
         projects = _selection(store, city=city, funder=funder, sector=sector)
@@ -86,9 +103,12 @@ def export_csv_cmd(city: str = CITY, funder: str = FUNDER, sector: str = SECTOR,
 
 
 @rates.command("load")
-def load_rates_cmd(file: Path = typer.Argument(..., help="CSV with date,currency,rate."),
-                   base: str = typer.Option("USD", help="The currency the rates are in."),
-                   database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+def load_rates_cmd(
+    file: Path = typer.Argument(..., help="CSV with date,currency,rate."),
+    base: str = typer.Option("USD", help="The currency the rates are in."),
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
     """Load exchange rates (1 currency = rate base); a date given again replaces it."""
     table = programme_store.parse_rates(_read(file), base)
     with _store(database, config) as store:

@@ -19,10 +19,12 @@ app = typer.Typer(no_args_is_help=True, help="Hazard rules.")
 
 
 @app.command("load")
-def load(file: Path = typer.Argument(..., help="TOML file of [[rule]] tables."),
-         database: str = DB_OPTION, config: Path = CONFIG_OPTION,
-         check: bool = typer.Option(False, "--check", help="Validate only; store nothing.")
-         ) -> None:
+def load(
+    file: Path = typer.Argument(..., help="TOML file of [[rule]] tables."),
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+    check: bool = typer.Option(False, "--check", help="Validate only; store nothing."),
+) -> None:
     """Validate rules (errors name the line) and store them by name (insert or replace)."""
     try:
         text = file.read_text(encoding="utf-8")
@@ -37,8 +39,9 @@ def load(file: Path = typer.Argument(..., help="TOML file of [[rule]] tables."),
                     try:
                         catalog.check_spec(conn, spec, SYSTEM)
                     except InvalidInput as exc:
-                        raise InvalidInput(f"line {spec.line}: {exc.message}", field=exc.field) \
-                            from None
+                        raise InvalidInput(
+                            f"line {spec.line}: {exc.message}", field=exc.field
+                        ) from None
             typer.echo(f"{len(specs)} rule(s) valid")
             return
         done = store.write_sync(lambda tx: catalog.upsert_specs(tx, specs, SYSTEM))
@@ -56,8 +59,9 @@ def list_(database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
         with store.read() as conn:
             for doc in catalog.list_rules(conn, SYSTEM):
                 state = "enabled" if doc["enabled"] else "disabled"
-                typer.echo(f"{doc['id']:>5}  {doc['name']:<32} {doc['type']:<14} {state}  "
-                           f"{doc['subject']}")
+                typer.echo(
+                    f"{doc['id']:>5}  {doc['name']:<32} {doc['type']:<14} {state}  {doc['subject']}"
+                )
     finally:
         store.close()
 
@@ -79,9 +83,11 @@ def _iso(t: float | None) -> str:
 def _print(result: ReplayResult) -> None:
     for r in result.incidents:
         inc = r.tracked.incident
-        typer.echo(f"{r.active.name:<28} {inc.subject:<16} opened {_iso(inc.opened_at)}  "
-                   f"max {r.tracked.max_level_name} at {_iso(r.tracked.max_level_at)}  "
-                   f"{inc.state.value} {_iso(inc.resolved_at)}")
+        typer.echo(
+            f"{r.active.name:<28} {inc.subject:<16} opened {_iso(inc.opened_at)}  "
+            f"max {r.tracked.max_level_name} at {_iso(r.tracked.max_level_at)}  "
+            f"{inc.state.value} {_iso(inc.resolved_at)}"
+        )
     for name, msg in result.errors.items():
         typer.echo(f"rule {name} not replayed: {msg}", err=True)
     typer.echo(f"{len(result.incidents)} incident(s) from {result.rules} rule(s)")
@@ -92,7 +98,8 @@ def replay_command(
     end: str = typer.Option(..., "--to", help="End (ISO 8601; UTC if no zone)."),
     rule: list[str] = typer.Option(None, "--rule", help="Only this rule (repeatable)."),
     record_: bool = typer.Option(False, "--record", help="Store the incidents (origin replay)."),
-    database: str = DB_OPTION, config: Path = CONFIG_OPTION,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
 ) -> None:
     """Run the rules over stored history and list the incidents they would have raised."""
     t0, t1 = _when(start, "from"), _when(end, "to")

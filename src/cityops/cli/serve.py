@@ -19,6 +19,7 @@ from cityops.store.base import Store
 
 def ensure_first_admin(store: Store) -> tuple[str, str] | None:
     """Create the user ``admin`` with a random password when there are no users yet."""
+
     def job(tx: object) -> tuple[str, str] | None:
         conn = tx.conn  # type: ignore[attr-defined]
         if conn.execute(select(func.count()).select_from(s.users)).scalar_one():
@@ -53,23 +54,37 @@ def run_server(settings: Settings, workers: int = 1, log_level: str = "info") ->
     first = ensure_first_admin(store)
     store.close()
     if first:
-        typer.echo(f"First administrator created: user {first[0]!r}, password {first[1]!r} "
-                   "(shown once; log in at /login, then change it)")
-    typer.echo(f"CityOps on http://{settings.host}:{settings.port}/  "
-               f"(SensorThings API: http://{settings.host}:{settings.port}/v1.1, "
-               f"database: {settings.database_url})")
+        typer.echo(
+            f"First administrator created: user {first[0]!r}, password {first[1]!r} "
+            "(shown once; log in at /login, then change it)"
+        )
+    typer.echo(
+        f"CityOps on http://{settings.host}:{settings.port}/  "
+        f"(SensorThings API: http://{settings.host}:{settings.port}/v1.1, "
+        f"database: {settings.database_url})"
+    )
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"CITYOPS_{name.upper()}"] = str(value)
     if workers > 1 and settings.database_url.startswith("sqlite"):
-        typer.echo("note: SQLite has one writer; several workers would only queue on it. "
-                   "Use PostgreSQL for --workers > 1.", err=True)
-    uvicorn.run("cityops.cli.serve:app_from_env", factory=True, host=settings.host,
-                port=settings.port, workers=workers, log_level=log_level,
-                access_log=settings.access_log,
-                proxy_headers=True, loop=event_loop(settings),
-                # Workers start by importing the whole package (seconds on a small box);
-                # uvicorn's 5 s health check would kill and respawn them in a loop.
-                timeout_worker_healthcheck=60)
+        typer.echo(
+            "note: SQLite has one writer; several workers would only queue on it. "
+            "Use PostgreSQL for --workers > 1.",
+            err=True,
+        )
+    uvicorn.run(
+        "cityops.cli.serve:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=log_level,
+        access_log=settings.access_log,
+        proxy_headers=True,
+        loop=event_loop(settings),
+        # Workers start by importing the whole package (seconds on a small box);
+        # uvicorn's 5 s health check would kill and respawn them in a loop.
+        timeout_worker_healthcheck=60,
+    )
 
 
 def register(app: typer.Typer) -> None:

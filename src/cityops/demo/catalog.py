@@ -19,34 +19,70 @@ class Kind(NamedTuple):
 
 
 SENSORS: dict[str, dict[str, Any]] = {
-    "gauge": {"name": "River level gauge", "description": "Staff gauge or pressure transducer "
-              "reading the water level above the station's gauge datum",
-              "encodingType": "text/html", "metadata": "https://portal.mrcmekong.org/"},
-    "weather": {"name": "Automatic weather station", "description": "Air temperature, relative "
-                "humidity (shaded) and a tipping-bucket rain gauge",
-                "encodingType": "text/html", "metadata": "https://community.wmo.int/"},
-    "pm25": {"name": "PM2.5 monitor", "description": "Optical particle counter, hourly PM2.5",
-             "encodingType": "text/html", "metadata": "https://www.airnow.gov/"},
-    "engine": {"name": "CityOps hazard engine", "description": "Indices derived by CityOps "
-               "rules from other datastreams", "encodingType": "text/html",
-               "metadata": "https://github.com/"},
+    "gauge": {
+        "name": "River level gauge",
+        "description": "Staff gauge or pressure transducer "
+        "reading the water level above the station's gauge datum",
+        "encodingType": "text/html",
+        "metadata": "https://portal.mrcmekong.org/",
+    },
+    "weather": {
+        "name": "Automatic weather station",
+        "description": "Air temperature, relative "
+        "humidity (shaded) and a tipping-bucket rain gauge",
+        "encodingType": "text/html",
+        "metadata": "https://community.wmo.int/",
+    },
+    "pm25": {
+        "name": "PM2.5 monitor",
+        "description": "Optical particle counter, hourly PM2.5",
+        "encodingType": "text/html",
+        "metadata": "https://www.airnow.gov/",
+    },
+    "engine": {
+        "name": "CityOps hazard engine",
+        "description": "Indices derived by CityOps rules from other datastreams",
+        "encodingType": "text/html",
+        "metadata": "https://github.com/",
+    },
 }
 
 PROPERTIES: dict[str, dict[str, Any]] = {
-    "water_level": {"name": "Water level", "definition": "http://vocab.nerc.ac.uk/collection/"
-                    "P07/current/CFSN0721/", "description": "River stage above gauge datum"},
-    "temperature": {"name": "Air temperature", "definition": "http://vocab.nerc.ac.uk/collection/"
-                    "P07/current/CFSN0023/", "description": "Air temperature at 2 m"},
-    "humidity": {"name": "Relative humidity", "definition": "http://vocab.nerc.ac.uk/collection/"
-                 "P07/current/CFSN0413/", "description": "Relative humidity at 2 m"},
-    "rain": {"name": "Precipitation", "definition": "http://vocab.nerc.ac.uk/collection/P07/"
-             "current/CFSN0670/", "description": "Rain since the previous report"},
-    "pm25": {"name": "PM2.5", "definition": "http://vocab.nerc.ac.uk/collection/P07/current/"
-             "CFSN0642/", "description": "Mass concentration of particles below 2.5 µm"},
-    "heat_index": {"name": "Heat index", "definition": "https://www.wpc.ncep.noaa.gov/html/"
-                   "heatindex_equation.shtml", "description": "NWS heat index"},
-    "aqi": {"name": "Air Quality Index", "definition": "https://www.airnow.gov/aqi/",
-            "description": "US EPA AQI (NowCast)"},
+    "water_level": {
+        "name": "Water level",
+        "definition": "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0721/",
+        "description": "River stage above gauge datum",
+    },
+    "temperature": {
+        "name": "Air temperature",
+        "definition": "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0023/",
+        "description": "Air temperature at 2 m",
+    },
+    "humidity": {
+        "name": "Relative humidity",
+        "definition": "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0413/",
+        "description": "Relative humidity at 2 m",
+    },
+    "rain": {
+        "name": "Precipitation",
+        "definition": "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0670/",
+        "description": "Rain since the previous report",
+    },
+    "pm25": {
+        "name": "PM2.5",
+        "definition": "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0642/",
+        "description": "Mass concentration of particles below 2.5 µm",
+    },
+    "heat_index": {
+        "name": "Heat index",
+        "definition": "https://www.wpc.ncep.noaa.gov/html/heatindex_equation.shtml",
+        "description": "NWS heat index",
+    },
+    "aqi": {
+        "name": "Air Quality Index",
+        "definition": "https://www.airnow.gov/aqi/",
+        "description": "US EPA AQI (NowCast)",
+    },
 }
 
 LEVEL = Kind("level", "water_level", "gauge", "m", "metre")

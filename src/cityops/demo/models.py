@@ -93,8 +93,9 @@ def pm25(t: float, lon: float, base: float, haze: float) -> float:
     return base + traffic + haze
 
 
-def haze(t: float, start: float, rise: float = 6 * HOUR, hold: float = 18 * HOUR,
-         peak: float = 160.0) -> float:
+def haze(
+    t: float, start: float, rise: float = 6 * HOUR, hold: float = 18 * HOUR, peak: float = 160.0
+) -> float:
     """A haze episode: rises from ``start`` over ``rise``, holds, then clears."""
     if t < start:
         return 0.0
@@ -106,8 +107,14 @@ def haze(t: float, start: float, rise: float = 6 * HOUR, hold: float = 18 * HOUR
     return peak * math.exp(-(x - rise - hold) / (6 * HOUR))
 
 
-def flood_wave(t: float, start: float, order: int, amplitude: float,
-               lag_per_station: float, width: float = 20 * HOUR) -> float:
+def flood_wave(
+    t: float,
+    start: float,
+    order: int,
+    amplitude: float,
+    lag_per_station: float,
+    width: float = 20 * HOUR,
+) -> float:
     """Rise (m) of a flood wave at the ``order``-th station downstream: a smooth pulse
     that reaches station n ``lag_per_station`` after station n-1."""
     centre = start + 2 * width + (order - 1) * lag_per_station

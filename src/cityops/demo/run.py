@@ -65,8 +65,10 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
     """Print where to look and how to log in."""
     base = f"http://{settings.host}:{settings.port}"
     state = "created" if p.world.created else "reused"
-    say(f"Demo world {state} in {p.seconds:.1f} s: {len(p.world.things)} things, "
-        f"{p.rules} rules ({settings.database_url})")
+    say(
+        f"Demo world {state} in {p.seconds:.1f} s: {len(p.world.things)} things, "
+        f"{p.rules} rules ({settings.database_url})"
+    )
     say(f"  Operations centre:  {base}/ops")
     say(f"  Public warnings:    {base}/public")
     say(f"  SensorThings API:   {base}/v1.1")
@@ -76,15 +78,25 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
         say(f"    {u.username:<20} {u.password:<24} {u.role}{' of ' + u.org if u.org else ''}")
 
 
-async def serve_and_simulate(settings: Settings, p: Prepared, speed: float, seed: int,
-                             scenario: str | None, mrc_data: str | None, say: Say,
-                             scenario_seconds: float = 180.0) -> None:
+async def serve_and_simulate(
+    settings: Settings,
+    p: Prepared,
+    speed: float,
+    seed: int,
+    scenario: str | None,
+    mrc_data: str | None,
+    say: Say,
+    scenario_seconds: float = 180.0,
+) -> None:
     """Run the server in this process and the simulator beside it until interrupted."""
     from cityops.app import create_app
 
     app = create_app(settings, upgrade=False)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+        )
+    )
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
@@ -95,8 +107,9 @@ async def serve_and_simulate(settings: Settings, p: Prepared, speed: float, seed
     base = f"http://{settings.host}:{settings.port}"
     tasks = [asyncio.create_task(_simulate(base, settings, p, speed, seed, scenario, stop, say))]
     if scenario:
-        tasks.append(asyncio.create_task(
-            _scenario(base, p, scenario, mrc_data, scenario_seconds, stop, say)))
+        tasks.append(
+            asyncio.create_task(_scenario(base, p, scenario, mrc_data, scenario_seconds, stop, say))
+        )
     say(f"Serving on {base}/ (Ctrl-C to stop); simulator at speed {speed:g}x")
     try:
         await serving
@@ -109,17 +122,33 @@ def _pakse(p: Prepared) -> Any:
     return p.world.find("station", "Pakse")
 
 
-async def _simulate(base: str, settings: Settings, p: Prepared, speed: float, seed: int,
-                    scenario: str | None, stop: asyncio.Event, say: Say) -> None:
+async def _simulate(
+    base: str,
+    settings: Settings,
+    p: Prepared,
+    speed: float,
+    seed: int,
+    scenario: str | None,
+    stop: asyncio.Event,
+    say: Say,
+) -> None:
     skip = frozenset({_pakse(p).streams["level"]}) if scenario and _pakse(p) else frozenset()
-    cfg = SimConfig(base, speed=speed, seed=seed, skip_streams=skip,
-                    mqtt_url=settings.mqtt_url, mqtt_prefix=settings.mqtt_create_prefix)
+    cfg = SimConfig(
+        base,
+        speed=speed,
+        seed=seed,
+        skip_streams=skip,
+        mqtt_url=settings.mqtt_url,
+        mqtt_prefix=settings.mqtt_create_prefix,
+    )
     sim = Simulator(p.world, p.tokens, cfg)
 
     def on_step(st: Any) -> None:
         if st.steps == 1 or st.steps % 30 == 0:
-            say(f"simulator: {st.steps} steps, {st.sent} observations sent, {st.errors} errors"
-                + (f" (last: {st.last_error})" if st.errors else ""))
+            say(
+                f"simulator: {st.steps} steps, {st.sent} observations sent, {st.errors} errors"
+                + (f" (last: {st.last_error})" if st.errors else "")
+            )
 
     try:
         await sim.run(stop, on_step=on_step)
@@ -127,16 +156,26 @@ async def _simulate(base: str, settings: Settings, p: Prepared, speed: float, se
         say(f"simulator stopped: {type(exc).__name__}: {exc}")
 
 
-async def _scenario(base: str, p: Prepared, scenario: str, mrc_data: str | None,
-                    seconds: float, stop: asyncio.Event, say: Say) -> None:
+async def _scenario(
+    base: str,
+    p: Prepared,
+    scenario: str,
+    mrc_data: str | None,
+    seconds: float,
+    stop: asyncio.Event,
+    say: Say,
+) -> None:
     pakse = _pakse(p)
     try:
         times, values = season(mrc_file(mrc_data), scenario)
         say(f"scenario {scenario}: replaying {times.size} Pakse readings in {seconds:g} s")
-        r = Replay(base, pakse.streams["level"], p.tokens[pakse.id], p.operator_token,
-                   duration=seconds)
+        r = Replay(
+            base, pakse.streams["level"], p.tokens[pakse.id], p.operator_token, duration=seconds
+        )
         out = await replay(r, times, values, lambda m: say(f"scenario: {m}"), stop)
-        say(f"scenario {scenario} done: {out['sent']} readings, incident {out['incident']}, "
-            f"alert {out['alert']}")
+        say(
+            f"scenario {scenario} done: {out['sent']} readings, incident {out['incident']}, "
+            f"alert {out['alert']}"
+        )
     except Exception as exc:
         say(f"scenario stopped: {type(exc).__name__}: {getattr(exc, 'message', exc)}")

@@ -36,8 +36,10 @@ def mrc_file(data: str | Path | None, name: str = PAKSE_FILE) -> Path:
     """The MRC file ``name`` in ``data`` (a folder or the file), else $CITYOPS_MRC_DATA."""
     where = data or os.environ.get("CITYOPS_MRC_DATA")
     if not where:
-        raise InvalidInput("scenario: give --mrc-data (folder of the MRC exports) or set "
-                           "CITYOPS_MRC_DATA", field="mrc_data")
+        raise InvalidInput(
+            "scenario: give --mrc-data (folder of the MRC exports) or set CITYOPS_MRC_DATA",
+            field="mrc_data",
+        )
     path = Path(where)
     path = path / name if path.is_dir() else path
     if not path.is_file():
@@ -67,8 +69,13 @@ class Replay:
     duration: float = 180.0  # real seconds for the whole season
 
 
-async def replay(r: Replay, times: np.ndarray, values: np.ndarray, on_event: Report,
-                 stop: asyncio.Event | None = None) -> dict[str, Any]:
+async def replay(
+    r: Replay,
+    times: np.ndarray,
+    values: np.ndarray,
+    on_event: Report,
+    stop: asyncio.Event | None = None,
+) -> dict[str, Any]:
     """Send the season, then wait for the incident and the issued alert; a summary."""
     stop = stop or asyncio.Event()
     shift = time.time() - float(times[-1])
@@ -76,17 +83,20 @@ async def replay(r: Replay, times: np.ndarray, values: np.ndarray, on_event: Rep
     seen: dict[str, Any] = {"sent": 0, "incident": None, "alert": None}
     async with httpx.AsyncClient(base_url=r.base_url, timeout=30.0) as client:
         device = {"Authorization": f"Bearer {r.device_token}"}
-        for t, v in zip(times.tolist(), values.tolist()):
+        for t, v in zip(times.tolist(), values.tolist(), strict=True):
             if stop.is_set():
                 break
-            resp = await client.post("/v1.1/CreateObservations",
-                                     json=create_body([(r.datastream, v)], t + shift),
-                                     headers=device)
+            resp = await client.post(
+                "/v1.1/CreateObservations",
+                json=create_body([(r.datastream, v)], t + shift),
+                headers=device,
+            )
             resp.raise_for_status()
             seen["sent"] += 1
             if seen["sent"] % 10 == 0:
-                on_event(f"Pakse {datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M} "
-                         f"(as of 2011): {v:.2f} m")
+                on_event(
+                    f"Pakse {datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M} (as of 2011): {v:.2f} m"
+                )
             await _check(client, r, seen, on_event)
             await asyncio.sleep(pause)
         deadline = time.monotonic() + 30.0
@@ -96,8 +106,9 @@ async def replay(r: Replay, times: np.ndarray, values: np.ndarray, on_event: Rep
     return seen
 
 
-async def _check(client: httpx.AsyncClient, r: Replay, seen: dict[str, Any],
-                 on_event: Report) -> None:
+async def _check(
+    client: httpx.AsyncClient, r: Replay, seen: dict[str, Any], on_event: Report
+) -> None:
     """Note the rule's incident and its alert; issue a draft alert as the operator."""
     auth = {"Authorization": f"Bearer {r.operator_token}"}
     if seen["incident"] is None:

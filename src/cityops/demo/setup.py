@@ -57,20 +57,34 @@ def river_rules(world: World) -> list[dict[str, Any]]:
         if not levels:
             continue
         mode = "issue" if t.place == "Pakse" else "draft"
-        rules.append({"name": f"river-{slug(t.place)}", "type": "river_level",
-                      "subject": t.place, "organisation": t.org,
-                      "description": f"Published levels at {t.place}",
-                      "inputs": {"level": t.streams["level"]}, "levels": levels,
-                      "hysteresis": 0.05, "alert": {"mode": mode, "radius_km": 15.0}})
+        rules.append(
+            {
+                "name": f"river-{slug(t.place)}",
+                "type": "river_level",
+                "subject": t.place,
+                "organisation": t.org,
+                "description": f"Published levels at {t.place}",
+                "inputs": {"level": t.streams["level"]},
+                "levels": levels,
+                "hysteresis": 0.05,
+                "alert": {"mode": mode, "radius_km": 15.0},
+            }
+        )
     up, down = world.find("station", "Pakse"), world.find("station", "Stung Treng")
     if up and down and levels_of("Stung Treng"):
-        rules.append({"name": "lag-pakse-stung-treng", "type": "river_lag",
-                      "subject": "Stung Treng (forecast from Pakse)", "organisation": down.org,
-                      "description": "Stung Treng forecast from the rise at Pakse; lag of the "
-                      "simulated wave (no published travel time)",
-                      "inputs": {"upstream": up.streams["level"],
-                                 "downstream": down.streams["level"]},
-                      "levels": levels_of("Stung Treng"), "lag": PAKSE_STUNG_TRENG_LAG})
+        rules.append(
+            {
+                "name": "lag-pakse-stung-treng",
+                "type": "river_lag",
+                "subject": "Stung Treng (forecast from Pakse)",
+                "organisation": down.org,
+                "description": "Stung Treng forecast from the rise at Pakse; lag of the "
+                "simulated wave (no published travel time)",
+                "inputs": {"upstream": up.streams["level"], "downstream": down.streams["level"]},
+                "levels": levels_of("Stung Treng"),
+                "lag": PAKSE_STUNG_TRENG_LAG,
+            }
+        )
     return rules
 
 
@@ -82,21 +96,53 @@ def city_rules(world: World) -> list[dict[str, Any]]:
         key, st = slug(w.place), w.streams
         preset = "pagasa_hourly" if country.get(w.place) in PH else "tmd_24h"
         rules += [
-            {"name": f"rain-{key}", "type": "rainfall", "subject": w.place, "organisation": w.org,
-             "inputs": {"rain": st["rain"]}, "preset": preset},
-            {"name": f"heat-{key}", "type": "heat_index", "subject": w.place,
-             "organisation": w.org, "output": st["heat_index"],
-             "inputs": {"temperature": st["temperature"], "humidity": st["humidity"]}},
-            {"name": f"drought-{key}", "type": "drought_spi", "subject": w.place,
-             "organisation": w.org, "inputs": {"precipitation": st["rain"]}, "scale": 3},
-            {"name": f"quality-{key}", "type": "data_quality", "subject": f"{w.place} sensors",
-             "organisation": w.org, "inputs": {"value": st["temperature"]}, "unit": "Cel",
-             "minimum": -10.0, "maximum": 55.0, "spike_per_hour": 12.0},
+            {
+                "name": f"rain-{key}",
+                "type": "rainfall",
+                "subject": w.place,
+                "organisation": w.org,
+                "inputs": {"rain": st["rain"]},
+                "preset": preset,
+            },
+            {
+                "name": f"heat-{key}",
+                "type": "heat_index",
+                "subject": w.place,
+                "organisation": w.org,
+                "output": st["heat_index"],
+                "inputs": {"temperature": st["temperature"], "humidity": st["humidity"]},
+            },
+            {
+                "name": f"drought-{key}",
+                "type": "drought_spi",
+                "subject": w.place,
+                "organisation": w.org,
+                "inputs": {"precipitation": st["rain"]},
+                "scale": 3,
+            },
+            {
+                "name": f"quality-{key}",
+                "type": "data_quality",
+                "subject": f"{w.place} sensors",
+                "organisation": w.org,
+                "inputs": {"value": st["temperature"]},
+                "unit": "Cel",
+                "minimum": -10.0,
+                "maximum": 55.0,
+                "spike_per_hour": 12.0,
+            },
         ]
     for a in world.by_kind("air"):
-        rules.append({"name": f"aqi-{slug(a.place)}", "type": "aqi", "subject": a.place,
-                      "organisation": a.org, "output": a.streams["aqi"],
-                      "inputs": {"pm25": a.streams["pm25"]}})
+        rules.append(
+            {
+                "name": f"aqi-{slug(a.place)}",
+                "type": "aqi",
+                "subject": a.place,
+                "organisation": a.org,
+                "output": a.streams["aqi"],
+                "inputs": {"pm25": a.streams["pm25"]},
+            }
+        )
     return rules
 
 
@@ -108,14 +154,21 @@ def ensure_rules(store: Store, world: World) -> int:
 
 def ensure_users(store: Store) -> list[DemoUser]:
     """The demo users (created once; their passwords are the known demo ones)."""
+
     def job(tx: Tx) -> None:
         u, o = s.users, s.organisations
         have = {r[0] for r in tx.conn.execute(select(u.c.username))}
         orgs = dict(tx.conn.execute(select(o.c.slug, o.c.id)).all())
         for d in USERS:
             if d.username not in have:
-                add_user(tx.conn, d.username, d.password, d.role,
-                         orgs.get(d.org) if d.org else None, display_name=f"Demo {d.role}")
+                add_user(
+                    tx.conn,
+                    d.username,
+                    d.password,
+                    d.role,
+                    orgs.get(d.org) if d.org else None,
+                    display_name=f"Demo {d.role}",
+                )
 
     store.write_sync(job)
     return list(USERS)
@@ -127,10 +180,14 @@ def device_tokens(store: Store, world: World) -> dict[int, str]:
 
     def job(tx: Tx) -> dict[int, str]:
         t = s.api_tokens
-        tx.conn.execute(update(t).where(t.c.name == TOKEN_NAME, t.c.revoked_at.is_(None))
-                        .values(revoked_at=datetime.now(UTC)))
-        return {th.id: create_token(tx.conn, thing_id=th.id, name=TOKEN_NAME)[1]
-                for th in world.things}
+        tx.conn.execute(
+            update(t)
+            .where(t.c.name == TOKEN_NAME, t.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+        return {
+            th.id: create_token(tx.conn, thing_id=th.id, name=TOKEN_NAME)[1] for th in world.things
+        }
 
     tokens = store.write_sync(job)
     TOKEN_CACHE.clear()

@@ -28,8 +28,15 @@ from cityops.demo.setup import PAKSE_STUNG_TRENG_LAG
 from cityops.demo.world import DemoThing, World
 
 log = logging.getLogger(__name__)
-HAZE_CITIES = {"Bangkok", "Chonburi", "Vientiane", "Luang Prabang", "Mandalay", "Nay Pyi Taw",
-               "Hai Phong"}
+HAZE_CITIES = {
+    "Bangkok",
+    "Chonburi",
+    "Vientiane",
+    "Luang Prabang",
+    "Mandalay",
+    "Nay Pyi Taw",
+    "Hai Phong",
+}
 STATION_LAG = 6 * m.HOUR  # simulated travel time between neighbouring stations
 Reading = tuple[int, float]  # (datastream id, value)
 
@@ -67,11 +74,14 @@ class Signals:
     def __init__(self, world: World, cfg: SimConfig) -> None:
         self.world, self.cfg = world, cfg
         self.rng = np.random.default_rng(cfg.seed)
-        self.rain = {t.id: m.RainEvents(np.random.default_rng([cfg.seed, t.id]), t.lat)
-                     for t in world.by_kind("weather")}
+        self.rain = {
+            t.id: m.RainEvents(np.random.default_rng([cfg.seed, t.id]), t.lat)
+            for t in world.by_kind("weather")
+        }
         self.pm_base = {t.id: float(self.rng.uniform(12.0, 35.0)) for t in world.by_kind("air")}
-        self.order = {t.id: i + 1 for i, t in enumerate(
-            sorted(world.by_kind("station"), key=lambda t: t.id))}
+        self.order = {
+            t.id: i + 1 for i, t in enumerate(sorted(world.by_kind("station"), key=lambda t: t.id))
+        }
 
     def readings(self, thing: DemoThing, t: float) -> list[Reading]:
         if thing.kind == "station":
@@ -92,24 +102,29 @@ class Signals:
         centre_shift = _offset(order)
         start = self.cfg.start + self.cfg.flood_after
         x = t - start - centre_shift
-        return (3.4 if known else 4.0) * float(np.exp(-((x - 20 * m.HOUR) / (10 * m.HOUR)) ** 2))
+        return (3.4 if known else 4.0) * float(np.exp(-(((x - 20 * m.HOUR) / (10 * m.HOUR)) ** 2)))
 
     def _weather(self, thing: DemoThing, t: float) -> list[Reading]:
         wet = m.monsoon(t, thing.lat)
         temp = m.temperature(t, thing.lat, thing.lon, wet) + float(self.rng.normal(0, 0.3))
         # the day's mean: the diurnal cycle averages out over 24 h
         daily = m.temperature(t, thing.lat, thing.lon, wet) - (4.5 - 1.5 * wet) * math.cos(
-            2 * math.pi * (m.solar_hour(t, thing.lon) - 14.0) / 24.0)
+            2 * math.pi * (m.solar_hour(t, thing.lon) - 14.0) / 24.0
+        )
         rate = self.rain[thing.id].intensity(t)
         step = self.cfg.step
         rh = m.humidity(temp, daily, wet, rate > 0.1)
         s = thing.streams
-        return [(s["temperature"], round(temp, 2)), (s["humidity"], round(rh, 1)),
-                (s["rain"], round(rate * step / m.HOUR, 2))]
+        return [
+            (s["temperature"], round(temp, 2)),
+            (s["humidity"], round(rh, 1)),
+            (s["rain"], round(rate * step / m.HOUR, 2)),
+        ]
 
     def _pm25(self, thing: DemoThing, t: float) -> float:
-        haze = m.haze(t, self.cfg.start + self.cfg.haze_after) if thing.place in HAZE_CITIES \
-            else 0.0
+        haze = (
+            m.haze(t, self.cfg.start + self.cfg.haze_after) if thing.place in HAZE_CITIES else 0.0
+        )
         value = m.pm25(t, thing.lon, self.pm_base[thing.id], haze)
         return max(0.0, value * float(self.rng.lognormal(0.0, 0.08)))
 
@@ -120,8 +135,14 @@ def iso(t: float) -> str:
 
 def create_body(readings: list[Reading], t: float) -> list[dict[str, Any]]:
     """A CreateObservations body: one group per datastream."""
-    return [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
-             "dataArray": [[iso(t), value]]} for ds, value in readings]
+    return [
+        {
+            "Datastream": {"@iot.id": ds},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": [[iso(t), value]],
+        }
+        for ds, value in readings
+    ]
 
 
 @dataclass
@@ -150,8 +171,12 @@ class Simulator:
                 out[thing.id] = rs
         return out
 
-    async def run(self, stop: asyncio.Event, max_steps: int | None = None,
-                  on_step: Callable[[Stats], None] | None = None) -> Stats:
+    async def run(
+        self,
+        stop: asyncio.Event,
+        max_steps: int | None = None,
+        on_step: Callable[[Stats], None] | None = None,
+    ) -> Stats:
         sender = await _sender(self.cfg)
         real0 = time.monotonic()
         try:
@@ -173,9 +198,10 @@ class Simulator:
 
     async def _send_all(self, sender: Any, t: float) -> None:
         batches = self.step_readings(t)
-        results = await asyncio.gather(*(sender.send(self.tokens[thing], readings, t)
-                                         for thing, readings in batches.items()),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(sender.send(self.tokens[thing], readings, t) for thing, readings in batches.items()),
+            return_exceptions=True,
+        )
         for r in results:
             if isinstance(r, BaseException):
                 self.stats.errors += 1
@@ -188,13 +214,16 @@ class HttpSender:
     """CreateObservations over HTTP with the Thing's device token."""
 
     def __init__(self, base_url: str) -> None:
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=30.0,
-                                        limits=httpx.Limits(max_connections=8))
+        self.client = httpx.AsyncClient(
+            base_url=base_url, timeout=30.0, limits=httpx.Limits(max_connections=8)
+        )
 
     async def send(self, token: str, readings: list[Reading], t: float) -> int:
-        r = await self.client.post("/v1.1/CreateObservations", content=orjson.dumps(
-            create_body(readings, t)), headers={"Authorization": f"Bearer {token}",
-                                                "Content-Type": "application/json"})
+        r = await self.client.post(
+            "/v1.1/CreateObservations",
+            content=orjson.dumps(create_body(readings, t)),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         if r.status_code != 201:
             raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
         return sum(1 for x in r.json() if x != "error")
@@ -216,9 +245,12 @@ class MqttSender:
         props = Properties(PacketTypes.PUBLISH)
         props.UserProperty = [("authorization", f"Bearer {token}")]
         for ds, value in readings:
-            await self.client.publish(f"{self.prefix}v1.1/Datastreams({ds})/Observations",
-                                      orjson.dumps({"phenomenonTime": iso(t), "result": value}),
-                                      qos=1, properties=props)
+            await self.client.publish(
+                f"{self.prefix}v1.1/Datastreams({ds})/Observations",
+                orjson.dumps({"phenomenonTime": iso(t), "result": value}),
+                qos=1,
+                properties=props,
+            )
         return len(readings)
 
     async def close(self) -> None:
@@ -233,9 +265,13 @@ async def _sender(cfg: SimConfig) -> Any:
     import aiomqtt
 
     u = urlsplit(cfg.mqtt_url)
-    client = aiomqtt.Client(u.hostname or "localhost", port=u.port or 1883,
-                            username=u.username, password=u.password,
-                            identifier=f"cityops-demo-sim-{cfg.seed}",
-                            protocol=aiomqtt.ProtocolVersion.V5)
+    client = aiomqtt.Client(
+        u.hostname or "localhost",
+        port=u.port or 1883,
+        username=u.username,
+        password=u.password,
+        identifier=f"cityops-demo-sim-{cfg.seed}",
+        protocol=aiomqtt.ProtocolVersion.V5,
+    )
     await client.__aenter__()
     return MqttSender(client, cfg.mqtt_prefix)

@@ -25,8 +25,11 @@ from cityops.store.writer import Tx
 MEKONG_ORG = "mekong"
 MARK = "cityops_demo"
 #: Stations inside a pilot city belong to that city; the others to the Mekong partner org.
-STATION_CITY = {"Luang Prabang": "luang-prabang", "Vientiane": "vientiane",
-                "Phnom Penh (Bassac)": "phnom-penh"}
+STATION_CITY = {
+    "Luang Prabang": "luang-prabang",
+    "Vientiane": "vientiane",
+    "Phnom Penh (Bassac)": "phnom-penh",
+}
 
 
 @dataclass
@@ -68,16 +71,24 @@ def load_world(store: Store) -> World:
     th, ds = s.things, s.datastreams
     org = s.organisations
     with store.read() as conn:
-        rows = conn.execute(select(th.c.id, th.c.properties, org.c.slug)
-                            .join(org, org.c.id == th.c.org_id, isouter=True)
-                            .order_by(th.c.id)).all()
+        rows = conn.execute(
+            select(th.c.id, th.c.properties, org.c.slug)
+            .join(org, org.c.id == th.c.org_id, isouter=True)
+            .order_by(th.c.id)
+        ).all()
         streams = conn.execute(select(ds.c.id, ds.c.thing_id, ds.c.properties)).all()
     things: dict[int, DemoThing] = {}
     for r in rows:
         mark = (r.properties or {}).get(MARK) if isinstance(r.properties, dict) else None
         if mark:
-            things[r.id] = DemoThing(int(r.id), mark["kind"], mark["place"], r.slug or "",
-                                     float(mark["lat"]), float(mark["lon"]))
+            things[r.id] = DemoThing(
+                int(r.id),
+                mark["kind"],
+                mark["place"],
+                r.slug or "",
+                float(mark["lat"]),
+                float(mark["lon"]),
+            )
     for d in streams:
         key = (d.properties or {}).get(MARK) if isinstance(d.properties, dict) else None
         if key and d.thing_id in things:
@@ -88,8 +99,10 @@ def load_world(store: Store) -> World:
 def _create_world(tx: Tx) -> None:
     _organisations(tx)
     sensors = {k: create_entity(tx, BY_NAME["Sensor"], v, SYSTEM) for k, v in c.SENSORS.items()}
-    props = {k: create_entity(tx, BY_NAME["ObservedProperty"], v, SYSTEM)
-             for k, v in c.PROPERTIES.items()}
+    props = {
+        k: create_entity(tx, BY_NAME["ObservedProperty"], v, SYSTEM)
+        for k, v in c.PROPERTIES.items()
+    }
     for st in STATIONS:
         create_entity(tx, BY_NAME["Thing"], _station_body(st, sensors, props), SYSTEM)
     for city in CITIES:
@@ -102,31 +115,56 @@ def _organisations(tx: Tx) -> None:
     have = {r[0] for r in tx.conn.execute(select(o.c.slug))}
     for city in CITIES:
         if slug(city.name) not in have:
-            add_org(tx.conn, slug(city.name), city.name, kind="city",
-                    country_iso2=city.country_iso2, timezone=city.timezone,
-                    languages=list(city.languages), lat=city.lat, lon=city.lon)
+            add_org(
+                tx.conn,
+                slug(city.name),
+                city.name,
+                kind="city",
+                country_iso2=city.country_iso2,
+                timezone=city.timezone,
+                languages=list(city.languages),
+                lat=city.lat,
+                lon=city.lon,
+            )
     if MEKONG_ORG not in have:
-        add_org(tx.conn, MEKONG_ORG, "Mekong mainstream gauges (demo partner)", kind="partner",
-                timezone="Asia/Vientiane", languages=["en", "lo", "th", "km", "vi"],
-                lat=15.0998, lon=105.8132)
+        add_org(
+            tx.conn,
+            MEKONG_ORG,
+            "Mekong mainstream gauges (demo partner)",
+            kind="partner",
+            timezone="Asia/Vientiane",
+            languages=["en", "lo", "th", "km", "vi"],
+            lat=15.0998,
+            lon=105.8132,
+        )
 
 
 def _location(name: str, lat: float, lon: float) -> dict[str, Any]:
-    return {"name": name, "description": f"{name} ({lat:.4f}, {lon:.4f})",
-            "encodingType": "application/geo+json",
-            "location": {"type": "Point", "coordinates": [lon, lat]}}
+    return {
+        "name": name,
+        "description": f"{name} ({lat:.4f}, {lon:.4f})",
+        "encodingType": "application/geo+json",
+        "location": {"type": "Point", "coordinates": [lon, lat]},
+    }
 
 
-def _stream(kind: c.Kind, where: str, sensors: dict[str, int], props: dict[str, int],
-            extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def _stream(
+    kind: c.Kind,
+    where: str,
+    sensors: dict[str, int],
+    props: dict[str, int],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     prop = c.PROPERTIES[kind.prop]["name"]
-    return {"name": f"{prop} at {where}", "description": f"{prop} ({kind.unit}) at {where}",
-            "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
-                               "OM_Measurement",
-            "unitOfMeasurement": c.unit_json(kind),
-            "Sensor": {"@iot.id": sensors[kind.sensor]},
-            "ObservedProperty": {"@iot.id": props[kind.prop]},
-            "properties": {MARK: kind.key, **(extra or {})}}
+    return {
+        "name": f"{prop} at {where}",
+        "description": f"{prop} ({kind.unit}) at {where}",
+        "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+        "unitOfMeasurement": c.unit_json(kind),
+        "Sensor": {"@iot.id": sensors[kind.sensor]},
+        "ObservedProperty": {"@iot.id": props[kind.prop]},
+        "properties": {MARK: kind.key, **(extra or {})},
+    }
 
 
 def _mark(kind: str, place: str, lat: float, lon: float) -> dict[str, Any]:
@@ -135,35 +173,46 @@ def _mark(kind: str, place: str, lat: float, lon: float) -> dict[str, Any]:
 
 def _station_body(st: Station, sensors: dict[str, int], props: dict[str, int]) -> dict[str, Any]:
     levels = levels_of(st.name)
-    extra = {"station": st.name, "order_downstream": st.order, "levels": levels,
-             "level_sources": sources_of(st.name),
-             "levels_note": "published levels (metres); none known when empty"}
+    extra = {
+        "station": st.name,
+        "order_downstream": st.order,
+        "levels": levels,
+        "level_sources": sources_of(st.name),
+        "levels_note": "published levels (metres); none known when empty",
+    }
     if st.mrc_code:
         extra["mrc_code"] = st.mrc_code
-    return {"name": f"Mekong at {st.name}",
-            "description": f"Mekong mainstream water-level station {st.name} ({st.country_iso2})",
-            "properties": {**_mark("station", st.name, st.lat, st.lon), "country": st.country_iso2},
-            "@cityops.organisation": STATION_CITY.get(st.name, MEKONG_ORG),
-            "Locations": [_location(st.name, st.lat, st.lon)],
-            "Datastreams": [_stream(c.LEVEL, st.name, sensors, props, extra)]}
+    return {
+        "name": f"Mekong at {st.name}",
+        "description": f"Mekong mainstream water-level station {st.name} ({st.country_iso2})",
+        "properties": {**_mark("station", st.name, st.lat, st.lon), "country": st.country_iso2},
+        "@cityops.organisation": STATION_CITY.get(st.name, MEKONG_ORG),
+        "Locations": [_location(st.name, st.lat, st.lon)],
+        "Datastreams": [_stream(c.LEVEL, st.name, sensors, props, extra)],
+    }
 
 
-def _city_bodies(city: City, sensors: dict[str, int], props: dict[str, int]
-                 ) -> list[dict[str, Any]]:
+def _city_bodies(
+    city: City, sensors: dict[str, int], props: dict[str, int]
+) -> list[dict[str, Any]]:
     org = slug(city.name)
     lat, lon = city.lat, city.lon
-    weather = {"name": f"{city.name} weather station",
-               "description": f"Automatic weather station, {city.name} ({city.country})",
-               "properties": {**_mark("weather", city.name, lat, lon), "timezone": city.timezone},
-               "@cityops.organisation": org,
-               "Locations": [_location(f"{city.name} weather station", lat, lon)],
-               "Datastreams": [_stream(k, city.name, sensors, props) for k in c.WEATHER]}
+    weather = {
+        "name": f"{city.name} weather station",
+        "description": f"Automatic weather station, {city.name} ({city.country})",
+        "properties": {**_mark("weather", city.name, lat, lon), "timezone": city.timezone},
+        "@cityops.organisation": org,
+        "Locations": [_location(f"{city.name} weather station", lat, lon)],
+        "Datastreams": [_stream(k, city.name, sensors, props) for k in c.WEATHER],
+    }
     # The air monitor stands a few hundred metres away, in the city centre.
     alat, alon = round(lat + 0.004, 4), round(lon + 0.004, 4)
-    air = {"name": f"{city.name} air quality monitor",
-           "description": f"PM2.5 monitor, {city.name} ({city.country})",
-           "properties": {**_mark("air", city.name, alat, alon), "timezone": city.timezone},
-           "@cityops.organisation": org,
-           "Locations": [_location(f"{city.name} air quality monitor", alat, alon)],
-           "Datastreams": [_stream(k, city.name, sensors, props) for k in c.AIR]}
+    air = {
+        "name": f"{city.name} air quality monitor",
+        "description": f"PM2.5 monitor, {city.name} ({city.country})",
+        "properties": {**_mark("air", city.name, alat, alon), "timezone": city.timezone},
+        "@cityops.organisation": org,
+        "Locations": [_location(f"{city.name} air quality monitor", alat, alon)],
+        "Datastreams": [_stream(k, city.name, sensors, props) for k in c.AIR],
+    }
     return [weather, air]

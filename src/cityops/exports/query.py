@@ -24,8 +24,16 @@ from cityops.sta.query import compile_filter, compile_orderby, parse_options
 from cityops.store import schema as s
 
 FETCH = 50_000
-COLUMNS = ("id", "datastream_id", "phenomenon_time_start", "phenomenon_time_end",
-           "result_time", "result_number", "result_json", "result_quality")
+COLUMNS = (
+    "id",
+    "datastream_id",
+    "phenomenon_time_start",
+    "phenomenon_time_end",
+    "result_time",
+    "result_number",
+    "result_json",
+    "result_quality",
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +46,9 @@ class Selection:
     end: datetime | None = None
 
     @classmethod
-    def of_datastream(cls, ds_id: int, start: datetime | None = None,
-                      end: datetime | None = None) -> Selection:
+    def of_datastream(
+        cls, ds_id: int, start: datetime | None = None, end: datetime | None = None
+    ) -> Selection:
         return cls(f"Datastreams({ds_id})/Observations", {}, start, end)
 
 
@@ -47,8 +56,7 @@ def observations_query(conn: Connection, sel: Selection, who: Principal) -> Sele
     """The SELECT of the observations ``who`` may read in ``sel`` (oldest first by default)."""
     target = resolve(conn, sel.path, who)
     if target.kind != "collection" or target.et.name != "Observation":
-        raise InvalidQuery(f"export: {sel.path!r} is not an Observations collection",
-                           field="path")
+        raise InvalidQuery(f"export: {sel.path!r} is not an Observations collection", field="path")
     opts = parse_options(dict(sel.options), default_top=1, max_top=2**62)
     o = s.observations
     where = list(target.conditions)
@@ -63,8 +71,11 @@ def observations_query(conn: Connection, sel: Selection, who: Principal) -> Sele
         where.append(o.c.phenomenon_time_start < sel.end)
     q = select(*(o.c[c] for c in COLUMNS))
     q = q.where(and_(*where)) if where else q
-    keys = compile_orderby(opts.orderby, BY_NAME["Observation"], o) if opts.orderby else [
-        o.c.datastream_id, o.c.phenomenon_time_start]
+    keys = (
+        compile_orderby(opts.orderby, BY_NAME["Observation"], o)
+        if opts.orderby
+        else [o.c.datastream_id, o.c.phenomenon_time_start]
+    )
     q = q.order_by(*keys, o.c.id)
     if "$top" in sel.options and opts.top is not None:
         q = q.limit(opts.top)
@@ -73,8 +84,7 @@ def observations_query(conn: Connection, sel: Selection, who: Principal) -> Sele
     return q
 
 
-def iter_observations(conn: Connection, sel: Selection, who: Principal
-                      ) -> Iterator[list[Any]]:
+def iter_observations(conn: Connection, sel: Selection, who: Principal) -> Iterator[list[Any]]:
     """Rows of the selection in chunks (a server-side cursor where the database has one)."""
     q = observations_query(conn, sel, who)
     result = conn.execution_options(stream_results=True, yield_per=FETCH).execute(q)

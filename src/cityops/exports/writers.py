@@ -18,16 +18,28 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-HEADER = ("id", "datastream_id", "phenomenon_time_start", "phenomenon_time_end",
-          "result_time", "result", "result_quality")
+HEADER = (
+    "id",
+    "datastream_id",
+    "phenomenon_time_start",
+    "phenomenon_time_end",
+    "result_time",
+    "result",
+    "result_quality",
+)
 
-SCHEMA = pa.schema([
-    ("id", pa.int64()), ("datastream_id", pa.int64()),
-    ("phenomenon_time_start", pa.timestamp("us", tz="UTC")),
-    ("phenomenon_time_end", pa.timestamp("us", tz="UTC")),
-    ("result_time", pa.timestamp("us", tz="UTC")),
-    ("result", pa.float64()), ("result_json", pa.string()), ("result_quality", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("datastream_id", pa.int64()),
+        ("phenomenon_time_start", pa.timestamp("us", tz="UTC")),
+        ("phenomenon_time_end", pa.timestamp("us", tz="UTC")),
+        ("result_time", pa.timestamp("us", tz="UTC")),
+        ("result", pa.float64()),
+        ("result_json", pa.string()),
+        ("result_quality", pa.string()),
+    ]
+)
 
 
 def iso(value: datetime | None) -> str:
@@ -58,28 +70,40 @@ def csv_chunks(chunks: Iterable[list[Any]]) -> Iterator[str]:
     for rows in chunks:
         buf.seek(0)
         buf.truncate()
-        out.writerows((r.id, r.datastream_id, iso(r.phenomenon_time_start),
-                       iso(r.phenomenon_time_end), iso(r.result_time), _result(r),
-                       _json(r.result_quality)) for r in rows)
+        out.writerows(
+            (
+                r.id,
+                r.datastream_id,
+                iso(r.phenomenon_time_start),
+                iso(r.phenomenon_time_end),
+                iso(r.result_time),
+                _result(r),
+                _json(r.result_quality),
+            )
+            for r in rows
+        )
         yield buf.getvalue()
 
 
 def _batch(rows: list[Any]) -> pa.RecordBatch:
     cols = {
-        "id": [r.id for r in rows], "datastream_id": [r.datastream_id for r in rows],
+        "id": [r.id for r in rows],
+        "datastream_id": [r.datastream_id for r in rows],
         "phenomenon_time_start": [r.phenomenon_time_start for r in rows],
         "phenomenon_time_end": [r.phenomenon_time_end for r in rows],
         "result_time": [r.result_time for r in rows],
         "result": [r.result_number for r in rows],
         "result_json": [None if r.result_json is None else _json(r.result_json) for r in rows],
-        "result_quality": [None if r.result_quality is None else _json(r.result_quality)
-                           for r in rows],
+        "result_quality": [
+            None if r.result_quality is None else _json(r.result_quality) for r in rows
+        ],
     }
     return pa.RecordBatch.from_pydict(cols, schema=SCHEMA)
 
 
-def write_parquet(chunks: Iterable[list[Any]], sink: str | Path | BinaryIO,
-                  metadata: dict[str, str] | None = None) -> int:
+def write_parquet(
+    chunks: Iterable[list[Any]], sink: str | Path | BinaryIO, metadata: dict[str, str] | None = None
+) -> int:
     """Write the rows to ``sink`` as Parquet (zstd); returns the number of rows."""
     schema = SCHEMA.with_metadata({k.encode(): v.encode() for k, v in (metadata or {}).items()})
     n = 0

@@ -38,12 +38,17 @@ PM25_24H = np.array(
 )
 PM10_24H = np.array([[0, 54], [55, 154], [155, 254], [255, 354], [355, 424], [425, 604]], float)
 O3_8H = np.array(
-    [[0.0, 0.054], [0.055, 0.070], [0.071, 0.085], [0.086, 0.105], [0.106, 0.200],
-     [np.nan, np.nan]]
+    [[0.0, 0.054], [0.055, 0.070], [0.071, 0.085], [0.086, 0.105], [0.106, 0.200], [np.nan, np.nan]]
 )
 O3_1H = np.array(
-    [[np.nan, np.nan], [np.nan, np.nan], [0.125, 0.164], [0.165, 0.204], [0.205, 0.404],
-     [0.405, 0.604]]
+    [
+        [np.nan, np.nan],
+        [np.nan, np.nan],
+        [0.125, 0.164],
+        [0.165, 0.204],
+        [0.205, 0.404],
+        [0.405, 0.604],
+    ]
 )
 #: O3 1-h 301-500 is split in two rows in the TAD: 0.405-0.504 -> 301-400, 0.505-0.604 -> 401-500.
 _O3_1H_TOP = np.array([[0.405, 0.504, 301, 400], [0.505, 0.604, 401, 500]])
@@ -56,7 +61,7 @@ def _truncate(c: FloatArray, step: float) -> FloatArray:
 
 def _index(c: FloatArray, table: np.ndarray, extend_top: bool) -> FloatArray:
     out = np.full(c.shape, np.nan)
-    for (c_lo, c_hi), i_lo, i_hi in zip(table, _AQI_LO, _AQI_HI):
+    for (c_lo, c_hi), i_lo, i_hi in zip(table, _AQI_LO, _AQI_HI, strict=True):
         if np.isnan(c_lo):
             continue
         last = extend_top and c_hi == table[-1, 1]
@@ -150,6 +155,7 @@ def nowcast_series(hourly: ArrayLike, *, min_weight: float = 0.5) -> FloatArray:
     out = np.full(h.size, np.nan)
     for i in range(h.size):
         window = h[max(0, i - 11) : i + 1][::-1]
-        out[i] = nowcast(np.pad(window, (0, 12 - window.size), constant_values=np.nan),
-                         min_weight=min_weight)
+        out[i] = nowcast(
+            np.pad(window, (0, 12 - window.size), constant_values=np.nan), min_weight=min_weight
+        )
     return out

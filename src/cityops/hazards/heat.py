@@ -48,14 +48,19 @@ def heat_index_f(temperature_f: ArrayLike, relative_humidity: ArrayLike) -> Floa
     full = _rothfusz(t, rh)
     dry = (rh < 13.0) & (t >= 80.0) & (t <= 112.0)
     with np.errstate(invalid="ignore"):
-        full = np.where(dry, full - (13.0 - rh) / 4.0 * np.sqrt((17.0 - np.abs(t - 95.0)) / 17.0), full)
+        full = np.where(
+            dry, full - (13.0 - rh) / 4.0 * np.sqrt((17.0 - np.abs(t - 95.0)) / 17.0), full
+        )
     humid = (rh > 85.0) & (t >= 80.0) & (t <= 87.0)
     full = np.where(humid, full + (rh - 85.0) / 10.0 * (87.0 - t) / 5.0, full)
     return np.where(simple >= 80.0, full, simple)
 
 
 def heat_index_c(temperature_c: ArrayLike, relative_humidity: ArrayLike) -> FloatArray:
-    """Heat index in °C from temperature (°C) and relative humidity (%); see :func:`heat_index_f`."""
+    """Heat index in °C from temperature (°C) and relative humidity (%).
+
+    See :func:`heat_index_f`.
+    """
     t_f = as_float(temperature_c) * 9.0 / 5.0 + 32.0
     return (heat_index_f(t_f, relative_humidity) - 32.0) * 5.0 / 9.0
 

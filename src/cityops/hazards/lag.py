@@ -26,9 +26,7 @@ class LagEstimate:
     pairs: int
 
 
-def resample(
-    times: ArrayLike, values: ArrayLike, grid: FloatArray, max_gap: float
-) -> FloatArray:
+def resample(times: ArrayLike, values: ArrayLike, grid: FloatArray, max_gap: float) -> FloatArray:
     """Linear interpolation of a series on ``grid``; NaN outside the record or inside a gap
     longer than ``max_gap`` seconds between valid samples."""
     t, v = check_times(times, values), as_float(values)

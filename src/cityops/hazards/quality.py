@@ -27,7 +27,8 @@ def gap_before(times: ArrayLike, values: ArrayLike, max_gap: float) -> BoolArray
 
 
 def stale(last_time: float, now: float, max_gap: float) -> bool:
-    """True when the newest valid sample (``last_time``, NaN if none) is older than ``max_gap`` s."""
+    """True when the newest valid sample (``last_time``, NaN if none) is older than
+    ``max_gap`` seconds."""
     return not np.isfinite(last_time) or now - last_time > max_gap
 
 
@@ -72,4 +73,3 @@ def out_of_range(
     hi = np.inf if maximum is None else maximum
     with np.errstate(invalid="ignore"):
         return np.isfinite(v) & ((v < lo) | (v > hi))
-

@@ -76,7 +76,7 @@ def _hysteresis_scan(up: IntArray, hold: IntArray) -> IntArray:
     """state[i] = max(up[i], min(state[i-1], hold[i])): enter by ``up``, stay while ``hold``."""
     state = np.empty_like(up)
     prev = 0
-    for i, (u, h) in enumerate(zip(up.tolist(), hold.tolist())):
+    for i, (u, h) in enumerate(zip(up.tolist(), hold.tolist(), strict=True)):
         prev = max(u, min(prev, h))
         state[i] = prev
     return state

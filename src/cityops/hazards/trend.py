@@ -36,8 +36,9 @@ def rate_of_rise(times: ArrayLike, values: ArrayLike, window: float) -> FloatArr
     return out
 
 
-def _slopes(t: FloatArray, v: FloatArray, start: np.ndarray, end: np.ndarray,
-            width: int) -> FloatArray:
+def _slopes(
+    t: FloatArray, v: FloatArray, start: np.ndarray, end: np.ndarray, width: int
+) -> FloatArray:
     """Least-squares slope per row over samples ``start[r] .. end[r]`` (vectorised)."""
     idx = end[:, None] - np.arange(width)[None, :]
     inside = idx >= start[:, None]
@@ -54,9 +55,7 @@ def _slopes(t: FloatArray, v: FloatArray, start: np.ndarray, end: np.ndarray,
         return np.where((n >= 2) & (sxx > 0), sxy / sxx, np.nan)
 
 
-def time_to_level(
-    values: ArrayLike, rates_per_hour: ArrayLike, level: float
-) -> FloatArray:
+def time_to_level(values: ArrayLike, rates_per_hour: ArrayLike, level: float) -> FloatArray:
     """Seconds until ``level`` is reached if the current rate persists (linear extrapolation).
 
     0 when the value is already at or above the level; ``inf`` when below and not rising

@@ -51,8 +51,10 @@ def _delimiter(value: str) -> str:
 def read_csv(path: Path, opts: CsvOptions, progress: ByteProgress | None = None) -> Rows:
     """Parse a logger CSV (does not raise for bad rows: see ``Rows.finish``)."""
     if opts.decimal_comma and opts.delimiter == ",":
-        raise InvalidInput("delimiter: with --decimal-comma, choose another delimiter (e.g. ';')",
-                           field="delimiter")
+        raise InvalidInput(
+            "delimiter: with --decimal-comma, choose another delimiter (e.g. ';')",
+            field="delimiter",
+        )
     parse = iso_parser(parse_zone(opts.tz), fmt=opts.time_format)
     out = Rows()
     with open_text(path) as f:
@@ -72,8 +74,9 @@ def read_csv(path: Path, opts: CsvOptions, progress: ByteProgress | None = None)
     return out
 
 
-def _row(out: Rows, parse: TimeParser, cols: tuple[int, int], comma: bool, line: int,
-         fields: list[str]) -> None:
+def _row(
+    out: Rows, parse: TimeParser, cols: tuple[int, int], comma: bool, line: int, fields: list[str]
+) -> None:
     t, v = cols
     if len(fields) <= max(t, v):
         out.bad(line, f"{len(fields)} field(s): no column {max(t, v) + 1}")

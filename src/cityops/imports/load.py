@@ -61,8 +61,9 @@ def find_target(store: Store, ds_id: int) -> Target:
     """The datastream ``ds_id`` (InvalidInput if it does not exist)."""
     ds = s.datastreams
     with store.read() as conn:
-        row = conn.execute(select(ds.c.id, ds.c.name, ds.c.unit_of_measurement)
-                           .where(ds.c.id == ds_id)).first()
+        row = conn.execute(
+            select(ds.c.id, ds.c.name, ds.c.unit_of_measurement).where(ds.c.id == ds_id)
+        ).first()
     if row is None:
         raise InvalidInput(f"datastream: Datastream {ds_id} does not exist", field="datastream")
     return Target(int(row.id), row.name, str((row.unit_of_measurement or {}).get("symbol", "")))
@@ -77,18 +78,29 @@ def convert_units(values: np.ndarray, file_unit: str | None, target: Target) -> 
     return np.asarray(converter(file_unit, target.unit, field="unit")(values), dtype=np.float64)
 
 
-def import_job(target: Target, times: np.ndarray, values: np.ndarray, principal: Principal,
-               progress: Progress | None = None) -> Callable[[Tx], Outcome]:
+def import_job(
+    target: Target,
+    times: np.ndarray,
+    values: np.ndarray,
+    principal: Principal,
+    progress: Progress | None = None,
+) -> Callable[[Tx], Outcome]:
     """The write job that stores ``times``/``values`` (sorted, µs UTC) in ``target``."""
 
     def job(tx: Tx) -> Outcome:
         stored = 0
         for start in range(0, times.size, CHUNK):
-            t = times[start:start + CHUNK].tolist()
-            v = values[start:start + CHUNK].tolist()
-            batch = [ObservationIn(target.id, from_epoch_us(us), result_number=x,
-                                   receipt=(RECEIPT_SOURCE, receipt_key(target.id, us)))
-                     for us, x in zip(t, v, strict=True)]
+            t = times[start : start + CHUNK].tolist()
+            v = values[start : start + CHUNK].tolist()
+            batch = [
+                ObservationIn(
+                    target.id,
+                    from_epoch_us(us),
+                    result_number=x,
+                    receipt=(RECEIPT_SOURCE, receipt_key(target.id, us)),
+                )
+                for us, x in zip(t, v, strict=True)
+            ]
             mark = len(tx.events)
             stored += len(store_batch(tx, batch, principal).rows)
             _coalesce(tx, mark)
@@ -111,8 +123,12 @@ def _coalesce(tx: Tx, mark: int) -> None:
         if e.kind == "created" and e.entity == "Observation":
             into = merged.get(e.id)
             if into is None:
-                merged[e.id] = Event(e.kind, e.entity, e.id, {
-                    k: list(v) if isinstance(v, list) else v for k, v in e.data.items()})
+                merged[e.id] = Event(
+                    e.kind,
+                    e.entity,
+                    e.id,
+                    {k: list(v) if isinstance(v, list) else v for k, v in e.data.items()},
+                )
                 continue
             for key, value in e.data.items():  # ids, times, results, rows: one per obs
                 if isinstance(value, list):

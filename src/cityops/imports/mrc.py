@@ -53,8 +53,9 @@ def _columns(header: list[str]) -> dict[str, int]:
     stamp = [name for name in cols if name.startswith("Timestamp")]
     missing = [c for c in REQUIRED if c not in cols] + ([] if stamp else ["Timestamp (...)"])
     if missing:
-        raise InvalidInput(f"line 1: not an MRC export: missing column(s) {', '.join(missing)}",
-                           field="file")
+        raise InvalidInput(
+            f"line 1: not an MRC export: missing column(s) {', '.join(missing)}", field="file"
+        )
     cols["Timestamp"] = cols[stamp[0]]
     return cols
 
@@ -78,8 +79,9 @@ def read_mrc(path: Path, tz: str = "Z", progress: ByteProgress | None = None) ->
     return out
 
 
-def _row(out: MrcFile, cols: dict[str, int], parse: TimeParser, line: int,
-         fields: list[str], width: int) -> None:
+def _row(
+    out: MrcFile, cols: dict[str, int], parse: TimeParser, line: int, fields: list[str], width: int
+) -> None:
     rows = out.rows
     if not fields or (len(fields) == 1 and not fields[0].strip()):
         rows.blank += 1
@@ -87,13 +89,19 @@ def _row(out: MrcFile, cols: dict[str, int], parse: TimeParser, line: int,
     if len(fields) != width:
         rows.bad(line, f"{len(fields)} fields, the header has {width}")
         return
-    meta = (fields[cols["Station Code"]].strip(), fields[cols["Parameter"]].strip(),
-            fields[cols["Unit"]].strip())
+    meta = (
+        fields[cols["Station Code"]].strip(),
+        fields[cols["Parameter"]].strip(),
+        fields[cols["Unit"]].strip(),
+    )
     if not out.station:
         out.station, out.parameter, out.unit = meta
     elif meta != (out.station, out.parameter, out.unit):
-        rows.bad(line, f"station/parameter/unit {'/'.join(meta)} differs from the first row's "
-                 f"{out.station}/{out.parameter}/{out.unit}")
+        rows.bad(
+            line,
+            f"station/parameter/unit {'/'.join(meta)} differs from the first row's "
+            f"{out.station}/{out.parameter}/{out.unit}",
+        )
         return
     stamp, text = fields[cols["Timestamp"]], fields[cols["Value"]]
     try:

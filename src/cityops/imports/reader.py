@@ -21,8 +21,9 @@ def open_text(path: Path) -> io.TextIOWrapper:
         raise InvalidInput(f"{path}: {exc.strerror}", field="file") from None
 
 
-def numbered_rows(f: io.TextIOBase, delimiter: str, progress: ByteProgress | None = None
-                  ) -> Iterator[tuple[int, list[str]]]:
+def numbered_rows(
+    f: io.TextIOBase, delimiter: str, progress: ByteProgress | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) of each CSV record; blank lines are yielded as ``[]``.
 
     Line numbers are the file's physical line of the record's start (1-based), as an

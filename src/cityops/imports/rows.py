@@ -34,8 +34,9 @@ class ImportRejected(InvalidInput):
         shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED])
         more = len(problems) - MAX_REPORTED
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{path}: {len(problems)} bad row(s), nothing imported:\n{shown}{tail}",
-                         field="file")
+        super().__init__(
+            f"{path}: {len(problems)} bad row(s), nothing imported:\n{shown}{tail}", field="file"
+        )
         self.problems = problems
 
 
@@ -72,8 +73,11 @@ class Rows:
         same = np.flatnonzero(times[1:] == times[:-1]) + 1
         conflict = same[values[same] != values[same - 1]]
         for i in conflict.tolist():
-            self.bad(int(lines[i]), f"time {_iso(int(times[i]))} repeats line {int(lines[i - 1])} "
-                     f"with another value ({values[i]:g}, not {values[i - 1]:g})")
+            self.bad(
+                int(lines[i]),
+                f"time {_iso(int(times[i]))} repeats line {int(lines[i - 1])} "
+                f"with another value ({values[i]:g}, not {values[i - 1]:g})",
+            )
         if self.problems:
             self.problems.sort(key=lambda p: p.line)
             raise ImportRejected(path, self.problems)

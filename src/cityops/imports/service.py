@@ -37,18 +37,29 @@ def datastream_of_station(store: Store, code: str) -> int:
     """The datastream whose properties name MRC station ``code`` (leading zeros optional)."""
     ds = s.datastreams
     with store.read() as conn:
-        rows = conn.execute(select(ds.c.id, ds.c.properties).where(ds.c.properties.is_not(None))
-                            .order_by(ds.c.id)).all()
-    found = [int(r.id) for r in rows
-             if (_mrc_code(r.properties) or "-").lstrip("0") == code.lstrip("0")]
+        rows = conn.execute(
+            select(ds.c.id, ds.c.properties).where(ds.c.properties.is_not(None)).order_by(ds.c.id)
+        ).all()
+    found = [
+        int(r.id) for r in rows if (_mrc_code(r.properties) or "-").lstrip("0") == code.lstrip("0")
+    ]
     if not found:
-        raise InvalidInput(f"station: no datastream has properties.mrc_code {code!r}; "
-                           "give --datastream", field="station")
+        raise InvalidInput(
+            f"station: no datastream has properties.mrc_code {code!r}; give --datastream",
+            field="station",
+        )
     return found[0]
 
 
-def _store(store: Store, target: Target, rows: Rows, path: Path, unit: str | None,
-           principal: Principal, hooks: Hooks) -> Outcome:
+def _store(
+    store: Store,
+    target: Target,
+    rows: Rows,
+    path: Path,
+    unit: str | None,
+    principal: Principal,
+    hooks: Hooks,
+) -> Outcome:
     times, values = rows.finish(str(path))
     values = convert_units(values, unit, target)
     if hooks.store_start is not None:
@@ -57,9 +68,16 @@ def _store(store: Store, target: Target, rows: Rows, path: Path, unit: str | Non
     return store.write_sync(job)
 
 
-def import_mrc(store: Store, path: Path, *, datastream: int | None = None,
-               station: str | None = None, tz: str = "Z", principal: Principal = SYSTEM,
-               hooks: Hooks | None = None) -> Outcome:
+def import_mrc(
+    store: Store,
+    path: Path,
+    *,
+    datastream: int | None = None,
+    station: str | None = None,
+    tz: str = "Z",
+    principal: Principal = SYSTEM,
+    hooks: Hooks | None = None,
+) -> Outcome:
     """Import an MRC portal export; the datastream is given, or found by station code
     (``station``, else the file's own)."""
     hooks = hooks or Hooks()
@@ -67,18 +85,24 @@ def import_mrc(store: Store, path: Path, *, datastream: int | None = None,
     if datastream is None:
         datastream = datastream_of_station(store, station or parsed.station)
     elif station is not None and station.lstrip("0") != parsed.station.lstrip("0"):
-        raise InvalidInput(f"station: the file is station {parsed.station}, not {station}",
-                           field="station")
+        raise InvalidInput(
+            f"station: the file is station {parsed.station}, not {station}", field="station"
+        )
     target = find_target(store, datastream)
     return _store(store, target, parsed.rows, path, parsed.unit, principal, hooks)
 
 
-def import_csv(store: Store, path: Path, datastream: int, opts: CsvOptions, *,
-               principal: Principal = SYSTEM, hooks: Hooks | None = None) -> Outcome:
+def import_csv(
+    store: Store,
+    path: Path,
+    datastream: int,
+    opts: CsvOptions,
+    *,
+    principal: Principal = SYSTEM,
+    hooks: Hooks | None = None,
+) -> Outcome:
     """Import a logger CSV into ``datastream`` (values in the datastream's unit)."""
     hooks = hooks or Hooks()
     target = find_target(store, datastream)
     rows = read_csv(path, opts, hooks.read)
     return _store(store, target, rows, path, None, principal, hooks)
-
-

@@ -36,8 +36,9 @@ def parse_zone(text: str) -> tzinfo:
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"tz: {text!r} is neither UTC, an offset like +07:00 nor an IANA "
-                           "time zone", field="tz") from None
+        raise InvalidInput(
+            f"tz: {text!r} is neither UTC, an offset like +07:00 nor an IANA time zone", field="tz"
+        ) from None
 
 
 def offset_of_header(header: str) -> tzinfo | None:

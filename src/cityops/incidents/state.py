@@ -106,7 +106,9 @@ class Incident:
         self.state = State.ACKNOWLEDGED
         return self._add(TimelineEntry("acknowledged", time, actor, State.OPEN, self.state, note))
 
-    def assign(self, actor: str, time: float, assignee: str | None, note: str | None = None) -> TimelineEntry:
+    def assign(
+        self, actor: str, time: float, assignee: str | None, note: str | None = None
+    ) -> TimelineEntry:
         """Set (or clear, with None) the assignee; Conflict if resolved or unchanged."""
         self._require_open("assign")
         if assignee == self.assignee:
@@ -139,7 +141,11 @@ class Incident:
         entries = [TimelineEntry(kind, time, SYSTEM, self.level_name, level_name)]
         self.level, self.level_name = level, level_name
         self.max_level = max(self.max_level, level)
-        if kind is Action.ESCALATED and policy.reopen_on_escalation and self.state is State.ACKNOWLEDGED:
+        if (
+            kind is Action.ESCALATED
+            and policy.reopen_on_escalation
+            and self.state is State.ACKNOWLEDGED
+        ):
             self.state = State.OPEN
             entries.append(TimelineEntry("reopened", time, SYSTEM, State.ACKNOWLEDGED, State.OPEN))
         for e in entries:

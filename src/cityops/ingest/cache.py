@@ -20,8 +20,7 @@ from typing import Any
 from cityops.store.writer import Event, Tx
 
 TTL_SECONDS = 5.0
-WATCHED = frozenset({"Thing", "Location", "HistoricalLocation", "Datastream",
-                     "FeatureOfInterest"})
+WATCHED = frozenset({"Thing", "Location", "HistoricalLocation", "Datastream", "FeatureOfInterest"})
 
 BBox = tuple[float, float, float, float]
 

@@ -12,8 +12,14 @@ from cityops.errors import InvalidInput
 from cityops.ingest.parse import ObservationIn, entity_id, parse_observation
 
 COMPONENTS = {
-    "id", "phenomenonTime", "result", "resultTime", "resultQuality", "validTime",
-    "parameters", "FeatureOfInterest/id",
+    "id",
+    "phenomenonTime",
+    "result",
+    "resultTime",
+    "resultQuality",
+    "validTime",
+    "parameters",
+    "FeatureOfInterest/id",
 }
 
 
@@ -29,17 +35,22 @@ def parse_create_observations(body: Any) -> list[ObservationIn | InvalidInput]:
         ds = entity_id(group.get("Datastream"), f"{field}.Datastream")
         components = group.get("components")
         rows = group.get("dataArray")
-        if not isinstance(components, list) or not components or not all(
-                isinstance(c, str) for c in components):
+        if (
+            not isinstance(components, list)
+            or not components
+            or not all(isinstance(c, str) for c in components)
+        ):
             raise InvalidInput(f"{field}.components: must be a list of names", field="components")
         bad = [c for c in components if c not in COMPONENTS]
         if bad:
-            raise InvalidInput(f"{field}.components: unknown component {bad[0]!r}",
-                               field="components")
+            raise InvalidInput(
+                f"{field}.components: unknown component {bad[0]!r}", field="components"
+            )
         if not isinstance(rows, list):
             raise InvalidInput(f"{field}.dataArray: must be a JSON array", field="dataArray")
-        out.extend(_row(ds, components, row, f"{field}.dataArray[{i}]")
-                   for i, row in enumerate(rows))
+        out.extend(
+            _row(ds, components, row, f"{field}.dataArray[{i}]") for i, row in enumerate(rows)
+        )
     return out
 
 

@@ -49,8 +49,11 @@ class DatastreamDelta:
         self.result_end = _pick(max, self.result_end, other.result_end)
         if other.bbox is not None:
             b, o = self.bbox, other.bbox
-            self.bbox = o if b is None else (
-                min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
+            self.bbox = (
+                o
+                if b is None
+                else (min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
+            )
 
     def flush(self, conn: Connection, dialect: Any) -> None:
         """One atomic UPDATE of the Datastream row (a statement built once per dialect:
@@ -66,11 +69,18 @@ class DatastreamDelta:
     def _params(self) -> dict[str, Any]:
         bbox = self.bbox or (None, None, None, None)
         return {
-            "ds_id": self.ds_id, "p_start": self.phenomenon_start, "p_end": self.phenomenon_end,
-            "latest_time": self.latest_time, "latest_id": self.latest_id,
+            "ds_id": self.ds_id,
+            "p_start": self.phenomenon_start,
+            "p_end": self.phenomenon_end,
+            "latest_time": self.latest_time,
+            "latest_id": self.latest_id,
             "latest_result": self.latest_result,
-            "r_start": self.result_start, "r_end": self.result_end,
-            "minx": bbox[0], "miny": bbox[1], "maxx": bbox[2], "maxy": bbox[3],
+            "r_start": self.result_start,
+            "r_end": self.result_end,
+            "minx": bbox[0],
+            "miny": bbox[1],
+            "maxx": bbox[2],
+            "maxy": bbox[3],
         }
 
 
@@ -93,15 +103,18 @@ def _build_update(d: Any) -> Update:
     newer = or_(
         ds.c.last_phenomenon_time.is_(None),
         ds.c.last_phenomenon_time < latest_time,
-        and_(ds.c.last_phenomenon_time == latest_time,
-             or_(ds.c.last_observation_id.is_(None), ds.c.last_observation_id < latest_id)),
+        and_(
+            ds.c.last_phenomenon_time == latest_time,
+            or_(ds.c.last_observation_id.is_(None), ds.c.last_observation_id < latest_id),
+        ),
     )
     values: dict[str, Any] = {
         "phenomenon_time_start": d.least(ds.c.phenomenon_time_start, _p("p_start")),
         "phenomenon_time_end": d.greatest(ds.c.phenomenon_time_end, _p("p_end")),
         "last_observation_id": case((newer, latest_id), else_=ds.c.last_observation_id),
-        "last_result": case((newer, bindparam("latest_result", type_=Float())),
-                            else_=ds.c.last_result),
+        "last_result": case(
+            (newer, bindparam("latest_result", type_=Float())), else_=ds.c.last_result
+        ),
         "last_phenomenon_time": case((newer, latest_time), else_=ds.c.last_phenomenon_time),
         "result_time_start": d.least(ds.c.result_time_start, _p("r_start")),
         "result_time_end": d.greatest(ds.c.result_time_end, _p("r_end")),

@@ -58,8 +58,9 @@ class FeatureResolver:
     def _check(self, foi_id: int, field: str) -> int:
         if foi_id in self._bbox_of_foi:
             return foi_id
-        q = select(_FOI.c.id, _FOI.c.bbox_minx, _FOI.c.bbox_miny, _FOI.c.bbox_maxx,
-                   _FOI.c.bbox_maxy).where(_FOI.c.id == foi_id)
+        q = select(
+            _FOI.c.id, _FOI.c.bbox_minx, _FOI.c.bbox_miny, _FOI.c.bbox_maxx, _FOI.c.bbox_maxy
+        ).where(_FOI.c.id == foi_id)
         cond = visible("FeatureOfInterest", _FOI, self.principal)
         row = self.tx.conn.execute(q.where(cond) if cond is not None else q).first()
         if row is None:
@@ -67,14 +68,20 @@ class FeatureResolver:
         self._bbox_of_foi[foi_id] = None if row[1] is None else (row[1], row[2], row[3], row[4])
         return foi_id
 
-    def _create(self, body: dict[str, Any], stream: Any, field: str,
-                location_id: int | None = None) -> int:
+    def _create(
+        self, body: dict[str, Any], stream: Any, field: str, location_id: int | None = None
+    ) -> int:
         values = row_values(BY_NAME["FeatureOfInterest"], body, field, partial=False)
-        values.update(location_id=location_id, org_id=stream.org_id,
-                      visibility=stream.visibility)
-        foi_id = self.tx.conn.execute(insert(_FOI).values(**values).returning(_FOI.c.id)).scalar_one()
-        self._bbox_of_foi[foi_id] = (values["bbox_minx"], values["bbox_miny"],
-                                     values["bbox_maxx"], values["bbox_maxy"])
+        values.update(location_id=location_id, org_id=stream.org_id, visibility=stream.visibility)
+        foi_id = self.tx.conn.execute(
+            insert(_FOI).values(**values).returning(_FOI.c.id)
+        ).scalar_one()
+        self._bbox_of_foi[foi_id] = (
+            values["bbox_minx"],
+            values["bbox_miny"],
+            values["bbox_maxx"],
+            values["bbox_maxy"],
+        )
         self.tx.emit("created", "FeatureOfInterest", foi_id)
         return int(foi_id)
 
@@ -98,23 +105,37 @@ class FeatureResolver:
         yet; and whether it was made now."""
         tl, loc = s.thing_locations, s.locations
         location = self.tx.conn.execute(
-            select(loc).join(tl, tl.c.location_id == loc.c.id)
-            .where(tl.c.thing_id == thing_id).order_by(loc.c.id.desc()).limit(1)
+            select(loc)
+            .join(tl, tl.c.location_id == loc.c.id)
+            .where(tl.c.thing_id == thing_id)
+            .order_by(loc.c.id.desc())
+            .limit(1)
         ).first()
         if location is None:
             raise InvalidInput(
                 f"{field}.FeatureOfInterest: missing, and Thing {thing_id} has no Location "
-                "to make one from", field="FeatureOfInterest")
+                "to make one from",
+                field="FeatureOfInterest",
+            )
         f = _FOI.c
         existing = self.tx.conn.execute(
-            select(f.id, f.bbox_minx, f.bbox_miny, f.bbox_maxx, f.bbox_maxy, f.org_id,
-                   f.visibility).where(f.location_id == location.id).limit(1)
+            select(f.id, f.bbox_minx, f.bbox_miny, f.bbox_maxx, f.bbox_maxy, f.org_id, f.visibility)
+            .where(f.location_id == location.id)
+            .limit(1)
         ).first()
         if existing is not None:
             bbox = None if existing[1] is None else tuple(existing[1:5])
-            return FeatureRef(int(existing.id), bbox, existing.org_id,  # type: ignore[arg-type]
-                              existing.visibility), False
-        body = {"name": location.name, "description": location.description,
-                "encodingType": location.encoding_type, "feature": location.location}
+            return FeatureRef(
+                int(existing.id),
+                bbox,
+                existing.org_id,  # type: ignore[arg-type]
+                existing.visibility,
+            ), False
+        body = {
+            "name": location.name,
+            "description": location.description,
+            "encodingType": location.encoding_type,
+            "feature": location.location,
+        }
         foi = self._create(body, location, field, location_id=location.id)
         return FeatureRef(foi, self._bbox_of_foi[foi], location.org_id, location.visibility), True

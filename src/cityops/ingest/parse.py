@@ -10,8 +10,16 @@ from cityops.errors import InvalidInput
 from cityops.sta.values import parse_interval, parse_time, split_result
 
 _KNOWN = {
-    "phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters",
-    "Datastream", "FeatureOfInterest", "@iot.id", "@iot.selfLink",
+    "phenomenonTime",
+    "result",
+    "resultTime",
+    "resultQuality",
+    "validTime",
+    "parameters",
+    "Datastream",
+    "FeatureOfInterest",
+    "@iot.id",
+    "@iot.selfLink",
 }
 
 
@@ -41,12 +49,17 @@ def entity_id(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, str) and value.isdigit():
             return int(value)
-        raise InvalidInput(f"{field}: expected an entity link {{\"@iot.id\": <integer>}}", field=field)
+        raise InvalidInput(
+            f'{field}: expected an entity link {{"@iot.id": <integer>}}', field=field
+        )
     return value
 
 
 def parse_observation(
-    body: Any, *, datastream_id: int | None = None, foi_id: int | None = None,
+    body: Any,
+    *,
+    datastream_id: int | None = None,
+    foi_id: int | None = None,
     field: str = "Observation",
 ) -> ObservationIn:
     """Validate one Observation body. ``datastream_id``/``foi_id`` come from the URL path."""
@@ -67,13 +80,16 @@ def parse_observation(
     obs = ObservationIn(ds, datetime.now(UTC), result_number=number, result_json=other)
     if body.get("phenomenonTime") is not None:
         obs.phenomenon_start, obs.phenomenon_end = parse_interval(
-            body["phenomenonTime"], f"{field}.phenomenonTime")
+            body["phenomenonTime"], f"{field}.phenomenonTime"
+        )
     if body.get("resultTime") is not None:
         obs.result_time = parse_time(body["resultTime"], f"{field}.resultTime")
     if body.get("validTime") is not None:
         obs.valid_start, obs.valid_end = parse_interval(body["validTime"], f"{field}.validTime")
         if obs.valid_end is None:
-            raise InvalidInput(f"{field}.validTime: must be an interval start/end", field="validTime")
+            raise InvalidInput(
+                f"{field}.validTime: must be an interval start/end", field="validTime"
+            )
     obs.result_quality = body.get("resultQuality")
     obs.parameters = body.get("parameters")
     if obs.parameters is not None and not isinstance(obs.parameters, dict):

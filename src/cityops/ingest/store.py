@@ -37,9 +37,7 @@ class Stored:
     streams: dict[int, Any]  # Datastream access rows (id, thing_id, org_id, visibility)
 
 
-def store_observations(
-    tx: Tx, batch: Sequence[ObservationIn], principal: Principal
-) -> list[int]:
+def store_observations(tx: Tx, batch: Sequence[ObservationIn], principal: Principal) -> list[int]:
     """Insert ``batch``; return the id of each observation (an earlier one's for a duplicate)."""
     return store_batch(tx, batch, principal).ids
 
@@ -78,8 +76,13 @@ def _datastreams(tx: Tx, wanted: set[int], principal: Principal) -> dict[int, An
     missing = wanted - found.keys()
     if missing:
         ds = s.datastreams
-        rows = list(tx.conn.execute(select(ds.c.id, ds.c.thing_id, ds.c.org_id, ds.c.visibility)
-                                    .where(ds.c.id.in_(sorted(missing)))))
+        rows = list(
+            tx.conn.execute(
+                select(ds.c.id, ds.c.thing_id, ds.c.org_id, ds.c.visibility).where(
+                    ds.c.id.in_(sorted(missing))
+                )
+            )
+        )
         cache.keep_streams(tx, rows)
         found.update({r.id: r for r in rows})
     for ds_id in sorted(wanted):
@@ -112,7 +115,8 @@ def _skip_duplicates(
     for source, keys in by_source.items():
         for start in range(0, len(keys), 500):
             q = select(r.c.key, r.c.observation_id).where(
-                r.c.source == source, r.c.key.in_(keys[start : start + 500]))
+                r.c.source == source, r.c.key.in_(keys[start : start + 500])
+            )
             seen.update({(source, row.key): row.observation_id for row in tx.conn.execute(q)})
     todo: list[int] = []
     first_of: dict[tuple[str, str], int] = {}
@@ -156,8 +160,12 @@ def _row(obs: ObservationIn, foi: int) -> dict[str, Any]:
 
 
 def _update_datastreams(
-    tx: Tx, batch: Sequence[ObservationIn], ids: Sequence[int], rows: Sequence[dict[str, Any]],
-    streams: dict[int, Any], features: FeatureResolver,
+    tx: Tx,
+    batch: Sequence[ObservationIn],
+    ids: Sequence[int],
+    rows: Sequence[dict[str, Any]],
+    streams: dict[int, Any],
+    features: FeatureResolver,
 ) -> None:
     by_ds: dict[int, list[tuple[ObservationIn, int]]] = defaultdict(list)
     rows_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -168,29 +176,40 @@ def _update_datastreams(
         _update_one(tx, ds_id, items, features.bbox_of_datastream(ds_id))
         stream = streams[ds_id]
         tx.emit(
-            "created", "Observation", ds_id,
+            "created",
+            "Observation",
+            ds_id,
             ids=[i for _, i in items],
             times=[o.phenomenon_start for o, _ in items],
-            results=[o.result_number if o.result_number is not None else o.result_json
-                     for o, _ in items],
+            results=[
+                o.result_number if o.result_number is not None else o.result_json for o, _ in items
+            ],
             # the new rows as a read returns them, and whether the public may read them:
             # notifications are rendered from these instead of reading the rows back
-            rows=rows_of[ds_id], public=sees_row(ANONYMOUS, stream.org_id, stream.visibility),
+            rows=rows_of[ds_id],
+            public=sees_row(ANONYMOUS, stream.org_id, stream.visibility),
         )
 
 
 def _update_one(
-    tx: Tx, ds_id: int, items: list[tuple[ObservationIn, int]],
+    tx: Tx,
+    ds_id: int,
+    items: list[tuple[ObservationIn, int]],
     bbox: tuple[float, float, float, float] | None,
 ) -> None:
     latest, latest_id = max(items, key=lambda it: (it[0].phenomenon_start, it[1]))
     result_times = [o.result_time for o, _ in items if o.result_time is not None]
-    tx.defer(("datastream", ds_id), DatastreamDelta(
-        ds_id=ds_id,
-        phenomenon_start=min(o.phenomenon_start for o, _ in items),
-        phenomenon_end=max(o.phenomenon_end or o.phenomenon_start for o, _ in items),
-        latest_time=latest.phenomenon_start, latest_id=latest_id,
-        latest_result=latest.result_number,
-        result_start=min(result_times, default=None), result_end=max(result_times, default=None),
-        bbox=bbox,
-    ))
+    tx.defer(
+        ("datastream", ds_id),
+        DatastreamDelta(
+            ds_id=ds_id,
+            phenomenon_start=min(o.phenomenon_start for o, _ in items),
+            phenomenon_end=max(o.phenomenon_end or o.phenomenon_start for o, _ in items),
+            latest_time=latest.phenomenon_start,
+            latest_id=latest_id,
+            latest_result=latest.result_number,
+            result_start=min(result_times, default=None),
+            result_end=max(result_times, default=None),
+            bbox=bbox,
+        ),
+    )

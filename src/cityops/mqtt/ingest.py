@@ -75,8 +75,14 @@ def user_properties(properties: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in pairs}
 
 
-def prepare(topic: str, payload: bytes, user: dict[str, str], prefix: str,
-            reply_to: str | None = None, correlation: bytes | None = None) -> Item:
+def prepare(
+    topic: str,
+    payload: bytes,
+    user: dict[str, str],
+    prefix: str,
+    reply_to: str | None = None,
+    correlation: bytes | None = None,
+) -> Item:
     """Check one message without the database: topic, token presence, JSON, Observation."""
     item = Item(topic, payload, user, reply_to, correlation)
     if ORIGIN_PROPERTY in user:
@@ -90,7 +96,8 @@ def prepare(topic: str, payload: bytes, user: dict[str, str], prefix: str,
     scheme, _, token = auth.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         item.rejection = Rejection(
-            401, f"missing MQTT 5 user property {AUTH_PROPERTY!r}: 'Bearer <device token>'")
+            401, f"missing MQTT 5 user property {AUTH_PROPERTY!r}: 'Bearer <device token>'"
+        )
         return item
     item.token = token.strip()
     try:
@@ -99,8 +106,7 @@ def prepare(topic: str, payload: bytes, user: dict[str, str], prefix: str,
         item.rejection = Rejection(400, f"payload is not valid JSON: {exc}")
         return item
     try:
-        item.obs = parse_observation(body, datastream_id=target.datastream_id,
-                                     foi_id=target.foi_id)
+        item.obs = parse_observation(body, datastream_id=target.datastream_id, foi_id=target.foi_id)
     except InvalidInput as exc:
         item.rejection = Rejection(400, exc.message)
     return item
@@ -174,8 +180,9 @@ def _store(tx: Tx, group: list[Item], principal: Principal) -> None:
     except Exception:
         del tx.events[mark:]
         raise
-    created = {new for e in tx.events[mark:] if e.entity == "Observation"
-               for new in e.data.get("ids", ())}
+    created = {
+        new for e in tx.events[mark:] if e.entity == "Observation" for new in e.data.get("ids", ())
+    }
     for item, new_id in zip(group, ids, strict=True):
         item.observation_id = new_id
         item.duplicate = new_id not in created  # stored before, or twice in this group

@@ -37,8 +37,12 @@ CHUNK = 1000  # ids read per query
 class Notifier:
     """Renders the notifications of committed events (blocking: run it in a thread)."""
 
-    def __init__(self, read: Callable[[], AbstractContextManager[Connection]], root: str,
-                 select_topics: Iterable[SelectTopic] = ()) -> None:
+    def __init__(
+        self,
+        read: Callable[[], AbstractContextManager[Connection]],
+        root: str,
+        select_topics: Iterable[SelectTopic] = (),
+    ) -> None:
         self.read = read
         self.ser = Serializer(root)
         self.selects: dict[str, list[SelectTopic]] = defaultdict(list)
@@ -71,22 +75,25 @@ class Notifier:
                 out.extend(self._entities(conn, BY_NAME[entity], items))
         return out
 
-    def _entities(self, conn: Connection, et: EntityType,
-                  items: dict[int, set[str] | None]) -> list[Publication]:
+    def _entities(
+        self, conn: Connection, et: EntityType, items: dict[int, set[str] | None]
+    ) -> list[Publication]:
         out: list[Publication] = []
         ids = sorted(items)
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
+            chunk = ids[start : start + CHUNK]
             reader = Reader(conn, ANONYMOUS, self.ser, len(chunk), len(chunk))
-            page = reader.collection(Source(et, [et.table.c.id.in_(chunk)]),
-                                     QueryOptions(top=len(chunk)))
+            page = reader.collection(
+                Source(et, [et.table.c.id.in_(chunk)]), QueryOptions(top=len(chunk))
+            )
             links = _link_topics(conn, et, chunk)
             for row in page.rows:
                 out.extend(self._one(et, row, items[row["id"]], links.get(row["id"], [])))
         return out
 
-    def _one(self, et: EntityType, row: dict[str, Any], changed: set[str] | None,
-             extra: list[str]) -> list[Publication]:
+    def _one(
+        self, et: EntityType, row: dict[str, Any], changed: set[str] | None, extra: list[str]
+    ) -> list[Publication]:
         body = self.ser.entity(et, row)
         payload = orjson.dumps(body)
         out: list[Publication] = []
@@ -97,8 +104,7 @@ class Notifier:
                 out.append((st.topic, orjson.dumps(self.ser.entity(et, row, fields))))
         for prop in sorted(changed or ()):
             if prop in body:
-                out.append((property_topic(et, row["id"], prop),
-                            orjson.dumps({prop: body[prop]})))
+                out.append((property_topic(et, row["id"], prop), orjson.dumps({prop: body[prop]})))
         return out
 
 
@@ -110,8 +116,14 @@ def _link_topics(conn: Connection, et: EntityType, ids: list[int]) -> dict[int, 
             continue
         table, mine, theirs = nav.link
         target = BY_NAME[nav.target]
-        back = next((n for n in target.navs if n.link is not None and n.link[0] is table
-                     and n.link[1] == theirs), None)
+        back = next(
+            (
+                n
+                for n in target.navs
+                if n.link is not None and n.link[0] is table and n.link[1] == theirs
+            ),
+            None,
+        )
         if back is None:
             continue
         q = select(table.c[mine], table.c[theirs]).where(table.c[mine].in_(ids))

@@ -42,9 +42,19 @@ from paho.mqtt.properties import (
     writeUTF,
 )
 
-_METHODS = ("__init__", "allowsMultiple", "getIdentFromName", "getNameFromIdent",
-            "__setattr__", "clear", "isEmpty", "readProperty", "unpack", "writeProperty",
-            "pack")
+_METHODS = (
+    "__init__",
+    "allowsMultiple",
+    "getIdentFromName",
+    "getNameFromIdent",
+    "__setattr__",
+    "clear",
+    "isEmpty",
+    "readProperty",
+    "unpack",
+    "writeProperty",
+    "pack",
+)
 ORIGINAL: dict[str, Any] = {name: Properties.__dict__[name] for name in _METHODS}
 ORIGINAL_ITER_MATCH = MQTTMatcher.iter_match
 
@@ -58,8 +68,15 @@ _COMPRESSED = tuple(_IDENT)  # in the order of NAMES, as paho's pack() walks the
 _MULTIPLE = frozenset({11, 38})  # Subscription Identifier, User Property
 _PRIVATE = frozenset({"packetType", "types", "names", "properties"})
 _BYTE, _INT16, _INT32, _VBI, _BINARY, _UTF8, _PAIR = range(7)
-assert TYPES == ["Byte", "Two Byte Integer", "Four Byte Integer", "Variable Byte Integer",
-                 "Binary Data", "UTF-8 Encoded String", "UTF-8 String Pair"], TYPES
+assert TYPES == [
+    "Byte",
+    "Two Byte Integer",
+    "Four Byte Integer",
+    "Variable Byte Integer",
+    "Binary Data",
+    "UTF-8 Encoded String",
+    "UTF-8 String Pair",
+], TYPES
 
 
 def _init(self: Properties, packetType: int) -> None:
@@ -87,8 +104,9 @@ def _setattr(self: Properties, name: str, value: Any) -> None:
     if ident is None:
         raise MQTTException(f"Property name must be one of {NAMES.keys()}")
     if self.packetType not in PROPERTIES[ident][1]:
-        raise MQTTException(f"Property {name} does not apply to packet type "
-                            f"{PacketTypes.Names[self.packetType]}")
+        raise MQTTException(
+            f"Property {name} does not apply to packet type {PacketTypes.Names[self.packetType]}"
+        )
     if not isinstance(value, list):
         _check_range(name, value)
     if ident in _MULTIPLE:
@@ -104,11 +122,13 @@ def _check_range(name: str, value: Any) -> None:
         raise MQTTException(f"{name} property value must be in the range 1-65535")
     if name == "TopicAliasMaximum" and (value < 0 or value > 65535):
         raise MQTTException(f"{name} property value must be in the range 0-65535")
-    if name in ("MaximumPacketSize", "SubscriptionIdentifier") and (
-            value < 1 or value > 268435455):
+    if name in ("MaximumPacketSize", "SubscriptionIdentifier") and (value < 1 or value > 268435455):
         raise MQTTException(f"{name} property value must be in the range 1-268435455")
-    if name in ("RequestResponseInformation", "RequestProblemInformation",
-                "PayloadFormatIndicator") and value not in (0, 1):
+    if name in (
+        "RequestResponseInformation",
+        "RequestProblemInformation",
+        "PayloadFormatIndicator",
+    ) and value not in (0, 1):
         raise MQTTException(f"{name} property value must be 0 or 1")
 
 
@@ -124,8 +144,10 @@ def _is_empty(self: Properties) -> bool:
 
 # characters MQTT forbids in strings (MQTT 5, 1.5.4), with paho's message for each
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff\ufeff]")
-_FORBIDDEN_MESSAGE = {"\x00": "[MQTT-1.5.4-2] Null found in UTF-8 data",
-                      "\ufeff": "[MQTT-1.5.4-3] U+FEFF in UTF-8 data"}
+_FORBIDDEN_MESSAGE = {
+    "\x00": "[MQTT-1.5.4-2] Null found in UTF-8 data",
+    "\ufeff": "[MQTT-1.5.4-3] U+FEFF in UTF-8 data",
+}
 
 
 def read_utf(buffer: bytes, maxlen: int) -> tuple[str, int]:
@@ -136,11 +158,12 @@ def read_utf(buffer: bytes, maxlen: int) -> tuple[str, int]:
     length = readInt16(buffer)
     if length > maxlen - 2:
         raise MalformedPacket("Length delimited string too long")
-    text = buffer[2:2 + length].decode("utf-8")
+    text = buffer[2 : 2 + length].decode("utf-8")
     bad = _FORBIDDEN.search(text)
     if bad is not None:
-        raise MalformedPacket(_FORBIDDEN_MESSAGE.get(
-            bad.group(), "[MQTT-1.5.4-1] D800-DFFF found in UTF-8 data"))
+        raise MalformedPacket(
+            _FORBIDDEN_MESSAGE.get(bad.group(), "[MQTT-1.5.4-1] D800-DFFF found in UTF-8 data")
+        )
     return text, length + 2
 
 
@@ -226,11 +249,19 @@ def _unpack(self: Properties, buffer: bytes) -> tuple[Properties, int]:
     return self, propslen + vbi_len
 
 
-_FAST = {"__init__": _init, "allowsMultiple": _allows_multiple,
-         "getIdentFromName": _ident_from_name, "getNameFromIdent": _name_from_ident,
-         "__setattr__": _setattr, "clear": _clear, "isEmpty": _is_empty,
-         "readProperty": _read_property, "unpack": _unpack,
-         "writeProperty": _write_property, "pack": _pack}
+_FAST = {
+    "__init__": _init,
+    "allowsMultiple": _allows_multiple,
+    "getIdentFromName": _ident_from_name,
+    "getNameFromIdent": _name_from_ident,
+    "__setattr__": _setattr,
+    "clear": _clear,
+    "isEmpty": _is_empty,
+    "readProperty": _read_property,
+    "unpack": _unpack,
+    "writeProperty": _write_property,
+    "pack": _pack,
+}
 
 
 class PackedProperties(Properties):

@@ -101,15 +101,17 @@ class Inbox(asyncio.Queue[aiomqtt.Message]):
 class MqttService:
     """Ingest from and publish to one broker; ``stats`` counts what happened."""
 
-    def __init__(self, settings: Settings, store: Store, root_url: str,
-                 client_id: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, root_url: str, client_id: str | None = None
+    ) -> None:
         paho_speed.install()
         self.settings, self.store = settings, store
         self.address = parse_mqtt_url(settings.mqtt_url or "")
         self.client_id = client_id or settings.mqtt_client_id
         self.prefix = settings.mqtt_create_prefix
-        self.notifier = Notifier(store.read, root_url,
-                                 parse_select_topics(settings.mqtt_select_topics))
+        self.notifier = Notifier(
+            store.read, root_url, parse_select_topics(settings.mqtt_select_topics)
+        )
         self.stats = Stats()
         self.connected = asyncio.Event()
         self._events: asyncio.Queue[list[Event]] = asyncio.Queue()
@@ -161,8 +163,13 @@ class MqttService:
                 raise
             except Exception as exc:  # broker down, connection lost, write failed
                 self.stats.connection_errors += 1
-                log.warning("MQTT %s:%s: %s; retrying in about %.0f s",
-                            self.address.host, self.address.port, exc, delay)
+                log.warning(
+                    "MQTT %s:%s: %s; retrying in about %.0f s",
+                    self.address.host,
+                    self.address.port,
+                    exc,
+                    delay,
+                )
             self.connected.clear()
             if self.stats.connects > connects:
                 delay = 1.0  # it worked for a while: start the backoff again
@@ -177,12 +184,19 @@ class MqttService:
             return self._inbox
 
         client = aiomqtt.Client(
-            self.address.host, self.address.port, identifier=self.client_id,
-            username=self.address.username, password=self.address.password,
-            protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, keepalive=30,
-            properties=_properties(PacketTypes.CONNECT,
-                                   SessionExpiryInterval=s.mqtt_session_expiry,
-                                   ReceiveMaximum=min(65535, 2 * s.mqtt_batch_max)),
+            self.address.host,
+            self.address.port,
+            identifier=self.client_id,
+            username=self.address.username,
+            password=self.address.password,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=False,
+            keepalive=30,
+            properties=_properties(
+                PacketTypes.CONNECT,
+                SessionExpiryInterval=s.mqtt_session_expiry,
+                ReceiveMaximum=min(65535, 2 * s.mqtt_batch_max),
+            ),
             queue_type=cast(Any, inbox),
         )
         # Acknowledge only after the commit. aiomqtt has no public switch for this yet
@@ -201,8 +215,10 @@ class MqttService:
             for topic in create_filters(self.prefix, self.settings.mqtt_shared_group):
                 await client.subscribe(topic, options=options)
             self.connected.set()
-            helpers = [asyncio.create_task(self._publish_loop(client)),
-                       asyncio.create_task(self._status_loop(client))]
+            helpers = [
+                asyncio.create_task(self._publish_loop(client)),
+                asyncio.create_task(self._status_loop(client)),
+            ]
             try:
                 await self._ingest_loop(client)
             finally:
@@ -239,12 +255,21 @@ class MqttService:
     def _prepare(self, message: aiomqtt.Message) -> Item:
         props = message.properties
         return ingest.prepare(
-            str(message.topic), bytes(message.payload), ingest.user_properties(props),
-            self.prefix, getattr(props, "ResponseTopic", None),
-            getattr(props, "CorrelationData", None))
+            str(message.topic),
+            bytes(message.payload),
+            ingest.user_properties(props),
+            self.prefix,
+            getattr(props, "ResponseTopic", None),
+            getattr(props, "CorrelationData", None),
+        )
 
-    async def _finish(self, client: aiomqtt.Client, write: asyncio.Future[Any],
-                      batch: list[aiomqtt.Message], items: list[Item]) -> None:
+    async def _finish(
+        self,
+        client: aiomqtt.Client,
+        write: asyncio.Future[Any],
+        batch: list[aiomqtt.Message],
+        items: list[Item],
+    ) -> None:
         """After the commit: answer rejections and requests, then acknowledge.
 
         The write is shielded: when the session ends meanwhile, its transaction still
@@ -284,8 +309,11 @@ class MqttService:
         if item.echo:
             return
         if item.rejection is not None:
-            body = {"code": item.rejection.code, "error": item.rejection.reason,
-                    "topic": item.topic}
+            body = {
+                "code": item.rejection.code,
+                "error": item.rejection.reason,
+                "topic": item.topic,
+            }
             if "message-id" in item.user:
                 body["message-id"] = item.user["message-id"]
             await self._reply(client, ERROR_TOPIC.format(who=item.who), item, body)
@@ -293,14 +321,16 @@ class MqttService:
             link = self.notifier.ser.self_link(BY_NAME["Observation"], item.observation_id or 0)
             await self._reply(client, None, item, {"@iot.selfLink": link})
 
-    async def _reply(self, client: aiomqtt.Client, topic: str | None, item: Item,
-                     body: dict[str, Any]) -> None:
+    async def _reply(
+        self, client: aiomqtt.Client, topic: str | None, item: Item, body: dict[str, Any]
+    ) -> None:
         payload = orjson.dumps(body)
         if topic is not None:
             await client.publish(topic, payload, qos=1, properties=self._origin)
         if item.reply_to:
-            props = _properties(PacketTypes.PUBLISH,
-                                UserProperty=[(ingest.ORIGIN_PROPERTY, "response")])
+            props = _properties(
+                PacketTypes.PUBLISH, UserProperty=[(ingest.ORIGIN_PROPERTY, "response")]
+            )
             if item.correlation is not None:
                 props.CorrelationData = item.correlation
             await client.publish(item.reply_to, payload, qos=1, properties=props)
@@ -320,15 +350,16 @@ class MqttService:
                 continue
             await self._publish_all(client, publications, qos)
 
-    async def _publish_all(self, client: aiomqtt.Client, publications: list[Publication],
-                           qos: int) -> None:
+    async def _publish_all(
+        self, client: aiomqtt.Client, publications: list[Publication], qos: int
+    ) -> None:
         """Publish in chunks: paho queues all but the last of a chunk at once, and
         aiomqtt's awaited publish of the last one returns once it was sent (QoS 0) or
         acknowledged (QoS 1), so paho's queue stays bounded. Awaiting every publish costs
         an event-loop round trip each (about 150 µs against 25 µs for paho's queueing)."""
         direct = client._client
         for start in range(0, len(publications), PUBLISH_CHUNK):
-            chunk = publications[start:start + PUBLISH_CHUNK]
+            chunk = publications[start : start + PUBLISH_CHUNK]
             for topic, payload in chunk[:-1]:
                 info = direct.publish(topic, payload, qos=qos, properties=self._origin)
                 if info.rc != paho.MQTT_ERR_SUCCESS:
@@ -340,7 +371,11 @@ class MqttService:
     async def _status_loop(self, client: aiomqtt.Client) -> None:
         """The counters, retained on ``cityops/status/<client id>`` every few seconds."""
         while True:
-            await client.publish(STATUS_TOPIC.format(client=self.client_id),
-                                 orjson.dumps(self.stats.as_dict()), qos=0, retain=True,
-                                 properties=self._origin)
+            await client.publish(
+                STATUS_TOPIC.format(client=self.client_id),
+                orjson.dumps(self.stats.as_dict()),
+                qos=0,
+                retain=True,
+                properties=self._origin,
+            )
             await asyncio.sleep(STATUS_SECONDS)

@@ -40,7 +40,7 @@ def parse_create_topic(topic: str, prefix: str = "") -> CreateTarget | None:
     """The target of a create topic, or None when ``topic`` is not one."""
     if not topic.startswith(prefix):
         return None
-    match = _CREATE.match(topic[len(prefix):])
+    match = _CREATE.match(topic[len(prefix) :])
     if match is None:
         return None
     kind, ident = match.group(1), match.group(2)

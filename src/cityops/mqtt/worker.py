@@ -76,8 +76,11 @@ def mqtt_worker(ctx: Any) -> StartStop:
         else:
             lock = claim(client_id)
             if lock is None:
-                log.info("MQTT client id %r is used by another worker of this host: this "
-                         "worker serves HTTP only", client_id)
+                log.info(
+                    "MQTT client id %r is used by another worker of this host: this "
+                    "worker serves HTTP only",
+                    client_id,
+                )
                 return
         service = MqttService(settings, ctx.store, root_url(settings), client_id)
         state.update(service=service, lock=lock)

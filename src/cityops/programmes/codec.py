@@ -29,9 +29,17 @@ from cityops.programmes.model import (
 
 # Fields that hold nested values, and the class each (or each item) is made from.
 _NESTED: dict[type, dict[str, type]] = {
-    Project: {"participants": Participant, "reporting_org": Organisation, "sectors": Sector,
-              "budgets": Budget, "transactions": Transaction, "milestones": Milestone,
-              "results": Result, "locations": Location, "envelope": Money},
+    Project: {
+        "participants": Participant,
+        "reporting_org": Organisation,
+        "sectors": Sector,
+        "budgets": Budget,
+        "transactions": Transaction,
+        "milestones": Milestone,
+        "results": Result,
+        "locations": Location,
+        "envelope": Money,
+    },
     Budget: {"amount": Money},
     Transaction: {"amount": Money, "provider": Organisation, "receiver": Organisation},
 }
@@ -64,8 +72,9 @@ def _build(cls: type, data: Any, where: str) -> Any:
         if inner is None or value is None:
             kwargs[name] = tuple(value) if isinstance(value, list) else value
         elif isinstance(value, list):
-            kwargs[name] = tuple(_build(inner, v, f"{where}.{name}[{i}]")
-                                 for i, v in enumerate(value))
+            kwargs[name] = tuple(
+                _build(inner, v, f"{where}.{name}[{i}]") for i, v in enumerate(value)
+            )
         else:
             kwargs[name] = _build(inner, value, f"{where}.{name}")
     try:

@@ -79,7 +79,7 @@ def export_csv(projects: Sequence[Project]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*TEXT_COLUMNS, *money_header])
-    for project, sums in zip(projects, totals):
+    for project, sums in zip(projects, totals, strict=True):
         money = [
             format(sums.get((column, cur), Decimal(0)), "f")
             for cur in currencies

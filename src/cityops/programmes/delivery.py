@@ -90,29 +90,45 @@ def declared_cadence(properties: Any) -> float | None:
 
 def _in_window(ds_id: int, start: datetime, end: datetime) -> list[Any]:
     o = s.observations
-    return [o.c.datastream_id == ds_id, o.c.phenomenon_time_start >= start,
-            o.c.phenomenon_time_start < end]
+    return [
+        o.c.datastream_id == ds_id,
+        o.c.phenomenon_time_start >= start,
+        o.c.phenomenon_time_start < end,
+    ]
 
 
 def inferred_cadence(conn: Connection, ds_id: int, start: datetime, end: datetime) -> float | None:
     """The most common interval (s) between consecutive observations in the window."""
     o = s.observations
     t = Epoch(o.c.phenomenon_time_start)
-    gaps = select((t - func.lag(t).over(order_by=o.c.phenomenon_time_start)).label("gap")).where(
-        *_in_window(ds_id, start, end)).subquery()
-    q = (select(gaps.c.gap).where(gaps.c.gap > 0).group_by(gaps.c.gap)
-         .order_by(func.count().desc(), gaps.c.gap).limit(1))
+    gaps = (
+        select((t - func.lag(t).over(order_by=o.c.phenomenon_time_start)).label("gap"))
+        .where(*_in_window(ds_id, start, end))
+        .subquery()
+    )
+    q = (
+        select(gaps.c.gap)
+        .where(gaps.c.gap > 0)
+        .group_by(gaps.c.gap)
+        .order_by(func.count().desc(), gaps.c.gap)
+        .limit(1)
+    )
     value = conn.execute(q).scalar()
     return None if value is None else float(value)
 
 
-def _counts(conn: Connection, ds_id: int, start: datetime, end: datetime,
-            slot: float) -> tuple[int, int, datetime | None, datetime | None]:
+def _counts(
+    conn: Connection, ds_id: int, start: datetime, end: datetime, slot: float
+) -> tuple[int, int, datetime | None, datetime | None]:
     """(observations, slots with data, first, last) in the window."""
     o = s.observations
     bucket = func.floor(Epoch(o.c.phenomenon_time_start) / slot).cast(BigInteger)
-    q = select(func.count(), func.count(bucket.distinct()), func.min(o.c.phenomenon_time_start),
-               func.max(o.c.phenomenon_time_start)).where(*_in_window(ds_id, start, end))
+    q = select(
+        func.count(),
+        func.count(bucket.distinct()),
+        func.min(o.c.phenomenon_time_start),
+        func.max(o.c.phenomenon_time_start),
+    ).where(*_in_window(ds_id, start, end))
     n, slots, first, last = conn.execute(q).one()
     return int(n), int(slots), first, last
 
@@ -133,19 +149,32 @@ def stream_figures(conn: Connection, row: Any, start: datetime, end: datetime) -
     seconds = max(0.0, (stop - begin).total_seconds())
     expected = math.floor(seconds / cadence) if cadence else None
     return StreamFigures(
-        int(row.id), row.name, int(row.thing_id), n, expected,
+        int(row.id),
+        row.name,
+        int(row.thing_id),
+        n,
+        expected,
         _ratio(n, expected) if expected else None,
         _ratio(slots, math.ceil(seconds / slot)) if seconds > 0 else None,
-        cadence, source if cadence else None, first, last)
+        cadence,
+        source if cadence else None,
+        first,
+        last,
+    )
 
 
-def project_streams(conn: Connection, who: Principal, project_id: int) -> tuple[list[int], list[Any]]:
+def project_streams(
+    conn: Connection, who: Principal, project_id: int
+) -> tuple[list[int], list[Any]]:
     """(Thing ids, datastream rows) of a project: linked ones and the linked Things'."""
     things = list(linked_ids(conn, who, project_id, "Thing"))
     streams = list(linked_ids(conn, who, project_id, "Datastream"))
     ds = s.datastreams
-    q = select(ds.c.id, ds.c.name, ds.c.thing_id, ds.c.properties, ds.c.phenomenon_time_start
-               ).where(or_(ds.c.id.in_(streams), ds.c.thing_id.in_(things))).order_by(ds.c.id)
+    q = (
+        select(ds.c.id, ds.c.name, ds.c.thing_id, ds.c.properties, ds.c.phenomenon_time_start)
+        .where(or_(ds.c.id.in_(streams), ds.c.thing_id.in_(things)))
+        .order_by(ds.c.id)
+    )
     cond = visible("Datastream", ds, who)
     rows = list(conn.execute(q if cond is None else q.where(cond)).all())
     stations = sorted(set(things) | {int(r.thing_id) for r in rows})
@@ -163,24 +192,31 @@ def rules_reading(conn: Connection, ds_ids: Iterable[int]) -> list[int]:
     return found
 
 
-def incidents_and_alerts(conn: Connection, ds_ids: list[int], start: datetime,
-                         end: datetime) -> tuple[int, int]:
+def incidents_and_alerts(
+    conn: Connection, ds_ids: list[int], start: datetime, end: datetime
+) -> tuple[int, int]:
     """Incidents opened in the period through the datastreams, and alerts issued from them."""
     rule_ids = rules_reading(conn, ds_ids)
     if not rule_ids:
         return 0, 0
     i, a = s.incidents, s.alerts
-    opened = conn.execute(select(func.count()).where(
-        i.c.rule_id.in_(rule_ids), i.c.opened_at >= start, i.c.opened_at < end)).scalar_one()
+    opened = conn.execute(
+        select(func.count()).where(
+            i.c.rule_id.in_(rule_ids), i.c.opened_at >= start, i.c.opened_at < end
+        )
+    ).scalar_one()
     theirs = select(i.c.id).where(i.c.rule_id.in_(rule_ids))
-    issued = conn.execute(select(func.count()).where(
-        a.c.incident_id.in_(theirs), a.c.status.in_(ISSUED), a.c.sent >= start,
-        a.c.sent < end)).scalar_one()
+    issued = conn.execute(
+        select(func.count()).where(
+            a.c.incident_id.in_(theirs), a.c.status.in_(ISSUED), a.c.sent >= start, a.c.sent < end
+        )
+    ).scalar_one()
     return int(opened), int(issued)
 
 
-def delivery(conn: Connection, who: Principal, project_id: int, start: datetime,
-             end: datetime) -> dict[str, Any]:
+def delivery(
+    conn: Connection, who: Principal, project_id: int, start: datetime, end: datetime
+) -> dict[str, Any]:
     """The delivery figures of a project over ``[start, end)`` (see the module doc)."""
     stations, rows = project_streams(conn, who, project_id)
     figures = [stream_figures(conn, r, start, end) for r in rows]
@@ -193,8 +229,11 @@ def delivery(conn: Connection, who: Principal, project_id: int, start: datetime,
         "station_ids": stations,
         "datastreams": len(figures),
         "observations": sum(f.observations for f in figures),
-        "completeness": _ratio(sum(f.observations for f in expected),
-                               sum(f.expected or 0 for f in expected)) if expected else None,
+        "completeness": _ratio(
+            sum(f.observations for f in expected), sum(f.expected or 0 for f in expected)
+        )
+        if expected
+        else None,
         "uptime": round(sum(uptimes) / len(uptimes), 4) if uptimes else None,
         "incidents": incidents,
         "alerts": alerts,

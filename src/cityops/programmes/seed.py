@@ -30,8 +30,11 @@ class Seeded:
 
 def _city_things(tx: Tx, city: str) -> list[int]:
     o, th = s.organisations, s.things
-    orgs = [int(r.id) for r in tx.conn.execute(select(o.c.id, o.c.name, o.c.slug))
-            if norm(city) in (norm(r.name), norm(r.slug))]
+    orgs = [
+        int(r.id)
+        for r in tx.conn.execute(select(o.c.id, o.c.name, o.c.slug))
+        if norm(city) in (norm(r.name), norm(r.slug))
+    ]
     if not orgs:
         return []
     rows = tx.conn.execute(select(th.c.id).where(th.c.org_id.in_(orgs)).order_by(th.c.id))
@@ -40,8 +43,10 @@ def _city_things(tx: Tx, city: str) -> list[int]:
 
 def _seed(tx: Tx) -> Seeded:
     p = s.projects
-    have = {r.title: int(r.id) for r in tx.conn.execute(
-        select(p.c.id, p.c.title).where(p.c.iati_identifier.is_(None)))}
+    have = {
+        r.title: int(r.id)
+        for r in tx.conn.execute(select(p.c.id, p.c.title).where(p.c.iati_identifier.is_(None)))
+    }
     added = linked = 0
     for project in demo_projects():
         project_id = have.get(project.title)

@@ -35,8 +35,10 @@ from cityops.store.writer import Tx
 
 ENTITY = "Project"
 #: entity name -> (link table, its id column, the entity's table)
-LINKS = {"Thing": (s.project_things, "thing_id", s.things),
-         "Datastream": (s.project_datastreams, "datastream_id", s.datastreams)}
+LINKS = {
+    "Thing": (s.project_things, "thing_id", s.things),
+    "Datastream": (s.project_datastreams, "datastream_id", s.datastreams),
+}
 
 
 def _now() -> datetime:
@@ -118,9 +120,15 @@ def _readable(conn: Connection, who: Principal) -> ColumnElement[bool] | None:
 
 
 def _columns(project: Project) -> dict[str, Any]:
-    return {"iati_identifier": project.iati_identifier, "title": project.title,
-            "status": project.status, "start_date": project.start, "end_date": project.end,
-            "doc": to_json(project), "updated_at": _now()}
+    return {
+        "iati_identifier": project.iati_identifier,
+        "title": project.title,
+        "status": project.status,
+        "start_date": project.start,
+        "end_date": project.end,
+        "doc": to_json(project),
+        "updated_at": _now(),
+    }
 
 
 def _write_facets(tx: Tx, project_id: int, project: Project) -> None:
@@ -135,27 +143,31 @@ def insert_project(tx: Tx, project: Project, who: Principal, remote: str | None 
     """Add a project to the register; return its id."""
     check_edit(tx.conn, who, project)
     row = {**_columns(project), "created_at": _now()}
-    new_id = int(tx.conn.execute(insert(s.projects).values(**row)
-                                 .returning(s.projects.c.id)).scalar_one())
+    new_id = int(
+        tx.conn.execute(insert(s.projects).values(**row).returning(s.projects.c.id)).scalar_one()
+    )
     _write_facets(tx, new_id, project)
     audit.record(tx, who, "create", ENTITY, new_id, {"key": project.key}, remote)
     return new_id
 
 
-def replace_project(tx: Tx, project_id: int, project: Project, who: Principal,
-                    remote: str | None = None) -> None:
+def replace_project(
+    tx: Tx, project_id: int, project: Project, who: Principal, remote: str | None = None
+) -> None:
     """Replace a stored project (the caller must be allowed to edit old and new)."""
     current = get_project(tx.conn, who, project_id).project
     check_edit(tx.conn, who, current)
     check_edit(tx.conn, who, project)
-    tx.conn.execute(update(s.projects).where(s.projects.c.id == project_id)
-                    .values(**_columns(project)))
+    tx.conn.execute(
+        update(s.projects).where(s.projects.c.id == project_id).values(**_columns(project))
+    )
     _write_facets(tx, project_id, project)
     audit.record(tx, who, "update", ENTITY, project_id, {"key": project.key}, remote)
 
 
-def save_imported(tx: Tx, projects: Iterable[Project], who: Principal,
-                  remote: str | None = None) -> ImportSummary:
+def save_imported(
+    tx: Tx, projects: Iterable[Project], who: Principal, remote: str | None = None
+) -> ImportSummary:
     """Store imported projects: update the one with the same IATI identifier, else add.
 
     What IATI does not carry (cities, milestones, envelope) is kept from the register when
@@ -165,8 +177,9 @@ def save_imported(tx: Tx, projects: Iterable[Project], who: Principal,
     for project in projects:
         row = None
         if project.iati_identifier:
-            row = tx.conn.execute(select(p.c.id, p.c.doc).where(
-                p.c.iati_identifier == project.iati_identifier)).first()
+            row = tx.conn.execute(
+                select(p.c.id, p.c.doc).where(p.c.iati_identifier == project.iati_identifier)
+            ).first()
         if row is None:
             summary.ids.append(insert_project(tx, project, who, remote))
             summary.added.append(project.key)
@@ -201,8 +214,9 @@ def _link_target(conn: Connection, who: Principal, entity: str, ident: int) -> N
         raise NotFound(f"{entity} {ident} not found", field=entity)
 
 
-def link(tx: Tx, project_id: int, entity: str, ident: int, who: Principal,
-         remote: str | None = None) -> bool:
+def link(
+    tx: Tx, project_id: int, entity: str, ident: int, who: Principal, remote: str | None = None
+) -> bool:
     """Record that the project funded a Thing or Datastream; False if it already was."""
     check_edit(tx.conn, who, get_project(tx.conn, who, project_id).project)
     _link_target(tx.conn, who, entity, ident)
@@ -210,21 +224,24 @@ def link(tx: Tx, project_id: int, entity: str, ident: int, who: Principal,
     where = and_(table.c.project_id == project_id, table.c[column] == ident)
     if tx.conn.execute(select(table.c.project_id).where(where)).first() is not None:
         return False
-    tx.conn.execute(insert(table).values(project_id=project_id, created_at=_now(),
-                                         **{column: ident}))
+    tx.conn.execute(
+        insert(table).values(project_id=project_id, created_at=_now(), **{column: ident})
+    )
     audit.record(tx, who, "link", ENTITY, project_id, {entity: ident}, remote)
     return True
 
 
-def unlink(tx: Tx, project_id: int, entity: str, ident: int, who: Principal,
-           remote: str | None = None) -> None:
+def unlink(
+    tx: Tx, project_id: int, entity: str, ident: int, who: Principal, remote: str | None = None
+) -> None:
     """Remove a link; NotFound if there is none."""
     check_edit(tx.conn, who, get_project(tx.conn, who, project_id).project)
     if entity not in LINKS:
         raise InvalidInput(f"cannot unlink a {entity}", field="entity")
     table, column, _ = LINKS[entity]
-    gone = tx.conn.execute(delete(table).where(table.c.project_id == project_id,
-                                               table.c[column] == ident)).rowcount
+    gone = tx.conn.execute(
+        delete(table).where(table.c.project_id == project_id, table.c[column] == ident)
+    ).rowcount
     if not gone:
         raise NotFound(f"project {project_id} is not linked to {entity} {ident}", field=entity)
     audit.record(tx, who, "unlink", ENTITY, project_id, {entity: ident}, remote)
@@ -246,15 +263,34 @@ def store_rates(tx: Tx, table: RatesTable, who: Principal, remote: str | None = 
     if not who.is_admin:
         raise Forbidden("only admins load exchange rates")
     r, now = s.exchange_rates, _now()
-    rows = [{"base": x.base, "currency": x.currency, "date": x.date, "rate": format(x.rate, "f"),
-             "loaded_at": now} for series in table.rates.values() for x in series]
+    rows = [
+        {
+            "base": x.base,
+            "currency": x.currency,
+            "date": x.date,
+            "rate": format(x.rate, "f"),
+            "loaded_at": now,
+        }
+        for series in table.rates.values()
+        for x in series
+    ]
     for row in rows:
-        tx.conn.execute(delete(r).where(r.c.base == row["base"], r.c.currency == row["currency"],
-                                        r.c.date == row["date"]))
+        tx.conn.execute(
+            delete(r).where(
+                r.c.base == row["base"], r.c.currency == row["currency"], r.c.date == row["date"]
+            )
+        )
     if rows:
         tx.conn.execute(insert(r), rows)
-    audit.record(tx, who, "load", "ExchangeRates", table.base,
-                 {"rows": len(rows), "currencies": sorted(table.rates)}, remote)
+    audit.record(
+        tx,
+        who,
+        "load",
+        "ExchangeRates",
+        table.base,
+        {"rows": len(rows), "currencies": sorted(table.rates)},
+        remote,
+    )
     return len(rows)
 
 
@@ -268,22 +304,35 @@ def _facet_filter(facet: str, value: str | None) -> ColumnElement[bool] | None:
     return exists().where(f.c.project_id == p.c.id, f.c.facet == facet, f.c.value == norm(value))
 
 
-def select_projects(conn: Connection, who: Principal, *, city: str | None = None,
-                    funder: str | None = None, sector: str | None = None,
-                    status: int | None = None, year: int | None = None,
-                    ids: Sequence[int] | None = None) -> list[Stored]:
+def select_projects(
+    conn: Connection,
+    who: Principal,
+    *,
+    city: str | None = None,
+    funder: str | None = None,
+    sector: str | None = None,
+    status: int | None = None,
+    year: int | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[Stored]:
     """The projects ``who`` may read that match every filter given, by start date.
 
     ``year`` keeps projects running in that year (a project with no end runs on).
     """
     p = s.projects
-    conds = [_facet_filter("city", city), _facet_filter("funder", funder),
-             _facet_filter("sector", sector), _readable(conn, who)]
+    conds = [
+        _facet_filter("city", city),
+        _facet_filter("funder", funder),
+        _facet_filter("sector", sector),
+        _readable(conn, who),
+    ]
     if status is not None:
         conds.append(p.c.status == status)
     if year is not None:
-        conds += [p.c.start_date <= date(year, 12, 31),
-                  or_(p.c.end_date.is_(None), p.c.end_date >= date(year, 1, 1))]
+        conds += [
+            p.c.start_date <= date(year, 12, 31),
+            or_(p.c.end_date.is_(None), p.c.end_date >= date(year, 1, 1)),
+        ]
     if ids is not None:
         conds.append(p.c.id.in_(list(ids)))
     q = select(p.c.id, p.c.doc).order_by(p.c.start_date.is_(None), p.c.start_date, p.c.id)
@@ -294,8 +343,12 @@ def select_projects(conn: Connection, who: Principal, *, city: str | None = None
 def linked_ids(conn: Connection, who: Principal, project_id: int, entity: str) -> tuple[int, ...]:
     """Ids of the Things or Datastreams linked to a project that ``who`` may see."""
     table, column, target = LINKS[entity]
-    q = (select(table.c[column]).join(target, target.c.id == table.c[column])
-         .where(table.c.project_id == project_id).order_by(table.c[column]))
+    q = (
+        select(table.c[column])
+        .join(target, target.c.id == table.c[column])
+        .where(table.c.project_id == project_id)
+        .order_by(table.c[column])
+    )
     cond = visible(entity, target, who)
     return tuple(int(r[0]) for r in conn.execute(q if cond is None else q.where(cond)))
 
@@ -305,8 +358,12 @@ def get_project(conn: Connection, who: Principal, project_id: int) -> Stored:
     found = select_projects(conn, who, ids=[project_id])
     if not found:
         raise NotFound(f"project {project_id} not found", field="project")
-    return Stored(project_id, found[0].project, linked_ids(conn, who, project_id, "Thing"),
-                  linked_ids(conn, who, project_id, "Datastream"))
+    return Stored(
+        project_id,
+        found[0].project,
+        linked_ids(conn, who, project_id, "Thing"),
+        linked_ids(conn, who, project_id, "Datastream"),
+    )
 
 
 def rates_table(conn: Connection, base: str | None = None) -> RatesTable | None:
@@ -321,5 +378,6 @@ def rates_table(conn: Connection, base: str | None = None) -> RatesTable | None:
     rows = conn.execute(select(r).where(r.c.base == chosen).order_by(r.c.currency, r.c.date))
     for row in rows:
         series.setdefault(row.currency, []).append(
-            Rate(row.currency, row.date, Decimal(row.rate), row.base))
+            Rate(row.currency, row.date, Decimal(row.rate), row.base)
+        )
     return RatesTable(chosen, {c: tuple(v) for c, v in series.items()})

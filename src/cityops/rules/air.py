@@ -22,7 +22,7 @@ from .base import LevelSeries, Rule, RuleConfig, Series, ascending
 from .registry import register
 
 #: AQI lower bounds of the EPA categories above Good.
-DEFAULT_LEVELS = dict(zip(CATEGORIES[1:], (51.0, 101.0, 151.0, 201.0, 301.0)))
+DEFAULT_LEVELS = dict(zip(CATEGORIES[1:], (51.0, 101.0, 151.0, 201.0, 301.0), strict=True))
 HOUR = 3600.0
 
 

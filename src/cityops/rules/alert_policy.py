@@ -13,8 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: CAP template hazard of each built-in rule type.
 HAZARD_OF_TYPE = {
-    "river_level": "river_flood", "river_lag": "river_flood", "rainfall": "heavy_rain",
-    "heat_index": "heat", "aqi": "air_quality", "drought_spi": "drought",
+    "river_level": "river_flood",
+    "river_lag": "river_flood",
+    "rainfall": "heavy_rain",
+    "heat_index": "heat",
+    "aqi": "air_quality",
+    "drought_spi": "drought",
     "data_quality": "sensor_failure",
 }
 
@@ -25,18 +29,28 @@ class AlertPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Literal["off", "draft", "issue"] | None = Field(
-        default=None, description="off: no alerts; draft: drafted for an operator to review "
-        "and issue; issue: issued automatically. Default: draft, off for data_quality")
-    hazard: str | None = Field(default=None, description="CAP template hazard (river_flood, "
-                               "heavy_rain, heat, air_quality, drought, sensor_failure)")
+        default=None,
+        description="off: no alerts; draft: drafted for an operator to review "
+        "and issue; issue: issued automatically. Default: draft, off for data_quality",
+    )
+    hazard: str | None = Field(
+        default=None,
+        description="CAP template hazard (river_flood, "
+        "heavy_rain, heat, air_quality, drought, sensor_failure)",
+    )
     on_resolve: Literal["cancel", "all_clear"] = Field(
-        default="cancel", description="what resolution sends: a Cancel or an AllClear Update")
-    expires_hours: float = Field(default=24.0, gt=0, le=24 * 14,
-                                 description="hours an issued alert stays current")
-    radius_km: float = Field(default=10.0, gt=0, le=500,
-                             description="radius of the circle around the station")
-    area: str | None = Field(default=None, description="name of an imported area polygon of "
-                             "the city to use instead of the circle")
+        default="cancel", description="what resolution sends: a Cancel or an AllClear Update"
+    )
+    expires_hours: float = Field(
+        default=24.0, gt=0, le=24 * 14, description="hours an issued alert stays current"
+    )
+    radius_km: float = Field(
+        default=10.0, gt=0, le=500, description="radius of the circle around the station"
+    )
+    area: str | None = Field(
+        default=None,
+        description="name of an imported area polygon of the city to use instead of the circle",
+    )
 
     def resolved_mode(self, rule_type: str) -> str:
         """The effective mode for a rule of ``rule_type``."""

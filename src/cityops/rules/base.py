@@ -69,8 +69,9 @@ class RuleConfig(BaseModel):
         default=None, description="CAP severity per level, lowest level first"
     )
     auto_resolve: bool = Field(default=True, description="resolve the incident at level 0")
-    alert: AlertPolicy = Field(default_factory=AlertPolicy,
-                               description="CAP alerts from this rule's incidents")
+    alert: AlertPolicy = Field(
+        default_factory=AlertPolicy, description="CAP alerts from this rule's incidents"
+    )
 
     ROLES: ClassVar[tuple[str, ...]] = ()
     OPTIONAL_ROLES: ClassVar[tuple[str, ...]] = ()
@@ -185,7 +186,8 @@ def ascending(levels: Mapping[str, float], what: str = "levels") -> Mapping[str,
     for (a_name, a), (b_name, b) in zip(pairs, pairs[1:], strict=False):  # neighbours
         if not b > a:
             raise ValueError(
-                f"levels not ascending: {b_name!r} ({b}) must be above {a_name!r} ({a})")
+                f"levels not ascending: {b_name!r} ({b}) must be above {a_name!r} ({a})"
+            )
     if any(not np.isfinite(v) for v in values):
         raise ValueError("thresholds must be finite numbers")
     if "normal" in levels:

@@ -83,7 +83,9 @@ class DroughtSpiRule(Rule):
             starts, totals = starts[:-1], totals[:-1]
         if not starts.size:
             return LevelSeries(np.empty(0), np.empty(0, np.int64), np.empty(0), self.level_names())
-        first_month = int(starts[0].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64))
+        first_month = int(
+            starts[0].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+        )
         calibration = slice(max(0, starts.size - 12 * c.calibration_years), None)
         index = spi(totals, c.scale, start_month=first_month % 12 + 1, calibration=calibration)
         # classify dryness as a rising quantity: -SPI against -bounds

@@ -22,7 +22,8 @@ class Transition:
 @dataclass(frozen=True)
 class Episode:
     """A stretch above level 0: from ``start`` to ``end`` (the first time back at level 0,
-    ``None`` if still going), with its highest level, largest value and the first time at that level."""
+    ``None`` if still going), with its highest level, largest value and the first time at
+    that level."""
 
     start: float
     end: float | None
@@ -53,12 +54,14 @@ def episodes(series: LevelSeries) -> list[Episode]:
         return out
     edges = np.diff(np.concatenate(([False], active, [False])).astype(np.int8))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    for s, e in zip(starts, stops):
+    for s, e in zip(starts, stops, strict=True):
         seg = lv[s:e]
         vals = series.values[s:e]
         top = int(seg.max())
         first_top = s + int(np.argmax(seg == top))
         top_value = float(np.nanmax(vals)) if np.isfinite(vals).any() else float("nan")
         end = float(series.times[e]) if e < lv.size else None
-        out.append(Episode(float(series.times[s]), end, top, top_value, float(series.times[first_top])))
+        out.append(
+            Episode(float(series.times[s]), end, top, top_value, float(series.times[first_top]))
+        )
     return out

@@ -65,9 +65,10 @@ class HeatIndexRule(Rule):
         rh = align_asof(t.times, h.times, h.values, c.max_skew)
         hi = converter("[degF]", c.unit)(heat_index_f(t.values, rh))
         level = classify_levels(
-            t.times, hi, list(c.levels.values()),
-            hysteresis=c.hysteresis, min_duration=c.min_duration,
+            t.times,
+            hi,
+            list(c.levels.values()),
+            hysteresis=c.hysteresis,
+            min_duration=c.min_duration,
         )
         return LevelSeries(t.times, level, hi, self.level_names(), {"humidity": rh})
-
-

@@ -69,8 +69,9 @@ class RiverLagRule(Rule):
             return float("nan"), float("nan")
         since = max(up.times[-1], down.times[-1]) - c.estimation_window
         u, d = up.times >= since, down.times >= since
-        est = estimate_lag(up.times[u], up.values[u], down.times[d], down.values[d],
-                           max_lag=c.max_lag, step=c.step)
+        est = estimate_lag(
+            up.times[u], up.values[u], down.times[d], down.values[d], max_lag=c.max_lag, step=c.step
+        )
         return (est.lag, est.score) if est.score >= c.min_score else (float("nan"), est.score)
 
     def levels(self, inputs: Mapping[str, Series], *, now: float | None = None) -> LevelSeries:
@@ -80,7 +81,8 @@ class RiverLagRule(Rule):
         if np.isfinite(lag):
             tol = max(lag, 6 * c.step)  # how stale a paired sample may be
             rise = align_asof(times, up.times, up.values, tol) - align_asof(
-                times - lag, up.times, up.values, tol)
+                times - lag, up.times, up.values, tol
+            )
             forecast = align_asof(times, down.times, down.values, tol) + rise
         else:
             forecast = np.full(times.size, np.nan)

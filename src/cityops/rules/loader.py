@@ -93,8 +93,7 @@ def _spec(table: Mapping[str, Any], line: int | None) -> RuleSpec:
         raise InvalidInput(f"rule {name!r}: output must be a datastream id", field="output")
     if org is not None and not isinstance(org, str):
         raise InvalidInput(f"rule {name!r}: organisation must be a slug", field="organisation")
-    return RuleSpec(name, type_name, rule, subject, enabled, line, description, config,
-                    output, org)
+    return RuleSpec(name, type_name, rule, subject, enabled, line, description, config, output, org)
 
 
 def parse_rule(table: Mapping[str, Any]) -> RuleSpec:
@@ -112,8 +111,9 @@ def load_rules_toml(text: str) -> list[RuleSpec]:
         raise InvalidInput(f"invalid TOML: {exc}", field="toml") from None
     unknown = [k for k in doc if k != "rule"]
     if unknown:
-        raise InvalidInput(f"unknown top-level key(s): {', '.join(unknown)} (use [[rule]])",
-                           field=unknown[0])
+        raise InvalidInput(
+            f"unknown top-level key(s): {', '.join(unknown)} (use [[rule]])", field=unknown[0]
+        )
     tables = doc.get("rule", [])
     if not isinstance(tables, list):
         raise InvalidInput("'rule' must be an array of tables: write [[rule]]", field="rule")

@@ -46,7 +46,9 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             known = ", ".join(self.names()) or "none"
-            raise InvalidInput(f"unknown {self.kind} {name!r} (known: {known})", field="type") from None
+            raise InvalidInput(
+                f"unknown {self.kind} {name!r} (known: {known})", field="type"
+            ) from None
 
     def names(self) -> list[str]:
         """Registered names, sorted."""

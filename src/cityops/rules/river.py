@@ -91,8 +91,11 @@ class RiverLevelRule(Rule):
     def levels(self, inputs: Mapping[str, Series], *, now: float | None = None) -> LevelSeries:
         c, s = self.config, inputs["level"]
         level = classify_levels(
-            s.times, s.values, list(c.levels.values()),
-            hysteresis=c.hysteresis, min_duration=c.min_duration,
+            s.times,
+            s.values,
+            list(c.levels.values()),
+            hysteresis=c.hysteresis,
+            min_duration=c.min_duration,
         )
         details: dict[str, np.ndarray] = {}
         if c.rate_of_rise:

@@ -59,5 +59,7 @@ def default_severities(names: Sequence[str]) -> list[str]:
     for i, name in enumerate(names):
         known = _BY_NAME.get(name.strip().lower())
         from_top = n - 1 - i
-        out.append(known or ("Severe" if from_top == 0 else "Moderate" if from_top == 1 else "Minor"))
+        out.append(
+            known or ("Severe" if from_top == 0 else "Moderate" if from_top == 1 else "Minor")
+        )
     return out

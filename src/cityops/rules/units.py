@@ -12,13 +12,13 @@ import pint
 from cityops.errors import InvalidInput
 
 
-
 @lru_cache(maxsize=1)
 def _registry() -> pint.UnitRegistry:
     """The unit registry, built on first use (building it costs ~0.4 s at start-up)."""
     reg: pint.UnitRegistry = pint.UnitRegistry()
     reg.define("ppb = 1e-9 = parts_per_billion")
     return reg
+
 
 Converter = Callable[[np.ndarray], np.ndarray]
 
@@ -47,7 +47,16 @@ _ATOMS = {
     "bar": "bar",
     "m": "meter",
 }
-_PREFIXES = {"u": "micro", "m": "milli", "c": "centi", "d": "deci", "k": "kilo", "h": "hecto", "M": "mega", "n": "nano"}
+_PREFIXES = {
+    "u": "micro",
+    "m": "milli",
+    "c": "centi",
+    "d": "deci",
+    "k": "kilo",
+    "h": "hecto",
+    "M": "mega",
+    "n": "nano",
+}
 _TOKEN = re.compile(r"(\[[^\]]+\]|[A-Za-z%]+)(-?\d*)")
 
 

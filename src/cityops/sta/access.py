@@ -22,8 +22,13 @@ VISIBILITIES = ("public", "restricted")
 
 
 def ownership(
-    tx: Tx, et: EntityType, body: dict[str, Any], row: dict[str, Any], principal: Principal,
-    field: str, thing_id: int | None = None,
+    tx: Tx,
+    et: EntityType,
+    body: dict[str, Any],
+    row: dict[str, Any],
+    principal: Principal,
+    field: str,
+    thing_id: int | None = None,
 ) -> dict[str, Any]:
     """``{"org_id": ..., "visibility": ...}`` for a new entity."""
     thing_id = row.get("thing_id", thing_id)
@@ -31,7 +36,8 @@ def ownership(
     if thing_id is not None:
         th = s.things
         inherited = tx.conn.execute(
-            select(th.c.org_id, th.c.visibility).where(th.c.id == thing_id)).first()
+            select(th.c.org_id, th.c.visibility).where(th.c.id == thing_id)
+        ).first()
         if inherited is not None:
             org_id, visibility = inherited.org_id, inherited.visibility
     slug = body.get("@cityops.organisation")
@@ -42,7 +48,8 @@ def ownership(
         if visibility not in VISIBILITIES:
             raise InvalidInput(
                 f"{field}.@cityops.visibility: must be 'public' or 'restricted'",
-                field="@cityops.visibility")
+                field="@cityops.visibility",
+            )
     if not principal.is_admin and org_id != principal.org_id:
         raise Forbidden(f"{field}: may only create entities of your own organisation")
     return {"org_id": org_id, "visibility": visibility}

@@ -34,8 +34,13 @@ class Parent:
 
 
 def create_entity(
-    tx: Tx, et: EntityType, body: Any, principal: Principal,
-    parent: Parent | None = None, field: str | None = None, link: bool = True,
+    tx: Tx,
+    et: EntityType,
+    body: Any,
+    principal: Principal,
+    parent: Parent | None = None,
+    field: str | None = None,
+    link: bool = True,
 ) -> int:
     """Insert ``body`` (and everything nested in it); return the new entity's id.
 
@@ -53,7 +58,9 @@ def create_entity(
     if et.access:
         under_thing = parent.id if parent is not None and parent.et.name == "Thing" else None
         row.update(ownership(tx, et, body, row, principal, field, under_thing))
-    new_id = int(tx.conn.execute(insert(et.table).values(**row).returning(et.table.c.id)).scalar_one())
+    new_id = int(
+        tx.conn.execute(insert(et.table).values(**row).returning(et.table.c.id)).scalar_one()
+    )
     tx.emit("created", et.name, new_id)
     if link and parent is not None and parent.nav.link is not None:
         link_entities(tx, parent.et, parent.id, parent.nav, [new_id])
@@ -68,7 +75,10 @@ def _create_observation(
 
 
 def create_observation(
-    tx: Tx, body: Any, principal: Principal, parent: Parent | None = None,
+    tx: Tx,
+    body: Any,
+    principal: Principal,
+    parent: Parent | None = None,
     field: str = "Observation",
 ) -> Stored:
     """Store one Observation; what was stored (its row answers the POST without a read)."""
@@ -83,8 +93,12 @@ def create_observation(
 
 
 def _to_one_links(
-    tx: Tx, et: EntityType, body: dict[str, Any], principal: Principal,
-    parent: Parent | None, field: str,
+    tx: Tx,
+    et: EntityType,
+    body: dict[str, Any],
+    principal: Principal,
+    parent: Parent | None,
+    field: str,
 ) -> dict[str, int]:
     values: dict[str, int] = {}
     for nav in et.navs:
@@ -93,7 +107,9 @@ def _to_one_links(
         if parent is not None and parent.nav.back_fk == nav.fk and BY_NAME[nav.target] is parent.et:
             values[nav.fk] = parent.id
         elif nav.name in body:
-            values[nav.fk] = _link_or_create(tx, nav, body[nav.name], principal, f"{field}.{nav.name}")
+            values[nav.fk] = _link_or_create(
+                tx, nav, body[nav.name], principal, f"{field}.{nav.name}"
+            )
         elif nav.mandatory:
             raise InvalidInput(f"{field}.{nav.name}: missing mandatory link", field=nav.name)
     return values
@@ -127,9 +143,15 @@ def _to_many_links(
         target = BY_NAME[nav.target]
         here = Parent(et, new_id, nav)
         if target.name == "Observation":
-            obs = [parse_observation(o, datastream_id=new_id if et.name == "Datastream" else None,
-                                     foi_id=new_id if et.name == "FeatureOfInterest" else None,
-                                     field=f"{field}.{nav.name}[{i}]") for i, o in enumerate(items)]
+            obs = [
+                parse_observation(
+                    o,
+                    datastream_id=new_id if et.name == "Datastream" else None,
+                    foi_id=new_id if et.name == "FeatureOfInterest" else None,
+                    field=f"{field}.{nav.name}[{i}]",
+                )
+                for i, o in enumerate(items)
+            ]
             store_observations(tx, obs, principal)
             continue
         linked = []
@@ -169,8 +191,9 @@ def link_entities(tx: Tx, et: EntityType, own_id: int, nav: Nav, ids: list[int])
         for thing in ids:
             move_thing(tx, thing, [own_id])
         return
-    existing = {r[0] for r in tx.conn.execute(
-        select(table.c[theirs]).where(table.c[mine] == own_id))}
+    existing = {
+        r[0] for r in tx.conn.execute(select(table.c[theirs]).where(table.c[mine] == own_id))
+    }
     rows = [{mine: own_id, theirs: i} for i in ids if i not in existing]
     if rows:
         tx.conn.execute(insert(table), rows)
@@ -178,7 +201,9 @@ def link_entities(tx: Tx, et: EntityType, own_id: int, nav: Nav, ids: list[int])
 
 def move_thing(tx: Tx, thing_id: int, location_ids: list[int]) -> None:
     tl = s.thing_locations
-    current = {r[0] for r in tx.conn.execute(select(tl.c.location_id).where(tl.c.thing_id == thing_id))}
+    current = {
+        r[0] for r in tx.conn.execute(select(tl.c.location_id).where(tl.c.thing_id == thing_id))
+    }
     new = [i for i in location_ids if i not in current]
     if not new:
         return
@@ -188,6 +213,8 @@ def move_thing(tx: Tx, thing_id: int, location_ids: list[int]) -> None:
     hist_id = tx.conn.execute(
         insert(hl).values(thing_id=thing_id, time=datetime.now(UTC)).returning(hl.c.id)
     ).scalar_one()
-    tx.conn.execute(insert(s.historical_location_locations), [
-        {"historical_location_id": hist_id, "location_id": i} for i in location_ids])
+    tx.conn.execute(
+        insert(s.historical_location_locations),
+        [{"historical_location_id": hist_id, "location_id": i} for i in location_ids],
+    )
     tx.emit("created", "HistoricalLocation", int(hist_id), thing_id=thing_id)

@@ -52,9 +52,14 @@ def _cascade(tx: Tx, name: str, ident: int) -> None:
         c.execute(delete(s.observations).where(s.observations.c.datastream_id == ident))
         c.execute(delete(s.datastreams).where(s.datastreams.c.id == ident))
     elif name == "FeatureOfInterest":
-        touched = [r[0] for r in c.execute(
-            select(s.observations.c.datastream_id).distinct()
-            .where(s.observations.c.feature_of_interest_id == ident))]
+        touched = [
+            r[0]
+            for r in c.execute(
+                select(s.observations.c.datastream_id)
+                .distinct()
+                .where(s.observations.c.feature_of_interest_id == ident)
+            )
+        ]
         c.execute(delete(s.observations).where(s.observations.c.feature_of_interest_id == ident))
         c.execute(delete(s.features_of_interest).where(s.features_of_interest.c.id == ident))
         for ds_id in touched:

@@ -9,7 +9,9 @@ from cityops.errors import Conflict, InvalidInput
 
 def _pointer(path: Any, field: str) -> list[str]:
     if not isinstance(path, str) or (path and not path.startswith("/")):
-        raise InvalidInput(f"{field}.path: must be a JSON pointer like /properties/name", field=field)
+        raise InvalidInput(
+            f"{field}.path: must be a JSON pointer like /properties/name", field=field
+        )
     return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
 
 

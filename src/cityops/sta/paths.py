@@ -1,4 +1,6 @@
-"""Resolve a SensorThings resource path (``Things(1)/Datastreams``, ``Observations(5)/result/$value``)."""
+"""Resolve a SensorThings resource path.
+
+Examples: ``Things(1)/Datastreams``, ``Observations(5)/result/$value``."""
 
 from __future__ import annotations
 
@@ -45,8 +47,13 @@ def _segments(path: str) -> list[tuple[str, int | None]]:
     return out
 
 
-def exists(conn: Connection, et: EntityType, ident: int, principal: Principal,
-           extra: list[ColumnElement[bool]] | None = None) -> bool:
+def exists(
+    conn: Connection,
+    et: EntityType,
+    ident: int,
+    principal: Principal,
+    extra: list[ColumnElement[bool]] | None = None,
+) -> bool:
     """Does the entity exist and may ``principal`` see it?"""
     q = select(et.table.c.id).where(et.table.c.id == ident, *(extra or []))
     cond = visible(et.name, et.table, principal)
@@ -80,8 +87,9 @@ def _entity(conn: Connection, coll: Target, ident: int, principal: Principal) ->
     return Target("entity", coll.et, ident, parent=coll.parent)
 
 
-def _step(conn: Connection, cur: Target, name: str, ident: int | None,
-          principal: Principal) -> Target:
+def _step(
+    conn: Connection, cur: Target, name: str, ident: int | None, principal: Principal
+) -> Target:
     if name == "$ref":
         if cur.kind not in ("collection", "entity") or cur.ref:
             raise InvalidQuery("$ref must follow a collection or an entity")
@@ -104,12 +112,18 @@ def _step(conn: Connection, cur: Target, name: str, ident: int | None,
         if ident is not None:
             raise NotFound(f"{name} is a single entity")
         assert nav.fk is not None  # a to-one navigation holds its foreign key
-        fk = conn.execute(select(cur.et.table.c[nav.fk]).where(cur.et.table.c.id == cur.id)).scalar()
+        fk = conn.execute(
+            select(cur.et.table.c[nav.fk]).where(cur.et.table.c.id == cur.id)
+        ).scalar()
         if fk is None:
             raise NotFound(f"{cur.et.name} {cur.id} has no {name}")
         return _entity(conn, Target("collection", target), int(fk), principal)
-    coll = Target("collection", target, conditions=[_under(nav, target, cur.id)],
-                  parent=Parent(cur.et, cur.id, nav))
+    coll = Target(
+        "collection",
+        target,
+        conditions=[_under(nav, target, cur.id)],
+        parent=Parent(cur.et, cur.id, nav),
+    )
     return _entity(conn, coll, ident, principal) if ident is not None else coll
 
 

@@ -38,8 +38,9 @@ def _columns(et: EntityType) -> list[Any]:
     return [c for c in et.table.c if c.name not in HIDDEN]
 
 
-def _where(et: EntityType, table: FromClause, opts: QueryOptions,
-           principal: Principal) -> list[ColumnElement[bool]]:
+def _where(
+    et: EntityType, table: FromClause, opts: QueryOptions, principal: Principal
+) -> list[ColumnElement[bool]]:
     """Access control and ``$filter`` on ``table`` (the entity's table or an alias)."""
     where = []
     access = visible(et.name, table, principal)
@@ -50,8 +51,9 @@ def _where(et: EntityType, table: FromClause, opts: QueryOptions,
     return where
 
 
-def _base(et: EntityType, conds: list[ColumnElement[bool]], opts: QueryOptions,
-          principal: Principal) -> Select[Any]:
+def _base(
+    et: EntityType, conds: list[ColumnElement[bool]], opts: QueryOptions, principal: Principal
+) -> Select[Any]:
     where = [*conds, *_where(et, et.table, opts, principal)]
     q = select(*_columns(et))
     return q.where(and_(*where)) if where else q
@@ -69,8 +71,14 @@ def _order(et: EntityType, opts: QueryOptions, table: FromClause | None = None) 
 class Reader:
     """Reads for one request: a connection, a principal, a serializer."""
 
-    def __init__(self, conn: Connection, principal: Principal, ser: Serializer,
-                 default_top: int, max_top: int) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        principal: Principal,
+        ser: Serializer,
+        default_top: int,
+        max_top: int,
+    ) -> None:
         self.conn, self.principal, self.ser = conn, principal, ser
         self.default_top, self.max_top = default_top, max_top
 
@@ -82,7 +90,9 @@ class Reader:
         base = _base(src.et, src.conditions, opts, self.principal)
         count = None
         if opts.count:
-            count = self.conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+            count = self.conn.execute(
+                select(func.count()).select_from(base.subquery())
+            ).scalar_one()
         top = self._top(opts)
         q = base.order_by(*_order(src.et, opts)).offset(opts.skip).limit(top + 1)
         rows = [dict(r._mapping) for r in self.conn.execute(q)]
@@ -109,8 +119,9 @@ class Reader:
         for item in opts.expand:
             nav = et.nav_by_name.get(item.name)
             if nav is None:
-                raise InvalidQuery(f"$expand: {et.name} has no relation {item.name!r}",
-                                   field="$expand")
+                raise InvalidQuery(
+                    f"$expand: {et.name} has no relation {item.name!r}", field="$expand"
+                )
             sub = item.options
             if nav.many:
                 self._expand_many(et, nav, rows, sub)
@@ -130,8 +141,9 @@ class Reader:
         for r in rows:
             r.setdefault("_expanded", {})[nav.name] = (found.get(r[fk]), opts)
 
-    def _expand_many(self, et: EntityType, nav: Nav, rows: list[dict[str, Any]],
-                     opts: QueryOptions) -> None:
+    def _expand_many(
+        self, et: EntityType, nav: Nav, rows: list[dict[str, Any]], opts: QueryOptions
+    ) -> None:
         target = BY_NAME[nav.target]
         parent_ids = [r["id"] for r in rows]
         top = self._top(opts)
@@ -150,48 +162,72 @@ class Reader:
         for parent in rows:
             got = groups.get(parent["id"], [])
             more = len(got) > top
-            page = Page(got[:top], counts.get(parent["id"], 0) if opts.count else None, more,
-                        opts.skip + top if more else None, top)
+            page = Page(
+                got[:top],
+                counts.get(parent["id"], 0) if opts.count else None,
+                more,
+                opts.skip + top if more else None,
+                top,
+            )
             parent.setdefault("_expanded", {})[nav.name] = (page, opts)
 
-    def _limited_children(self, et: EntityType, target: EntityType, fk: str,
-                          parent_ids: list[int], opts: QueryOptions, top: int) -> Select[Any]:
+    def _limited_children(
+        self,
+        et: EntityType,
+        target: EntityType,
+        fk: str,
+        parent_ids: list[int],
+        opts: QueryOptions,
+        top: int,
+    ) -> Select[Any]:
         """Each parent's page of children, found by one index search per parent: a LATERAL
         subquery on PostgreSQL, a correlated ``id IN (... LIMIT)`` on SQLite. (Numbering all
         children with a window function would read every child of every parent: the whole
         Observations table for ``Datastreams($expand=Observations($top=1))``.)"""
         parent = et.table.alias("parent_")
         child = target.table.alias("child_")
-        page = (select(*[child.c[c.name] for c in _columns(target)])
-                .where(child.c[fk] == parent.c.id, *_where(target, child, opts, self.principal))
-                .order_by(*_order(target, opts, child))
-                .limit(top + 1).offset(opts.skip))
+        page = (
+            select(*[child.c[c.name] for c in _columns(target)])
+            .where(child.c[fk] == parent.c.id, *_where(target, child, opts, self.principal))
+            .order_by(*_order(target, opts, child))
+            .limit(top + 1)
+            .offset(opts.skip)
+        )
         key = parent.c.id.label("parent_key_")
         if self.conn.dialect.name == "postgresql":
             kids = page.lateral("kids_")
-            return (select(kids, key).select_from(parent.join(kids, true()))
-                    .where(parent.c.id.in_(parent_ids))
-                    .order_by(parent.c.id, *_order(target, opts, kids)))
+            return (
+                select(kids, key)
+                .select_from(parent.join(kids, true()))
+                .where(parent.c.id.in_(parent_ids))
+                .order_by(parent.c.id, *_order(target, opts, kids))
+            )
         t = target.table
         ids = page.with_only_columns(child.c.id).correlate(parent)
-        return (select(*_columns(target), key)
-                .select_from(parent.join(t, t.c.id.in_(ids)))
-                .where(parent.c.id.in_(parent_ids))
-                .order_by(parent.c.id, *_order(target, opts)))
+        return (
+            select(*_columns(target), key)
+            .select_from(parent.join(t, t.c.id.in_(ids)))
+            .where(parent.c.id.in_(parent_ids))
+            .order_by(parent.c.id, *_order(target, opts))
+        )
 
-    def _windowed_children(self, target: EntityType, nav: Nav, parent_ids: list[int],
-                           opts: QueryOptions, top: int) -> Select[Any]:
+    def _windowed_children(
+        self, target: EntityType, nav: Nav, parent_ids: list[int], opts: QueryOptions, top: int
+    ) -> Select[Any]:
         """Children through a link table (small tables: Locations, HistoricalLocations),
         paged per parent with row_number()."""
         q, parent_col = self._children_query(target, nav, parent_ids, opts)
         rn = func.row_number().over(partition_by=parent_col, order_by=_order(target, opts))
         inner = q.add_columns(parent_col.label("parent_key_"), rn.label("row_n_")).subquery()
-        return select(inner).where(
-            and_(inner.c.row_n_ > opts.skip, inner.c.row_n_ <= opts.skip + top + 1)
-        ).order_by(inner.c.parent_key_, inner.c.row_n_)
+        return (
+            select(inner)
+            .where(and_(inner.c.row_n_ > opts.skip, inner.c.row_n_ <= opts.skip + top + 1))
+            .order_by(inner.c.parent_key_, inner.c.row_n_)
+        )
 
-    def _children_query(self, target: EntityType, nav: Nav, parent_ids: list[int],
-                        opts: QueryOptions) -> tuple[Select[Any], Any]:
+    def _children_query(
+        self, target: EntityType, nav: Nav, parent_ids: list[int], opts: QueryOptions
+    ) -> tuple[Select[Any], Any]:
         if nav.back_fk is not None:
             col = target.table.c[nav.back_fk]
             return _base(target, [col.in_(parent_ids)], opts, self.principal), col
@@ -201,8 +237,9 @@ class Reader:
         q = q.join_from(target.table, link, link.c[theirs] == target.table.c.id)
         return q, link.c[mine]
 
-    def _child_counts(self, target: EntityType, nav: Nav, parent_ids: list[int],
-                      opts: QueryOptions) -> dict[int, int]:
+    def _child_counts(
+        self, target: EntityType, nav: Nav, parent_ids: list[int], opts: QueryOptions
+    ) -> dict[int, int]:
         q, parent_col = self._children_query(target, nav, parent_ids, opts)
         sub = q.add_columns(parent_col.label("parent_key_")).subquery()
         counted = select(sub.c.parent_key_, func.count()).group_by(sub.c.parent_key_)

@@ -18,7 +18,9 @@ from cityops.sta.values import (
 CONTROL = {"@iot.id", "@iot.selfLink"}
 
 
-def row_values(et: EntityType, body: dict[str, Any], field: str, *, partial: bool) -> dict[str, Any]:
+def row_values(
+    et: EntityType, body: dict[str, Any], field: str, *, partial: bool
+) -> dict[str, Any]:
     """Column values from the properties in ``body`` (navigation links are left out).
 
     ``partial`` (PATCH): mandatory properties may be absent. Unknown keys, wrong types and
@@ -26,8 +28,11 @@ def row_values(et: EntityType, body: dict[str, Any], field: str, *, partial: boo
     """
     row: dict[str, Any] = {}
     for key, value in body.items():
-        if key in et.nav_by_name or key in CONTROL or key.startswith("@cityops.") or (
-            key.endswith("@iot.navigationLink")
+        if (
+            key in et.nav_by_name
+            or key in CONTROL
+            or key.startswith("@cityops.")
+            or (key.endswith("@iot.navigationLink"))
         ):
             continue
         prop = et.prop_by_name.get(key)

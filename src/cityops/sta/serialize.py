@@ -30,8 +30,9 @@ class Serializer:
     def self_link(self, et: EntityType, ident: int) -> str:
         return f"{self.root}/{et.set_name}({ident})"
 
-    def entity(self, et: EntityType, row: dict[str, Any], select: list[str] | None = None
-               ) -> dict[str, Any]:
+    def entity(
+        self, et: EntityType, row: dict[str, Any], select: list[str] | None = None
+    ) -> dict[str, Any]:
         """One entity as JSON, with only the ``select``ed properties when given."""
         link = self.self_link(et, row["id"])
         out: dict[str, Any] = {}
@@ -51,8 +52,15 @@ class Serializer:
                 out[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
         return out
 
-    def _expanded(self, out: dict[str, Any], name: str, target: EntityType, value: Any,
-                  opts: Any, parent_link: str) -> None:
+    def _expanded(
+        self,
+        out: dict[str, Any],
+        name: str,
+        target: EntityType,
+        value: Any,
+        opts: Any,
+        parent_link: str,
+    ) -> None:
         if isinstance(value, Page):
             if value.count is not None:
                 out[f"{name}@iot.count"] = value.count
@@ -63,8 +71,9 @@ class Serializer:
         elif value is not None:
             out[name] = self.entity(target, value, opts.select)
 
-    def collection(self, et: EntityType, page: Page, select: list[str] | None,
-                   next_link: str | None) -> dict[str, Any]:
+    def collection(
+        self, et: EntityType, page: Page, select: list[str] | None, next_link: str | None
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if page.count is not None:
             out["@iot.count"] = page.count
@@ -82,24 +91,32 @@ class Serializer:
         out["value"] = [{"@iot.selfLink": self.self_link(et, r["id"])} for r in page.rows]
         return out
 
-    def data_array(self, page: Page, select: list[str] | None,
-                   next_link: str | None) -> dict[str, Any]:
+    def data_array(
+        self, page: Page, select: list[str] | None, next_link: str | None
+    ) -> dict[str, Any]:
         """Observations grouped by Datastream, as the data array extension writes them."""
         et = BY_NAME["Observation"]
         components = select or ["id", "phenomenonTime", "result", "resultTime"]
-        props = [None if c == "id" else et.prop_by_name[c] for c in components
-                 if c == "id" or c in et.prop_by_name]
+        props = [
+            None if c == "id" else et.prop_by_name[c]
+            for c in components
+            if c == "id" or c in et.prop_by_name
+        ]
         names = [c for c in components if c == "id" or c in et.prop_by_name]
         groups: dict[int, list[list[Any]]] = defaultdict(list)
         for r in page.rows:
             groups[r["datastream_id"]].append(
-                [r["id"] if p is None else json_value(p, r) for p in props])
-        value = [{
-            "Datastream@iot.navigationLink": f"{self.root}/Datastreams({ds})",
-            "components": names,
-            "dataArray@iot.count": len(rows),
-            "dataArray": rows,
-        } for ds, rows in groups.items()]
+                [r["id"] if p is None else json_value(p, r) for p in props]
+            )
+        value = [
+            {
+                "Datastream@iot.navigationLink": f"{self.root}/Datastreams({ds})",
+                "components": names,
+                "dataArray@iot.count": len(rows),
+                "dataArray": rows,
+            }
+            for ds, rows in groups.items()
+        ]
         out: dict[str, Any] = {}
         if page.count is not None:
             out["@iot.count"] = page.count

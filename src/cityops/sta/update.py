@@ -19,8 +19,9 @@ from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 
-def update_entity(tx: Tx, et: EntityType, ident: int, body: Any, principal: Principal,
-                  *, replace: bool = False) -> None:
+def update_entity(
+    tx: Tx, et: EntityType, ident: int, body: Any, principal: Principal, *, replace: bool = False
+) -> None:
     """Merge ``body`` into the entity (``replace``: PUT, unset optional properties become null)."""
     if not isinstance(body, dict):
         raise InvalidInput(f"{et.name}: must be a JSON object", field=et.name)
@@ -61,8 +62,9 @@ def current_row(tx: Tx, et: EntityType, ident: int) -> dict[str, Any]:
 
 def check_write(tx: Tx, et: EntityType, current: dict[str, Any], principal: Principal) -> None:
     if et.name == "Observation":
-        ds = tx.conn.execute(select(s.datastreams).where(
-            s.datastreams.c.id == current["datastream_id"])).first()
+        ds = tx.conn.execute(
+            select(s.datastreams).where(s.datastreams.c.id == current["datastream_id"])
+        ).first()
         check_observation_write(principal, ds)
         return
     require_sta_writer(principal, et.name)
@@ -70,29 +72,39 @@ def check_write(tx: Tx, et: EntityType, current: dict[str, Any], principal: Prin
         check_org_write(principal, current["org_id"], et.name)
 
 
-def _observation_row(tx: Tx, current: dict[str, Any], body: dict[str, Any],
-                     principal: Principal) -> dict[str, Any]:
+def _observation_row(
+    tx: Tx, current: dict[str, Any], body: dict[str, Any], principal: Principal
+) -> dict[str, Any]:
     et = BY_NAME["Observation"]
     merged = {p.name: json_value(p, current) for p in et.props}
     merged.update({k: v for k, v in body.items() if k in et.prop_by_name})
     merged["Datastream"] = body.get("Datastream", {"@iot.id": current["datastream_id"]})
     merged["FeatureOfInterest"] = body.get(
-        "FeatureOfInterest", {"@iot.id": current["feature_of_interest_id"]})
+        "FeatureOfInterest", {"@iot.id": current["feature_of_interest_id"]}
+    )
     obs = parse_observation(merged)
     if obs.datastream_id != current["datastream_id"]:
-        check_exists(tx, BY_NAME["Datastream"], obs.datastream_id, principal, "Observation.Datastream")
+        check_exists(
+            tx, BY_NAME["Datastream"], obs.datastream_id, principal, "Observation.Datastream"
+        )
     return {
-        "datastream_id": obs.datastream_id, "feature_of_interest_id": obs.foi_id,
-        "phenomenon_time_start": obs.phenomenon_start, "phenomenon_time_end": obs.phenomenon_end,
-        "result_time": obs.result_time, "result_number": obs.result_number,
-        "result_json": obs.result_json, "result_quality": obs.result_quality,
-        "valid_time_start": obs.valid_start, "valid_time_end": obs.valid_end,
+        "datastream_id": obs.datastream_id,
+        "feature_of_interest_id": obs.foi_id,
+        "phenomenon_time_start": obs.phenomenon_start,
+        "phenomenon_time_end": obs.phenomenon_end,
+        "result_time": obs.result_time,
+        "result_number": obs.result_number,
+        "result_json": obs.result_json,
+        "result_quality": obs.result_quality,
+        "valid_time_start": obs.valid_start,
+        "valid_time_end": obs.valid_end,
         "parameters": obs.parameters,
     }
 
 
-def _links(tx: Tx, et: EntityType, ident: int, body: dict[str, Any],
-           principal: Principal) -> dict[str, Any]:
+def _links(
+    tx: Tx, et: EntityType, ident: int, body: dict[str, Any], principal: Principal
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for nav in et.navs:
         if nav.name not in body or et.name == "Observation":
@@ -100,17 +112,23 @@ def _links(tx: Tx, et: EntityType, ident: int, body: dict[str, Any],
         target = BY_NAME[nav.target]
         field = f"{et.name}.{nav.name}"
         if not nav.many and nav.fk is not None:
-            values[nav.fk] = check_exists(tx, target, entity_id(body[nav.name], field), principal, field)
+            values[nav.fk] = check_exists(
+                tx, target, entity_id(body[nav.name], field), principal, field
+            )
         elif et.name == "Thing" and nav.name == "Locations":
             items = body[nav.name]
             if not isinstance(items, list):
                 raise InvalidInput(f"{field}: must be a JSON array", field=nav.name)
-            ids = [check_exists(tx, target, entity_id(v, f"{field}[{i}]"), principal, field)
-                   for i, v in enumerate(items)]
+            ids = [
+                check_exists(tx, target, entity_id(v, f"{field}[{i}]"), principal, field)
+                for i, v in enumerate(items)
+            ]
             move_thing(tx, ident, ids)
         else:
-            ids = [check_exists(tx, target, entity_id(v, field), principal, field)
-                   for v in body[nav.name]]
+            ids = [
+                check_exists(tx, target, entity_id(v, field), principal, field)
+                for v in body[nav.name]
+            ]
             attach(tx, Parent(et, ident, nav), ids)
     return values
 
@@ -121,24 +139,34 @@ def refresh_datastream(tx: Tx, ds_id: int) -> None:
     # Lock the row first: a concurrent ingest (another worker) then either committed
     # before our aggregates are read, or applies its change on top of ours after.
     tx.conn.execute(select(ds.c.id).where(ds.c.id == ds_id).with_for_update())
-    agg = tx.conn.execute(select(
-        func.min(o.c.phenomenon_time_start),
-        func.max(func.coalesce(o.c.phenomenon_time_end, o.c.phenomenon_time_start)),
-        func.min(o.c.result_time), func.max(o.c.result_time),
-    ).where(o.c.datastream_id == ds_id)).first()
+    agg = tx.conn.execute(
+        select(
+            func.min(o.c.phenomenon_time_start),
+            func.max(func.coalesce(o.c.phenomenon_time_end, o.c.phenomenon_time_start)),
+            func.min(o.c.result_time),
+            func.max(o.c.result_time),
+        ).where(o.c.datastream_id == ds_id)
+    ).first()
     latest = tx.conn.execute(
         select(o.c.id, o.c.phenomenon_time_start, o.c.result_number)
         .where(o.c.datastream_id == ds_id)
-        .order_by(o.c.phenomenon_time_start.desc(), o.c.id.desc()).limit(1)
+        .order_by(o.c.phenomenon_time_start.desc(), o.c.id.desc())
+        .limit(1)
     ).first()
     assert agg is not None
-    tx.conn.execute(update(ds).where(ds.c.id == ds_id).values(
-        phenomenon_time_start=agg[0], phenomenon_time_end=agg[1],
-        result_time_start=agg[2], result_time_end=agg[3],
-        last_observation_id=latest.id if latest else None,
-        last_phenomenon_time=latest.phenomenon_time_start if latest else None,
-        last_result=latest.result_number if latest else None,
-    ))
+    tx.conn.execute(
+        update(ds)
+        .where(ds.c.id == ds_id)
+        .values(
+            phenomenon_time_start=agg[0],
+            phenomenon_time_end=agg[1],
+            result_time_start=agg[2],
+            result_time_end=agg[3],
+            last_observation_id=latest.id if latest else None,
+            last_phenomenon_time=latest.phenomenon_time_start if latest else None,
+            last_result=latest.result_number if latest else None,
+        )
+    )
 
 
 def apply_json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
@@ -149,7 +177,13 @@ def apply_json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
     for i, op in enumerate(ops):
         field = f"JSON Patch[{i}]"
         if not isinstance(op, dict) or op.get("op") not in (
-                "add", "remove", "replace", "move", "copy", "test"):
+            "add",
+            "remove",
+            "replace",
+            "move",
+            "copy",
+            "test",
+        ):
             raise InvalidInput(f"{field}: unknown or missing op", field=field)
         apply_op(doc, op, field)
     return doc

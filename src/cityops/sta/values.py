@@ -16,9 +16,7 @@ from shapely.geometry import shape
 from cityops.errors import InvalidInput
 
 # ISO 8601 extended format with a mandatory offset: Z or +hh:mm (never +hhmm).
-_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$"
-)
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$")
 _FRACTION = re.compile(r"\.(\d+)")
 GEOJSON_TYPES = {"application/geo+json", "application/vnd.geo+json", "application/json"}
 

@@ -47,7 +47,8 @@ def count_rows(conn: Connection, names: Iterable[str] | None = None) -> dict[str
     wanted = set(names) if names is not None else None
     return {
         t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-        for t in tables() if wanted is None or t.name in wanted
+        for t in tables()
+        if wanted is None or t.name in wanted
     }
 
 
@@ -77,24 +78,34 @@ def _prepare_destination(src: Engine, dst: Engine) -> None:
         raise Conflict(f"the destination database is not empty (table {used[0]} has rows)")
 
 
-def _write_batch(conn: Connection, table: Table, names: Sequence[str],
-                 rows: Sequence[Sequence[Any]]) -> None:
+def _write_batch(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     if conn.dialect.name == "postgresql":
         copy_rows(conn, table, names, rows)
         return
     encoders = column_encoders(conn, table, names)
     marks = ", ".join("?" for _ in names)
     columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-    sql = f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} ({columns}) " \
-          f"VALUES ({marks})"
-    conn.exec_driver_sql(sql, [
-        tuple(v if enc is None or v is None else enc(v) for enc, v in zip(encoders, row))
-        for row in rows
-    ])
+    sql = (
+        f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} ({columns}) "
+        f"VALUES ({marks})"
+    )
+    conn.exec_driver_sql(
+        sql,
+        [
+            tuple(
+                v if enc is None or v is None else enc(v)
+                for enc, v in zip(encoders, row, strict=True)
+            )
+            for row in rows
+        ],
+    )
 
 
-def _copy_table(src: Connection, dst: Connection, table: Table, batch: int,
-                progress: Progress | None) -> None:
+def _copy_table(
+    src: Connection, dst: Connection, table: Table, batch: int, progress: Progress | None
+) -> None:
     names = [c.name for c in table.columns]
     query = select(*table.columns).order_by(*table.primary_key.columns)
     result = src.execution_options(stream_results=True, yield_per=batch).execute(query)
@@ -109,17 +120,26 @@ def reset_sequences(conn: Connection) -> None:
     for table in tables():
         if "id" not in table.c:
             continue
-        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
-                           {"t": table.name}).scalar()
+        seq = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
+        ).scalar()
         if seq is not None:
-            conn.execute(text(
-                f"SELECT setval(CAST(:seq AS regclass), COALESCE(MAX(id), 1), "
-                f"MAX(id) IS NOT NULL) FROM {table.name}"), {"seq": seq})
+            conn.execute(
+                text(
+                    f"SELECT setval(CAST(:seq AS regclass), COALESCE(MAX(id), 1), "
+                    f"MAX(id) IS NOT NULL) FROM {table.name}"
+                ),
+                {"seq": seq},
+            )
 
 
 def copy_database(
-    src_url: str, dst_url: str, *, batch: int = 5000,
-    progress: Progress | None = None, on_start: Callable[[dict[str, int]], None] | None = None,
+    src_url: str,
+    dst_url: str,
+    *,
+    batch: int = 5000,
+    progress: Progress | None = None,
+    on_start: Callable[[dict[str, int]], None] | None = None,
 ) -> list[TableCount]:
     """Copy every table from ``src_url`` to the empty ``dst_url``; the verified counts.
 
@@ -134,12 +154,18 @@ def copy_database(
                 on_start(expected)
             for table in tables():
                 _copy_table(sconn, dconn, table, batch, progress)
-            counts = [TableCount(name, n, got)
-                      for (name, n), got in zip(expected.items(), count_rows(dconn).values())]
+            counts = [
+                TableCount(name, n, got)
+                for (name, n), got in zip(
+                    expected.items(), count_rows(dconn).values(), strict=False
+                )
+            ]
             bad = [c for c in counts if c.source != c.copied]
             if bad:
-                raise Conflict(f"table {bad[0].table}: {bad[0].copied} rows copied, "
-                               f"{bad[0].source} in the source; nothing was kept")
+                raise Conflict(
+                    f"table {bad[0].table}: {bad[0].copied} rows copied, "
+                    f"{bad[0].source} in the source; nothing was kept"
+                )
             if dconn.dialect.name == "postgresql":
                 reset_sequences(dconn)
         return counts

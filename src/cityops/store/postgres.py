@@ -79,8 +79,10 @@ def copy_rows(
     with raw.cursor() as cur, cur.copy(sql) as copy:
         for row in rows:
             copy.write_row(
-                [v if enc is None or v is None else enc(v)
-                 for enc, v in zip(encoders, row, strict=True)]
+                [
+                    v if enc is None or v is None else enc(v)
+                    for enc, v in zip(encoders, row, strict=True)
+                ]
             )
 
 
@@ -96,10 +98,14 @@ class PostgresDialect:
         url = psycopg_url(url)
         # The process id in the name tells the workers apart in pg_stat_activity.
         args = {"application_name": f"cityops-{os.getpid()}"}
-        writer = create_engine(url, pool_size=1, max_overflow=2, pool_pre_ping=True,
-                               connect_args=args)
+        writer = create_engine(
+            url, pool_size=1, max_overflow=2, pool_pre_ping=True, connect_args=args
+        )
         reader = create_engine(
-            url, pool_size=read_pool_size, max_overflow=read_pool_size, pool_pre_ping=True,
+            url,
+            pool_size=read_pool_size,
+            max_overflow=read_pool_size,
+            pool_pre_ping=True,
             connect_args=args,
         )
         return writer, reader
@@ -121,8 +127,12 @@ class PostgresDialect:
         ids: list[int] = []
         if returning:
             ids = self.reserve_ids(conn, table, len(rows))
-            copy_rows(conn, table, ["id", *names],
-                      [(i, *[r[n] for n in names]) for i, r in zip(ids, rows, strict=True)])
+            copy_rows(
+                conn,
+                table,
+                ["id", *names],
+                [(i, *[r[n] for n in names]) for i, r in zip(ids, rows, strict=True)],
+            )
         else:
             copy_rows(conn, table, names, [[r[n] for n in names] for r in rows])
         return ids

@@ -23,10 +23,24 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
-GEO_PREDICATES = ("equals", "disjoint", "touches", "within", "overlaps", "crosses",
-                  "intersects", "contains")
-DATE_PARTS = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M",
-              "second": "%S"}
+GEO_PREDICATES = (
+    "equals",
+    "disjoint",
+    "touches",
+    "within",
+    "overlaps",
+    "crosses",
+    "intersects",
+    "contains",
+)
+DATE_PARTS = {
+    "year": "%Y",
+    "month": "%m",
+    "day": "%d",
+    "hour": "%H",
+    "minute": "%M",
+    "second": "%S",
+}
 _SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -99,19 +113,26 @@ class JsonIsNull(_Fn):
     """A JSON path is absent or holds null. (doc, path)"""
 
 
-_templates(JsonText,
-           "CASE WHEN json_type({0}, {1}) = 'text' THEN json_extract({0}, {1}) END",
-           "CASE WHEN jsonb_typeof({0} #> {1}) = 'string' THEN {0} #>> {1} END")
-_templates(JsonNumber,
-           "CASE WHEN json_type({0}, {1}) IN ('integer', 'real') THEN json_extract({0}, {1}) END",
-           "CASE WHEN jsonb_typeof({0} #> {1}) = 'number' "
-           "THEN CAST({0} #>> {1} AS double precision) END")
-_templates(JsonBool,
-           "CASE json_type({0}, {1}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END",
-           "CASE WHEN jsonb_typeof({0} #> {1}) = 'boolean' THEN CAST({0} #>> {1} AS boolean) END")
-_templates(JsonIsNull,
-           "(coalesce(json_type({0}, {1}), 'null') = 'null')",
-           "(coalesce(jsonb_typeof({0} #> {1}), 'null') = 'null')")
+_templates(
+    JsonText,
+    "CASE WHEN json_type({0}, {1}) = 'text' THEN json_extract({0}, {1}) END",
+    "CASE WHEN jsonb_typeof({0} #> {1}) = 'string' THEN {0} #>> {1} END",
+)
+_templates(
+    JsonNumber,
+    "CASE WHEN json_type({0}, {1}) IN ('integer', 'real') THEN json_extract({0}, {1}) END",
+    "CASE WHEN jsonb_typeof({0} #> {1}) = 'number' THEN CAST({0} #>> {1} AS double precision) END",
+)
+_templates(
+    JsonBool,
+    "CASE json_type({0}, {1}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END",
+    "CASE WHEN jsonb_typeof({0} #> {1}) = 'boolean' THEN CAST({0} #>> {1} AS boolean) END",
+)
+_templates(
+    JsonIsNull,
+    "(coalesce(json_type({0}, {1}), 'null') = 'null')",
+    "(coalesce(jsonb_typeof({0} #> {1}), 'null') = 'null')",
+)
 
 
 # -- date and time (SQLite: fixed-width UTC text 'YYYY-MM-DD HH:MM:SS.ffffff') --------
@@ -156,8 +177,11 @@ class DateTimeAdd(_Fn):
     """A date-time plus a number of seconds. (x, seconds)"""
 
 
-_templates(FractionalSeconds, "CAST(substr({0}, 20) AS REAL)",
-           "CAST(mod(EXTRACT(MICROSECONDS FROM {0}), 1000000) / 1000000.0 AS double precision)")
+_templates(
+    FractionalSeconds,
+    "CAST(substr({0}, 20) AS REAL)",
+    "CAST(mod(EXTRACT(MICROSECONDS FROM {0}), 1000000) / 1000000.0 AS double precision)",
+)
 _templates(DateOf, "substr({0}, 1, 10)", "CAST({0} AT TIME ZONE 'UTC' AS date)")
 _templates(TimeOf, "substr({0}, 12, 15)", "CAST({0} AT TIME ZONE 'UTC' AS time)")
 _templates(DateTimeAdd, "cityops_dt_add({0}, {1})", "({0} + make_interval(secs => {1}))")
@@ -189,8 +213,11 @@ _templates(Floor, "(CAST({0} AS INTEGER) - (CAST({0} AS INTEGER) > {0}))", "floo
 _templates(Ceiling, "(CAST({0} AS INTEGER) + (CAST({0} AS INTEGER) < {0}))", "ceiling({0})")
 _templates(Round, "round({0})", "CAST(round(CAST({0} AS numeric)) AS double precision)")
 # SQLite's % truncates reals to integers, PostgreSQL has no % on double precision
-_templates(Mod, "({0} - {1} * CAST(CAST({0} AS REAL) / nullif({1}, 0) AS INTEGER))",
-           "CAST(mod(CAST({0} AS numeric), nullif(CAST({1} AS numeric), 0)) AS double precision)")
+_templates(
+    Mod,
+    "({0} - {1} * CAST(CAST({0} AS REAL) / nullif({1}, 0) AS INTEGER))",
+    "CAST(mod(CAST({0} AS numeric), nullif(CAST({1} AS numeric), 0)) AS double precision)",
+)
 
 
 # -- strings -------------------------------------------------------------------------
@@ -225,9 +252,11 @@ class CollateC(_Fn):
 
 
 _templates(IndexOf, "(instr({0}, {1}) - 1)", "(strpos({0}, {1}) - 1)")
-_templates(EndsWith,
-           "(length({1}) <= length({0}) AND substr({0}, length({0}) - length({1}) + 1) = {1})",
-           "(right({0}, length({1})) = {1})")
+_templates(
+    EndsWith,
+    "(length({1}) <= length({0}) AND substr({0}, length({0}) - length({1}) + 1) = {1})",
+    "(right({0}, length({1})) = {1})",
+)
 # SQLite's lower() folds ASCII only; station names are Thai, Lao, Vietnamese ...
 _templates(Lower, "cityops_lower({0})", "lower({0})")
 _templates(Upper, "cityops_upper({0})", "upper({0})")
@@ -294,8 +323,11 @@ class GeoLength(_Fn):
 _templates(SqliteOnly, "({0})", "true")
 # the SQLite user functions read WKT and GeoJSON text alike
 _templates(GeomLiteral, "{0}", "ST_GeomFromText({0}, 4326)")
-_templates(GeomFromJson, "{0}", "ST_SetSRID(ST_GeomFromGeoJSON("
-           "CAST(coalesce({0} -> 'geometry', {0}) AS text)), 4326)")
+_templates(
+    GeomFromJson,
+    "{0}",
+    "ST_SetSRID(ST_GeomFromGeoJSON(CAST(coalesce({0} -> 'geometry', {0}) AS text)), 4326)",
+)
 _templates(GeoDistance, "cityops_distance({0}, {1})", "ST_Distance({0}, {1})")
 _templates(GeoLength, "cityops_length({0})", "ST_Length({0})")
 
@@ -377,15 +409,19 @@ def register_sqlite_functions(dbapi_connection: Any) -> None:
     create = dbapi_connection.create_function
     for name in GEO_PREDICATES:
         create(f"cityops_st_{name}", 2, _predicate(name), deterministic=True)
-    create("cityops_st_relate", 3,
-           _binary(lambda a, b, p: int(bool(shapely.relate_pattern(a, b, p)))),
-           deterministic=True)
-    create("cityops_distance", 2, _binary(lambda a, b: float(shapely.distance(a, b))),
-           deterministic=True)
+    create(
+        "cityops_st_relate",
+        3,
+        _binary(lambda a, b, p: int(bool(shapely.relate_pattern(a, b, p)))),
+        deterministic=True,
+    )
+    create(
+        "cityops_distance",
+        2,
+        _binary(lambda a, b: float(shapely.distance(a, b))),
+        deterministic=True,
+    )
     create("cityops_length", 1, _length, deterministic=True)
     create("cityops_dt_add", 2, _dt_add, deterministic=True)
-    create("cityops_lower", 1, lambda s: s.lower() if isinstance(s, str) else s,
-           deterministic=True)
-    create("cityops_upper", 1, lambda s: s.upper() if isinstance(s, str) else s,
-           deterministic=True)
-
+    create("cityops_lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
+    create("cityops_upper", 1, lambda s: s.upper() if isinstance(s, str) else s, deterministic=True)

@@ -59,7 +59,10 @@ class SQLiteDialect:
         args = {"check_same_thread": False, "timeout": 30}
         writer = create_engine(url, connect_args=args, poolclass=QueuePool, pool_size=1)
         reader = create_engine(
-            url, connect_args=args, poolclass=QueuePool, pool_size=read_pool_size,
+            url,
+            connect_args=args,
+            poolclass=QueuePool,
+            pool_size=read_pool_size,
             max_overflow=read_pool_size * 2,
         )
         _configure(writer, immediate=True)
@@ -96,8 +99,14 @@ def _executemany(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
     each column's bind processor applied directly (SQLAlchemy's per-row parameter set-up
     costs more than SQLite's insert). Rows must all have the keys of the first."""
     sql, procs = _plan(conn, table, tuple(rows[0]))
-    params = [tuple(v if proc is None else (none if v is None else proc(v))
-                    for key, proc, none in procs for v in (row[key],)) for row in rows]
+    params = [
+        tuple(
+            v if proc is None else (none if v is None else proc(v))
+            for key, proc, none in procs
+            for v in (row[key],)
+        )
+        for row in rows
+    ]
     conn.exec_driver_sql(sql, params)
 
 
@@ -115,12 +124,14 @@ def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan:
         procs = []
         for key in list(compiled.positiontup or keys):
             col_type = table.c[key].type
-            proc = (_utc_text if isinstance(col_type, UTCDateTime)
-                    else col_type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+            proc = (
+                _utc_text
+                if isinstance(col_type, UTCDateTime)
+                else col_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            )
             procs.append((key, proc, proc(None) if proc is not None else None))
         plan = _PLANS[cache_key] = (str(compiled), procs)
     return plan
-
 
 
 def _utc_text(value: datetime | None) -> str | None:

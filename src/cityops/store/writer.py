@@ -77,7 +77,7 @@ class Observer(Protocol):
         """Forget whatever ``events`` may have made stale."""
 
 
-O = TypeVar("O", bound=Observer)
+ObserverT = TypeVar("ObserverT", bound=Observer)
 
 
 class WriterState:
@@ -88,7 +88,7 @@ class WriterState:
     def __init__(self) -> None:
         self._items: dict[str, Observer] = {}
 
-    def get(self, key: str, factory: Callable[[], O]) -> O:
+    def get(self, key: str, factory: Callable[[], ObserverT]) -> ObserverT:
         """The cache named ``key``, made by ``factory`` on first use."""
         item = self._items.get(key)
         if item is None:
@@ -103,8 +103,9 @@ class WriterState:
 class Tx:
     """What a write job gets: the connection inside its savepoint, and an event list."""
 
-    def __init__(self, conn: Connection, dialect: Any = None,
-                 state: WriterState | None = None) -> None:
+    def __init__(
+        self, conn: Connection, dialect: Any = None, state: WriterState | None = None
+    ) -> None:
         self.conn = conn
         self.dialect = dialect  # the store's Dialect hooks (least, greatest, bulk_insert)
         self.state = state if state is not None else WriterState()
@@ -230,9 +231,16 @@ class GroupCommitWriter:
                 item.future.set_exception(error)
         self._publish(events, callbacks)
 
-    def _attempt(self, conn: Connection, batch: list[_Pending[Any]], savepoints: bool
-                 ) -> tuple[list[tuple[_Pending[Any], Any, BaseException | None]],
-                            list[Event], list[Callable[[], None]]] | None:
+    def _attempt(
+        self, conn: Connection, batch: list[_Pending[Any]], savepoints: bool
+    ) -> (
+        tuple[
+            list[tuple[_Pending[Any], Any, BaseException | None]],
+            list[Event],
+            list[Callable[[], None]],
+        ]
+        | None
+    ):
         """Run the jobs in one transaction. Without savepoints, the first failing job
         rolls everything back and None is returned (a lone job gets its error first)."""
         outcomes: list[tuple[_Pending[Any], Any, BaseException | None]] = []

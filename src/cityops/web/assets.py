@@ -13,9 +13,15 @@ STATIC_DIR = WEB_DIR / "static"
 
 #: npm packages the pages may load, by the name used under /assets/.
 PACKAGES = ("leaflet", "uplot", "world-atlas", "topojson-client")
-_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
-          ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml",
-          ".map": "application/json"}
+_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".map": "application/json",
+}
 
 
 @cache
@@ -48,4 +54,6 @@ def asset_file(root: Path | None, package: str, path: str) -> Path | None:
 
 def media_type(path: Path) -> str:
     """Content type by suffix (JavaScript as text/javascript, so ES modules load)."""
-    return _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return (
+        _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )

@@ -16,8 +16,7 @@ from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
 from cityops.store import schema as s
 
-_ORG_FIELDS = ("id", "slug", "name", "kind", "country_iso2", "timezone", "languages", "lat",
-               "lon")
+_ORG_FIELDS = ("id", "slug", "name", "kind", "country_iso2", "timezone", "languages", "lat", "lon")
 
 
 def all_orgs(conn: Connection) -> list[dict[str, Any]]:
@@ -48,10 +47,13 @@ def _polygonal(doc: Any) -> Mapping[str, Any] | None:
 def areas(conn: Connection, who: Principal, org_id: int | None) -> dict[str, Any]:
     """The city's areas: polygon Locations and FeaturesOfInterest, as a FeatureCollection."""
     features = []
-    for table, column, entity in ((s.locations, "location", "Location"),
-                                  (s.features_of_interest, "feature", "FeatureOfInterest")):
+    for table, column, entity in (
+        (s.locations, "location", "Location"),
+        (s.features_of_interest, "feature", "FeatureOfInterest"),
+    ):
         q = select(table.c.id, table.c.name, table.c[column]).where(
-            table.c.bbox_minx.is_not(None), table.c.bbox_minx < table.c.bbox_maxx)
+            table.c.bbox_minx.is_not(None), table.c.bbox_minx < table.c.bbox_maxx
+        )
         cond = visible(entity, table, who)
         if cond is not None:
             q = q.where(cond)
@@ -60,9 +62,13 @@ def areas(conn: Connection, who: Principal, org_id: int | None) -> dict[str, Any
         for row in conn.execute(q.limit(500)):
             geometry = _polygonal(row[2])
             if geometry is not None:
-                features.append({"type": "Feature", "geometry": geometry,
-                                 "properties": {"name": row.name, "entity": entity,
-                                                "id": int(row.id)}})
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": geometry,
+                        "properties": {"name": row.name, "entity": entity, "id": int(row.id)},
+                    }
+                )
     features.extend(_alert_areas(conn, org_id))
     return {"type": "FeatureCollection", "features": features}
 
@@ -73,9 +79,15 @@ def _alert_areas(conn: Connection, org_id: int | None) -> list[dict[str, Any]]:
     if table is None or org_id is None:
         return []
     q = select(table.c.id, table.c.name, table.c.geojson).where(table.c.org_id == org_id)
-    return [{"type": "Feature", "geometry": g, "properties": {"name": r.name, "entity": "Area",
-                                                              "id": int(r.id)}}
-            for r in conn.execute(q.limit(500)) if (g := _polygonal(r.geojson)) is not None]
+    return [
+        {
+            "type": "Feature",
+            "geometry": g,
+            "properties": {"name": r.name, "entity": "Area", "id": int(r.id)},
+        }
+        for r in conn.execute(q.limit(500))
+        if (g := _polygonal(r.geojson)) is not None
+    ]
 
 
 def network(conn: Connection, who: Principal) -> list[dict[str, Any]]:
@@ -86,5 +98,12 @@ def network(conn: Connection, who: Principal) -> list[dict[str, Any]]:
         q = q.where(i.c.org_id == who.org_id)
     counts = {r[0]: int(r[1]) for r in conn.execute(q)}
     readable = None if who.is_admin else {who.org_id}
-    return [{**o, "open_incidents": counts.get(o["id"], 0) if readable is None
-             or o["id"] in readable else None} for o in all_orgs(conn)]
+    return [
+        {
+            **o,
+            "open_incidents": counts.get(o["id"], 0)
+            if readable is None or o["id"] in readable
+            else None,
+        }
+        for o in all_orgs(conn)
+    ]

@@ -50,16 +50,21 @@ class Client:
 
 
 def _org_reader(who: Principal, org_id: Any) -> bool:
-    return who.is_admin or (who.role in INCIDENT_READERS and who.org_id is not None
-                            and org_id == who.org_id)
+    return who.is_admin or (
+        who.role in INCIDENT_READERS and who.org_id is not None and org_id == who.org_id
+    )
 
 
 def observation_message(event: Event) -> dict[str, Any]:
     """A datastream's new observations, newest ``MAX_POINTS``, times in s since epoch."""
     times, results = event.data.get("times", []), event.data.get("results", [])
-    pairs = sorted(zip(times, results), key=lambda p: p[0])[-MAX_POINTS:]
-    return {"datastream": event.id, "kind": event.kind,
-            "times": [t.timestamp() for t, _ in pairs], "results": [r for _, r in pairs]}
+    pairs = sorted(zip(times, results, strict=True), key=lambda p: p[0])[-MAX_POINTS:]
+    return {
+        "datastream": event.id,
+        "kind": event.kind,
+        "times": [t.timestamp() for t, _ in pairs],
+        "results": [r for _, r in pairs],
+    }
 
 
 def message_for(who: Principal, event: Event, access: dict[int, tuple[Any, Any]]) -> Message | None:
@@ -117,8 +122,11 @@ class Hub:
 
     def listen(self, events: list[Event]) -> None:
         """Store listener, in the writer thread: hand over and return at once."""
-        wanted = [e for e in events if e.entity in ("Observation", "Incident", "Alert",
-                                                   "CapAlert", "Datastream")]
+        wanted = [
+            e
+            for e in events
+            if e.entity in ("Observation", "Incident", "Alert", "CapAlert", "Datastream")
+        ]
         if wanted and self.loop is not None and self._inbox is not None:
             self.loop.call_soon_threadsafe(self._inbox.put_nowait, wanted)
 
@@ -154,7 +162,7 @@ class Hub:
     def _lookup(self, ids: set[int]) -> dict[int, tuple[Any, Any]]:
         ds = s.datastreams
         with self.store.read() as conn:
-            rows = conn.execute(select(ds.c.id, ds.c.org_id, ds.c.visibility)
-                                .where(ds.c.id.in_(sorted(ids))))
+            rows = conn.execute(
+                select(ds.c.id, ds.c.org_id, ds.c.visibility).where(ds.c.id.in_(sorted(ids)))
+            )
             return {int(r.id): (r.org_id, r.visibility) for r in rows}
-

@@ -20,13 +20,16 @@ from cityops.store.types import UTCDateTime
 
 MAX_BUCKETS = 5000
 
-_SQLITE_US = ("(CAST(strftime('%s', phenomenon_time_start) AS INTEGER) * 1000000"
-              " + CAST(substr(phenomenon_time_start, 21, 6) AS INTEGER))")
+_SQLITE_US = (
+    "(CAST(strftime('%s', phenomenon_time_start) AS INTEGER) * 1000000"
+    " + CAST(substr(phenomenon_time_start, 21, 6) AS INTEGER))"
+)
 _BUCKET = {
     "sqlite": f"(({_SQLITE_US} - :from_us) * :n) / :span_us",
     # div() on numeric is the exact integer quotient (numeric division would round)
-    "postgresql": ("div((extract(epoch from phenomenon_time_start) * 1000000 - :from_us)"
-                   " * :n, :span_us)"),
+    "postgresql": (
+        "div((extract(epoch from phenomenon_time_start) * 1000000 - :from_us) * :n, :span_us)"
+    ),
 }
 _QUERY = """
 SELECT {bucket} AS b, min(result_number) AS lo, avg(result_number) AS mean,
@@ -49,8 +52,13 @@ class Buckets:
     count: list[int]
 
     def as_json(self) -> dict[str, Any]:
-        return {"t": self.start, "min": self.min, "mean": self.mean, "max": self.max,
-                "count": self.count}
+        return {
+            "t": self.start,
+            "min": self.min,
+            "mean": self.mean,
+            "max": self.max,
+            "count": self.count,
+        }
 
 
 def micros(value: datetime) -> int:
@@ -64,17 +72,27 @@ def bucket_of(t_us: int, from_us: int, span_us: int, n: int) -> int:
     return ((t_us - from_us) * n) // span_us
 
 
-def downsample(conn: Connection, dialect: str, datastream_id: int, start: datetime,
-               end: datetime, buckets: int) -> Buckets:
+def downsample(
+    conn: Connection, dialect: str, datastream_id: int, start: datetime, end: datetime, buckets: int
+) -> Buckets:
     """Min/mean/max per bucket of the datastream's numeric results in [start, end)."""
     from_us, span_us = micros(start), micros(end) - micros(start)
     if span_us <= 0 or buckets < 1:
         return Buckets([], [], [], [], [])
-    sql = text(_QUERY.format(bucket=_BUCKET["postgresql" if dialect == "postgresql"
-                                            else "sqlite"])).bindparams(
-        bindparam("t0", type_=UTCDateTime()), bindparam("t1", type_=UTCDateTime()))
-    rows = conn.execute(sql, {"ds": datastream_id, "t0": start, "t1": end, "from_us": from_us,
-                              "span_us": span_us, "n": buckets}).all()
+    sql = text(
+        _QUERY.format(bucket=_BUCKET["postgresql" if dialect == "postgresql" else "sqlite"])
+    ).bindparams(bindparam("t0", type_=UTCDateTime()), bindparam("t1", type_=UTCDateTime()))
+    rows = conn.execute(
+        sql,
+        {
+            "ds": datastream_id,
+            "t0": start,
+            "t1": end,
+            "from_us": from_us,
+            "span_us": span_us,
+            "n": buckets,
+        },
+    ).all()
     out = Buckets([], [], [], [], [])
     width = span_us / buckets
     for row in rows:

@@ -74,8 +74,9 @@ def rule_links(conn: Connection, org_id: int | None) -> dict[int, list[dict[str,
 def open_incidents(conn: Connection, org_id: int | None) -> dict[int, dict[str, Any]]:
     """The open (not resolved) live incident per rule id."""
     i = s.incidents
-    q = select(i.c.id, i.c.rule_id, i.c.state, i.c.level, i.c.level_name, i.c.severity,
-               i.c.subject).where(i.c.state != "resolved", i.c.origin == "engine")
+    q = select(
+        i.c.id, i.c.rule_id, i.c.state, i.c.level, i.c.level_name, i.c.severity, i.c.subject
+    ).where(i.c.state != "resolved", i.c.origin == "engine")
     if org_id is not None:
         q = q.where(i.c.org_id == org_id)
     return {int(r.rule_id): dict(r._mapping) for r in conn.execute(q)}
@@ -88,8 +89,9 @@ def _incident_state(rule: Mapping[str, Any], inc: Mapping[str, Any] | None) -> s
     return "danger" if top is None or inc["level"] >= top else "warning"
 
 
-def datastream_state(row: Any, rules: list[dict[str, Any]], incidents: Mapping[int, Any],
-                     now: datetime) -> dict[str, Any]:
+def datastream_state(
+    row: Any, rules: list[dict[str, Any]], incidents: Mapping[int, Any], now: datetime
+) -> dict[str, Any]:
     """One datastream as JSON, with its levels, state and open incidents."""
     levels: dict[str, float] = {}
     for rule in rules:
@@ -98,17 +100,33 @@ def datastream_state(row: Any, rules: list[dict[str, Any]], incidents: Mapping[i
     fresh = row.last_phenomenon_time is not None and now - row.last_phenomenon_time <= STALE_AFTER
     by_value = classify(row.last_result, levels) if fresh else "nodata"
     incs = [incidents[r["id"]] for r in rules if r["id"] in incidents]
-    state = worst([by_value, *(x for r in rules if (x := _incident_state(
-        r, incidents.get(r["id"]))) is not None)])
+    state = worst(
+        [
+            by_value,
+            *(x for r in rules if (x := _incident_state(r, incidents.get(r["id"]))) is not None),
+        ]
+    )
     unit = row.unit_of_measurement or {}
-    quality = [incidents[r["id"]]["level_name"] for r in rules
-               if r["type"] == "data_quality" and r["id"] in incidents]
-    return {"quality": quality[0] if quality else ("ok" if fresh else (
-        "stale" if row.last_phenomenon_time is not None else "no data")),"id": int(row.id), "name": row.name, "unit": unit.get("symbol") or "",
-            "last_time": row.last_phenomenon_time, "last_value": row.last_result,
-            "levels": levels, "state": state, "fresh": fresh,
-            "incidents": [int(x["id"]) for x in incs],
-            "rules": [r["name"] for r in rules]}
+    quality = [
+        incidents[r["id"]]["level_name"]
+        for r in rules
+        if r["type"] == "data_quality" and r["id"] in incidents
+    ]
+    return {
+        "quality": quality[0]
+        if quality
+        else ("ok" if fresh else ("stale" if row.last_phenomenon_time is not None else "no data")),
+        "id": int(row.id),
+        "name": row.name,
+        "unit": unit.get("symbol") or "",
+        "last_time": row.last_phenomenon_time,
+        "last_value": row.last_result,
+        "levels": levels,
+        "state": state,
+        "fresh": fresh,
+        "incidents": [int(x["id"]) for x in incs],
+        "rules": [r["name"] for r in rules],
+    }
 
 
 def _point(doc: Any) -> tuple[float, float] | None:
@@ -132,8 +150,12 @@ def _where_org(table: Any, who: Principal, org_id: int | None) -> list[Any]:
 def thing_points(conn: Connection, thing_ids: list[int]) -> dict[int, tuple[float, float]]:
     """The first point location of each thing."""
     tl, loc = s.thing_locations, s.locations
-    q = (select(tl.c.thing_id, loc.c.location).join(loc, loc.c.id == tl.c.location_id)
-         .where(tl.c.thing_id.in_(thing_ids)).order_by(tl.c.thing_id, loc.c.id))
+    q = (
+        select(tl.c.thing_id, loc.c.location)
+        .join(loc, loc.c.id == tl.c.location_id)
+        .where(tl.c.thing_id.in_(thing_ids))
+        .order_by(tl.c.thing_id, loc.c.id)
+    )
     out: dict[int, tuple[float, float]] = {}
     for row in conn.execute(q):
         point = _point(row.location)
@@ -142,8 +164,9 @@ def thing_points(conn: Connection, thing_ids: list[int]) -> dict[int, tuple[floa
     return out
 
 
-def stations(conn: Connection, who: Principal, org_id: int | None, now: datetime,
-             thing_id: int | None = None) -> list[dict[str, Any]]:
+def stations(
+    conn: Connection, who: Principal, org_id: int | None, now: datetime, thing_id: int | None = None
+) -> list[dict[str, Any]]:
     """The stations (things) of ``org_id`` the caller may see, each with its state."""
     th, ds = s.things, s.datastreams
     q = select(th.c.id, th.c.name, th.c.description).where(*_where_org(th, who, org_id))
@@ -157,12 +180,20 @@ def stations(conn: Connection, who: Principal, org_id: int | None, now: datetime
     dq = select(ds).where(ds.c.thing_id.in_(list(things)), *_where_org(ds, who, None))
     for row in conn.execute(dq.order_by(ds.c.id)):
         streams[int(row.thing_id)].append(
-            datastream_state(row, links.get(int(row.id), []), incidents, now))
+            datastream_state(row, links.get(int(row.id), []), incidents, now)
+        )
     points = thing_points(conn, list(things))
     out = []
     for tid, thing in things.items():
         lat, lon = points.get(tid, (None, None))
         dss = streams.get(tid, [])
-        out.append({**thing, "lat": lat, "lon": lon, "datastreams": dss,
-                    "state": worst(d["state"] for d in dss)})
+        out.append(
+            {
+                **thing,
+                "lat": lat,
+                "lon": lon,
+                "datastreams": dss,
+                "state": worst(d["state"] for d in dss),
+            }
+        )
     return out

@@ -42,11 +42,21 @@ def area_features(info: Mapping[str, Any]) -> list[dict[str, Any]]:
         name = area.get("area_desc", "")
         for poly in area.get("polygons") or []:
             ring = [[float(lon), float(lat)] for lat, lon in poly]
-            out.append({"type": "Feature", "properties": {"name": name},
-                        "geometry": {"type": "Polygon", "coordinates": [ring]}})
+            out.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": name},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            )
         for lat, lon, radius in area.get("circles") or []:
-            out.append({"type": "Feature", "properties": {"name": name, "radius_km": radius},
-                        "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+            out.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": name, "radius_km": radius},
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                }
+            )
     return out
 
 
@@ -56,25 +66,38 @@ def warning_json(alert: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
     if not infos or alert.get("msg_type") == "Cancel" or alert.get("kind") == "cancel":
         return None
     info, native = pick_info(infos, lang)
-    return {"id": alert["id"], "identifier": alert.get("identifier"), "sent": alert.get("sent"),
-            "expires": alert.get("expires"), "msg_type": alert.get("msg_type"),
-            "severity": info.get("severity") or alert.get("severity") or "Unknown",
-            "language": info.get("language"), "native": native,
-            "event": info.get("event", ""), "headline": info.get("headline") or "",
-            "description": info.get("description") or "",
-            "instruction": info.get("instruction") or "",
-            "area": "; ".join(a.get("area_desc", "") for a in info.get("areas") or []),
-            "features": area_features(info), "xml_url": alert.get("xml_url"),
-            "languages": [i.get("language") for i in infos]}
+    return {
+        "id": alert["id"],
+        "identifier": alert.get("identifier"),
+        "sent": alert.get("sent"),
+        "expires": alert.get("expires"),
+        "msg_type": alert.get("msg_type"),
+        "severity": info.get("severity") or alert.get("severity") or "Unknown",
+        "language": info.get("language"),
+        "native": native,
+        "event": info.get("event", ""),
+        "headline": info.get("headline") or "",
+        "description": info.get("description") or "",
+        "instruction": info.get("instruction") or "",
+        "area": "; ".join(a.get("area_desc", "") for a in info.get("areas") or []),
+        "features": area_features(info),
+        "xml_url": alert.get("xml_url"),
+        "languages": [i.get("language") for i in infos],
+    }
 
 
 def current(conn: Connection, lang: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Warnings in force now, most severe first, then newest."""
     now = now or datetime.now(UTC)
     rows = list_alerts(conn, ANONYMOUS, status="issued", limit=200)
-    shown = [w for r in rows if (r.get("expires") is None or r["expires"] > now)
-             and (w := warning_json(r, lang)) is not None]
+    shown = [
+        w
+        for r in rows
+        if (r.get("expires") is None or r["expires"] > now)
+        and (w := warning_json(r, lang)) is not None
+    ]
     rank = {s: n for n, s in enumerate(SEVERITY_ORDER)}
-    shown.sort(key=lambda w: (rank.get(w["severity"], 9), -(w["sent"].timestamp()
-                                                            if w["sent"] else 0)))
+    shown.sort(
+        key=lambda w: (rank.get(w["severity"], 9), -(w["sent"].timestamp() if w["sent"] else 0))
+    )
     return shown

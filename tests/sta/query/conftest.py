@@ -18,8 +18,9 @@ from cityops.store import schema
 from cityops.store.sqlfuncs import register_sqlite_functions
 
 # the same variable as tests/conftest.py: the URL of the admin ("postgres") database
-PG_ADMIN_URL = make_url(os.environ.get(
-    "CITYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+PG_ADMIN_URL = make_url(
+    os.environ.get("CITYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -45,8 +46,9 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def pg_engine() -> Iterator[Engine]:
     name = f"cityops_qtest_{uuid.uuid4().hex[:10]}"
     try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 3})
+        admin = create_engine(
+            PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any failure means "no server here"

@@ -21,15 +21,20 @@ def t(*args: int) -> datetime:
 def dataset() -> Dataset:
     data = Dataset()
     data.things = [
-        thing_row(1, "Gauge Vientiane", {"station_code": "013901", "level": 5, "active": True,
-                                         "nested": {"a": {"b": 2}}}),
+        thing_row(
+            1,
+            "Gauge Vientiane",
+            {"station_code": "013901", "level": 5, "active": True, "nested": {"a": {"b": 2}}},
+        ),
         thing_row(2, "gauge pakse", {"station_code": "013902", "level": 12.5, "active": False}),
         thing_row(3, "Rain Ubon", {"station_code": 13903, "owner": "Thái"}),
         thing_row(4, "  Trim Me  ", None),
     ]
-    data.locations = [point_location(1, "Vientiane", 102.6, 17.97),
-                      point_location(2, "Pakse", 105.8, 15.12),
-                      point_location(3, "Ubon", 104.85, 15.24)]
+    data.locations = [
+        point_location(1, "Vientiane", 102.6, 17.97),
+        point_location(2, "Pakse", 105.8, 15.12),
+        point_location(3, "Ubon", 104.85, 15.24),
+    ]
     data.thing_locations = [(1, 1), (2, 2), (3, 3)]
     data.datastreams = [
         datastream_row(1, 1, "Water level Vientiane", 1, {"threshold": 10}),
@@ -40,8 +45,13 @@ def dataset() -> Dataset:
         observation_row(1, 1, t(2024, 1, 1), 3.5, parameters={"x": 1}),
         observation_row(2, 1, t(2024, 1, 1, 6), 7, parameters={"x": 2}),
         observation_row(3, 1, t(2024, 1, 2), 12, end=t(2024, 1, 2, 12)),
-        observation_row(4, 2, datetime(2024, 6, 15, 12, 30, 15, 250000, tzinfo=UTC), "dry",
-                        result_time=t(2024, 6, 15, 13)),
+        observation_row(
+            4,
+            2,
+            datetime(2024, 6, 15, 12, 30, 15, 250000, tzinfo=UTC),
+            "dry",
+            result_time=t(2024, 6, 15, 13),
+        ),
         observation_row(5, 2, t(2024, 12, 31, 23, 59, 59), True),
         observation_row(6, 3, t(2025, 1, 1), None),
         observation_row(7, 3, t(2023, 12, 31, 20), -2.5, end=t(2024, 1, 1, 2)),
@@ -60,8 +70,7 @@ OBSERVATION_CASES: list[tuple[str, list[int]]] = [
     ("result ne 7", [1, 3, 4, 5, 6, 7]),
     ("result lt 0", [7]),
     ("result ge 3.5 and result le 7", [1, 2]),
-    ("phenomenonTime ge 2024-01-01T00:00:00Z and phenomenonTime lt 2024-01-02T00:00:00Z",
-     [1, 2]),
+    ("phenomenonTime ge 2024-01-01T00:00:00Z and phenomenonTime lt 2024-01-02T00:00:00Z", [1, 2]),
     ("phenomenonTime lt 2024-01-01T03:00:00Z", [1, 7]),
     ("phenomenonTime le 2024-01-01T02:00:00Z", [1, 7]),
     ("phenomenonTime gt 2024-01-01T00:00:00+07:00", ALL_OBS),
@@ -72,8 +81,14 @@ OBSERVATION_CASES: list[tuple[str, list[int]]] = [
     ("2024-01-01T03:00:00Z gt phenomenonTime", [1, 7]),
     ("phenomenonTime ge 2024-01-01", [1, 2, 3, 4, 5, 6]),
     ("year(phenomenonTime) eq 2024", [1, 2, 3, 4, 5]),
-    (("month(phenomenonTime) eq 6 and day(phenomenonTime) eq 15 and hour(phenomenonTime) eq 12"
-      " and minute(phenomenonTime) eq 30 and second(phenomenonTime) eq 15"), [4]),
+    (
+        (
+            "month(phenomenonTime) eq 6 and day(phenomenonTime) eq 15"
+            " and hour(phenomenonTime) eq 12"
+            " and minute(phenomenonTime) eq 30 and second(phenomenonTime) eq 15"
+        ),
+        [4],
+    ),
     ("fractionalseconds(phenomenonTime) eq 0.25", [4]),
     ("date(phenomenonTime) eq 2024-01-01", [1, 2]),
     ("time(phenomenonTime) eq 06:00:00", [2]),

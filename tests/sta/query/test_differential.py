@@ -10,9 +10,16 @@ from cityops.sta.query import evaluate, parse_filter
 from tests.sta.query import strategies as strat
 from tests.sta.query.data import Dataset, entities, insert, query
 
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=False,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 def _check(engine: Engine, data: Dataset, set_name: str, text: str) -> None:
@@ -33,4 +40,3 @@ def test_things(engine: Engine, data: Dataset, text: str) -> None:
 @given(data=strat.datasets(), text=strat.filters(strat.observation_atoms()))
 def test_observations(engine: Engine, data: Dataset, text: str) -> None:
     _check(engine, data, "Observations", text)
-

@@ -35,8 +35,11 @@ def test_every_station_in_this_polygon(engine: Engine) -> None:
     insert(engine, data)
     text = f"st_within(Locations/location, geography'{POLYGON}')"
     polygon = shapely.from_wkt(POLYGON)
-    inside = {loc["id"] for loc in data.locations
-              if shapely.within(shapely.from_wkt(loc["geom"]), polygon)}
+    inside = {
+        loc["id"]
+        for loc in data.locations
+        if shapely.within(shapely.from_wkt(loc["geom"]), polygon)
+    }
     expected = sorted({tid for tid, lid in data.thing_locations if lid in inside})
     assert expected and len(expected) < len(data.things) // 2
     assert query(engine, "Things", {"$filter": text}) == expected
@@ -45,5 +48,6 @@ def test_every_station_in_this_polygon(engine: Engine) -> None:
     # the same, negated, and through Datastreams-style paths from Locations
     outside = query(engine, "Things", {"$filter": f"not ({text})"})
     assert sorted(outside + expected) == [t["id"] for t in data.things]
-    assert query(engine, "Locations", {"$filter": f"st_within(location, geography'{POLYGON}')"}
-                 ) == sorted(inside)
+    assert query(
+        engine, "Locations", {"$filter": f"st_within(location, geography'{POLYGON}')"}
+    ) == sorted(inside)

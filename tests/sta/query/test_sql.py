@@ -19,8 +19,7 @@ def data(engine: Engine) -> Engine:
 
 def _evaluated(set_name: str, text: str) -> list[int]:
     node = parse_filter(text)
-    return [e["@iot.id"] for e in entities(fixed.dataset(), set_name)
-            if evaluate(node, e) is True]
+    return [e["@iot.id"] for e in entities(fixed.dataset(), set_name) if evaluate(node, e) is True]
 
 
 @pytest.mark.parametrize(("text", "expected"), fixed.OBSERVATION_CASES)
@@ -35,29 +34,38 @@ def test_thing_filter(data: Engine, text: str, expected: list[int]) -> None:
     assert _evaluated("Things", text) == expected
 
 
-@pytest.mark.parametrize(("set_name", "orderby", "expected"), [
-    ("Things", "name", [4, 1, 3, 2]),
-    ("Things", "name DESC", [2, 3, 1, 4]),
-    ("Things", "properties/level desc", [2, 1, 3, 4]),
-    ("Things", "properties/level", [3, 4, 1, 2]),
-    ("Observations", "phenomenonTime desc", [6, 5, 4, 3, 2, 1, 7]),
-    ("Observations", "phenomenonTime", [7, 1, 2, 3, 4, 5, 6]),
-    ("Observations", "resultTime asc", [1, 2, 3, 5, 6, 7, 4]),
-    ("Observations", "resultTime desc", [4, 1, 2, 3, 5, 6, 7]),
-    ("Observations", "Datastream/name desc, result Desc", [3, 2, 1, 4, 5, 7, 6]),
-    ("Observations", "year(phenomenonTime) desc, id desc", [6, 5, 4, 3, 2, 1, 7]),
-])
+@pytest.mark.parametrize(
+    ("set_name", "orderby", "expected"),
+    [
+        ("Things", "name", [4, 1, 3, 2]),
+        ("Things", "name DESC", [2, 3, 1, 4]),
+        ("Things", "properties/level desc", [2, 1, 3, 4]),
+        ("Things", "properties/level", [3, 4, 1, 2]),
+        ("Observations", "phenomenonTime desc", [6, 5, 4, 3, 2, 1, 7]),
+        ("Observations", "phenomenonTime", [7, 1, 2, 3, 4, 5, 6]),
+        ("Observations", "resultTime asc", [1, 2, 3, 5, 6, 7, 4]),
+        ("Observations", "resultTime desc", [4, 1, 2, 3, 5, 6, 7]),
+        ("Observations", "Datastream/name desc, result Desc", [3, 2, 1, 4, 5, 7, 6]),
+        ("Observations", "year(phenomenonTime) desc, id desc", [6, 5, 4, 3, 2, 1, 7]),
+    ],
+)
 def test_orderby(data: Engine, set_name: str, orderby: str, expected: list[int]) -> None:
     assert query(data, set_name, {"$orderby": orderby}) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "substring(name, 1e300) eq 'x'", "substring(name, 0, 1e300) eq 'x'",
-    "substring(name, -5, -5) eq ''", "length(name) div 0 eq 1", "length(name) mod 0 eq 1",
-    "properties/level div (properties/level sub properties/level) eq 1",
-    "st_within(Locations/location, geography'POINT EMPTY')",
-    "geo.distance(Locations/location, geography'POINT(1 1)') gt 1e300",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "substring(name, 1e300) eq 'x'",
+        "substring(name, 0, 1e300) eq 'x'",
+        "substring(name, -5, -5) eq ''",
+        "length(name) div 0 eq 1",
+        "length(name) mod 0 eq 1",
+        "properties/level div (properties/level sub properties/level) eq 1",
+        "st_within(Locations/location, geography'POINT EMPTY')",
+        "geo.distance(Locations/location, geography'POINT(1 1)') gt 1e300",
+    ],
+)
 def test_no_database_errors(data: Engine, text: str) -> None:
     ids = query(data, "Things", {"$filter": text})
     assert ids == _evaluated("Things", text)

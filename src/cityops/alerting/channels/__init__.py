@@ -23,6 +23,6 @@ def register(name: str) -> Callable[[type[Channel]], type[Channel]]:
     return channel_types.register(name)  # type: ignore[return-value]
 
 
-from . import email, mqtt, webhook  # noqa: F401  (registration)
+from . import email, mqtt, webhook  # noqa: E402, F401  (registration after register exists)
 
 __all__ = ["Channel", "DeliveryError", "Message", "channel_types", "register"]

@@ -19,8 +19,7 @@ _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 def _body(message: Message) -> str:
     parts = []
     for info in message.summary.get("infos", []):
-        block = [info.get("headline") or info.get("event") or "", "",
-                 info.get("description") or ""]
+        block = [info.get("headline") or info.get("event") or "", "", info.get("description") or ""]
         if info.get("instruction"):
             block += ["", info["instruction"]]
         parts.append("\n".join(block))
@@ -48,8 +47,12 @@ class Email(Channel):
         mail["From"] = self.settings.smtp_from
         mail["To"] = target
         mail.set_content(_body(message))
-        mail.add_attachment(message.xml, maintype="application", subtype="cap+xml",
-                            filename=f"alert-{message.alert_id}.xml")
+        mail.add_attachment(
+            message.xml,
+            maintype="application",
+            subtype="cap+xml",
+            filename=f"alert-{message.alert_id}.xml",
+        )
         return mail
 
     def _send_sync(self, mail: EmailMessage) -> None:

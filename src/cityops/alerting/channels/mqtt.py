@@ -36,10 +36,12 @@ class Mqtt(Channel):
         topic = target.replace("{org}", message.org)
         try:
             async with aiomqtt.Client(
-                    parts.hostname or "127.0.0.1", parts.port or 1883,
-                    username=unquote(parts.username) if parts.username else None,
-                    password=unquote(parts.password) if parts.password else None,
-                    timeout=self.settings.delivery_timeout) as client:
+                parts.hostname or "127.0.0.1",
+                parts.port or 1883,
+                username=unquote(parts.username) if parts.username else None,
+                password=unquote(parts.password) if parts.password else None,
+                timeout=self.settings.delivery_timeout,
+            ) as client:
                 await client.publish(topic, payload=message.xml, qos=1)
         except (aiomqtt.MqttError, OSError) as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from None

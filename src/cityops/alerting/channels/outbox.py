@@ -25,8 +25,19 @@ from cityops.store.writer import Tx
 
 from .subscriptions import alert_shapes, matches
 
-_COLUMNS = ("id", "alert_id", "subscription_id", "org_id", "status", "attempts",
-            "next_attempt_at", "last_error", "created_at", "updated_at", "delivered_at")
+_COLUMNS = (
+    "id",
+    "alert_id",
+    "subscription_id",
+    "org_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "updated_at",
+    "delivered_at",
+)
 
 
 def _now() -> datetime:
@@ -36,15 +47,28 @@ def _now() -> datetime:
 def enqueue(tx: Tx, alert_row: Any, alert: Alert) -> int:
     """Queue one delivery per enabled subscription the issued alert matches."""
     sub = s.alert_subscriptions
-    subs = tx.conn.execute(select(sub).where(
-        sub.c.enabled.is_(True),
-        or_(sub.c.org_id.is_(None), sub.c.org_id == alert_row.org_id)))
+    subs = tx.conn.execute(
+        select(sub).where(
+            sub.c.enabled.is_(True), or_(sub.c.org_id.is_(None), sub.c.org_id == alert_row.org_id)
+        )
+    )
     shapes = alert_shapes(alert)
     severity = alert.infos[0].severity.value if alert.infos else alert_row.severity
     now = _now()
-    rows = [{"alert_id": alert_row.id, "subscription_id": r.id, "org_id": alert_row.org_id,
-             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-             "updated_at": now} for r in subs if matches(r, severity, shapes)]
+    rows = [
+        {
+            "alert_id": alert_row.id,
+            "subscription_id": r.id,
+            "org_id": alert_row.org_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for r in subs
+        if matches(r, severity, shapes)
+    ]
     if rows:
         tx.conn.execute(insert(s.alert_deliveries), rows)
     return len(rows)
@@ -66,28 +90,38 @@ def claim_due(tx: Tx, lease: float, limit: int = 50) -> list[Claimed]:
     """Take up to ``limit`` due deliveries, leasing them for ``lease`` seconds."""
     d, sub = s.alert_deliveries, s.alert_subscriptions
     now = _now()
-    rows = list(tx.conn.execute(
-        select(d.c.id, d.c.attempts, d.c.alert_id, sub.c.channel, sub.c.target, sub.c.secret)
-        .join(sub, sub.c.id == d.c.subscription_id)
-        .where(d.c.status == "pending", d.c.next_attempt_at <= now)
-        .order_by(d.c.next_attempt_at, d.c.id).limit(limit)))
+    rows = list(
+        tx.conn.execute(
+            select(d.c.id, d.c.attempts, d.c.alert_id, sub.c.channel, sub.c.target, sub.c.secret)
+            .join(sub, sub.c.id == d.c.subscription_id)
+            .where(d.c.status == "pending", d.c.next_attempt_at <= now)
+            .order_by(d.c.next_attempt_at, d.c.id)
+            .limit(limit)
+        )
+    )
     if rows:
-        tx.conn.execute(update(d).where(d.c.id.in_([r.id for r in rows]))
-                        .values(next_attempt_at=now + timedelta(seconds=lease)))
+        tx.conn.execute(
+            update(d)
+            .where(d.c.id.in_([r.id for r in rows]))
+            .values(next_attempt_at=now + timedelta(seconds=lease))
+        )
     return [Claimed(r.id, r.attempts, r.channel, r.target, r.secret, r.alert_id) for r in rows]
 
 
 def next_due(conn: Connection) -> datetime | None:
     """When the next pending delivery is due (None: nothing pending)."""
     d = s.alert_deliveries
-    return conn.execute(select(d.c.next_attempt_at).where(d.c.status == "pending")
-                        .order_by(d.c.next_attempt_at).limit(1)).scalar()
+    return conn.execute(
+        select(d.c.next_attempt_at)
+        .where(d.c.status == "pending")
+        .order_by(d.c.next_attempt_at)
+        .limit(1)
+    ).scalar()
 
 
 def backoff(attempts: int, settings: Settings) -> float:
     """Seconds to wait after the ``attempts``-th failure: base * 2^(n-1), capped."""
-    return min(settings.delivery_backoff * 2 ** max(attempts - 1, 0),
-               settings.delivery_backoff_max)
+    return min(settings.delivery_backoff * 2 ** max(attempts - 1, 0), settings.delivery_backoff_max)
 
 
 def record(tx: Tx, results: list[tuple[Claimed, str | None]], settings: Settings) -> None:
@@ -96,15 +130,17 @@ def record(tx: Tx, results: list[tuple[Claimed, str | None]], settings: Settings
     for c, error in results:
         attempts = c.attempts + 1
         if error is None:
-            values: dict[str, Any] = {"status": "sent", "delivered_at": now,
-                                      "last_error": None}
+            values: dict[str, Any] = {"status": "sent", "delivered_at": now, "last_error": None}
         elif attempts >= settings.delivery_max_attempts:
             values = {"status": "dead", "last_error": error}
         else:
-            values = {"last_error": error,
-                      "next_attempt_at": now + timedelta(seconds=backoff(attempts, settings))}
-        tx.conn.execute(update(d).where(d.c.id == c.id).values(
-            attempts=attempts, updated_at=now, **values))
+            values = {
+                "last_error": error,
+                "next_attempt_at": now + timedelta(seconds=backoff(attempts, settings)),
+            }
+        tx.conn.execute(
+            update(d).where(d.c.id == c.id).values(attempts=attempts, updated_at=now, **values)
+        )
         tx.emit("updated", "AlertDelivery", c.id, status=values.get("status", "pending"))
 
 
@@ -115,8 +151,9 @@ def _check_admin(p: Principal) -> None:
         raise Forbidden(f"role {p.role.value} may not see deliveries")
 
 
-def list_deliveries(conn: Connection, p: Principal, status: str | None = None,
-                    limit: int = 100) -> list[dict[str, Any]]:
+def list_deliveries(
+    conn: Connection, p: Principal, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     """Deliveries (``status=dead``: the dead-letter list), newest first."""
     _check_admin(p)
     d = s.alert_deliveries
@@ -138,7 +175,10 @@ def retry(tx: Tx, delivery_id: int, p: Principal, remote: str | None = None) -> 
     if row.status == "sent":
         raise Conflict("the delivery was sent already", field="status")
     now = _now()
-    tx.conn.execute(update(d).where(d.c.id == delivery_id).values(
-        status="pending", attempts=0, next_attempt_at=now, updated_at=now))
+    tx.conn.execute(
+        update(d)
+        .where(d.c.id == delivery_id)
+        .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+    )
     audit.record(tx, p, "retry", "AlertDelivery", delivery_id, None, remote, row.org_id)
     tx.emit("updated", "AlertDelivery", delivery_id, status="pending")

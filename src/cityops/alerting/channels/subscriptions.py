@@ -31,8 +31,7 @@ from . import channel_types
 
 SEVERITY_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
 KM_PER_DEGREE = 111.32
-_FIELDS = ("name", "channel", "target", "secret", "area", "min_severity", "enabled",
-           "organisation")
+_FIELDS = ("name", "channel", "target", "secret", "area", "min_severity", "enabled", "organisation")
 
 
 def check_manager(p: Principal, org_id: int | None) -> None:
@@ -111,30 +110,46 @@ def _values(conn: Connection, body: dict[str, Any], p: Principal) -> dict[str, A
         raise InvalidInput("target: required", field="target")
     severity = body.get("min_severity", "Minor")
     if severity not in SEVERITY_RANK:
-        raise InvalidInput(f"min_severity: one of {', '.join(SEVERITY_RANK)}",
-                           field="min_severity")
+        raise InvalidInput(f"min_severity: one of {', '.join(SEVERITY_RANK)}", field="min_severity")
     area = body.get("area")
     if area is not None:
         area_shape(area)
     secret = body.get("secret")
     if channel == "webhook" and not secret:
         secret = secrets.token_urlsafe(32)
-    return {"name": str(body.get("name") or f"{channel} {target}"), "channel": channel,
-            "target": kind.check_target(target), "secret": secret, "area": area,
-            "min_severity": severity, "enabled": bool(body.get("enabled", True)),
-            "org_id": _org_id(conn, body.get("organisation"), p)}
+    return {
+        "name": str(body.get("name") or f"{channel} {target}"),
+        "channel": channel,
+        "target": kind.check_target(target),
+        "secret": secret,
+        "area": area,
+        "min_severity": severity,
+        "enabled": bool(body.get("enabled", True)),
+        "org_id": _org_id(conn, body.get("organisation"), p),
+    }
 
 
 def subscription_json(row: Any, with_secret: bool = False) -> dict[str, Any]:
-    doc = {k: getattr(row, k) for k in ("id", "org_id", "name", "channel", "target", "area",
-                                        "min_severity", "enabled", "created_at")}
+    doc = {
+        k: getattr(row, k)
+        for k in (
+            "id",
+            "org_id",
+            "name",
+            "channel",
+            "target",
+            "area",
+            "min_severity",
+            "enabled",
+            "created_at",
+        )
+    }
     if with_secret:
         doc["secret"] = row.secret
     return doc
 
 
-def create(tx: Tx, body: dict[str, Any], p: Principal, remote: str | None = None
-           ) -> dict[str, Any]:
+def create(tx: Tx, body: dict[str, Any], p: Principal, remote: str | None = None) -> dict[str, Any]:
     """Add a subscription; the answer shows the webhook secret, once."""
     if not isinstance(body, dict):
         raise InvalidInput("body: must be a JSON object", field="body")
@@ -143,10 +158,19 @@ def create(tx: Tx, body: dict[str, Any], p: Principal, remote: str | None = None
         raise Forbidden("a subscription belongs to your own organisation")
     check_manager(p, values["org_id"])
     sub = s.alert_subscriptions
-    new_id = tx.conn.execute(insert(sub).values(created_at=datetime.now(UTC),
-                                                **values).returning(sub.c.id)).scalar_one()
-    audit.record(tx, p, "create", "AlertSubscription", new_id, {"channel": values["channel"]},
-                 remote, values["org_id"])
+    new_id = tx.conn.execute(
+        insert(sub).values(created_at=datetime.now(UTC), **values).returning(sub.c.id)
+    ).scalar_one()
+    audit.record(
+        tx,
+        p,
+        "create",
+        "AlertSubscription",
+        new_id,
+        {"channel": values["channel"]},
+        remote,
+        values["org_id"],
+    )
     row = tx.conn.execute(select(sub).where(sub.c.id == new_id)).one()
     return subscription_json(row, with_secret=True)
 

@@ -48,13 +48,17 @@ class Webhook(Channel):
 
     async def send(self, target: str, secret: str | None, message: Message) -> None:
         body = orjson.dumps({**message.summary, "cap": message.xml.decode("utf-8")})
-        headers = {"Content-Type": "application/json", "X-CityOps-Event": "alert",
-                   "X-CityOps-Delivery": str(message.delivery_id)}
+        headers = {
+            "Content-Type": "application/json",
+            "X-CityOps-Event": "alert",
+            "X-CityOps-Delivery": str(message.delivery_id),
+        }
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, body)
         try:
-            async with httpx.AsyncClient(timeout=self.settings.delivery_timeout,
-                                         follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                timeout=self.settings.delivery_timeout, follow_redirects=False
+            ) as client:
                 response = await client.post(target, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from None

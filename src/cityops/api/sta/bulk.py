@@ -30,12 +30,21 @@ async def create_observations(request: Request, who: Principal = Depends(princip
 
     def job(tx: Tx) -> list[int]:
         ids = store_observations(tx, good, who)
-        audit.record(tx, who, "create", "Observation", ids[0] if ids else None,
-                     {"count": len(ids), "path": "CreateObservations"}, remote)
+        audit.record(
+            tx,
+            who,
+            "create",
+            "Observation",
+            ids[0] if ids else None,
+            {"count": len(ids), "path": "CreateObservations"},
+            remote,
+        )
         return ids
 
     ids = iter(await c.store.write(job)) if good else iter(())
     root = c.root_url(request)
-    out = ["error" if isinstance(p, InvalidInput) else f"{root}/Observations({next(ids)})"
-           for p in parsed]
+    out = [
+        "error" if isinstance(p, InvalidInput) else f"{root}/Observations({next(ids)})"
+        for p in parsed
+    ]
     return JSON(out, status_code=201)

@@ -61,11 +61,13 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     return JSON({target.prop.name: value})
 
 
-def _collection(request: Request, path: str, target: Target, opts: QueryOptions,
-                reader: Reader, ser: Serializer) -> Response:
+def _collection(
+    request: Request, path: str, target: Target, opts: QueryOptions, reader: Reader, ser: Serializer
+) -> Response:
     if opts.result_format == "dataArray" and target.et.name != "Observation":
-        raise InvalidQuery("$resultFormat=dataArray applies to Observations only",
-                           field="$resultFormat")
+        raise InvalidQuery(
+            "$resultFormat=dataArray applies to Observations only", field="$resultFormat"
+        )
     page = reader.collection(Source(target.et, target.conditions), opts)
     link = _next_link(request, path, page)
     if target.ref:

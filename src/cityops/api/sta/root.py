@@ -25,7 +25,8 @@ def service_root(root: str, mqtt: str | None) -> dict[str, Any]:
     settings: dict[str, Any] = {"conformance": conformance}
     if mqtt:
         settings[_REQ + "create-observations-via-mqtt/observations-creation"] = {
-            "endpoints": [mqtt]}
+            "endpoints": [mqtt]
+        }
     return {
         "value": [{"name": name, "url": f"{root}/{name}"} for name in BY_SET],
         "serverSettings": settings,

@@ -38,8 +38,9 @@ def _target(c: Context, path: str, who: Principal) -> Target:
         return resolve(conn, path, who)
 
 
-def _entity_json(c: Context, request: Request, et: EntityType, ident: int,
-                 who: Principal) -> dict[str, Any]:
+def _entity_json(
+    c: Context, request: Request, et: EntityType, ident: int, who: Principal
+) -> dict[str, Any]:
     ser = Serializer(c.root_url(request))
     with c.store.read() as conn:
         row = Reader(conn, who, ser, 1, 1).entity(et, ident, QueryOptions())
@@ -71,10 +72,12 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
     return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 
-async def _create_observation(c: Context, request: Request, target: Target, body: Any,
-                              who: Principal, remote: str | None) -> dict[str, Any]:
+async def _create_observation(
+    c: Context, request: Request, target: Target, body: Any, who: Principal, remote: str | None
+) -> dict[str, Any]:
     """Store one Observation and answer with the row just written: the same body a read
     would give, without reading it back."""
+
     def job(tx: Tx) -> Stored:
         stored = create_observation(tx, body, who, target.parent)
         audit.record(tx, who, "create", "Observation", stored.ids[0], remote=remote)
@@ -157,4 +160,3 @@ async def remove(path: str, request: Request, who: Principal = Depends(principal
 
     await c.store.write(job)
     return Response(status_code=200)
-

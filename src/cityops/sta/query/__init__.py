@@ -30,8 +30,7 @@ from cityops.sta.query.paths import ID_NAMES
 SELECT_EXTRA = frozenset(ID_NAMES) | {"@iot.selfLink"}
 
 
-def validate_options(opts: QueryOptions, et: EntityType, table: FromClause | None = None
-                     ) -> None:
+def validate_options(opts: QueryOptions, et: EntityType, table: FromClause | None = None) -> None:
     """Check every name in ``opts`` (recursively through $expand) against the entity
     model and compile $filter/$orderby once, so that type errors surface as InvalidQuery
     before any SQL runs."""
@@ -41,19 +40,26 @@ def validate_options(opts: QueryOptions, et: EntityType, table: FromClause | Non
     if opts.orderby:
         compile_orderby(opts.orderby, et, table)
     for name in opts.select or ():
-        if name not in et.prop_by_name and name not in et.nav_by_name \
-                and name not in SELECT_EXTRA:
-            raise InvalidQuery(f"$select: {et.name} has no property {name!r}",
-                               field="$select")
+        if name not in et.prop_by_name and name not in et.nav_by_name and name not in SELECT_EXTRA:
+            raise InvalidQuery(f"$select: {et.name} has no property {name!r}", field="$select")
     for item in opts.expand:
         nav = et.nav_by_name.get(item.name)
         if nav is None:
-            raise InvalidQuery(f"$expand: {et.name} has no navigation property "
-                               f"{item.name!r}", field="$expand")
+            raise InvalidQuery(
+                f"$expand: {et.name} has no navigation property {item.name!r}", field="$expand"
+            )
         validate_options(item.options, entity(nav.target))
 
 
 __all__ = [
-    "ExpandItem", "Node", "OrderItem", "QueryOptions", "compile_filter", "compile_orderby",
-    "evaluate", "parse_filter", "parse_options", "validate_options",
+    "ExpandItem",
+    "Node",
+    "OrderItem",
+    "QueryOptions",
+    "compile_filter",
+    "compile_orderby",
+    "evaluate",
+    "parse_filter",
+    "parse_options",
+    "validate_options",
 ]

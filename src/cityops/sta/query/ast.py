@@ -112,8 +112,7 @@ def replace_paths(node: Node, fn: Any) -> Node:
     if isinstance(node, Path):
         return fn(node)  # type: ignore[no-any-return]
     if isinstance(node, BinOp):
-        return BinOp(node.op, replace_paths(node.left, fn), replace_paths(node.right, fn),
-                     node.pos)
+        return BinOp(node.op, replace_paths(node.left, fn), replace_paths(node.right, fn), node.pos)
     if isinstance(node, Not):
         return Not(replace_paths(node.operand, fn), node.pos)
     if isinstance(node, Neg):

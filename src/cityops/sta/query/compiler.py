@@ -77,8 +77,7 @@ def _pred(node: Node, ctx: Ctx) -> Any:
         return join(_pred(node.left, ctx), _pred(node.right, ctx))
     if isinstance(node, Not):
         return not_(func.coalesce(_pred(node.operand, ctx), false()))
-    nav = pushdown_nav(node, lambda s: s in ctx.et.nav_by_name,
-                       lambda p: resolve(ctx.et, p).many)
+    nav = pushdown_nav(node, lambda s: s in ctx.et.nav_by_name, lambda p: resolve(ctx.et, p).many)
     if nav is not None:
         return _through(nav, node, ctx)
     return _leaf(node, ctx)
@@ -94,8 +93,9 @@ def _leaf(node: Node, ctx: Ctx) -> Any:
         return true() if val.const else false()
     if val.type in ("bool", "json", "result"):
         return as_sql(val, "bool", getattr(node, "pos", 0)).is_(true())
-    raise InvalidQuery(f"$filter must be a condition, not a {val.type} "
-                       f"(at position {getattr(node, 'pos', 0)})")
+    raise InvalidQuery(
+        f"$filter must be a condition, not a {val.type} (at position {getattr(node, 'pos', 0)})"
+    )
 
 
 def _through(nav_name: str, node: Node, ctx: Ctx) -> Any:
@@ -117,19 +117,27 @@ def _through(nav_name: str, node: Node, ctx: Ctx) -> Any:
         sub = select(alias.c.id).where(inner)
         return ctx.table.c[nav.fk].in_(sub if outer else sub.correlate(None))
     if nav.back_fk is not None:
-        return (select(alias.c.id)
-                .where(alias.c[nav.back_fk] == ctx.table.c.id, inner)
-                .correlate_except(alias).exists())
+        return (
+            select(alias.c.id)
+            .where(alias.c[nav.back_fk] == ctx.table.c.id, inner)
+            .correlate_except(alias)
+            .exists()
+        )
     assert nav.link is not None
     link_table, ours, theirs = nav.link
     link = link_table.alias()
     joined = link.join(alias, link.c[theirs] == alias.c.id)
     if not outer:
-        return ctx.table.c.id.in_(select(link.c[ours]).select_from(joined).where(inner)
-                                  .correlate(None))
-    return (select(link.c[ours]).select_from(joined)
-            .where(link.c[ours] == ctx.table.c.id, inner)
-            .correlate_except(link, alias).exists())
+        return ctx.table.c.id.in_(
+            select(link.c[ours]).select_from(joined).where(inner).correlate(None)
+        )
+    return (
+        select(link.c[ours])
+        .select_from(joined)
+        .where(link.c[ours] == ctx.table.c.id, inner)
+        .correlate_except(link, alias)
+        .exists()
+    )
 
 
 def _const(node: Node) -> bool:
@@ -150,15 +158,19 @@ def value(node: Node, ctx: Ctx) -> Val:
         return _fold(node)
     if isinstance(node, Path):
         return path_value(node, ctx)
-    if (isinstance(node, Not) or (isinstance(node, BinOp) and node.op in COMPARISONS | {
-            "and", "or"}) or (isinstance(node, Call) and FUNCTIONS[node.name].returns == "bool")):
+    if (
+        isinstance(node, Not)
+        or (isinstance(node, BinOp) and node.op in COMPARISONS | {"and", "or"})
+        or (isinstance(node, Call) and FUNCTIONS[node.name].returns == "bool")
+    ):
         return Val("bool", func.coalesce(_pred(node, ctx), false()))
     if isinstance(node, BinOp) and node.op in ARITHMETIC:
         left, right = value(node.left, ctx), value(node.right, ctx)
         typ = arithmetic_type(node.op, left.type, right.type)
         if typ is None:
-            raise InvalidQuery(f"cannot {node.op} {left.type} and {right.type} "
-                               f"(at position {node.pos})")
+            raise InvalidQuery(
+                f"cannot {node.op} {left.type} and {right.type} (at position {node.pos})"
+            )
         return arithmetic_sql(node.op, left, right, typ, node.pos)
     if isinstance(node, Neg):
         return Val("number", -as_sql(value(node.operand, ctx), "number", node.pos))
@@ -189,8 +201,10 @@ def path_value(path: Path, ctx: Ctx) -> Val:
     if not res.navs:
         return member(res, ctx.table)
     if res.many:
-        raise InvalidQuery(f"{str(path)!r} (at position {path.pos}) leads to many "
-                           "entities: use it in a condition of its own")
+        raise InvalidQuery(
+            f"{str(path)!r} (at position {path.pos}) leads to many "
+            "entities: use it in a condition of its own"
+        )
     nav = ctx.et.nav_by_name[path.segments[0]]
     target = entity(nav.target)
     alias = target.table.alias()
@@ -201,8 +215,7 @@ def path_value(path: Path, ctx: Ctx) -> Val:
 
     def wrap(expr: Any) -> Any:
         expr = inner_wrap(expr) if inner_wrap is not None else expr
-        return (select(expr).where(alias.c.id == fk).correlate_except(alias)
-                .scalar_subquery())
+        return select(expr).where(alias.c.id == fk).correlate_except(alias).scalar_subquery()
 
     return replace(inner, wrap=wrap)
 
@@ -224,8 +237,9 @@ def compare_sql(op: str, a: Val, b: Val, pos: int) -> Any:
         typ = None
     if typ is None:
         raise InvalidQuery(f"cannot compare a {a.type} with a {b.type} (at position {pos})")
-    if typ == "datetime" and (a.type == "interval" and a.local()
-                              or b.type == "interval" and b.local()):
+    if typ == "datetime" and (
+        a.type == "interval" and a.local() or b.type == "interval" and b.local()
+    ):
         if a.type != "interval" or not a.local():
             a, b, op = b, a, _FLIP[op]
         return _interval_sql(op, a, as_sql(b, "datetime", pos))
@@ -252,8 +266,9 @@ def _interval_sql(op: str, iv: Val, t: Any) -> Any:
     return equal if op == "eq" else not_(func.coalesce(equal, false()))
 
 
-def compile_orderby(items: Sequence[Any], et: EntityType, table: FromClause
-                    ) -> list[ColumnElement[Any]]:
+def compile_orderby(
+    items: Sequence[Any], et: EntityType, table: FromClause
+) -> list[ColumnElement[Any]]:
     """ORDER BY keys for ``OrderItem``s: nulls first ascending, last descending, on both
     databases. One item may give several keys (a JSON member: numbers, then strings)."""
     ctx = Ctx(et, table)
@@ -280,4 +295,3 @@ def _direction(key: Any, desc: bool) -> Any:
     if isinstance(key, Column) and not key.nullable:
         return key.desc() if desc else key.asc()  # keeps plain index scans possible
     return sf.SortDesc(key) if desc else sf.SortAsc(key)
-

@@ -57,8 +57,9 @@ def _is_many(path: Path) -> bool:
 def _is_predicate(node: Node) -> bool:
     if isinstance(node, BinOp):
         return node.op in COMPARISONS or node.op in ("and", "or")
-    return isinstance(node, Not) or (isinstance(node, Call)
-                                     and FUNCTIONS[node.name].returns == "bool")
+    return isinstance(node, Not) or (
+        isinstance(node, Call) and FUNCTIONS[node.name].returns == "bool"
+    )
 
 
 def _pred(node: Node, entity: dict[str, Any]) -> bool:
@@ -72,8 +73,14 @@ def _pred(node: Node, entity: dict[str, Any]) -> bool:
     nav = pushdown_nav(node, is_nav, _is_many)
     if nav is None:
         return _truth(_value(node, entity))
-    inner = replace_paths(node, lambda p: Path(p.segments[1:], p.pos) if p.segments[0] == nav
-                          else Bound(*_value(p, entity), p.pos))
+    inner = replace_paths(
+        node,
+        lambda p: (
+            Path(p.segments[1:], p.pos)
+            if p.segments[0] == nav
+            else Bound(*_value(p, entity), p.pos)
+        ),
+    )
     related = entity.get(nav)
     if isinstance(related, dict):
         related = [related]
@@ -96,21 +103,22 @@ def _value(node: Node, entity: dict[str, Any]) -> TV:
     if isinstance(node, BinOp) and node.op in COMPARISONS:
         if pushdown_nav(node, is_nav, _is_many) is not None:
             return _pred(node, entity), "bool"
-        return compare(node.op, _value(node.left, entity), _value(node.right, entity),
-                       node.pos), "bool"
+        return compare(
+            node.op, _value(node.left, entity), _value(node.right, entity), node.pos
+        ), "bool"
     if isinstance(node, BinOp) and node.op in ARITHMETIC:
-        return arithmetic(node.op, _value(node.left, entity), _value(node.right, entity),
-                          node.pos)
+        return arithmetic(node.op, _value(node.left, entity), _value(node.right, entity), node.pos)
     if isinstance(node, Neg):
         value, typ = _value(node.operand, entity)
         if typ not in ("number", "json", "result", "duration", "null"):
             raise InvalidQuery(f"cannot negate a {typ} at position {node.pos}")
         value = coerce(value, typ, "duration" if typ == "duration" else "number")
-        return (None if value is None else -value), ("duration" if typ == "duration"
-                                                      else "number")
+        return (None if value is None else -value), ("duration" if typ == "duration" else "number")
     if isinstance(node, Call):
-        if FUNCTIONS[node.name].returns == "bool" and pushdown_nav(
-                node, is_nav, _is_many) is not None:
+        if (
+            FUNCTIONS[node.name].returns == "bool"
+            and pushdown_nav(node, is_nav, _is_many) is not None
+        ):
             return _pred(node, entity), "bool"
         return call(node.name, [_value(a, entity) for a in node.args], node.pos)
     raise InvalidQuery(f"cannot evaluate {node!r}")
@@ -131,7 +139,7 @@ def _path(path: Path, entity: dict[str, Any]) -> TV:
         if kind is None:
             raise InvalidQuery(f"unknown property {seg!r} in {str(path)!r}")
         raw = current.get(seg) if isinstance(current, dict) else None
-        rest = path.segments[i + 1:]
+        rest = path.segments[i + 1 :]
         if rest:
             for key in rest:
                 raw = raw.get(key) if isinstance(raw, dict) else None
@@ -254,8 +262,9 @@ def call(name: str, args: list[TV], pos: int = 0) -> TV:
     values = []
     for i, (value, typ) in enumerate(args):
         if not accepts(sig.args[i], typ):
-            raise InvalidQuery(f"argument {i + 1} of {name}() must be a {sig.args[i]}, "
-                               f"not a {typ} (at position {pos})")
+            raise InvalidQuery(
+                f"argument {i + 1} of {name}() must be a {sig.args[i]}, "
+                f"not a {typ} (at position {pos})"
+            )
         values.append(coerce(value, typ, sig.args[i]))
     return pyfuncs.apply(name, values, pos), sig.returns
-

@@ -14,8 +14,16 @@ class Signature:
     optional: int = 0  # how many trailing arguments may be left out
 
 
-_GEO_PREDICATES = ("st_equals", "st_disjoint", "st_touches", "st_within", "st_overlaps",
-                   "st_crosses", "st_intersects", "st_contains")
+_GEO_PREDICATES = (
+    "st_equals",
+    "st_disjoint",
+    "st_touches",
+    "st_within",
+    "st_overlaps",
+    "st_crosses",
+    "st_intersects",
+    "st_contains",
+)
 
 FUNCTIONS: dict[str, Signature] = {
     "substringof": Signature((S, S), B),

@@ -29,10 +29,12 @@ def geo_sql(name: str, args: list[Val], pos: int) -> Val:
         return Val("number", sf.GeoLength(geoms[0]))
     if name == "st_relate":
         pattern = args[2]
-        if not (pattern.is_const and isinstance(pattern.const, str)
-                and DE9IM.fullmatch(pattern.const)):
-            raise InvalidQuery(f"st_relate needs a literal DE-9IM pattern such as "
-                               f"'T*F**F***' (at position {pos})")
+        if not (
+            pattern.is_const and isinstance(pattern.const, str) and DE9IM.fullmatch(pattern.const)
+        ):
+            raise InvalidQuery(
+                f"st_relate needs a literal DE-9IM pattern such as 'T*F**F***' (at position {pos})"
+            )
         return Val("bool", sf.GeoPredicate("relate", *geoms, literal(pattern.const, Text())))
     op = _NAMES[name]
     exact = sf.GeoPredicate(op, *geoms)

@@ -30,15 +30,14 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,12})?)?")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 _IDENT = re.compile(r"[A-Za-z_@][A-Za-z0-9_.@]*")
-_DURATION = re.compile(
-    r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
+_DURATION = re.compile(r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 _TRAILING = re.compile(r"[A-Za-z0-9_.:@]")
 MAX_DURATION = timedelta(days=3_652_500)
 
 
 def error(message: str, pos: int, text: str) -> InvalidQuery:
     """An InvalidQuery pointing at a 0-based position of ``text``."""
-    snippet = text if len(text) <= 120 else text[max(0, pos - 40): pos + 40]
+    snippet = text if len(text) <= 120 else text[max(0, pos - 40) : pos + 40]
     return InvalidQuery(f"{message} at position {pos} in {snippet!r}")
 
 
@@ -71,7 +70,7 @@ def _one(text: str, pos: int) -> Token:
     if typed:
         value = _typed_literal(typed.group(1), typed.group(2).replace("''", "'"), pos, text)
         return Token("lit", value, pos, typed.group(0))
-    if ch.isdigit() or (ch == "-" and text[pos + 1: pos + 2].isdigit()):
+    if ch.isdigit() or (ch == "-" and text[pos + 1 : pos + 2].isdigit()):
         return _numeric(text, pos)
     if ch == "-":
         return Token("punct", "-", pos, "-")
@@ -88,7 +87,7 @@ def _numeric(text: str, pos: int) -> Token:
         if token is not None:
             end = pos + len(token.text)
             if end < len(text) and _TRAILING.match(text, end):
-                raise error(f"malformed literal {text[pos:end + 1]!r}", pos, text)
+                raise error(f"malformed literal {text[pos : end + 1]!r}", pos, text)
             return token
     raise error("malformed number", pos, text)
 
@@ -114,7 +113,7 @@ def _datetime_at(text: str, pos: int) -> Token | None:
         value = datetime(y, mo, d, h, mi, sec, micro, tzinfo=tz)
     except ValueError as exc:
         raise error(f"invalid date-time ({exc})", pos, text) from None
-    return Token("lit", (value, "datetime"), pos, text[pos: off.end()])
+    return Token("lit", (value, "datetime"), pos, text[pos : off.end()])
 
 
 def _date_at(text: str, pos: int) -> Token | None:
@@ -159,8 +158,9 @@ def _typed_literal(prefix: str, body: str, pos: int, text: str) -> tuple[Any, st
         sign = -1 if m.group(1) else 1
         days, hours, minutes = (int(g or 0) for g in m.groups()[1:4])
         try:
-            delta = timedelta(days=days, hours=hours, minutes=minutes,
-                              seconds=float(m.group(5) or 0))
+            delta = timedelta(
+                days=days, hours=hours, minutes=minutes, seconds=float(m.group(5) or 0)
+            )
         except OverflowError:
             delta = timedelta.max
         if delta > MAX_DURATION:

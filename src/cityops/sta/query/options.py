@@ -17,8 +17,7 @@ from cityops.errors import InvalidQuery, NotImplementedOption
 from cityops.sta.query.ast import Node
 from cityops.sta.query.parser import parse_filter, parse_orderby_items
 
-KNOWN = ("$filter", "$orderby", "$top", "$skip", "$count", "$select", "$expand",
-         "$resultFormat")
+KNOWN = ("$filter", "$orderby", "$top", "$skip", "$count", "$select", "$expand", "$resultFormat")
 RESULT_FORMATS = ("dataArray",)
 _NAME = re.compile(r"[A-Za-z_@][A-Za-z0-9_.@]*")
 _INT = re.compile(r"\d{1,18}")
@@ -59,23 +58,24 @@ class ExpandItem:
     options: QueryOptions
 
 
-def parse_options(params: Mapping[str, str], *, default_top: int, max_top: int
-                  ) -> QueryOptions:
+def parse_options(params: Mapping[str, str], *, default_top: int, max_top: int) -> QueryOptions:
     """Parse the query options of a request. Parameters not starting with ``$`` are
     ignored (they belong to the caller, e.g. auth tokens)."""
     for name in params:
         if name.startswith("$") and name not in KNOWN:
             raise NotImplementedOption(f"query option {name!r} is not supported", field=name)
     if "$resultFormat" in params and params["$resultFormat"] not in RESULT_FORMATS:
-        raise InvalidQuery(f"$resultFormat must be one of {', '.join(RESULT_FORMATS)}, "
-                           f"got {params['$resultFormat']!r}", field="$resultFormat")
+        raise InvalidQuery(
+            f"$resultFormat must be one of {', '.join(RESULT_FORMATS)}, "
+            f"got {params['$resultFormat']!r}",
+            field="$resultFormat",
+        )
     opts = _parse(params, default_top=default_top, max_top=max_top, base=0)
     opts.result_format = params.get("$resultFormat")
     return opts
 
 
-def _parse(params: Mapping[str, str], *, default_top: int, max_top: int, base: int
-           ) -> QueryOptions:
+def _parse(params: Mapping[str, str], *, default_top: int, max_top: int, base: int) -> QueryOptions:
     opts = QueryOptions(top=default_top)
     if "$filter" in params:
         opts.filter = _wrap("$filter", lambda: parse_filter(params["$filter"], offset=base))
@@ -88,8 +88,9 @@ def _parse(params: Mapping[str, str], *, default_top: int, max_top: int, base: i
         opts.skip = _non_negative("$skip", params["$skip"])
     if "$count" in params:
         if params["$count"] not in ("true", "false"):
-            raise InvalidQuery(f"$count must be true or false, got {params['$count']!r}",
-                               field="$count")
+            raise InvalidQuery(
+                f"$count must be true or false, got {params['$count']!r}", field="$count"
+            )
         opts.count = params["$count"] == "true"
     if "$select" in params:
         opts.select = _select(params["$select"])
@@ -107,18 +108,18 @@ def _wrap(option: str, fn: Callable[[], T]) -> T:
 
 def _non_negative(option: str, value: str) -> int:
     if not _INT.fullmatch(value.strip()):
-        raise InvalidQuery(f"{option} must be a non-negative integer, got {value!r}",
-                           field=option)
+        raise InvalidQuery(f"{option} must be a non-negative integer, got {value!r}", field=option)
     return int(value)
 
 
 def _select(value: str) -> list[str]:
     names = [part.strip() for part in value.split(",")]
     pos = 0
-    for name, raw in zip(names, value.split(",")):
+    for name, raw in zip(names, value.split(","), strict=True):
         if not _NAME.fullmatch(name):
-            raise InvalidQuery(f"$select: invalid property name {name!r} at position {pos}",
-                               field="$select")
+            raise InvalidQuery(
+                f"$select: invalid property name {name!r} at position {pos}", field="$select"
+            )
         pos += len(raw) + 1
     return list(dict.fromkeys(names))
 
@@ -163,12 +164,13 @@ def _expand_item(text: str, pos: int, default_top: int, max_top: int) -> ExpandI
     head = stripped
     if stripped.endswith(")") and "(" in stripped:
         cut = stripped.index("(")
-        head, inner = stripped[:cut], stripped[cut + 1:-1]
+        head, inner = stripped[:cut], stripped[cut + 1 : -1]
     names = head.split("/")
     for name in names:
         if not _NAME.fullmatch(name) or "." in name:
-            raise InvalidQuery(f"$expand: invalid navigation property {name!r} at position "
-                               f"{pos}", field="$expand")
+            raise InvalidQuery(
+                f"$expand: invalid navigation property {name!r} at position {pos}", field="$expand"
+            )
     options = _nested_options(inner, pos + len(head) + 1, default_top, max_top)
     item = ExpandItem(names[-1], options)
     for name in reversed(names[:-1]):
@@ -184,14 +186,16 @@ def _nested_options(text: str, pos: int, default_top: int, max_top: int) -> Quer
             name, eq, value = part.partition("=")
             name = name.strip()
             if not eq or not name:
-                raise InvalidQuery(f"$expand: expected '$option=value' at position {at}, "
-                                   f"got {part!r}", field="$expand")
+                raise InvalidQuery(
+                    f"$expand: expected '$option=value' at position {at}, got {part!r}",
+                    field="$expand",
+                )
             if name not in KNOWN or name == "$resultFormat":
-                raise NotImplementedOption(f"query option {name!r} is not supported inside "
-                                           "$expand", field=name)
+                raise NotImplementedOption(
+                    f"query option {name!r} is not supported inside $expand", field=name
+                )
             if name in params:
-                raise InvalidQuery(f"$expand: {name} given twice at position {at}",
-                                   field="$expand")
+                raise InvalidQuery(f"$expand: {name} given twice at position {at}", field="$expand")
             params[name] = value
             offsets[name] = at + len(part) - len(value)
     opts = _parse(params, default_top=default_top, max_top=max_top, base=0)
@@ -208,8 +212,9 @@ def _merge(items: list[ExpandItem], item: ExpandItem) -> None:
                 _merge(existing.options.expand, sub)
             if _has_own_options(item.options):
                 if _has_own_options(existing.options):
-                    raise InvalidQuery(f"$expand: {item.name} expanded twice with options",
-                                       field="$expand")
+                    raise InvalidQuery(
+                        f"$expand: {item.name} expanded twice with options", field="$expand"
+                    )
                 item.options.expand = existing.options.expand
                 existing.options = item.options
             return
@@ -217,5 +222,10 @@ def _merge(items: list[ExpandItem], item: ExpandItem) -> None:
 
 
 def _has_own_options(opts: QueryOptions) -> bool:
-    return bool(opts.filter is not None or opts.orderby or opts.skip or opts.count
-                or opts.select is not None)
+    return bool(
+        opts.filter is not None
+        or opts.orderby
+        or opts.skip
+        or opts.count
+        or opts.select is not None
+    )

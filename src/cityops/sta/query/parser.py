@@ -14,8 +14,19 @@ from cityops.sta.query.functions import FUNCTIONS
 from cityops.sta.query.lexer import Token, error, tokenize
 
 _BINARY: dict[str, int] = {
-    "or": 10, "and": 20, "eq": 30, "ne": 30, "gt": 40, "ge": 40, "lt": 40, "le": 40,
-    "add": 50, "sub": 50, "mul": 60, "div": 60, "mod": 60,
+    "or": 10,
+    "and": 20,
+    "eq": 30,
+    "ne": 30,
+    "gt": 40,
+    "ge": 40,
+    "lt": 40,
+    "le": 40,
+    "add": 50,
+    "sub": 50,
+    "mul": 60,
+    "div": 60,
+    "mod": 60,
 }
 _NOT_BP = 25
 _NEG_BP = 70
@@ -124,8 +135,7 @@ class Parser:
         most, least = len(sig.args), len(sig.args) - sig.optional
         if not least <= len(args) <= most:
             want = str(most) if least == most else f"{least} or {most}"
-            raise error(f"{name}() takes {want} argument(s), got {len(args)}",
-                        token.pos, self.text)
+            raise error(f"{name}() takes {want} argument(s), got {len(args)}", token.pos, self.text)
         return Call(name, tuple(args), token.pos + self.offset)
 
     def finish(self) -> None:

@@ -11,8 +11,14 @@ from cityops.sta.query.ast import Path
 ID_NAMES = ("id", "@iot.id")
 
 # Static type of a property by its storage kind (JSON-valued kinds are typed by use).
-KIND_TYPES = {Kind.TEXT: "string", Kind.TIME: "datetime", Kind.INTERVAL: "interval",
-              Kind.GEOMETRY: "geometry", Kind.JSON: "json", Kind.RESULT: "result"}
+KIND_TYPES = {
+    Kind.TEXT: "string",
+    Kind.TIME: "datetime",
+    Kind.INTERVAL: "interval",
+    Kind.GEOMETRY: "geometry",
+    Kind.JSON: "json",
+    Kind.RESULT: "result",
+}
 
 
 @dataclass(frozen=True)
@@ -56,14 +62,18 @@ def resolve(et: EntityType, path: Path) -> Resolved:
         if prop is None:
             raise InvalidQuery(
                 f"unknown property {seg!r} of {current.name} in {str(path)!r} "
-                f"at position {path.pos}")
-        rest = segments[i + 1:]
+                f"at position {path.pos}"
+            )
+        rest = segments[i + 1 :]
         if rest and prop.kind not in (Kind.JSON, Kind.RESULT, Kind.GEOMETRY):
-            raise InvalidQuery(f"{current.name}.{seg} has no member {rest[0]!r} "
-                               f"(in {str(path)!r} at position {path.pos})")
+            raise InvalidQuery(
+                f"{current.name}.{seg} has no member {rest[0]!r} "
+                f"(in {str(path)!r} at position {path.pos})"
+            )
         return Resolved(tuple(navs), current, prop, tuple(rest))
-    raise InvalidQuery(f"{str(path)!r} at position {path.pos} ends at a navigation "
-                       "property; name a property of it")
+    raise InvalidQuery(
+        f"{str(path)!r} at position {path.pos} ends at a navigation property; name a property of it"
+    )
 
 
 def _no_rest(path: Path, i: int, seg: str) -> None:

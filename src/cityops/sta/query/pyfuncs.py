@@ -58,7 +58,7 @@ def _substring(s: str, start: Any, length: Any = None) -> str | None:
     begin = max(int(start), 0)
     if length is None:
         return s[begin:]
-    return s[begin: begin + max(int(length), 0)]
+    return s[begin : begin + max(int(length), 0)]
 
 
 def _utc(x: datetime) -> datetime:
@@ -107,9 +107,19 @@ _GEO: dict[str, Any] = {
     "geo.distance": lambda a, b: float(shapely.distance(a, b)),
     "geo.length": lambda a: float(shapely.length(a)),
     "geo.intersects": lambda a, b: bool(shapely.intersects(a, b)),
-    **{f"st_{n}": _shapely_predicate(n)
-       for n in ("equals", "disjoint", "touches", "within", "overlaps", "crosses",
-                 "intersects", "contains")},
+    **{
+        f"st_{n}": _shapely_predicate(n)
+        for n in (
+            "equals",
+            "disjoint",
+            "touches",
+            "within",
+            "overlaps",
+            "crosses",
+            "intersects",
+            "contains",
+        )
+    },
 }
 
 
@@ -125,8 +135,7 @@ def apply(name: str, args: list[Any], pos: int = 0) -> Any:
         return None if args[0] is None else _substring(*args)
     if name == "st_relate":
         if args[2] is not None and not DE9IM.fullmatch(args[2]):
-            raise InvalidQuery(f"st_relate: invalid DE-9IM pattern {args[2]!r} at "
-                               f"position {pos}")
+            raise InvalidQuery(f"st_relate: invalid DE-9IM pattern {args[2]!r} at position {pos}")
         if any(a is None for a in args):
             return None
         return bool(shapely.relate_pattern(args[0], args[1], args[2]))

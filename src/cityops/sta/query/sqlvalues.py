@@ -47,14 +47,21 @@ def bind(value: Any, typ: str) -> Val:
         return Val("null", null(), const=None, is_const=True)
     if typ == "geometry":
         wkt = value.wkt
-        return Val("geometry", sf.GeomLiteral(literal(wkt, Text())), geom=value,
-                   const=value, is_const=True)
+        return Val(
+            "geometry", sf.GeomLiteral(literal(wkt, Text())), geom=value, const=value, is_const=True
+        )
     if typ == "number":
         sql_type = BigInteger() if isinstance(value, int) and abs(value) < 2**63 else Float()
         value = value if isinstance(sql_type, BigInteger) else float(value)
         return Val("number", literal(value, sql_type), const=value, is_const=True)
-    types: dict[str, Any] = {"string": Text(), "bool": Boolean(), "datetime": UTCDateTime(), "date": Date(),
-             "time": Time(), "duration": Float()}
+    types: dict[str, Any] = {
+        "string": Text(),
+        "bool": Boolean(),
+        "datetime": UTCDateTime(),
+        "date": Date(),
+        "time": Time(),
+        "duration": Float(),
+    }
     if typ == "duration":
         return Val(typ, literal(value.total_seconds(), Float()), const=value, is_const=True)
     return Val(typ, literal(value, types[typ]), const=value, is_const=True)
@@ -118,8 +125,7 @@ def _as_sql_local(val: Val, wanted: str, pos: int) -> Any:
     if val.type == "json":
         cls = {"string": sf.JsonText, "number": sf.JsonNumber, "bool": sf.JsonBool}.get(wanted)
         if cls is None:
-            raise InvalidQuery(f"a JSON member cannot be used as a {wanted} "
-                               f"(at position {pos})")
+            raise InvalidQuery(f"a JSON member cannot be used as a {wanted} (at position {pos})")
         return cls(val.doc, literal(val.json_path, sf.JsonPathType()))
     if val.type == "result":
         if wanted == "number":
@@ -165,21 +171,22 @@ def arithmetic_sql(op: str, left: Val, right: Val, typ: str, pos: int) -> Val:
     if not right.is_const:
         raise InvalidQuery(f"only literal durations can be added (at position {pos})")
     seconds = right.const.total_seconds() * (-1 if op == "sub" else 1)
-    return Val("datetime", sf.DateTimeAdd(as_sql(left, "datetime", pos),
-                                          literal(seconds, Float())))
+    return Val("datetime", sf.DateTimeAdd(as_sql(left, "datetime", pos), literal(seconds, Float())))
 
 
 def call_sql(name: str, args: list[Val], wanted: tuple[str, ...], pos: int) -> Val:
     """SQL for a (non-constant) function call."""
-    for i, (arg, want) in enumerate(zip(args, wanted)):
+    for i, (arg, want) in enumerate(zip(args, wanted, strict=False)):
         if not accepts(want, arg.type):
-            raise InvalidQuery(f"argument {i + 1} of {name}() must be a {want}, not a "
-                               f"{arg.type} (at position {pos})")
+            raise InvalidQuery(
+                f"argument {i + 1} of {name}() must be a {want}, not a "
+                f"{arg.type} (at position {pos})"
+            )
     if name.startswith(("st_", "geo.")):
         from cityops.sta.query.geo import geo_sql
 
         return geo_sql(name, args, pos)
-    sql = [as_sql(a, w, pos) for a, w in zip(args, wanted)]
+    sql = [as_sql(a, w, pos) for a, w in zip(args, wanted, strict=False)]
     builder = _BUILDERS.get(name)
     if builder is None:
         raise InvalidQuery(f"{name}() is not supported here (at position {pos})")
@@ -207,10 +214,11 @@ _BUILDERS: dict[str, Callable[..., tuple[str, Any]]] = {
     "date": lambda x: ("date", sf.DateOf(x)),
     "time": lambda x: ("time", sf.TimeOf(x)),
     # stored times are UTC: the offset of a stored time is 0
-    "totaloffsetminutes": lambda x: ("number", case((x.is_(None), null()),
-                                                    else_=literal(0, BigInteger()))),
+    "totaloffsetminutes": lambda x: (
+        "number",
+        case((x.is_(None), null()), else_=literal(0, BigInteger())),
+    ),
     "round": lambda x: ("number", sf.Round(x)),
     "floor": lambda x: ("number", sf.Floor(x)),
     "ceiling": lambda x: ("number", sf.Ceiling(x)),
 }
-

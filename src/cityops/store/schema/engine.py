@@ -68,7 +68,10 @@ incidents = Table(
     Index("ix_incidents_state_opened", "state", "opened_at"),
     # At most one incident per rule and subject that is not resolved (live incidents).
     Index(
-        "uq_incidents_open", "rule_id", "subject", unique=True,
+        "uq_incidents_open",
+        "rule_id",
+        "subject",
+        unique=True,
         sqlite_where=text("state <> 'resolved' AND origin = 'engine'"),
         postgresql_where=text("state <> 'resolved' AND origin = 'engine'"),
     ),
@@ -78,9 +81,7 @@ incident_timeline = Table(
     "incident_timeline",
     metadata,
     Column("id", BigId, primary_key=True),
-    Column(
-        "incident_id", BigId, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("incident_id", BigId, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
     Column("time", UTCDateTime, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("actor", Text, nullable=False),

@@ -31,8 +31,7 @@ projects = Table(
 project_facets = Table(
     "project_facets",
     metadata,
-    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("facet", String(16), primary_key=True),  # city, funder, sector
     Column("value", String(255), primary_key=True),
     Index("ix_project_facets_facet_value", "facet", "value"),
@@ -42,8 +41,7 @@ project_facets = Table(
 project_things = Table(
     "project_things",
     metadata,
-    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("thing_id", BigId, ForeignKey("things.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_project_things_thing", "thing_id"),
@@ -52,10 +50,10 @@ project_things = Table(
 project_datastreams = Table(
     "project_datastreams",
     metadata,
-    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"),
-           primary_key=True),
-    Column("datastream_id", BigId, ForeignKey("datastreams.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("project_id", BigId, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "datastream_id", BigId, ForeignKey("datastreams.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_project_datastreams_datastream", "datastream_id"),
 )

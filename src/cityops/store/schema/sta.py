@@ -51,9 +51,7 @@ thing_locations = Table(
     "thing_locations",
     metadata,
     Column("thing_id", BigId, ForeignKey("things.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "location_id", BigId, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("location_id", BigId, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_thing_locations_location", "location_id"),
 )
 
@@ -75,9 +73,7 @@ historical_location_locations = Table(
         ForeignKey("historical_locations.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column(
-        "location_id", BigId, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("location_id", BigId, ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_hll_location", "location_id"),
 )
 

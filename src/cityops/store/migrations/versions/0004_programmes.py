@@ -31,8 +31,12 @@ def _project_ref() -> sa.Column:
 
 
 def _project_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE",
-                                   name=op.f(f"fk_{table}_project_id_projects"))
+    return sa.ForeignKeyConstraint(
+        ["project_id"],
+        ["projects.id"],
+        ondelete="CASCADE",
+        name=op.f(f"fk_{table}_project_id_projects"),
+    )
 
 
 def upgrade() -> None:
@@ -69,8 +73,12 @@ def upgrade() -> None:
             sa.Column(f"{kind}_id", _ID, nullable=False),
             _time("created_at"),
             _project_fk(f"project_{table}"),
-            sa.ForeignKeyConstraint([f"{kind}_id"], [f"{table}.id"], ondelete="CASCADE",
-                                    name=op.f(f"fk_project_{table}_{kind}_id_{table}")),
+            sa.ForeignKeyConstraint(
+                [f"{kind}_id"],
+                [f"{table}.id"],
+                ondelete="CASCADE",
+                name=op.f(f"fk_project_{table}_{kind}_id_{table}"),
+            ),
             sa.PrimaryKeyConstraint("project_id", f"{kind}_id", name=op.f(f"pk_project_{table}")),
         )
         op.create_index(f"ix_project_{table}_{kind}", f"project_{table}", [f"{kind}_id"])
