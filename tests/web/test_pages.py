@@ -131,3 +131,18 @@ async def test_assets_only_from_allowed_packages(client: httpx.AsyncClient) -> N
     r = await client.get("/static/js/api.js")
     assert r.status_code == 200 and "script-src" not in r.headers["content-security-policy"]
     assert "default-src 'self'" in r.headers["content-security-policy"]
+
+
+async def test_api_docs_served_locally(client: httpx.AsyncClient) -> None:
+    """/docs loads Swagger UI from our own /assets (FastAPI's default page uses a CDN that
+    the Content-Security-Policy blocks, so it rendered blank)."""
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/assets/swagger-ui-dist/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    bundle = await client.get("/assets/swagger-ui-dist/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "CityOps"
+    icon = await client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
