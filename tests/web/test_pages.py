@@ -146,3 +146,18 @@ async def test_api_docs_served_locally(client: httpx.AsyncClient) -> None:
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "CityOps"
     icon = await client.get("/favicon.ico", follow_redirects=True)
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+
+
+async def test_values_shown_at_their_precision_with_zoned_times(
+    client: httpx.AsyncClient, store: Store, city: dict[str, Any]
+) -> None:
+    """The data and station pages show a stored 10.123456 m as "10.12 m" (not the stored
+    float) and the time as a <time> the page formats in the city's zone."""
+    admin = bearer(city["tok"]["admin"])
+    ingest_at(store, city["ds"], [(datetime.now(UTC) - timedelta(minutes=5), 10.123456)])
+    data = (await client.get("/ops/data?org=pakse", headers=admin)).text
+    assert 'data-decimals="2">10.12</span> m' in data and "10.123456" not in data
+    assert "<time datetime=" in data and 'data-tz="Asia/Vientiane"' in data
+    doc = (await client.get("/api/web/stations?org=pakse", headers=admin)).json()
+    [ds] = doc["stations"][0]["datastreams"]
+    assert (ds["display"], ds["unit"], ds["decimals"]) == ("10.12", "m", 2)
