@@ -81,7 +81,7 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
 async def serve_and_simulate(
     settings: Settings,
     p: Prepared,
-    speed: float,
+    history_days: float,
     seed: int,
     scenario: str | None,
     mrc_data: str | None,
@@ -105,12 +105,17 @@ async def serve_and_simulate(
         return
     stop = asyncio.Event()
     base = f"http://{settings.host}:{settings.port}"
-    tasks = [asyncio.create_task(_simulate(base, settings, p, speed, seed, scenario, stop, say))]
+    tasks = [
+        asyncio.create_task(_simulate(base, settings, p, history_days, seed, scenario, stop, say))
+    ]
     if scenario:
         tasks.append(
             asyncio.create_task(_scenario(base, p, scenario, mrc_data, scenario_seconds, stop, say))
         )
-    say(f"Serving on {base}/ (Ctrl-C to stop); simulator at speed {speed:g}x")
+    say(
+        f"Serving on {base}/ (Ctrl-C to stop); simulator on the wall clock, "
+        f"with the last {history_days:g} days sent first"
+    )
     try:
         await serving
     finally:
@@ -126,7 +131,7 @@ async def _simulate(
     base: str,
     settings: Settings,
     p: Prepared,
-    speed: float,
+    history_days: float,
     seed: int,
     scenario: str | None,
     stop: asyncio.Event,
@@ -135,7 +140,7 @@ async def _simulate(
     skip = frozenset({_pakse(p).streams["level"]}) if scenario and _pakse(p) else frozenset()
     cfg = SimConfig(
         base,
-        speed=speed,
+        history=history_days * 86400.0,
         seed=seed,
         skip_streams=skip,
         mqtt_url=settings.mqtt_url,
