@@ -34,6 +34,7 @@ class Prepared:
     operator_token: str
     rules: int
     seconds: float
+    last_time: float | None = None  # epoch seconds of the newest stored reading, if any
 
 
 def prepare(settings: Settings) -> Prepared:
@@ -48,9 +49,20 @@ def prepare(settings: Settings) -> Prepared:
         users = ensure_users(store)
         tokens = device_tokens(store, world)
         operator = store.write_sync(_operator_token)
+        last = _newest_reading(store)
     finally:
         store.close()
-    return Prepared(world, users, tokens, operator, rules, time.monotonic() - t0)
+    return Prepared(world, users, tokens, operator, rules, time.monotonic() - t0, last)
+
+
+def _newest_reading(store: Store) -> float | None:
+    """When the newest stored reading was taken: a restarted demo continues from there
+    instead of sending its history again."""
+    from sqlalchemy import func, select
+
+    with store.read() as conn:
+        newest = conn.execute(select(func.max(s.datastreams.c.last_phenomenon_time))).scalar()
+    return None if newest is None else float(newest.timestamp())
 
 
 def _operator_token(tx: Tx) -> str:
@@ -141,6 +153,7 @@ async def _simulate(
     cfg = SimConfig(
         base,
         history=history_days * 86400.0,
+        resume_after=p.last_time,
         seed=seed,
         skip_streams=skip,
         mqtt_url=settings.mqtt_url,

@@ -56,6 +56,7 @@ class SimConfig:
     history_step: float = 15 * 60.0  # seconds between readings of the history
     step: float = 60.0  # seconds between live readings (real time)
     now: float = field(default_factory=time.time)  # the wall clock when the demo starts
+    resume_after: float | None = None  # newest reading already stored (a restarted demo)
     skip_streams: frozenset[int] = frozenset()  # datastreams a scenario feeds instead
     flood_after: float = 1 * m.DAY  # the flood wave starts this long after the history starts
     haze_after: float = 2 * m.DAY
@@ -64,8 +65,15 @@ class SimConfig:
 
     @property
     def start(self) -> float:
-        """Epoch seconds of the first (history) reading."""
+        """Epoch seconds where the story (flood wave, haze) starts."""
         return self.now - self.history
+
+    @property
+    def history_from(self) -> float:
+        """The first history reading: after what a previous run stored, never twice."""
+        if self.resume_after is None:
+            return self.start
+        return max(self.start, self.resume_after + self.history_step)
 
 
 def _offset(order: int) -> float:
@@ -192,7 +200,7 @@ class Simulator:
         sender = HttpSender(self.cfg.base_url)
         step = self.cfg.history_step
         try:
-            day = self.cfg.start
+            day = self.cfg.history_from
             while day < until:
                 times = np.arange(day, min(day + m.DAY, until), step).tolist()
                 per_thing: dict[int, list[tuple[float, list[Reading]]]] = {}
