@@ -88,6 +88,10 @@ PURPOSE_CODES: Final[dict[str, str]] = {
     "74020": "Multi-hazard response preparedness",
 }
 
+#: BudgetType and BudgetStatus (2.03).
+BUDGET_TYPES: Final[dict[str, str]] = {"1": "Original", "2": "Revised"}
+BUDGET_STATUS: Final[dict[str, str]] = {"1": "Indicative", "2": "Committed"}
+
 #: ResultType and IndicatorMeasure codes.
 RESULT_TYPES: Final[dict[str, str]] = {"1": "Output", "2": "Outcome", "3": "Impact", "9": "Other"}
 INDICATOR_MEASURES: Final[dict[str, str]] = {

@@ -1,7 +1,8 @@
 """Write projects as an IATI 2.03 ``iati-activities`` file, in schema order.
 
-Every amount carries its own ``@currency`` and ``@value-date``, so no default currency is
-needed. What IATI has no element for (cities, milestones, the funding envelope) is written
+Every amount carries its own ``@currency`` and ``@value-date``; the activity's
+``@default-currency``, ``@last-updated-datetime`` and ``@hierarchy`` are written when known.
+What IATI has no element for (cities, milestones, the funding envelope) is written
 as CityOps extension elements in their own namespace at the end of each activity, as the
 standard allows, so that an export re-imports to the same projects.
 """
@@ -107,7 +108,7 @@ def _location(act: _E, loc: Location) -> None:
 
 
 def _budget(act: _E, budget: Budget) -> None:
-    el = _sub(act, "budget")
+    el = _sub(act, "budget", type=budget.type, status=budget.status)
     _iso(el, "period-start", budget.period_start)
     _iso(el, "period-end", budget.period_end)
     _value(el, budget.amount, budget.period_start)
@@ -157,12 +158,20 @@ def _extensions(act: _E, project: Project) -> None:
         env.text = _num(project.envelope.value)
 
 
+def _translated(act: _E, tag: str, project: Project) -> None:
+    """The element's default-language narrative, then one per translation (xml:lang)."""
+    el = _text(act, tag, getattr(project, tag))
+    for t in project.translations:
+        if t.field == tag:
+            etree.SubElement(el, "narrative", {f"{{{XML_NS}}}lang": t.lang}).text = t.text
+
+
 def _header(act: _E, project: Project, org: Organisation) -> None:
     _sub(act, "iati-identifier").text = project.iati_identifier
     reporting = _sub(act, "reporting-org", ref=org.ref, type=org.type)
     etree.SubElement(reporting, "narrative").text = org.name
-    _text(act, "title", project.title)
-    _text(act, "description", project.description)
+    _translated(act, "title", project)
+    _translated(act, "description", project)
     for p in project.participants:
         _narrative(
             act, "participating-org", p.name, ref=p.ref, type=p.type, role=CODE_BY_ROLE[p.role]
@@ -172,6 +181,9 @@ def _header(act: _E, project: Project, org: Organisation) -> None:
         when = getattr(project, name)
         if when is not None:
             _sub(act, "activity-date", type=code, iso_date=when.isoformat())
+    for r in project.recipients:
+        pct = None if r.percentage is None else _num(r.percentage)
+        _sub(act, f"recipient-{r.kind}", code=r.code, vocabulary=r.vocabulary, percentage=pct)
 
 
 def project_to_activity(parent: _E, project: Project, org: Organisation) -> _E:
@@ -216,6 +228,13 @@ def export_iati(
         org = _require(project, index, reporting_org)
         act = project_to_activity(root, project, org)
         act.set(f"{{{XML_NS}}}lang", lang)
+        for name, value in (
+            ("default-currency", project.default_currency),
+            ("last-updated-datetime", project.last_updated and project.last_updated.isoformat()),
+            ("hierarchy", None if project.hierarchy is None else str(project.hierarchy)),
+        ):
+            if value:
+                act.set(name, value)
     validate_iati(root)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
