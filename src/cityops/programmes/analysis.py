@@ -140,6 +140,9 @@ def totals(
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     used: set[Rate] = set()
     for project in projects:
+        if by != "year":  # a project without money still shows its city, funder, sector
+            for key, _ in shares(project, _Flow("announced", Money(Decimal(0), target), None), by):
+                sums[key]["announced"] += 0
         for flow in _flows(project):
             converted, rates_used = convert_one(flow.money, rates, target)
             used.update(rates_used)
