@@ -314,10 +314,12 @@ def select_projects(
     status: int | None = None,
     year: int | None = None,
     ids: Sequence[int] | None = None,
+    years: tuple[int, int] | None = None,
 ) -> list[Stored]:
     """The projects ``who`` may read that match every filter given, by start date.
 
-    ``year`` keeps projects running in that year (a project with no end runs on).
+    ``year`` keeps projects running in that year, ``years`` (first, last) those running in
+    any of those years (a project with no end runs on).
     """
     p = s.projects
     conds = [
@@ -329,9 +331,11 @@ def select_projects(
     if status is not None:
         conds.append(p.c.status == status)
     if year is not None:
+        years = (year, year)
+    if years is not None:
         conds += [
-            p.c.start_date <= date(year, 12, 31),
-            or_(p.c.end_date.is_(None), p.c.end_date >= date(year, 1, 1)),
+            p.c.start_date <= date(years[1], 12, 31),
+            or_(p.c.end_date.is_(None), p.c.end_date >= date(years[0], 1, 1)),
         ]
     if ids is not None:
         conds.append(p.c.id.in_(list(ids)))
