@@ -28,6 +28,7 @@ def test_open_escalate_deescalate_autoresolve_timeline():
         ("opened", 100.0, "system", None, "warning"),
         ("escalated", 200.0, "system", "warning", "danger"),
         ("deescalated", 300.0, "system", "danger", "warning"),
+        ("cleared", 400.0, "system", "warning", "normal"),  # no cool-down: resolved at once
         ("resolved", 400.0, "system", "open", "resolved"),
     ]
     assert inc.updated_at == 400.0

@@ -137,7 +137,7 @@ def activate(row: Any, units: Mapping[int, str]) -> ActiveRule:
     rule = build_rule(row.type, row.config)
     inputs = input_ids(rule)
     conv = converters(row.name, rule, inputs, units)
-    policy = Policy(auto_resolve=rule.config.auto_resolve)
+    policy = rule.policy()
     return ActiveRule(
         int(row.id),
         row.name,
