@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any, ClassVar
 
 import numpy as np
@@ -147,6 +148,9 @@ class Rule:
 
     type_name: ClassVar[str] = ""
     Config: ClassVar[type[RuleConfig]] = RuleConfig
+    #: The time zone of the rule's city, for rules that count calendar periods (SPI
+    #: months); set when the rule is attached to its organisation. UTC by default.
+    zone: tzinfo = UTC
 
     def __init__(self, config: RuleConfig | Mapping[str, Any]) -> None:
         if not isinstance(config, self.Config):
