@@ -48,6 +48,13 @@ _COLUMNS = (
     "assignee",
     "last_value",
     "last_time",
+    "peak_value",
+    "peak_at",
+    "cleared_at",
+    "oscillations",
+    "readings",
+    "persisted_at",
+    "escalated_at",
 )
 
 
