@@ -21,6 +21,7 @@ Escalating an acknowledged incident returns it to ``open`` when the policy says 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from cityops.errors import Conflict, InvalidInput
@@ -246,7 +247,8 @@ def _recur(inc: Incident, time: float) -> list[TimelineEntry]:
     inc.updated_at = max(inc.updated_at, time)
     if inc.oscillations > FLAP_LOG + 1:
         return []  # flapping: counted, not logged
-    note = f"back within the cool-down (normal since {since:.0f})"
+    when = datetime.fromtimestamp(since or time, UTC).isoformat(timespec="minutes")
+    note = f"back within the cool-down (normal since {when})"
     if inc.oscillations == FLAP_LOG + 1:
         note = "flapping: further recurrences are counted, not logged"
     return [inc._add(TimelineEntry("recurred", time, SYSTEM, "normal", inc.level_name, note))]
