@@ -58,3 +58,23 @@ async def test_unacknowledged_incident_is_escalated_once(
     finally:
         server.shutdown()
     await asyncio.sleep(0)
+
+
+async def test_an_acknowledged_incident_is_not_escalated(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    from tests.helpers import bearer
+
+    worker = app.state.ctx.services["alerts"]
+    worker.settings = worker.settings.model_copy(update={"escalate_after": 60.0})
+    await add_rule(client, world)
+    await observe(app, store, world, 12.4)
+    [inc] = incidents(store)
+    r = await client.post(
+        f"/api/incidents/{inc.id}/acknowledge", headers=bearer(world["tok"]["operator"]), json={}
+    )
+    assert r.status_code == 200, r.text
+    await worker.periodic()
+    [inc] = incidents(store)
+    assert inc.escalated_at is None
+    assert "escalation" not in [e.kind for e in timeline(store, inc.id)]

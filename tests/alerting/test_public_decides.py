@@ -5,7 +5,7 @@ Driven through the real ingest path, the hazard engine and the alert worker."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +19,16 @@ from tests.alerting.cap_support import add_rule, alerts, make_world, observe
 from tests.alerting.support import incidents, ingest_at
 from tests.helpers import bearer
 from tests.pakse import CSV, read_pakse
+
+SEASON_2011 = (
+    [
+        (t, v)
+        for t, v in read_pakse()
+        if datetime(2011, 7, 1, tzinfo=UTC) <= t < datetime(2011, 10, 25, tzinfo=UTC)
+    ]
+    if CSV.exists()
+    else []
+)
 
 
 @pytest.fixture
@@ -90,11 +100,7 @@ async def test_pakse_2011_with_the_demo_rules(
 ) -> None:
     """The 2011 season: one incident per flood episode, nothing public without an operator."""
     await add_rule(client, world, **demo_pakse_rule(world["ds"]))
-    season = [
-        (t, v)
-        for t, v in read_pakse()
-        if datetime(2011, 7, 1, tzinfo=UTC) <= t < datetime(2011, 10, 15, tzinfo=UTC)
-    ]
+    season = SEASON_2011
     services = app.state.ctx.services
     for i in range(0, len(season), 4):  # a few readings per request, in time order
         ingest_at(store, world["ds"], season[i : i + 4])
@@ -105,6 +111,30 @@ async def test_pakse_2011_with_the_demo_rules(
     assert {r.max_level_name for r in live} == {"danger"}
     assert await _issued(client, world, every=True) == []
     assert levels_of("Pakse") == {"warning": 11.0, "danger": 12.0}
+
+
+@pytest.mark.skipif(not CSV.exists(), reason="MRC Pakse export not available")
+async def test_pakse_2011_with_automatic_issue_enabled(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    """Where a city does enable automatic issue: one chain per flood, each ended by one
+    Cancel; the warning never vanishes and comes back within a flood."""
+    rule = demo_pakse_rule(world["ds"])
+    rule["alert"] = {**rule["alert"], "mode": "issue", "update_interval": 0}
+    await add_rule(client, world, **rule)
+    services = app.state.ctx.services
+    for i in range(0, len(SEASON_2011), 4):
+        ingest_at(store, world["ds"], SEASON_2011[i : i + 4])
+        assert services["engine"].flush()
+        await services["alerts"].drain()
+    live = [r for r in incidents(store) if r.origin == "engine"]
+    sent = await _issued(client, world, every=True)
+    assert len(live) == 2
+    for inc in live:
+        chain = [a["msg_type"] for a in sent if a["incident_id"] == inc.id]
+        assert chain[0] == "Alert" and chain.count("Alert") == 1
+        assert chain[-1] == "Cancel" and chain.count("Cancel") == 1
+    assert len(sent) <= 10
 
 
 async def test_a_cancel_is_final(
@@ -130,6 +160,3 @@ async def _issued(
     items = await alerts(client, world["tok"]["operator"])
     done = ("issued", "superseded", "cancelled") if every else ("issued",)
     return sorted((a for a in items if a["status"] in done), key=lambda a: a["id"])
-
-
-_ = timedelta
