@@ -13,6 +13,7 @@ long enough to go public (a ``persisted`` timeline entry).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,7 +55,8 @@ class Folded:
 
 
 def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+    v = float(value)
+    return v if math.isfinite(v) else None
 
 
 def _step(
@@ -104,7 +106,7 @@ def _run(
     """Samples at one constant level on the open incident ``cur``; it, or None once resolved."""
     inc = cur.incident
     if level <= 0:
-        if inc.cleared_at is None:
+        if inc.cleared_at is None or times[-1] < inc.cleared_at + active.policy.cooldown:
             return cur
         due = np.flatnonzero(times >= inc.cleared_at + active.policy.cooldown)
         if due.size and inc.held_by is None:
@@ -113,11 +115,12 @@ def _run(
             cur.new_entries.extend(change.entries)
             cur.last_value, cur.last_time = _finite(values[due[0]]), t
         return cur if inc.is_open else None
-    finite = np.isfinite(values)
-    if finite.any():
-        k = int(np.nanargmax(values))
-        if cur.peak_value is None or values[k] > cur.peak_value:
-            cur.peak_value, cur.peak_at = float(values[k]), float(times[k])
+    if values.size == 1:  # the common case of a live reading: no array machinery
+        k = 0 if math.isfinite(values[0]) else -1
+    else:
+        k = int(np.nanargmax(values)) if np.isfinite(values).any() else -1
+    if k >= 0 and (cur.peak_value is None or values[k] > cur.peak_value):
+        cur.peak_value, cur.peak_at = float(values[k]), float(times[k])
     before, cur.readings = cur.readings, cur.readings + int(times.size)
     if need is not None and cur.persisted_at is None:
         count = before + np.arange(1, times.size + 1)

@@ -51,7 +51,7 @@ USERS = (
 
 def river_rules(world: World) -> list[dict[str, Any]]:
     """A river_level rule per station with published levels. Every rule drafts: a person
-    issues (no demo city enabled automatic issue; see docs/alerting.md)."""
+    issues (no demo city enabled automatic issue; see docs/hazard-engine.md)."""
     rules = []
     for t in world.by_kind("station"):
         levels = levels_of(t.place)
