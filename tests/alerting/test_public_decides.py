@@ -160,3 +160,36 @@ async def _issued(
     items = await alerts(client, world["tok"]["operator"])
     done = ("issued", "superseded", "cancelled") if every else ("issued",)
     return sorted((a for a in items if a["status"] in done), key=lambda a: a["id"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"alert": {"mode": "issue", "issue_after_readings": 1}}, "alert.issue_after_readings"),
+        ({"alert": {"update_interval": -5}}, "alert.update_interval"),
+        ({"cooldown": -1}, "cooldown"),
+        (
+            {
+                "rate_of_rise": {
+                    "per_hour": 0.1,
+                    "window": 3600,
+                    "level": "danger",
+                    "min_samples": 1,
+                }
+            },
+            "rate_of_rise.min_samples",
+        ),
+    ],
+)
+async def test_bad_settings_are_refused_naming_the_field(
+    client: httpx.AsyncClient, world: dict[str, Any], extra: dict[str, Any], field: str
+) -> None:
+    from tests.alerting.support import river_rule
+
+    r = await client.post(
+        "/api/rules",
+        json=river_rule(world["ds"], subject="Hanoi gauge", **extra),
+        headers=bearer(world["tok"]["city_admin"]),
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["field"].endswith(field)
