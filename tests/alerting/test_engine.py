@@ -296,3 +296,18 @@ def test_an_engine_lagging_behind_ingest_still_sees_each_batch(store: Store) -> 
     lagging._process(first_batch)
     [inc] = incidents(store)
     assert inc.max_level_name == "danger" and inc.opened_at == T0 + timedelta(hours=1)
+
+
+def test_the_clock_ends_a_cool_down_when_the_data_stop(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds, cooldown=7200))
+    ingest(store, ds, [12.2, 9.0])  # cleared at T0 + 1 h, then the gauge falls silent
+    assert engine.flush()
+    engine.tick(now=(T0 + timedelta(hours=2)).timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert inc.state == "open"  # the cool-down is still running
+    engine.tick(now=(T0 + timedelta(hours=3, minutes=5)).timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert inc.state == "resolved" and inc.resolved_at == T0 + timedelta(hours=3, minutes=5)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from cityops.auth.principal import SYSTEM
+from cityops.incidents.state import expire
 from cityops.ingest.parse import ObservationIn
 from cityops.ingest.store import store_observations
 from cityops.store.base import Store
@@ -54,6 +55,22 @@ class Persist:
         else:
             self._state.pop(rule_id, None)
             self._slow.discard(rule_id)
+
+    def expire(self, rules: dict[int, ActiveRule], now: float) -> None:
+        """On the engine's clock: end the cool-downs that passed while no data came (a
+        gauge that fell silent after the flood must not hold its incident open)."""
+        slow = [rules[rid] for rid in sorted(self._slow) if rid in rules]
+        if not slow:
+            return
+        try:
+            done = self.store.writer.submit(lambda tx: _expire_job(tx, slow, now)).result()
+        except Exception:
+            self.failures += 1
+            log.exception("hazard engine could not end cool-downs")
+            return
+        for rid in done:
+            self._state[rid] = (0, False)
+            self._slow.discard(rid)
 
     def _needs_db(self, out: Outcome) -> bool:
         cached = self._state.get(out.active.id)
@@ -98,6 +115,22 @@ class Persist:
         for o in outcomes:  # nothing to write, but the level is known
             if o not in todo and o.active.id in self._state:
                 self._state[o.active.id] = (int(o.levels[-1]), self._state[o.active.id][1])
+
+
+def _expire_job(tx: Tx, rules: list[ActiveRule], now: float) -> list[int]:
+    """Resolve the cleared incidents of ``rules`` whose cool-down ended by ``now`` (and
+    that no person holds); the ids of the rules whose incident was resolved."""
+    done = []
+    for a in rules:
+        t = load_open(tx.conn, a)
+        if t is None or t.incident.cleared_at is None:
+            continue
+        change = expire(t.incident, now, a.policy)
+        if change.entries:
+            t.new_entries = list(change.entries)
+            save(tx, a, t)
+            done.append(a.id)
+    return done
 
 
 def _incidents_job(
