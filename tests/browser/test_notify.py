@@ -17,7 +17,10 @@ window.__notes = []; window.__tones = 0;
 class RecordedNotification {
   constructor(title, options) { window.__notes.push({ title, body: options.body }); }
   close() {}
-  static async requestPermission() { RecordedNotification.permission = "granted"; return "granted"; }
+  static async requestPermission() {
+    RecordedNotification.permission = "granted";
+    return "granted";
+  }
 }
 RecordedNotification.permission = "default";
 window.Notification = RecordedNotification;

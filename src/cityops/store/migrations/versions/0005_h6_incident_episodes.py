@@ -7,6 +7,8 @@ Create Date: 2026-12-05 15:10:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _time(name: str) -> sa.Column:
+def _time(name: str) -> sa.Column[Any]:
     return sa.Column(name, cityops.store.types.UTCDateTime(timezone=True), nullable=True)
 
 
