@@ -78,3 +78,38 @@ async def test_an_acknowledged_incident_is_not_escalated(
     [inc] = incidents(store)
     assert inc.escalated_at is None
     assert "escalation" not in [e.kind for e in timeline(store, inc.id)]
+
+
+async def test_escalation_by_email_carries_no_cap_attachment(db_url: str) -> None:
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    from cityops.alerting.escalation import send_escalations
+    from cityops.settings import Settings
+    from tests.alerting.test_cap_channels import Inbox, _free_port
+
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = Settings(
+            database_url=db_url,
+            secret_key="test-secret",
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            escalation_targets=["email:admin@hanoi.example.vn"],
+        )
+        summary = {
+            "type": "incident-escalation",
+            "org": "hanoi",
+            "severity": "Severe",
+            "headline": "Unacknowledged incident: gauge at danger",
+            "infos": [{"headline": "Unacknowledged incident: gauge at danger"}],
+        }
+        assert await send_escalations(settings, [summary]) == 1
+    finally:
+        controller.stop()
+    mail = message_from_bytes(inbox.messages[0].content)
+    assert mail["Subject"] == "[Severe] Unacknowledged incident: gauge at danger"
+    assert {p.get_content_type() for p in mail.walk()} == {"text/plain"}

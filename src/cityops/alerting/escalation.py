@@ -80,6 +80,13 @@ def _summary(row: Any, now: datetime) -> dict[str, Any]:
         "opened_at": row.opened_at.isoformat(),
         "escalated_at": now.isoformat(),
         "headline": f"Unacknowledged incident: {row.subject} at {row.level_name}",
+        "infos": [
+            {
+                "headline": f"Unacknowledged incident: {row.subject} at {row.level_name}",
+                "description": f"Incident {row.id} of rule {row.rule} ({row.severity}) opened "
+                f"{row.opened_at.isoformat()} and nobody has acknowledged it.",
+            }
+        ],
     }
 
 
