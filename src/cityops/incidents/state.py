@@ -41,6 +41,8 @@ class Action(StrEnum):
     OPENED = "opened"
     ESCALATED = "escalated"
     DEESCALATED = "deescalated"
+    CLEARED = "cleared"  # back at normal: the cool-down runs
+    RECURRED = "recurred"  # back above normal within the cool-down
     RESOLVED = "resolved"
     NOTHING = "nothing"
 
@@ -216,28 +218,28 @@ def observe(
         if not policy.auto_resolve:
             return Change(Action.NOTHING, current)
         if current.cleared_at is None:
-            current.cleared_at = time
-            current.updated_at = max(current.updated_at, time)
-            logged: tuple[TimelineEntry, ...] = ()
-            if current.oscillations <= FLAP_LOG:
-                note = "condition cleared" + ("; waits for the operator" if current.held_by else "")
-                logged = (
-                    current._add(
-                        TimelineEntry("cleared", time, SYSTEM, current.level_name, level_name, note)
-                    ),
-                )
-            done = expire(current, time, policy)
-            return Change(done.action, current, (*logged, *done.entries))
+            return _clear(current, time, level_name, policy)
         return expire(current, time, policy)
     entries = _recur(current, time) if current.cleared_at is not None else []
     entries += current.change_level(level, level_name, time, policy)
     if not entries:
         return Change(Action.NOTHING, current)
-    return Change(_action(entries[0].kind), current, tuple(entries))
+    return Change(Action(entries[0].kind), current, tuple(entries))
 
 
-def _action(kind: str) -> Action:
-    return Action(kind) if kind in Action.__members__.values() else Action.ESCALATED
+def _clear(current: Incident, time: float, level_name: str, policy: Policy) -> Change:
+    """Back at normal: the condition is cleared and the cool-down starts (with no
+    cool-down, an incident nobody holds is resolved at once)."""
+    current.cleared_at = time
+    current.updated_at = max(current.updated_at, time)
+    logged: tuple[TimelineEntry, ...] = ()
+    if current.oscillations <= FLAP_LOG:
+        note = "condition cleared" + ("; waits for the operator" if current.held_by else "")
+        entry = TimelineEntry(Action.CLEARED, time, SYSTEM, current.level_name, level_name, note)
+        logged = (current._add(entry),)
+    done = expire(current, time, policy)
+    action = Action.RESOLVED if done.entries else Action.CLEARED
+    return Change(action, current, (*logged, *done.entries))
 
 
 def _recur(inc: Incident, time: float) -> list[TimelineEntry]:
@@ -251,7 +253,7 @@ def _recur(inc: Incident, time: float) -> list[TimelineEntry]:
     note = f"back within the cool-down (normal since {when})"
     if inc.oscillations == FLAP_LOG + 1:
         note = "flapping: further recurrences are counted, not logged"
-    return [inc._add(TimelineEntry("recurred", time, SYSTEM, "normal", inc.level_name, note))]
+    return [inc._add(TimelineEntry(Action.RECURRED, time, SYSTEM, "normal", inc.level_name, note))]
 
 
 def expire(current: Incident, time: float, policy: Policy = Policy()) -> Change:
