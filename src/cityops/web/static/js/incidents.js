@@ -42,7 +42,7 @@ export class IncidentQueue {
       el("h3", { id: `${id}-t` },
         `${inc.state === "resolved" ? inc.max_level_name : inc.level_name} · ${inc.subject}`),
       el("p", { class: "meta" }, `#${inc.id} ${inc.rule} · ${inc.state}`,
-        inc.cleared_at && inc.state !== "resolved" ? " · condition cleared, waiting" : "",
+        inc.condition === "cleared" && inc.state !== "resolved" ? " · condition cleared" : "",
         inc.assignee ? ` · assigned to ${inc.assignee}` : "",
         ` · opened ${when(inc.opened_at)}`,
         inc.last_value !== null ? ` · latest ${inc.last_value}` : "",
