@@ -26,5 +26,7 @@ message lands under ``cityops/in/``, which the broker ACL lets only CityOps read
 subscribers of ``v1.1/#`` see only CityOps' notifications (docs/architecture.md, "MQTT").
 
 Exactly once: see ``service``. Idempotency key of a message: the user property
-``message-id`` if the device sends one, else a hash of topic and payload.
+``message-id`` if the device sends one, else a hash of topic and payload when the payload
+gives a ``phenomenonTime``; a message with neither is a new reading each time it arrives
+(its time is the time of receipt) and is delivered at least once.
 """
