@@ -21,8 +21,13 @@ def settings_from(
     return load_settings(config, database_url=database, **overrides)
 
 
-def open_store(settings: Settings, upgrade: bool = True) -> Store:
+def open_store(settings: Settings) -> Store:
+    """A store on a database whose schema is current (SchemaNotCurrent otherwise: only
+    ``cityops db upgrade`` migrates)."""
     store = Store(settings.database_url, read_pool_size=2)
-    if upgrade:
-        migrate.upgrade(store.write_engine)
+    try:
+        migrate.require_current(store.write_engine)
+    except BaseException:
+        store.close()
+        raise
     return store
