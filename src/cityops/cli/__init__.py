@@ -1,4 +1,12 @@
-"""The ``cityops`` command line: serve, db, user, token, org (and more from later modules)."""
+"""The ``cityops`` command line (Typer); docs/reference.md lists every command.
+
+Modules: ``serve`` (the HTTP server), ``demo`` (the demo world), ``db`` (migrations and
+copies), ``admin`` (users, tokens, organisations), ``rules`` (rules and replay), ``data``
+(file imports and exports), ``alerts`` (alert areas, outside CAP feeds), ``programmes``
+(the cooperation-programmes register), ``common`` (settings from flags, a store whose
+schema is current), ``errors`` (an operator's mistake as one line; ``--debug`` for the
+trace).
+"""
 
 from __future__ import annotations
 

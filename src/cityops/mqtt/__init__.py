@@ -29,4 +29,10 @@ Exactly once: see ``service``. Idempotency key of a message: the user property
 ``message-id`` if the device sends one, else a hash of topic and payload when the payload
 gives a ``phenomenonTime``; a message with neither is a new reading each time it arrives
 (its time is the time of receipt) and is delivered at least once.
+
+Modules: ``worker`` (the app worker), ``service`` (the broker connection: batches,
+acknowledgements after the commit, reconnects), ``ingest`` (messages -> observations),
+``topics`` (which topics create, where changes go), ``notify`` (store events ->
+notifications), ``stats`` (the counters), ``paho_speed`` (faster MQTT 5 properties for
+paho, same results).
 """
