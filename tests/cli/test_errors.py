@@ -35,7 +35,7 @@ BAD_URLS = [
     ("unknown scheme", "nonsense://x", "database_url"),
     ("malformed URL", "postgresql://u@host:notaport/db", "database"),
     ("unreachable server", "postgresql://postgres@127.0.0.1:1/cityops", "127.0.0.1"),
-    ("missing folder", "sqlite:////nonexistent-folder/cityops.db", "unable to open"),
+    ("missing folder", "sqlite:////nonexistent-folder/cityops.db", "/nonexistent-folder/"),
 ]
 
 
@@ -60,6 +60,14 @@ def test_missing_password_without_a_terminal_is_one_line(
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal, nothing to read
     run = run_cli(capsys, monkeypatch, "user", "add", "bob", "--role", "admin", "-d", url)
     _one_line(run, "--password")
+
+
+def test_password_of_the_url_is_never_printed(capsys, monkeypatch) -> None:
+    run = run_cli(
+        capsys, monkeypatch, "user", "list", "-d", "postgresql://u:s3cret@127.0.0.1:1/cityops"
+    )
+    _one_line(run, "127.0.0.1")
+    assert "s3cret" not in run.err
 
 
 def test_debug_shows_the_trace(capsys, monkeypatch) -> None:

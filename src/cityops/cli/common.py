@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from cityops.cli.errors import naming_database
 from cityops.settings import Settings, load_settings
 from cityops.store import migrate
 from cityops.store.base import Store
@@ -24,10 +25,11 @@ def settings_from(
 def open_store(settings: Settings) -> Store:
     """A store on a database whose schema is current (SchemaNotCurrent otherwise: only
     ``cityops db upgrade`` migrates)."""
-    store = Store(settings.database_url, read_pool_size=2)
-    try:
-        migrate.require_current(store.write_engine)
-    except BaseException:
-        store.close()
-        raise
+    with naming_database(settings.database_url):
+        store = Store(settings.database_url, read_pool_size=2)
+        try:
+            migrate.require_current(store.write_engine)
+        except BaseException:
+            store.close()
+            raise
     return store

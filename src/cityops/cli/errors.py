@@ -9,9 +9,13 @@ the global ``--debug`` option prints the full trace as well.
 
 from __future__ import annotations
 
-from sqlalchemy import exc as sa_exc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from cityops.errors import CityOpsError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from cityops.errors import CityOpsError, InvalidInput
 
 
 def one_line(text: str) -> str:
@@ -38,6 +42,25 @@ def message(exc: BaseException) -> str:
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or one_line(str(exc))}{where}"
     return f"{type(exc).__name__}: {one_line(str(exc))} (run with --debug for the full trace)"
+
+
+@contextmanager
+def naming_database(url: str) -> Iterator[None]:
+    """Errors opening the database at ``url`` name it (password hidden): with the URL
+    coming from a flag, the environment or a file, the operator needs to see which."""
+    try:
+        yield
+    except (sa_exc.DBAPIError, sa_exc.ArgumentError, ValueError) as exc:
+        if isinstance(exc, ValueError) and not _raised_in(exc, "sqlalchemy/engine/url.py"):
+            raise
+        raise InvalidInput(f"{message(exc)} ({_hidden(url)})", field="database_url") from exc
+
+
+def _hidden(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sa_exc.ArgumentError, ValueError):
+        return url.split("@")[-1]  # never print a password, even of a malformed URL
 
 
 def _raised_in(exc: BaseException, path: str) -> bool:
