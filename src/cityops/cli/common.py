@@ -1,4 +1,4 @@
-"""Shared CLI helpers: settings from flags, a store, one-line errors."""
+"""Shared CLI helpers: settings from flags, and a store on a database whose schema is current."""
 
 from __future__ import annotations
 
