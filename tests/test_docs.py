@@ -47,6 +47,13 @@ def _commands(cmd: Any, path: list[str]) -> Iterator[str]:
         yield " ".join(path)
 
 
+def test_no_setting_documented_that_does_not_exist() -> None:
+    """The other direction: a removed or renamed setting leaves no trace in the docs."""
+    known = {f"CITYOPS_{n.upper()}" for n in Settings.model_fields} | {"CITYOPS_CONFIG"}
+    named = set(re.findall(r"CITYOPS_[A-Z][A-Z0-9_]*", _docs()))
+    assert not named - known, f"documented but not settings: {sorted(named - known)}"
+
+
 def test_every_cli_command_is_documented() -> None:
     from cityops.cli import app
 
@@ -55,6 +62,30 @@ def test_every_cli_command_is_documented() -> None:
     assert len(commands) > 10
     missing = [c for c in commands if not _mentioned(docs, f"cityops {c}")]
     assert not missing, f"commands not in README.md or docs/*.md: {missing}"
+
+
+def test_reference_lists_only_real_commands_and_routes(tmp_path: Path) -> None:
+    """docs/reference.md's tables name no command or route the code does not have."""
+    from cityops.app import create_app
+    from cityops.cli import app as cli
+
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    commands = set(_commands(typer.main.get_command(cli), []))
+    listed = set(re.findall(r"^\| `cityops ([^`]+)` \|", reference, re.M))
+    assert listed and not listed - commands, sorted(listed - commands)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'docs.db'}"), upgrade=False)
+    routes = {
+        f"{m} {_route_path(r.path)}"
+        for r in _routes(app.routes)
+        for m in getattr(r, "methods", None) or ()
+    }
+    listed = set(re.findall(r"^\| `([A-Z]+ /[^`]*)` \|", reference, re.M))
+    assert listed and not listed - routes, sorted(listed - routes)
+
+
+def _route_path(path: str) -> str:
+    """A route's path as the docs write it: ``{path:path}`` is ``{path}``."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
 
 
 def _routes(routes: list[Any]) -> Iterator[Any]:
@@ -77,7 +108,7 @@ def test_every_route_is_documented(tmp_path: Path) -> None:
     for route in _routes(app.routes):
         if route.path in ("/openapi.json", "/docs/oauth2-redirect", "/redoc"):
             continue  # FastAPI's own, named once under /docs
-        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        path = _route_path(route.path)
         for method in sorted(set(getattr(route, "methods", None) or ()) - {"HEAD"}):
             documented += 1
             if not _mentioned(docs, f"{method} {path}"):
