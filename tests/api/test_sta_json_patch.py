@@ -161,3 +161,26 @@ async def test_test_guards_the_write_against_a_concurrent_change(client, store) 
     assert codes == [200, 409]
     name = (await client.get(f"/v1.1/Things({thing})", headers=h)).json()["name"]
     assert name in ("first", "second")
+
+
+async def test_json_patch_of_an_observation(client, store) -> None:
+    """The document patched is the entity as a read shows it (times as ISO text)."""
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    r = await client.post(
+        f"/v1.1/Datastreams({ids['datastream']})/Observations",
+        headers=h,
+        json={"phenomenonTime": "2024-01-01T00:00:00Z", "result": 1.5},
+    )
+    obs = r.json()["@iot.id"]
+    ops = [
+        {"op": "test", "path": "/phenomenonTime", "value": "2024-01-01T00:00:00Z"},
+        {"op": "test", "path": "/result", "value": 1.5},
+        {"op": "replace", "path": "/result", "value": 2.5},
+    ]
+    r = await client.patch(
+        f"/v1.1/Observations({obs})", headers={**h, "content-type": PATCH}, json=ops
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["result"] == 2.5
+    assert r.json()["phenomenonTime"] == "2024-01-01T00:00:00Z"
