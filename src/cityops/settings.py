@@ -44,7 +44,14 @@ class Settings(BaseSettings):
     )
     read_pool_size: int = Field(8, ge=1, description="Read connections kept open")
     secret_key: str | None = Field(
-        None, description="Key for session cookies and CSRF tokens; random per start if unset"
+        None,
+        description="Unused since sessions are stored server-side (the cookie holds a random "
+        "session id, nothing signed); accepted so that existing configurations still load",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses "
+        "or CIDR networks, separated by spaces or commas; unset: the headers are ignored",
     )
     anonymous_rate_per_min: int = Field(
         6000, ge=1, description="Requests a minute an anonymous client (by address) may make"
@@ -155,6 +162,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite: or postgresql:")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an address or network") from None
+        return value
+
     @field_validator("max_top")
     @classmethod
     def _max_top(cls, value: int, info: Any) -> int:
@@ -162,6 +181,23 @@ class Settings(BaseSettings):
         if value < default:
             raise ValueError(f"must be at least default_top ({default})")
         return value
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for banners and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unparseable URL>"
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

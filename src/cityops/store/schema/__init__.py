@@ -22,6 +22,8 @@ from cityops.store.schema.identity import (
     api_tokens,
     audit_log,
     ingest_receipts,
+    login_attempts,
+    sessions,
     users,
 )
 from cityops.store.schema.programmes import (
@@ -71,6 +73,8 @@ __all__ = [
     "api_tokens",
     "audit_log",
     "ingest_receipts",
+    "login_attempts",
+    "sessions",
     "rules",
     "incidents",
     "incident_timeline",
