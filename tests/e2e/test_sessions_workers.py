@@ -16,7 +16,7 @@ from tests.e2e.conftest import Server, cli
 pytestmark = pytest.mark.e2e
 
 DB_PASSWORD = "s3cret-db-pw-9431"  # the test server trusts any password; it must not show
-USER_PASSWORD = "duty-officer-password-1"
+USER_PASSWORD = "night-shift-river-watch-9"
 REQUESTS = 40
 
 
@@ -36,9 +36,15 @@ def pg_two_workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     try:
         cli("db", "upgrade", "-d", url)
         cli(
-            "user", "add", "duty", "--role", "admin", "-d", url,
-            input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n",
-        )  # fmt: skip
+            "user",
+            "add",
+            "duty",
+            "--role",
+            "admin",
+            "-d",
+            url,
+            env={"CITYOPS_PASSWORD": USER_PASSWORD},
+        )
         server = Server.__new__(Server)
         try:
             server.__init__(url, args=("--workers", "2"))  # type: ignore[misc]
