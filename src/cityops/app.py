@@ -24,6 +24,7 @@ from cityops.api import (
 )
 from cityops.api import exports as exports_api
 from cityops.api import incidents as incidents_api
+from cityops.api import mqtt_clients as mqtt_clients_api
 from cityops.api import programmes as programmes_api
 from cityops.api import rules as rules_api
 from cityops.api.context import Context
@@ -48,6 +49,7 @@ def register_worker(name: str, factory: Worker) -> None:
 ROUTERS = (
     auth.router,
     admin.router,
+    mqtt_clients_api.router,
     bulk.router,
     reads.router,
     writes.router,  # STA, identity

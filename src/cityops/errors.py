@@ -42,3 +42,7 @@ class NotImplementedOption(CityOpsError):
 
 class TooLarge(CityOpsError):
     """A body or file over the configured limit."""
+
+
+class ServiceUnavailable(CityOpsError):
+    """A service CityOps depends on (a broker, a database) cannot do this now: 503."""

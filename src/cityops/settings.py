@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +80,15 @@ class Settings(BaseSettings):
         "",
         description="Prefix of the topics devices create observations on: '' for the spec "
         "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point",
+    )
+    mqtt_device_auth: Literal["property", "broker"] = Field(
+        "property",
+        description="How devices prove who they are over MQTT: 'broker' (they log in to "
+        "the broker with credentials CityOps provisions through Mosquitto's dynamic-security "
+        "plugin and publish under <prefix>devices/<user>/; no credential is ever in a "
+        "message) or 'property' (a device token in the MQTT 5 user property "
+        "'authorization', which every subscriber of the topic sees: only with a broker ACL "
+        "that lets CityOps alone read the create topics)",
     )
     mqtt_notify: bool = Field(
         True,

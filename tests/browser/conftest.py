@@ -78,7 +78,7 @@ class World:
             "/api/users",
             json={
                 "username": "duty",
-                "password": "duty-password-1",
+                "password": "han-river-watch-2031",
                 "role": "operator",
                 "org": "danang",
             },

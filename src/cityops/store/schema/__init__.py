@@ -23,6 +23,7 @@ from cityops.store.schema.identity import (
     audit_log,
     ingest_receipts,
     login_attempts,
+    mqtt_clients,
     sessions,
     users,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "audit_log",
     "ingest_receipts",
     "login_attempts",
+    "mqtt_clients",
     "sessions",
     "rules",
     "incidents",

@@ -85,6 +85,19 @@ audit_log = Table(
     Index("ix_audit_log_time", "time"),
 )
 
+# Devices that authenticate to the MQTT broker itself (dynamic-security clients made by
+# CityOps): the opaque broker user name and the Thing it acts for. The password is only
+# in the broker (hashed there) and in the answer that created it.
+mqtt_clients = Table(
+    "mqtt_clients",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("thing_id", BigId, ForeignKey("things.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_mqtt_clients_thing_id", "thing_id"),
+)
+
 # Idempotent ingest (MQTT redelivery, file re-import): one row per source message key.
 ingest_receipts = Table(
     "ingest_receipts",

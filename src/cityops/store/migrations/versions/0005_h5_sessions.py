@@ -1,4 +1,5 @@
-"""server-side sessions, login attempts per account and address, forced password change
+"""server-side sessions, login attempts per account and address, forced password change,
+MQTT broker clients of devices
 
 Revision ID: 0005_h5
 Revises: 0004
@@ -53,9 +54,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("username", "address", name=op.f("pk_login_attempts")),
     )
     op.create_index("ix_login_attempts_window_start", "login_attempts", ["window_start"])
+    op.create_table(
+        "mqtt_clients",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("thing_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        _time("created_at"),
+        _time("revoked_at", nullable=True),
+        sa.ForeignKeyConstraint(
+            ["thing_id"],
+            ["things.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_mqtt_clients_thing_id_things"),
+        ),
+        sa.PrimaryKeyConstraint("username", name=op.f("pk_mqtt_clients")),
+    )
+    op.create_index("ix_mqtt_clients_thing_id", "mqtt_clients", ["thing_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mqtt_clients_thing_id", table_name="mqtt_clients")
+    op.drop_table("mqtt_clients")
     op.drop_index("ix_login_attempts_window_start", table_name="login_attempts")
     op.drop_table("login_attempts")
     op.drop_index("ix_sessions_expires_at", table_name="sessions")
