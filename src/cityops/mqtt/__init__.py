@@ -16,17 +16,18 @@ Topics (relative to ``v1.1/``; ``<p>`` is the ``mqtt_create_prefix`` setting, ''
 - status: counters retained on ``cityops/status/<client id>``.
 
 Device authentication with ``mqtt_device_auth = "broker"``: devices log in to the broker
-with accounts CityOps provisions (``dynsec``) and publish below ``<p>devices/<user>/``;
-no credential is in any message. Otherwise (``"property"``): Mosquitto cannot check
-CityOps tokens, and CityOps, as a subscriber, never sees the credentials a client
-connected with. So each create message carries the device's CityOps token in the MQTT 5
-user property ``authorization: Bearer <token>``; the token's principal (a device may write only to the Datastreams of its own Thing) is checked
-by ``store_observations`` as for HTTP. MQTT 3.1.1 clients cannot create (no properties).
-User properties reach every subscriber of the topic, so in production devices connect to
-a Mosquitto listener with ``mount_point cityops/in/`` (and CityOps runs with
-``mqtt_create_prefix = "cityops/in/"``): a device still publishes to ``v1.1/...``, but the
-message lands under ``cityops/in/``, which the broker ACL lets only CityOps read, and
-subscribers of ``v1.1/#`` see only CityOps' notifications (docs/architecture.md, "MQTT").
+with accounts CityOps provisions (``dynsec``) and publish below ``<p>devices/<user>/``; no
+credential is in any message. Otherwise (``"property"``): Mosquitto cannot check CityOps
+tokens, and CityOps, as a subscriber, never sees the credentials a client connected with.
+So each create message carries the device's CityOps token in the MQTT 5 user property
+``authorization: Bearer <token>``; the token's principal (a device may write only to the
+Datastreams of its own Thing) is checked by ``store_observations`` as for HTTP. MQTT 3.1.1
+clients cannot create (no properties). User properties reach every subscriber of the
+topic, so in production devices connect to a Mosquitto listener with ``mount_point
+cityops/in/`` (and CityOps runs with ``mqtt_create_prefix = "cityops/in/"``): a device
+still publishes to ``v1.1/...``, but the message lands under ``cityops/in/``, which the
+broker ACL lets only CityOps read, and subscribers of ``v1.1/#`` see only CityOps'
+notifications (docs/architecture.md, "MQTT").
 
 Exactly once: see ``service``. Idempotency key of a message: the user property
 ``message-id`` if the device sends one, else a hash of topic and payload.
