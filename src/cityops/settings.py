@@ -209,6 +209,18 @@ def masked_url(url: str) -> str:
         return "<unparseable URL>"
 
 
+def public_endpoint(url: str) -> str:
+    """``url`` without user name and password: what clients may be told (service root)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings: explicit overrides (CLI flags) > environment > TOML file > defaults.
 
