@@ -279,3 +279,16 @@ async def test_password_page_changes_the_password(client, store):
     )
     assert r.status_code == 303
     assert (await _login(client, "adm", "river-gauge-at-pakse-7")).status_code == 200
+
+
+def test_token_cache_is_a_bounded_lru():
+    from cityops.auth.principal import ANONYMOUS
+    from cityops.auth.tokens import _Cache
+
+    cache = _Cache(size=50)
+    cache.put("busy", ANONYMOUS)
+    for i in range(500):  # a flood of junk tokens
+        cache.put(f"junk-{i}", None)
+        cache.get("busy")
+    assert len(cache._items) <= 50
+    assert cache.get("busy") == (True, ANONYMOUS)
