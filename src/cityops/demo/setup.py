@@ -40,7 +40,7 @@ class DemoUser:
 
 
 USERS = (
-    DemoUser("admin", "demo-admin-2024", "admin", None),
+    DemoUser("admin", "demo-chief-2024-ops", "admin", None),
     DemoUser("mekong-admin", "demo-river-admin-2024", "city_admin", MEKONG_ORG),
     DemoUser("mekong-operator", "demo-river-operator-2024", "operator", MEKONG_ORG),
     DemoUser("mekong-analyst", "demo-river-analyst-2024", "analyst", MEKONG_ORG),
