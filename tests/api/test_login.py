@@ -84,7 +84,12 @@ async def test_admin_endpoints(client, store):
     r = await client.post(
         "/api/users",
         headers=admin,
-        json={"username": "op1", "password": "long-enough-pw-1", "role": "operator", "org": "tam-ky"},
+        json={
+            "username": "op1",
+            "password": "long-enough-pw1",
+            "role": "operator",
+            "org": "tam-ky",
+        },
     )
     assert r.status_code == 201
     r = await client.post("/api/tokens", headers=admin, json={"name": "script"})

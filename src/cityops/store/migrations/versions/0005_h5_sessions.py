@@ -8,6 +8,8 @@ Create Date: 2026-12-05 14:50:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column:
+def _time(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, cityops.store.types.UTCDateTime(timezone=True), nullable=nullable)
 
 
