@@ -292,3 +292,14 @@ def test_token_cache_is_a_bounded_lru():
         cache.get("busy")
     assert len(cache._items) <= 50
     assert cache.get("busy") == (True, ANONYMOUS)
+
+
+async def test_logout_form_ends_the_session_server_side(client, store):
+    make_user_token(store, "adm", "admin")
+    csrf = (await _login(client, "adm", password_of("adm"))).json()["csrf_token"]
+    stolen = client.cookies.get("cityops_session")
+    r = await client.post("/logout", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    client.cookies.clear()
+    me = await client.get("/api/me", headers={"Cookie": f"cityops_session={stolen}"})
+    assert me.json()["role"] == "public"
