@@ -1,7 +1,7 @@
 """incidents: one event is one incident (cool-down, peak, persistence, escalation)
 
 Revision ID: 0005_h6
-Revises: 0004
+Revises: 0005_h5
 Create Date: 2026-12-05 15:10:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cityops.store.types
 
 revision = "0005_h6"
-down_revision = "0004"
+down_revision = "0005_h5"  # re-chained after h5 merged into main
 branch_labels = None
 depends_on = None
 
