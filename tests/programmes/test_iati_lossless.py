@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
-from cityops.programmes import export_iati, parse_iati, totals
+from cityops.errors import InvalidInput
+from cityops.programmes import Project, Recipient, Sector, export_iati, parse_iati, totals
 from cityops.programmes.codes import CITYOPS_NS
 from cityops.programmes.reference_rates import ReferenceRates
 
@@ -65,3 +68,23 @@ def test_indicative_and_committed_budgets_are_not_summed() -> None:
 def test_extension_namespace_is_kept() -> None:
     out = export_iati(parse_iati(FULL.read_bytes()))
     assert etree.fromstring(out).find(f".//{{{CITYOPS_NS}}}city").text == "Tam Ky"
+
+
+def _exportable(**change: object) -> list[Project]:
+    (project,) = parse_iati(FULL.read_bytes())
+    return [replace(project, **change)]
+
+
+def test_export_applies_the_ruleset_mandatory_rules() -> None:
+    export_iati(_exportable())  # the full file passes
+    sectors = (Sector("74020", percentage=Decimal(60)), Sector("43030", percentage=Decimal(30)))
+    cases = {
+        "recipients": {"recipients": ()},
+        "recipients ": {"recipients": (Recipient("VN", percentage=Decimal(50)), Recipient("LA"))},
+        "sectors": {"sectors": sectors},
+        "iati_identifier": {"iati_identifier": "YY-OTHER-1"},
+    }
+    for field, change in cases.items():
+        with pytest.raises(InvalidInput) as info:
+            export_iati(_exportable(**change))
+        assert info.value.field == f"projects[0].{field.strip()}"

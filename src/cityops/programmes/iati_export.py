@@ -95,7 +95,32 @@ def _require(project: Project, index: int, reporting: Organisation | None) -> Or
         raise InvalidInput(f"{where} has no activity status", field=f"{where}.status")
     if not any(getattr(project, name) for name in ACTIVITY_DATE_TYPES):
         raise InvalidInput(f"{where} has no activity date", field=f"{where}.planned_start")
+    _ruleset(project, where, org)
     return org
+
+
+def _shares_of_100(values: Sequence[Decimal | None], what: str, field: str) -> None:
+    """IATI ruleset: with more than one, every percentage is given and they sum to 100."""
+    if len(values) > 1 and (None in values or sum(v or 0 for v in values) != 100):
+        raise InvalidInput(f"{what} percentages must be given and sum to 100", field=field)
+
+
+def _ruleset(project: Project, where: str, org: Organisation) -> None:
+    """The IATI ruleset's mandatory rules the schema does not check."""
+    if org.ref and not (project.iati_identifier or "").startswith(org.ref):
+        raise InvalidInput(
+            f"{where}: the IATI identifier must begin with the reporting organisation's "
+            f"ref {org.ref!r}",
+            field=f"{where}.iati_identifier",
+        )
+    if not project.recipients:
+        raise InvalidInput(
+            f"{where} needs a recipient country or region", field=f"{where}.recipients"
+        )
+    _shares_of_100([r.percentage for r in project.recipients], "recipient", f"{where}.recipients")
+    for vocabulary in {s.vocabulary for s in project.sectors}:
+        shares = [s.percentage for s in project.sectors if s.vocabulary == vocabulary]
+        _shares_of_100(shares, f"sector (vocabulary {vocabulary})", f"{where}.sectors")
 
 
 def _location(act: _E, loc: Location) -> None:
