@@ -162,6 +162,7 @@ async def import_iati(
         "updated": done.updated,
         "unchanged": done.unchanged,
         "ids": done.ids,
+        "review": [to_json(r) for r in done.review],
     }
 
 

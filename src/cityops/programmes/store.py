@@ -29,6 +29,7 @@ from cityops.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from cityops.programmes.codec import from_json, to_json
 from cityops.programmes.model import Project
 from cityops.programmes.money import Rate, RatesTable, load_rates
+from cityops.programmes.places import Place, Review, link_locations
 from cityops.programmes.register import merge_project
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -78,6 +79,14 @@ class ImportSummary:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+
+
+def city_places(conn: Connection) -> list[Place]:
+    """The organisations of kind city, as places to link IATI locations to."""
+    o = s.organisations
+    rows = conn.execute(select(o.c.name, o.c.lat, o.c.lon).where(o.c.kind == "city"))
+    return [Place(r.name, r.lat, r.lon) for r in rows]
 
 
 # Access -----------------------------------------------------------------------------
@@ -171,9 +180,12 @@ def save_imported(
     """Store imported projects: update the one with the same IATI identifier, else add.
 
     What IATI does not carry (cities, milestones, envelope) is kept from the register when
-    the imported version lacks it. All or nothing: one refused project refuses the import.
+    the imported version lacks it. Locations that clearly name a city become its cities;
+    unclear ones are listed in ``review`` (see :mod:`.places`). All or nothing: one refused
+    project refuses the import.
     """
     p, summary = s.projects, ImportSummary()
+    projects, summary.review = link_locations(projects, city_places(tx.conn))
     for project in projects:
         row = None
         if project.iati_identifier:
