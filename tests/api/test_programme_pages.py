@@ -8,12 +8,15 @@ import re
 
 import httpx
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from cityops.demo.world import ensure_world
 from cityops.programmes.seed import seed_programmes
 from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.api.sta_fixtures import admin_headers
+from tests.helpers import bearer, make_org, make_user_token
 
 API = "/api/programmes"
 
@@ -93,3 +96,31 @@ async def test_xlsx_download(client: httpx.AsyncClient, store: Store) -> None:
     sheet = load_workbook(io.BytesIO(r.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 8 and "iati_identifier" in rows[0]
+
+
+async def test_officer_edits_through_the_api(client: httpx.AsyncClient, store: Store) -> None:
+    _seed(store)
+    org = make_org(store, "koica", kind="partner")
+    store.write_sync(
+        lambda tx: tx.conn.execute(
+            update(s.organisations)
+            .where(s.organisations.c.id == org)
+            .values(name="Korea International Cooperation Agency (KOICA)")
+        )
+    )
+    officer = bearer(make_user_token(store, "ko", "prog_officer", org))
+    listed = (await client.get(f"{API}/projects")).json()["value"]
+    ids = {p["iati_identifier"].rsplit("-", 1)[-1]: p["id"] for p in listed}
+    doc = (await client.get(f"{API}/projects/{ids['TAMKY']}")).json()["project"]
+    doc["description"] = "Platform handed over to the city in 2022."
+    r = await client.put(f"{API}/projects/{ids['TAMKY']}", json=doc, headers=officer)
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"{API}/projects/{ids['TAMKY']}")).json()["project"][
+        "description"
+    ] == "Platform handed over to the city in 2022."
+    other = (await client.get(f"{API}/projects/{ids['USASCP']}")).json()["project"]
+    r = await client.put(f"{API}/projects/{ids['USASCP']}", json=other, headers=officer)
+    assert r.status_code == 403
+    doc["sectors"] = [{"code": "12", "vocabulary": "1", "percentage": None}]
+    r = await client.put(f"{API}/projects/{ids['TAMKY']}", json=doc, headers=officer)
+    assert r.status_code == 400 and "code" in r.text

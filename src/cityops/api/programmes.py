@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from cityops.api.body import client_address
+from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
 from cityops.api.deps import principal, signed_in
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.programmes import export_csv, export_iati, parse_iati, views
 from cityops.programmes import store as register
-from cityops.programmes.codec import to_json
+from cityops.programmes.codec import from_json, to_json
 from cityops.programmes.csv_export import export_xlsx
 from cityops.programmes.delivery import delivery
 from cityops.programmes.model import Organisation
@@ -106,6 +106,21 @@ def project_delivery(
     with ctx(request).store.read() as conn:
         register.get_project(conn, who, project_id)
         return delivery(conn, who, project_id, *when)
+
+
+@router.put("/projects/{project_id}")
+async def replace_project(
+    project_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """Replace a project with the JSON document given (the ``project`` of a GET); audited.
+    Admins, the city admin of a city it names, or a programme officer of an organisation
+    taking part in it (before and after the change)."""
+    project = from_json(await json_body(request))
+    remote = client_address(request)
+    await ctx(request).store.write(
+        lambda tx: register.replace_project(tx, project_id, project, who, remote)
+    )
+    return {"id": project_id, "project": to_json(project)}
 
 
 @router.delete("/projects/{project_id}", status_code=204)

@@ -101,21 +101,28 @@ def _org_names(conn: Connection, org_id: int | None) -> set[str]:
 
 
 def check_edit(conn: Connection, who: Principal, project: Project) -> None:
-    """Admins edit any project; a city admin only one naming its own city."""
+    """Admins edit any project; a city admin one naming its own city; a programme officer
+    one its organisation takes part in (by participant name or IATI ref)."""
     if who.is_anonymous:
         raise Unauthorized("changing the programme register needs a token or a login")
     if who.is_admin:
         return
-    cities = {norm(c) for c in project.cities}
-    if who.role is Role.CITY_ADMIN and cities & _org_names(conn, who.org_id):
+    mine = _org_names(conn, who.org_id)
+    if who.role is Role.CITY_ADMIN and {norm(c) for c in project.cities} & mine:
         return
+    if who.role is Role.PROGRAMME_OFFICER:
+        taking_part = {norm(v) for p in project.participants for v in (p.name, p.ref) if v}
+        if taking_part & mine:
+            return
+        raise Forbidden(f"project {project.key!r} is not one of the caller's organisation")
     raise Forbidden(f"project {project.key!r} is not in the caller's city")
 
 
 def _readable(conn: Connection, who: Principal) -> ColumnElement[bool] | None:
-    """Which projects ``who`` may read: public ones, and their own city's (None: all)."""
+    """Which projects ``who`` may read: public ones and their own city's; admins and
+    programme officers all (None)."""
     p = s.projects
-    if who.is_admin:
+    if who.is_admin or who.role is Role.PROGRAMME_OFFICER:
         return None
     names = _org_names(conn, who.org_id)
     if not names:
@@ -220,10 +227,13 @@ def _link_target(conn: Connection, who: Principal, entity: str, ident: int) -> N
     if entity not in LINKS:
         raise InvalidInput(f"cannot link a {entity}", field="entity")
     _, _, table = LINKS[entity]
-    q = select(table.c.id).where(table.c.id == ident)
+    q = select(table.c.id, table.c.org_id).where(table.c.id == ident)
     cond = visible(entity, table, who)
-    if conn.execute(q if cond is None else q.where(cond)).first() is None:
+    row = conn.execute(q if cond is None else q.where(cond)).first()
+    if row is None:
         raise NotFound(f"{entity} {ident} not found", field=entity)
+    if not who.is_admin and (who.role is not Role.CITY_ADMIN or row.org_id != who.org_id):
+        raise Forbidden(f"only the city that owns {entity} {ident} links it to a project")
 
 
 def link(
