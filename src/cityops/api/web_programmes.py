@@ -17,9 +17,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from cityops.api.body import client_address
 from cityops.api.context import ctx
-from cityops.api.deps import identify, session_data
+from cityops.api.deps import check_csrf, identify, session_data
 from cityops.api.web_pages import templates
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
@@ -63,6 +65,8 @@ def _register(request: Request, who: Principal) -> dict[str, Any]:
         "sel": sel,
         "filter_problem": problem,
         "download_query": urlencode({k: v for k, v in query.items() if v}),
+        "loaded": request.query_params.get("loaded"),
+        "rates_problem": request.query_params.get("rates_problem"),
     }
 
 
@@ -74,6 +78,28 @@ def _common(request: Request, who: Principal) -> dict[str, Any]:
         "tile_url": ctx(request).settings.tile_url or "",
         "now": datetime.now(UTC),
     }
+
+
+@router.post("/ops/programmes/rates")
+async def upload_rates_page(request: Request) -> Response:
+    """Load the city's rates table from the register page (admins; form with csrf_token).
+
+    Back to the register with how many rates were loaded, or the problem with the file."""
+    who, _ = await identify(request)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    upload, base = form.get("file"), str(form.get("base") or "USD").strip().upper()
+    try:
+        if not isinstance(upload, StarletteUpload):
+            raise InvalidInput("choose a rates file to upload", field="file")
+        table = register.parse_rates(await upload.read(), base or "USD")
+        rows = await ctx(request).store.write(
+            lambda tx: register.store_rates(tx, table, who, client_address(request))
+        )
+        query = {"loaded": str(rows)}
+    except InvalidInput as exc:
+        query = {"rates_problem": exc.message}
+    return RedirectResponse(f"/ops/programmes?{urlencode(query)}", status_code=303)
 
 
 @router.get("/ops/programmes", response_class=HTMLResponse)
