@@ -275,3 +275,14 @@ def draft_infos(
     if not infos:
         raise InvalidInput("at least one language is needed", field="languages")
     return infos
+
+
+def cap_word(language: str, field: str, value: str) -> str:
+    """A CAP code word (``severity`` Moderate, ``urgency`` Expected, ``certainty`` Observed)
+    in ``language`` for people to read; the CAP value itself when no translation is given.
+    The document keeps the CAP values: these words are for pages and notifications."""
+    try:
+        words = load_templates(language).get("words", {})
+    except InvalidInput:
+        return value
+    return str(words.get(field, {}).get(value, value))
