@@ -63,7 +63,7 @@ def test_sign_and_verify_round_trip(signer: tuple[bytes, bytes]) -> None:
 def test_tampered_document_fails(signer: tuple[bytes, bytes]) -> None:
     key, cert = signer
     signed = sign_alert(build_alert_xml(sample_alert(("en",))), key, cert)
-    tampered = signed.replace(b"<severity>Severe</severity>", b"<severity>Minor</severity>", 1)
+    tampered = signed.replace(b"<urgency>Expected</urgency>", b"<urgency>Past</urgency>", 1)
     assert tampered != signed
     with pytest.raises(InvalidInput) as err:
         verify_alert(tampered, cert)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -19,6 +20,7 @@ from cityops.cap import Area, circle_area
 from cityops.cap.templates import LANGUAGES
 from cityops.errors import InvalidInput, NotFound
 from cityops.rules.alert_policy import AlertPolicy
+from cityops.rules.units import converter
 from cityops.store import schema as s
 
 _TEMPLATE_LEVEL = {
@@ -59,6 +61,7 @@ class Facts:
     city: City
     station: str
     station_point: tuple[float, float] | None
+    station_properties: dict[str, Any] | None = None
 
     @property
     def template_level(self) -> str | None:
@@ -110,19 +113,20 @@ def _point_of(location: Any) -> tuple[float, float] | None:
     return None
 
 
-def station_of(conn: Connection, config: dict[str, Any]) -> tuple[str | None, Any]:
-    """(Thing name, (lat, lon) or None) of the rule's first input datastream."""
+def station_of(conn: Connection, config: dict[str, Any]) -> tuple[str | None, Any, Any]:
+    """(Thing name, (lat, lon) or None, Thing properties) of the rule's first input
+    datastream."""
     inputs = [v for v in (config.get("inputs") or {}).values() if str(v).isdigit()]
     if not inputs:
-        return None, None
+        return None, None, None
     ds, th, tl, loc = s.datastreams, s.things, s.thing_locations, s.locations
     row = conn.execute(
-        select(th.c.id, th.c.name)
+        select(th.c.id, th.c.name, th.c.properties)
         .join(ds, ds.c.thing_id == th.c.id)
         .where(ds.c.id == int(inputs[0]))
     ).first()
     if row is None:
-        return None, None
+        return None, None, None
     locs = conn.execute(
         select(loc.c.location)
         .join(tl, tl.c.location_id == loc.c.id)
@@ -132,8 +136,8 @@ def station_of(conn: Connection, config: dict[str, Any]) -> tuple[str | None, An
     for (location,) in locs:
         point = _point_of(location)
         if point is not None:
-            return row.name, point
-    return row.name, None
+            return row.name, point, row.properties
+    return row.name, None, row.properties
 
 
 def load_facts(conn: Connection, incident_id: int) -> Facts:
@@ -148,7 +152,7 @@ def load_facts(conn: Connection, incident_id: int) -> Facts:
         raise NotFound(f"no incident {incident_id}")
     config = dict(row.config or {})
     policy = AlertPolicy.model_validate(config.get("alert") or {})
-    station, point = station_of(conn, config)
+    station, point, properties = station_of(conn, config)
     return Facts(
         int(row.id),
         row.state,
@@ -164,6 +168,7 @@ def load_facts(conn: Connection, incident_id: int) -> Facts:
         load_city(conn, row.org_id),
         station or row.subject,
         point,
+        properties if isinstance(properties, dict) else None,
     )
 
 
@@ -208,17 +213,66 @@ def alert_area(conn: Connection, facts: Facts) -> Area:
     )
 
 
+#: How a rule's unit is written in alert texts (river texts are written in metres).
+UNIT_WORDS = {"Cel": "°C", "[degF]": "°F", "m": "m"}
+
+
+def local_names(name: str, properties: Any) -> dict[str, str]:
+    """``{"": name, "vi": ..., "lo": ...}`` from OSM-style ``name:<lang>`` properties, so
+    that texts in Lao say ປາກເຊ where the station or area has its Lao name."""
+    out = {"": name}
+    if isinstance(properties, dict):
+        for key, value in properties.items():
+            if isinstance(key, str) and key.startswith("name:") and isinstance(value, str):
+                code = key[5:].split("-")[0].lower()
+                if code and value.strip():
+                    out[code] = value.strip()
+    return out
+
+
+def _rule_config(facts: Facts) -> Any:
+    """The rule's validated config (defaults filled in, e.g. a heat rule's levels in its
+    unit); None when the type is unknown here or the stored config no longer validates."""
+    from cityops.rules import registry
+
+    try:
+        return registry.get(facts.rule_type)(facts.config).config
+    except Exception:  # noqa: BLE001 - texts fall back to the stored config
+        return None
+
+
+def _measures(facts: Facts) -> tuple[Any, Any, str]:
+    """(value, threshold of the crossed level, unit words) as the texts must quote them:
+    river levels in metres, heat indices in the rule's own unit."""
+    config = _rule_config(facts)
+    raw = facts.config.get("levels")
+    levels = dict(getattr(config, "levels", None) or (raw if isinstance(raw, dict) else {}))
+    threshold = levels.get(facts.level_name)
+    value = facts.last_value
+    unit = str(getattr(config, "unit", None) or facts.config.get("unit") or "")
+    if facts.rule_type == "river_level" and unit and unit != "m":
+        to_m = converter(unit, "m")
+        value = None if value is None else float(to_m(np.array([value]))[0])
+        threshold = None if threshold is None else float(to_m(np.array([threshold]))[0])
+        unit = "m"
+    if facts.rule_type == "heat_index":
+        value = None if value is None else round(float(value), 1)
+        threshold = None if threshold is None else round(float(threshold), 1)
+    return value, threshold, UNIT_WORDS.get(unit, unit)
+
+
 def template_context(facts: Facts) -> dict[str, Any]:
-    """Values for the template placeholders ({city}, {station}, {value} ...)."""
-    levels = facts.config.get("levels") if isinstance(facts.config.get("levels"), dict) else {}
-    threshold = levels.get(facts.level_name, "-") if levels else "-"
+    """Values for the template placeholders ({city}, {station}, {value}, {threshold},
+    {unit}, {hours}) and ``level_name``, the crossed level the texts are chosen by."""
+    value, threshold, unit = _measures(facts)
     window = facts.config.get("window") or facts.config.get("hours_window")
     hours = round(float(window) / 3600, 1) if isinstance(window, (int, float)) else 24
-    value = facts.last_value if facts.last_value is not None else "-"
     return {
         "city": facts.city.name,
-        "station": facts.station,
-        "value": value,
-        "threshold": threshold,
+        "station": local_names(facts.station, facts.station_properties),
+        "value": value if value is not None else "-",
+        "threshold": threshold if threshold is not None else "-",
+        "unit": unit,
         "hours": hours,
+        "level_name": facts.level_name,
     }
