@@ -5,6 +5,7 @@ place names in each language."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -152,3 +153,37 @@ async def test_station_name_in_each_language(
     assert "Trạm Hà Nội" in _texts(draft, "vi")["description"]
     assert "Hanoi gauge" in _texts(draft, "en")["description"]
     assert "Trạm Hà Nội" not in _texts(draft, "en")["description"]
+
+
+async def test_city_and_area_names_in_each_language(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    from cityops.alerting.areas import import_areas
+    from cityops.auth.principal import SYSTEM
+
+    with store.write_engine.begin() as conn:
+        conn.execute(
+            update(s.organisations)
+            .where(s.organisations.c.slug == "hanoi")
+            .values(names={"vi": "Thành phố Hà Nội"})
+        )
+    ring = [[105.8, 21.0], [105.9, 21.0], [105.9, 21.1], [105.8, 21.1], [105.8, 21.0]]
+    area = {
+        "type": "Feature",
+        "properties": {
+            "name": "riverside",
+            "description": "Riverside wards",
+            "name:vi": "Ven sông",
+        },
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    doc = json.dumps({"type": "FeatureCollection", "features": [area]})
+    store.write_sync(lambda tx: import_areas(tx, "hanoi", doc, SYSTEM))
+    await add_rule(client, world, alert={"area": "riverside"})
+    await observe(app, store, world, 12.4)
+    draft = await _draft(client, world)
+    vi, en = _texts(draft, "vi"), _texts(draft, "en")
+    assert "Thành phố Hà Nội" in vi["description"] and "Hanoi" in en["description"]
+    assert [a["area_desc"] for a in vi["areas"]] == ["Ven sông"]
+    assert [a["area_desc"] for a in en["areas"]] == ["Riverside wards"]
+    assert vi["areas"][0]["polygons"] == en["areas"][0]["polygons"]

@@ -56,7 +56,7 @@ def texts_for(conn: Connection, facts: Facts, level: str) -> list[Info]:
         "all_clear" if level == "all_clear" else facts.level_name,
         template_context(facts),
         facts.city.languages,
-        areas=[alert_area(conn, facts)],
+        areas={lang: [area] for lang, area in alert_area(conn, facts).items()},
         sender_name=facts.city.name,
         parameters=[("CityOpsIncident", str(facts.incident_id))],
         fallback=level,  # a level name the templates do not know: by CAP severity

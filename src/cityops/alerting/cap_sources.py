@@ -8,7 +8,7 @@ city's first imported area, a circle around the city's own point.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from cityops.cap import Area, circle_area
-from cityops.cap.templates import LANGUAGES
+from cityops.cap.templates import LANGUAGES, names_from_properties
 from cityops.errors import InvalidInput, NotFound
 from cityops.rules.alert_policy import AlertPolicy
 from cityops.rules.units import converter
@@ -41,6 +41,16 @@ class City:
     zone: ZoneInfo
     languages: tuple[str, ...]
     point: tuple[float, float] | None  # (lat, lon)
+    names: dict[str, str] | None = None  # the city's name per language
+
+    def name_in(self, lang: str) -> str:
+        """The city's name in ``lang`` (its own name when none is given)."""
+        return (self.names or {}).get(lang) or self.name
+
+    @property
+    def local_names(self) -> dict[str, str]:
+        """``{"": name, "vi": ...}`` for the templates."""
+        return {"": self.name, **(self.names or {})}
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,15 @@ def load_city(conn: Connection, org_id: int | None) -> City:
     if row is None:
         return City(None, "cityops", "CityOps", ZoneInfo("UTC"), ("en",), None)
     point = (row.lat, row.lon) if row.lat is not None and row.lon is not None else None
+    names = row.names if isinstance(row.names, dict) else None
     return City(
-        row.id, row.slug, row.name, zone_of(row.timezone), city_languages(row.languages), point
+        row.id,
+        row.slug,
+        row.name,
+        zone_of(row.timezone),
+        city_languages(row.languages),
+        point,
+        {str(k): str(v) for k, v in names.items()} if names else None,
     )
 
 
@@ -172,8 +189,21 @@ def load_facts(conn: Connection, incident_id: int) -> Facts:
     )
 
 
-def area_by_name(conn: Connection, org_id: int | None, name: str | None) -> Area | None:
-    """An imported area of the city as a CAP area (the first one when ``name`` is None)."""
+#: Areas of an alert per language: ``""`` the default, else a language code.
+LocalAreas = dict[str, Area]
+
+
+def _local_areas(default: Area, names: dict[str, str] | None) -> LocalAreas:
+    """The same area under its name in each language given (``areaDesc`` localized)."""
+    out = {"": default}
+    for lang, name in (names or {}).items():
+        out[lang] = replace(default, area_desc=name)
+    return out
+
+
+def area_by_name(conn: Connection, org_id: int | None, name: str | None) -> LocalAreas | None:
+    """An imported area of the city as a CAP area per language (the first area when
+    ``name`` is None)."""
     a = s.alert_areas
     q = select(a).where(a.c.org_id == org_id).order_by(a.c.id)
     if name is not None:
@@ -181,14 +211,16 @@ def area_by_name(conn: Connection, org_id: int | None, name: str | None) -> Area
     row = conn.execute(q).first()
     if row is None:
         return None
-    return Area(
+    area = Area(
         row.description or row.name,
         polygons=tuple(tuple((lat, lon) for lat, lon in poly) for poly in row.polygons),
     )
+    return _local_areas(area, row.names if isinstance(row.names, dict) else None)
 
 
-def alert_area(conn: Connection, facts: Facts) -> Area:
-    """The CAP area of an incident's alert (see the module docstring for the order)."""
+def alert_area(conn: Connection, facts: Facts) -> LocalAreas:
+    """The CAP area of an incident's alert per language (see the module docstring for the
+    order); a circle around the station is named "<station>, <city>" in each language."""
     p, city = facts.policy, facts.city
     if p.area:
         found = area_by_name(conn, city.id, p.area)
@@ -201,12 +233,19 @@ def alert_area(conn: Connection, facts: Facts) -> Area:
         return found
     if facts.station_point is not None:
         lat, lon = facts.station_point
-        return circle_area(f"{facts.station}, {city.name}", lat, lon, p.radius_km)
+        area = circle_area(f"{facts.station}, {city.name}", lat, lon, p.radius_km)
+        station = local_names(facts.station, facts.station_properties)
+        langs = (set(station) | set(city.names or {})) - {""}
+        names = {
+            lang: f"{station.get(lang, facts.station)}, {city.name_in(lang)}" for lang in langs
+        }
+        return _local_areas(area, names)
     found = area_by_name(conn, city.id, None)
     if found is not None:
         return found
     if city.point is not None:
-        return circle_area(city.name, city.point[0], city.point[1], p.radius_km)
+        area = circle_area(city.name, city.point[0], city.point[1], p.radius_km)
+        return _local_areas(area, city.names)
     raise InvalidInput(
         f"rule {facts.rule_name!r}: no station location, area or city point to place an alert",
         field="alert.area",
@@ -220,14 +259,7 @@ UNIT_WORDS = {"Cel": "°C", "[degF]": "°F", "m": "m"}
 def local_names(name: str, properties: Any) -> dict[str, str]:
     """``{"": name, "vi": ..., "lo": ...}`` from OSM-style ``name:<lang>`` properties, so
     that texts in Lao say ປາກເຊ where the station or area has its Lao name."""
-    out = {"": name}
-    if isinstance(properties, dict):
-        for key, value in properties.items():
-            if isinstance(key, str) and key.startswith("name:") and isinstance(value, str):
-                code = key[5:].split("-")[0].lower()
-                if code and value.strip():
-                    out[code] = value.strip()
-    return out
+    return {"": name, **names_from_properties(properties)}
 
 
 def _rule_config(facts: Facts) -> Any:
@@ -268,7 +300,7 @@ def template_context(facts: Facts) -> dict[str, Any]:
     window = facts.config.get("window") or facts.config.get("hours_window")
     hours = round(float(window) / 3600, 1) if isinstance(window, (int, float)) else 24
     return {
-        "city": facts.city.name,
+        "city": facts.city.local_names,
         "station": local_names(facts.station, facts.station_properties),
         "value": value if value is not None else "-",
         "threshold": threshold if threshold is not None else "-",

@@ -39,6 +39,9 @@ class OrgIn(BaseModel):
     languages: list[str] | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    names: dict[str, str] | None = Field(
+        None, description='the name in other languages, e.g. {"lo": "ປາກເຊ"}'
+    )
 
 
 @router.get("/api/orgs")

@@ -158,6 +158,19 @@ def localized(value: Any, language: str) -> Any:
     return value
 
 
+def names_from_properties(properties: Any) -> dict[str, str]:
+    """``{"vi": ..., "lo": ...}`` from OSM-style ``name:<lang>`` properties (the primary
+    language subtag, lower case; empty names ignored)."""
+    out: dict[str, str] = {}
+    if isinstance(properties, Mapping):
+        for key, value in properties.items():
+            if isinstance(key, str) and key.startswith("name:") and isinstance(value, str):
+                code = key[5:].replace("_", "-").split("-")[0].lower()
+                if code and value.strip():
+                    out[code] = value.strip()
+    return out
+
+
 def level_words(data: Mapping[str, Any], hazard: str, name: str | None) -> str:
     """A rule's level name as the language calls it (river ``BD2`` -> "alarm level II"),
     from ``[<hazard>.level_names]``, else the language's ``level_fallback``."""
@@ -242,7 +255,7 @@ def draft_infos(
     context: Mapping[str, Any],
     languages: Iterable[str] = ("en",),
     *,
-    areas: Sequence[Area] = (),
+    areas: Sequence[Area] | Mapping[str, Sequence[Area]] = (),
     effective: datetime | None = None,
     onset: datetime | None = None,
     expires: datetime | None = None,

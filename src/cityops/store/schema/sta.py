@@ -17,6 +17,7 @@ organisations = Table(
     Column("country_iso2", String(2)),
     Column("timezone", String(64)),
     Column("languages", JSONDoc),
+    Column("names", JSONDoc),  # {"vi": ..., "lo": ...}: the name in other languages
     Column("lat", Float),
     Column("lon", Float),
     Column("created_at", UTCDateTime, nullable=False),
