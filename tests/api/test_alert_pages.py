@@ -140,3 +140,18 @@ async def test_page_in_the_readers_language_with_zone_and_chain(
     en = (await client.get(f"/alerts/{upd}?lang=en", headers={"Accept-Language": "vi"})).text
     assert '<html lang="en">' in en and "Issued by" in en and "What to do" in en
     assert "Updated" in en and 'class="chain-Update current"' in en
+
+
+async def test_public_page_writes_severity_in_the_readers_language(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    await add_rule(client, world)
+    await observe(app, store, world, 11.5)  # warning level: CAP severity Moderate
+    [draft] = await alerts(client, world["tok"]["operator"], "?status=draft")
+    await _issue(client, bearer(world["tok"]["operator"]), draft["id"])
+    vi = (await client.get("/public?lang=vi")).text
+    assert "Trung bình" in vi and ">Moderate<" not in vi
+    data = (await client.get("/api/public/warnings?lang=th")).json()["value"]
+    assert [w["severity_text"] for w in data] == ["ปานกลาง"]
+    page = (await client.get(f"/alerts/{draft['id']}?lang=km")).text
+    assert "មធ្យម" in page
