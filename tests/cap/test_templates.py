@@ -190,3 +190,23 @@ def test_operator_can_edit_a_draft() -> None:
     alert2 = Alert(alert.identifier, alert.sender, alert.sent, infos=(alert.infos[0], edited))
     assert_valid_cap(build_alert_xml(alert2))
     assert alert.infos[1].instruction != edited.instruction
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_pakse_levels_named_and_quoted_in_every_language(code: str) -> None:
+    """Pakse (Lao DMH): warning 11.0 m, danger 12.0 m; at 11.3 m and 12.4 m each text names
+    the level that was crossed, in the language's words, with that level's threshold."""
+    names = load_templates(code)["river_flood"]["level_names"]
+    for level, threshold, value, other in (
+        ("warning", 11.0, 11.3, "danger"),
+        ("danger", 12.0, 12.4, "warning"),
+    ):
+        ctx = {**CONTEXT, "value": value, "threshold": threshold, "level_name": level}
+        (info,) = draft_infos("river_flood", level, ctx, [code])
+        assert (
+            f"{names[level]} {threshold:g} " in info.description
+            or (f"{names[level]} of {threshold:g} m" in info.description)
+            or f"{names[level]} na {threshold:g} m" in info.description
+        ), info.description
+        assert names[other] not in info.description
+        assert f"{value:g}" in info.headline
