@@ -101,6 +101,12 @@ async def test_every_web_link_in_the_feeds_answers(
     for web in webs:
         assert web.startswith(PUBLIC + "/alerts/")
         assert (await client.get(urlsplit(web).path)).status_code == 200, web
+    # and every link an Atom entry carries (the CAP document, the page) answers too
+    entry_links = [ln.get("href") for ln in atom.iter(f"{{{ATOM_NS}}}link")]
+    assert any(href in webs for href in entry_links)
+    for href in entry_links:
+        r = await client.get(urlsplit(href).path, follow_redirects=True)
+        assert r.status_code == 200, href
 
 
 async def test_drafts_and_restricted_messages_are_not_public(
