@@ -5,7 +5,7 @@ const box = document.getElementById("alert-map");
 if (box) {
   const features = JSON.parse(box.dataset.features || "[]");
   const map = makeMap("alert-map");
-  const style = { color: "#b3261e", weight: 2, fillOpacity: 0.2 };
+  const style = { color: "#b3261e", weight: 2, fillOpacity: 0.2, className: "alert-area" };
   const layer = L.geoJSON({ type: "FeatureCollection", features }, {
     style,
     pointToLayer: (f, latlng) => L.circle(latlng, { ...style, radius: (f.properties.radius_km || 1) * 1000 }),
