@@ -69,3 +69,19 @@ def test_keyboard_reaches_login_and_controls(browser: Any, world: World) -> None
     assert unlabelled == []
     page.context.close()
     assert world.foreign == [] and world.errors == []
+
+
+def test_api_docs_render_offline(browser: Any, world: World) -> None:
+    """/docs is Swagger UI from node_modules under the page's own policy: it lists the
+    API's operations with no request to another host and no blocked script."""
+    page = world.page(browser)
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    page.goto(world.url + "/docs")
+    ops = page.locator(".opblock")
+    wait_until(lambda: ops.count() > 20, "the API's operations listed by Swagger UI")
+    assert page.locator(".opblock-summary-path", has_text="/api/incidents").count() >= 1
+    shot(page, "docs-desktop")
+    page.context.close()
+    assert world.foreign == [], f"requests to other hosts: {world.foreign}"
+    assert blocked == [] and world.errors == [], (blocked, world.errors)
