@@ -187,3 +187,12 @@ async def test_city_and_area_names_in_each_language(
     assert [a["area_desc"] for a in vi["areas"]] == ["Ven sông"]
     assert [a["area_desc"] for a in en["areas"]] == ["Riverside wards"]
     assert vi["areas"][0]["polygons"] == en["areas"][0]["polygons"]
+
+
+async def test_river_rule_in_centimetres_is_written_in_metres(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    await add_rule(client, world, unit="cm", levels={"warning": 1100.0, "danger": 1200.0})
+    await observe(app, store, world, 11.3)  # the gauge reports metres
+    en = _texts(await _draft(client, world), "en")
+    assert "at 11.3 m, above the warning level of 11 m" in en["description"], en["description"]
