@@ -196,3 +196,28 @@ async def test_river_rule_in_centimetres_is_written_in_metres(
     await observe(app, store, world, 11.3)  # the gauge reports metres
     en = _texts(await _draft(client, world), "en")
     assert "at 11.3 m, above the warning level of 11 m" in en["description"], en["description"]
+
+
+async def test_rain_preset_states_its_own_window(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    """PAGASA's warning is on hourly rain: the text must not say 24 hours."""
+    rain = make_datastream(store, org="hanoi", unit="mm", name="rain")
+    r = await client.post(
+        "/api/rules",
+        json={
+            "name": "rain",
+            "type": "rainfall",
+            "subject": "Hanoi rain gauge",
+            "inputs": {"rain": rain},
+            "preset": "pagasa_hourly",
+        },
+        headers=bearer(world["tok"]["city_admin"]),
+    )
+    assert r.status_code == 201, r.text
+    services = app.state.ctx.services
+    ingest_at(store, rain, [(T0 + timedelta(hours=1), 20.0)])  # orange: 15-30 mm/h
+    assert services["engine"].flush()
+    await services["alerts"].drain()
+    en = _texts(await _draft(client, world), "en")
+    assert "20 mm in 1 h at" in en["description"], en["description"]

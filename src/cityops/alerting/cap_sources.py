@@ -262,21 +262,37 @@ def local_names(name: str, properties: Any) -> dict[str, str]:
     return {"": name, **names_from_properties(properties)}
 
 
-def _rule_config(facts: Facts) -> Any:
-    """The rule's validated config (defaults filled in, e.g. a heat rule's levels in its
-    unit); None when the type is unknown here or the stored config no longer validates."""
+def _rule(facts: Facts) -> Any:
+    """The incident's rule as an object (validated config with its defaults, e.g. a heat
+    rule's levels in its unit, a rainfall preset's table); None when the type is unknown
+    here or the stored config no longer validates (texts then use the stored config)."""
     from cityops.rules import registry
 
     try:
-        return registry.get(facts.rule_type)(facts.config).config
+        return registry.get(facts.rule_type)(facts.config)
     except Exception:  # noqa: BLE001 - texts fall back to the stored config
         return None
 
 
-def _measures(facts: Facts) -> tuple[Any, Any, str]:
+def _hours(facts: Facts, rule: Any) -> float:
+    """Hours the text speaks of: a rainfall table's first window (the accumulation the
+    value is; PAGASA's preset is hourly), else the rule's ``window`` (or a data-quality
+    rule's ``max_gap``); 24 when the rule has none."""
+    table = getattr(rule, "table", None)
+    window = (
+        table.criteria[0].window
+        if table is not None and table.criteria
+        else facts.config.get("window")
+        or facts.config.get("hours_window")
+        or facts.config.get("max_gap")  # data quality: hours without data
+    )
+    return round(float(window) / 3600, 1) if isinstance(window, (int, float)) else 24
+
+
+def _measures(facts: Facts, rule: Any) -> tuple[Any, Any, str]:
     """(value, threshold of the crossed level, unit words) as the texts must quote them:
     river levels in metres, heat indices in the rule's own unit."""
-    config = _rule_config(facts)
+    config = getattr(rule, "config", None)
     raw = facts.config.get("levels")
     levels = dict(getattr(config, "levels", None) or (raw if isinstance(raw, dict) else {}))
     threshold = levels.get(facts.level_name)
@@ -296,9 +312,9 @@ def _measures(facts: Facts) -> tuple[Any, Any, str]:
 def template_context(facts: Facts) -> dict[str, Any]:
     """Values for the template placeholders ({city}, {station}, {value}, {threshold},
     {unit}, {hours}) and ``level_name``, the crossed level the texts are chosen by."""
-    value, threshold, unit = _measures(facts)
-    window = facts.config.get("window") or facts.config.get("hours_window")
-    hours = round(float(window) / 3600, 1) if isinstance(window, (int, float)) else 24
+    rule = _rule(facts)
+    value, threshold, unit = _measures(facts, rule)
+    hours = _hours(facts, rule)
     return {
         "city": facts.city.local_names,
         "station": local_names(facts.station, facts.station_properties),
