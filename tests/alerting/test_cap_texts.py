@@ -184,6 +184,7 @@ async def test_city_and_area_names_in_each_language(
     draft = await _draft(client, world)
     vi, en = _texts(draft, "vi"), _texts(draft, "en")
     assert "Thành phố Hà Nội" in vi["description"] and "Hanoi" in en["description"]
+    assert (vi["sender_name"], en["sender_name"]) == ("Thành phố Hà Nội", "Hanoi")
     assert [a["area_desc"] for a in vi["areas"]] == ["Ven sông"]
     assert [a["area_desc"] for a in en["areas"]] == ["Riverside wards"]
     assert vi["areas"][0]["polygons"] == en["areas"][0]["polygons"]

@@ -57,7 +57,7 @@ def texts_for(conn: Connection, facts: Facts, level: str) -> list[Info]:
         template_context(facts),
         facts.city.languages,
         areas={lang: [area] for lang, area in alert_area(conn, facts).items()},
-        sender_name=facts.city.name,
+        sender_name=facts.city.local_names,
         parameters=[("CityOpsIncident", str(facts.incident_id))],
         fallback=level,  # a level name the templates do not know: by CAP severity
     )

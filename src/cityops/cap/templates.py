@@ -260,7 +260,7 @@ def draft_infos(
     onset: datetime | None = None,
     expires: datetime | None = None,
     certainty: Certainty | str = Certainty.OBSERVED,
-    sender_name: str | None = None,
+    sender_name: str | Mapping[str, str] | None = None,
     web: str | None = None,
     contact: str | None = None,
     parameters: Iterable[tuple[str, str]] = (),
@@ -273,8 +273,9 @@ def draft_infos(
     ``context`` fills the placeholders ({city}, {station}, {value}, {threshold}, {unit},
     {hours}, and ``level_name``); a place given as ``{"": "Pakse", "lo": "ປາກເຊ"}`` is
     written in each language's own name. Areas given as a mapping language -> areas get
-    their names per language the same way. The keyword arguments are copied into every
-    info (category, event code, urgency, severity and response types come from the level).
+    their names per language the same way, and so does a ``sender_name`` mapping. The
+    keyword arguments are copied into every info (category, event code, urgency, severity
+    and response types come from the level).
     """
     spec = _spec(hazard)
     key = text_level(hazard, level, fallback)
@@ -301,7 +302,7 @@ def draft_infos(
                 effective=effective,
                 onset=onset,
                 expires=expires,
-                sender_name=sender_name,
+                sender_name=localized(sender_name, lang),
                 headline=texts["headline"],
                 description=texts["description"],
                 instruction=texts["instruction"],
