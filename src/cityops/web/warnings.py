@@ -85,6 +85,7 @@ def warning_json(alert: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
         "area": "; ".join(a.get("area_desc", "") for a in info.get("areas") or []),
         "features": area_features(info),
         "xml_url": alert.get("xml_url"),
+        "page_url": f"/alerts/{alert['id']}",  # the message's own page (its CAP <web>)
         "languages": [i.get("language") for i in infos],
     }
 
