@@ -125,6 +125,7 @@ def _chain(
 
 
 def _info_view(info: Info, lang: str) -> dict[str, Any]:
+    """The texts of one info; the CAP code words in the reader's language ``lang``."""
     code = lang
     return {
         "language": info.language,
