@@ -42,3 +42,8 @@ class NotImplementedOption(CityOpsError):
 
 class TooLarge(CityOpsError):
     """A body or file over the configured limit."""
+
+
+class SchemaNotCurrent(CityOpsError):
+    """The database schema is missing or at another revision than this CityOps needs:
+    ``cityops db upgrade`` is the only command that migrates."""

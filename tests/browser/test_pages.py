@@ -85,3 +85,42 @@ def test_api_docs_render_offline(browser: Any, world: World) -> None:
     page.context.close()
     assert world.foreign == [], f"requests to other hosts: {world.foreign}"
     assert blocked == [] and world.errors == [], (blocked, world.errors)
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+
+def test_phone_puts_the_incident_queue_first_with_touch_sized_controls(
+    browser: Any, world: World
+) -> None:
+    """At 390x844 the incident queue is above the map (it was at the bottom of a
+    4,000-pixel page), every control is at least 44 px high, nothing scrolls sideways;
+    at 1440x900 the map is on the left of the queue."""
+    world.setup_city()
+    world.observe(1.2, datetime.now(UTC).isoformat())
+    page = world.page(browser, PHONE_390)
+    login(page, world.url)
+    page.locator("#station-list li[data-station]").first.wait_for()
+    queue = page.locator("#queue-title").bounding_box()
+    map_box = page.locator("#map").bounding_box()
+    assert queue["y"] < map_box["y"] and queue["y"] < 844, (queue, map_box)
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, .topbar nav a')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    assert small == [], small
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_390["width"]
+    shot(page, "ops-390x844")
+    page.context.close()
+    wide = world.page(browser, {"width": 1440, "height": 900})
+    login(wide, world.url)
+    wide.locator("#station-list li[data-station]").first.wait_for()
+    queue, map_box = (
+        wide.locator("#queue-title").bounding_box(),
+        wide.locator("#map").bounding_box(),
+    )
+    assert map_box["x"] < queue["x"], (queue, map_box)
+    shot(wide, "ops-1440x900")
+    wide.context.close()
+    assert world.foreign == [] and world.errors == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,14 @@ def user_add(
     username: str,
     role: str = typer.Option(..., help="admin, city_admin, operator, analyst"),
     org: str = typer.Option(None, help="Organisation slug (all roles but admin)."),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    password: str = typer.Option(
+        None, help="The password (asked for, twice, when not given and on a terminal)."
+    ),
     database: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
 ) -> None:
     """Add a person who logs in with a password."""
+    password = password or _ask_password()
 
     def job(tx: Any) -> int:
         org_id = org_service.org_id(tx.conn, org) if org else None
@@ -49,6 +53,17 @@ def user_add(
         return uid
 
     typer.echo(f"user {username} added (id {_write(database, config, job)})")
+
+
+def _ask_password() -> str:
+    """Ask on the terminal; without one (a script, a pipe) say what to pass instead."""
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            "no --password given and no terminal to ask for one: pass --password",
+            field="password",
+        )
+    value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return value
 
 
 @users.command("list")

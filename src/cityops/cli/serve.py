@@ -11,8 +11,10 @@ import uvicorn
 from sqlalchemy import func, select
 
 from cityops.auth.users import add_user
-from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
+from cityops.cli.common import CONFIG_OPTION, DB_OPTION, settings_from
+from cityops.cli.errors import naming_database
 from cityops.settings import Settings, load_settings
+from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store
 
@@ -49,10 +51,16 @@ def event_loop(settings: Settings) -> str:
 
 
 def run_server(settings: Settings, workers: int = 1, log_level: str = "info") -> None:
-    """Migrate, create the first admin if needed, then serve."""
-    store = open_store(settings)
-    first = ensure_first_admin(store)
-    store.close()
+    """Check the schema (creating it on a new, empty database), create the first admin if
+    needed, then serve. A database at an older revision is refused: ``cityops db upgrade``."""
+    with naming_database(settings.database_url):
+        store = Store(settings.database_url, read_pool_size=2)
+        try:
+            migrate.create_if_empty(store.write_engine)
+            migrate.require_current(store.write_engine)
+            first = ensure_first_admin(store)
+        finally:
+            store.close()
     if first:
         typer.echo(
             f"First administrator created: user {first[0]!r}, password {first[1]!r} "

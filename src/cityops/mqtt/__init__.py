@@ -26,5 +26,13 @@ message lands under ``cityops/in/``, which the broker ACL lets only CityOps read
 subscribers of ``v1.1/#`` see only CityOps' notifications (docs/architecture.md, "MQTT").
 
 Exactly once: see ``service``. Idempotency key of a message: the user property
-``message-id`` if the device sends one, else a hash of topic and payload.
+``message-id`` if the device sends one, else a hash of topic and payload when the payload
+gives a ``phenomenonTime``; a message with neither is a new reading each time it arrives
+(its time is the time of receipt) and is delivered at least once.
+
+Modules: ``worker`` (the app worker), ``service`` (the broker connection: batches,
+acknowledgements after the commit, reconnects), ``ingest`` (messages -> observations),
+``topics`` (which topics create, where changes go), ``notify`` (store events ->
+notifications), ``stats`` (the counters), ``paho_speed`` (faster MQTT 5 properties for
+paho, same results).
 """

@@ -56,6 +56,7 @@ class Item:
     echo: bool = False  # one of CityOps' own notifications: acknowledged, not stored
     observation_id: int | None = None
     duplicate: bool = False
+    timed: bool = False  # the payload gives a phenomenonTime (else: the time of receipt)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,6 +106,7 @@ def prepare(
     except orjson.JSONDecodeError as exc:
         item.rejection = Rejection(400, f"payload is not valid JSON: {exc}")
         return item
+    item.timed = isinstance(body, dict) and body.get("phenomenonTime") is not None
     try:
         item.obs = parse_observation(body, datastream_id=target.datastream_id, foi_id=target.foi_id)
     except InvalidInput as exc:
@@ -112,13 +114,21 @@ def prepare(
     return item
 
 
-def receipt_key(item: Item, principal: Principal) -> str:
+def receipt_key(item: Item, principal: Principal) -> str | None:
     """Idempotency key of a message: the sender's token and the device's message id, or
-    else a hash of topic and payload (a redelivered message has both unchanged)."""
+    else a hash of topic and payload (a redelivered message has both unchanged).
+
+    None (no key: stored each time it arrives) for a message with neither a message id nor
+    a phenomenonTime: its time is the time of receipt, so the same payload again is a new
+    reading (a gauge sending ``{"result": 1}`` every minute), not a redelivery. Such a
+    message is delivered at least once: one redelivered after a crash between the commit
+    and the PUBACK is stored twice. Devices that need exactly once send either."""
     owner = f"t{principal.token_id}" if principal.token_id is not None else principal.name
     msg_id = item.user.get(MESSAGE_ID_PROPERTY)
     if msg_id:
         return f"{owner}:id:{msg_id[:200]}"
+    if not item.timed:
+        return None
     digest = hashlib.sha256(item.topic.encode() + b"\0" + item.payload).hexdigest()
     return f"{owner}:h:{digest}"
 
@@ -137,7 +147,8 @@ def authenticate(items: Sequence[Item], read: Callable[..., Any]) -> None:
             continue
         item.principal = principal
         assert item.obs is not None
-        item.obs.receipt = (RECEIPT_SOURCE, receipt_key(item, principal))
+        key = receipt_key(item, principal)
+        item.obs.receipt = (RECEIPT_SOURCE, key) if key is not None else None
 
 
 def _code(exc: CityOpsError) -> int:

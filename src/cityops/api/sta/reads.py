@@ -35,6 +35,8 @@ def root(request: Request) -> dict[str, Any]:
 def read(path: str, request: Request, who: Principal = Depends(principal)) -> Response:
     """Any SensorThings resource path with the query options of the spec."""
     c = ctx(request)
+    if path == "":  # /v1.1/ is the service root too (clients append a slash to the root)
+        return JSON(service_root(c.root_url(request), c.settings.mqtt_url))
     s = c.settings
     opts = parse_options(dict(request.query_params), default_top=s.default_top, max_top=s.max_top)
     ser = Serializer(c.root_url(request))
@@ -54,8 +56,8 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     assert target.prop is not None
     value = json_value(target.prop, row)
     if target.kind == "value":
-        if value is None:
-            raise NotFound(f"{target.prop.name} is null")
+        if value is None:  # the property exists and is null: the JSON literal, not a 404
+            return Response(b"null", media_type="application/json")
         text = value if isinstance(value, str) else orjson.dumps(value).decode()
         return PlainTextResponse(text)
     return JSON({target.prop.name: value})
