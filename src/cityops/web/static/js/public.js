@@ -34,7 +34,7 @@ function item(w) {
     w.area ? [el("dt", { lang }, t.area), el("dd", {}, w.area)] : null,
     w.expires ? [el("dt", { lang }, t.expires), el("dd", {}, el("time", { datetime: w.expires }, when(w.expires)))] : null);
   return el("li", { class: `warning sev-${w.severity}`, "data-alert": w.id, lang: w.language },
-    el("h2", {}, el("a", { href: `${w.page_url}?lang=${encodeURIComponent(lang)}` }, w.headline || w.event)),
+    el("h2", {}, w.headline || w.event),
     w.native ? null : el("p", { class: "note", lang }, `${t.other_language} ${w.language}.`),
     w.instruction ? el("p", { class: "instruction" }, el("strong", { lang }, `${t.instruction}: `), w.instruction) : null,
     el("p", {}, w.description), dl,
