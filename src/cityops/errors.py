@@ -47,3 +47,7 @@ class TooLarge(CityOpsError):
 class SchemaNotCurrent(CityOpsError):
     """The database schema is missing or at another revision than this CityOps needs:
     ``cityops db upgrade`` is the only command that migrates."""
+
+
+class ServiceUnavailable(CityOpsError):
+    """A service CityOps depends on (a broker, a database) cannot do this now: 503."""

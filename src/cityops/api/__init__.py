@@ -3,7 +3,8 @@ nowhere else; ``cityops.app`` mounts the routers (docs/reference.md lists every 
 
 Modules:
 - ``sta`` (the SensorThings API under /v1.1: reads, writes, CreateObservations);
-- ``auth`` (login, logout, who am I), ``admin`` (organisations, users, tokens, audit);
+- ``auth`` (login, logout, who am I), ``admin`` (organisations, users, tokens, audit),
+  ``mqtt_clients`` (devices' MQTT broker accounts);
 - ``incidents``, ``rules``, ``alerts`` (CAP alerts, documents, feeds), ``alert_channels``
   (subscriptions and deliveries), ``programmes``, ``exports``;
 - pages and their data: ``web_pages``, ``web_programmes``, ``web_data``, ``web_events``

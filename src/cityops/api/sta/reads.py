@@ -15,6 +15,7 @@ from cityops.api.json import JSON
 from cityops.api.sta.root import service_root
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidQuery, NotFound
+from cityops.settings import public_endpoint
 from cityops.sta.paths import Target, resolve
 from cityops.sta.query import QueryOptions, parse_options, validate_options
 from cityops.sta.read import Reader, Source
@@ -28,7 +29,8 @@ router = APIRouter()
 def root(request: Request) -> dict[str, Any]:
     """The service root: entity sets and the conformance classes implemented."""
     c = ctx(request)
-    return service_root(c.root_url(request), c.settings.mqtt_url)
+    mqtt = c.settings.mqtt_url
+    return service_root(c.root_url(request), public_endpoint(mqtt) if mqtt else None)
 
 
 @router.get("/v1.1/{path:path}", tags=["SensorThings"])
