@@ -9,6 +9,7 @@ city's first imported area, a circle around the city's own point.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -72,6 +73,7 @@ class Facts:
     station: str
     station_point: tuple[float, float] | None
     station_properties: dict[str, Any] | None = None
+    persisted_at: datetime | None = None  # the condition lasted long enough to go public
 
     @property
     def template_level(self) -> str | None:
@@ -186,6 +188,7 @@ def load_facts(conn: Connection, incident_id: int) -> Facts:
         station or row.subject,
         point,
         properties if isinstance(properties, dict) else None,
+        persisted_at=row.persisted_at,
     )
 
 

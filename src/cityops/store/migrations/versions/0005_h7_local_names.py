@@ -1,7 +1,7 @@
 """place names per language: organisations.names, alert_areas.names
 
 Revision ID: 0005_h7
-Revises: 0005_h5
+Revises: 0005_h6
 Create Date: 2026-12-05 15:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0005_h7"
-down_revision = "0005_h5"  # after main's 0005_h5 (was 0004 before that merge)
+down_revision = "0005_h6"  # after main's 0005_h5 and 0005_h6 (was 0004)
 branch_labels = None
 depends_on = None
 
