@@ -6,6 +6,7 @@ absent: it answers 404 like one that does not exist, and ids do not leak.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import or_, select, true
@@ -54,6 +55,12 @@ def visible(entity: str, table: FromClause, p: Principal) -> ColumnElement[bool]
         th = s.things
         return table.c.thing_id.in_(select(th.c.id).where(_own_or_public(th, p)))
     return None
+
+
+def reader_access(p: Principal) -> Callable[[str, FromClause], ColumnElement[bool] | None]:
+    """``visible`` for one caller, for the query compiler: every navigation path inside
+    ``$filter``/``$orderby`` is restricted exactly like the top level."""
+    return lambda entity, table: visible(entity, table, p)
 
 
 def require_sta_writer(p: Principal, entity: str) -> None:
