@@ -86,6 +86,7 @@ sensors = Table(
     Column("encoding_type", Text, nullable=False),
     Column("metadata", Text, nullable=False),
     Column("properties", JSONDoc),
+    *access_columns(),
 )
 
 observed_properties = Table(
@@ -96,6 +97,7 @@ observed_properties = Table(
     Column("definition", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("properties", JSONDoc),
+    *access_columns(),
 )
 
 datastreams = Table(
