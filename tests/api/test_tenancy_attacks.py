@@ -271,3 +271,12 @@ async def test_admin_may_still_do_everything(client, store, world):
     assert r.status_code == 200, r.text
     r = await client.delete(f"/v1.1/Sensors({world['sensor_b']})", headers=h)
     assert r.status_code == 200, r.text
+
+
+async def test_device_tokens_only_for_writable_things(client, store, world):
+    """A device token writes for its Thing: a city admin gets none for another city's."""
+    h = world["ca"]
+    cases = [(world["B_PUB"]["thing"], 403), (world["B"]["thing"], 404), (world["A"]["thing"], 201)]
+    for thing, want in cases:
+        r = await client.post("/api/tokens", json={"device": thing}, headers=h)
+        assert r.status_code == want, (thing, r.text)

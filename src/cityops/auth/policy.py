@@ -92,12 +92,6 @@ def require_sta_writer(p: Principal, entity: str) -> None:
         raise Forbidden(f"role {p.role.value} may not change {entity} entities")
 
 
-def check_org_write(p: Principal, org_id: int | None, entity: str) -> None:
-    """A city admin changes only its own organisation's entities."""
-    if not may_write(p, entity, Owner(org_id, "restricted")):
-        raise Forbidden(f"{entity} belongs to another organisation")
-
-
 def check_observation_write(p: Principal, datastream: Any) -> None:
     """May ``p`` add observations to this datastream row (thing_id, org_id)?"""
     if p.is_anonymous:

@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from cityops.auth.policy import WriteGuard
+from cityops.auth.principal import Principal
 from cityops.sta.entities import BY_NAME, EntityType, Nav
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 
-def guard(tx: Tx, principal: object) -> WriteGuard:
-    return WriteGuard(tx.conn, principal)  # type: ignore[arg-type]
+def guard(tx: Tx, principal: Principal) -> WriteGuard:
+    """The write checks of ``principal`` inside this write job."""
+    return WriteGuard(tx.conn, principal)
 
 
 def thing_locations(tx: Tx, thing_id: int) -> list[int]:
