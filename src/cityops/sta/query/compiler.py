@@ -85,7 +85,8 @@ def compile_filter(
 
     ``access`` restricts every navigation path to what the caller may read; None only
     where no rows are read (validation) or for a caller who sees everything."""
-    return _pred(node, Ctx(et, table, access))
+    condition: ColumnElement[bool] = _pred(node, Ctx(et, table, access))
+    return condition
 
 
 def _pred(node: Node, ctx: Ctx) -> Any:
@@ -282,7 +283,10 @@ def _interval_sql(op: str, iv: Val, t: Any) -> Any:
     if op == "ge":
         return start >= t
     if op in ("lt", "le"):
-        before = (lambda c: c < t) if op == "lt" else (lambda c: c <= t)
+
+        def before(c: Any) -> Any:
+            return c < t if op == "lt" else c <= t
+
         return and_(before(start), or_(end.is_(None), before(end)))
     equal = and_(start == t, or_(end.is_(None), end == t))
     return equal if op == "eq" else not_(func.coalesce(equal, false()))
