@@ -280,3 +280,20 @@ async def test_device_tokens_only_for_writable_things(client, store, world):
     for thing, want in cases:
         r = await client.post("/api/tokens", json={"device": thing}, headers=h)
         assert r.status_code == want, (thing, r.text)
+
+
+async def test_delete_of_a_datastream_another_citys_rule_reads_is_refused(client, store, world):
+    """B's hazard rule reads A's public datastream: A cannot delete it from under B."""
+    body = {
+        "name": "b-reads-a",
+        "type": "river_level",
+        "inputs": {"level": world["A"]["ds"]},
+        "levels": {"warning": 11.0},
+        "organisation": "city-b",
+    }
+    r = await client.post("/api/rules", json=body, headers=world["admin"])
+    assert r.status_code == 201, r.text
+    for url in (f"/v1.1/Datastreams({world['A']['ds']})", f"/v1.1/Things({world['A']['thing']})"):
+        assert await _refused(client, store, "DELETE", url, world["ca"]) == 409
+        r = await client.delete(url, headers=world["ca"])
+        assert "used by 1 hazard rule of other organisations" in r.json()["message"]

@@ -6,7 +6,8 @@ Datastreams; Datastream -> its Observations; FeatureOfInterest -> its Observatio
 
 A DELETE never cascades across organisations: when the cascade would reach another
 organisation's Datastreams or Things (a shared Sensor, a FeatureOfInterest or Location
-used by another city), the delete is refused with 409, naming how many depend on it.
+used by another city), or would delete a Datastream that another organisation's hazard
+rules read, the delete is refused with 409, naming how many depend on it.
 """
 
 from __future__ import annotations
@@ -56,17 +57,55 @@ def _dependants(et: EntityType, ident: int, org: Any) -> tuple[Any, str] | None:
 
 
 def _refuse_cross_org(tx: Tx, et: EntityType, current: dict[str, Any]) -> None:
-    found = _dependants(et, int(current["id"]), current.get("org_id"))
-    if found is None:
-        return
-    q, what = found
-    n = int(tx.conn.execute(select(func.count()).select_from(q.subquery())).scalar_one())
+    ident, org = int(current["id"]), current.get("org_id")
+    found = _dependants(et, ident, org)
+    if found is not None:
+        q, what = found
+        n = int(tx.conn.execute(select(func.count()).select_from(q.subquery())).scalar_one())
+        _conflict(et, ident, n, what)
+    streams = _cascaded_datastreams(tx, et.name, ident)
+    if streams:
+        _conflict(et, ident, _rules_reading(tx, streams, org), "hazard rule")
+
+
+def _conflict(et: EntityType, ident: int, n: int, what: str) -> None:
     if n:
         raise Conflict(
-            f"{et.name} {current['id']} is used by {n} {what}"
+            f"{et.name} {ident} is used by {n} {what}"
             f"{'s' if n != 1 else ''} of other organisations: delete or relink "
             f"{'them' if n != 1 else 'it'} first"
         )
+
+
+def _cascaded_datastreams(tx: Tx, name: str, ident: int) -> set[int]:
+    """The Datastreams a delete of this entity removes."""
+    if name == "Datastream":
+        return {ident}
+    column = {
+        "Thing": "thing_id",
+        "Sensor": "sensor_id",
+        "ObservedProperty": "observed_property_id",
+    }
+    if name not in column:
+        return set()
+    ds = s.datastreams
+    return {int(r[0]) for r in tx.conn.execute(select(ds.c.id).where(ds.c[column[name]] == ident))}
+
+
+def _rules_reading(tx: Tx, streams: set[int], org: Any) -> int:
+    """How many rules of other organisations read (or write) one of ``streams``."""
+    r = s.rules
+    rows = tx.conn.execute(
+        select(r.c.config, r.c.output_datastream_id).where(r.c.org_id.is_distinct_from(org))
+    )
+    n = 0
+    for row in rows:
+        inputs = (row.config or {}).get("inputs") or {}
+        used = {int(v) for v in inputs.values() if str(v).isdigit()}
+        if row.output_datastream_id is not None:
+            used.add(int(row.output_datastream_id))
+        n += bool(used & streams)
+    return n
 
 
 def _delete_datastreams(tx: Tx, column: str, value: int) -> None:
