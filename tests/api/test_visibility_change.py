@@ -28,7 +28,9 @@ async def world(client: Any, store: Any) -> dict[str, Any]:
     obs = r.json()["@iot.id"]
     loc = (await client.get(f"/v1.1/Things({thing})/Locations", headers=h)).json()["value"][0]
     hl = (await client.get(f"/v1.1/Things({thing})/HistoricalLocations", headers=h)).json()
+    foi = (await client.get(f"/v1.1/Observations({obs})/FeatureOfInterest", headers=h)).json()
     return {
+        "foi": foi["@iot.id"],
         "h": h,
         "thing": thing,
         "ds": ds,
@@ -45,6 +47,7 @@ async def _public_status(client: Any, w: dict[str, Any]) -> dict[str, int]:
         "obs": f"/v1.1/Observations({w['obs']})",
         "loc": f"/v1.1/Locations({w['loc']})",
         "hl": f"/v1.1/HistoricalLocations({w['hl']})",
+        "foi": f"/v1.1/FeaturesOfInterest({w['foi']})",
     }
     return {k: (await client.get(u)).status_code for k, u in urls.items()}
 
@@ -75,7 +78,7 @@ async def test_datastream_visibility_alone(client, world):
     )
     assert r.status_code == 200, r.text
     got = await _public_status(client, w)
-    assert got == {"thing": 200, "ds": 404, "obs": 404, "loc": 200, "hl": 200}
+    assert got == {"thing": 200, "ds": 404, "obs": 404, "loc": 200, "hl": 200, "foi": 200}
 
 
 @pytest.mark.parametrize(

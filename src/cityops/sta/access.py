@@ -6,9 +6,9 @@ an entity inherits them from its Thing (Datastreams, a Thing's Locations) or tak
 caller's organisation and ``public``.
 
 On PATCH/PUT, ``@cityops.visibility`` changes the entity and its children (a Thing's
-Datastreams, and the Locations no other Thing uses); the caller must be allowed to write
-each of them. ``@cityops.organisation`` cannot be changed by a PATCH (400): moving an
-entity to another organisation is not a property edit.
+Datastreams, the Locations no other Thing uses and the FeaturesOfInterest made from them);
+the caller must be allowed to write each of them. ``@cityops.organisation`` cannot be
+changed by a PATCH (400): moving an entity to another organisation is not a property edit.
 """
 
 from __future__ import annotations
@@ -117,5 +117,10 @@ def _thing_children(tx: Tx, thing_id: int, value: str, guard: WriteGuard, field:
         for ident in streams:
             tx.emit("updated", "Datastream", ident)
     if locations:
-        loc = s.locations
+        loc, foi = s.locations, s.features_of_interest
         tx.conn.execute(update(loc).where(loc.c.id.in_(locations)).values(visibility=value))
+        # the features made from those locations carry the same coordinates
+        tx.conn.execute(
+            update(foi).where(foi.c.location_id.in_(locations)).values(visibility=value)
+        )
+        tx.emit("updated", "Location", locations[0])
