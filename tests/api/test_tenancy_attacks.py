@@ -297,3 +297,16 @@ async def test_delete_of_a_datastream_another_citys_rule_reads_is_refused(client
         assert await _refused(client, store, "DELETE", url, world["ca"]) == 409
         r = await client.delete(url, headers=world["ca"])
         assert "used by 1 hazard rule of other organisations" in r.json()["message"]
+
+
+async def test_json_patch_relinks_go_through_the_same_checks(client, store, world):
+    h, a, bp = world["ca"], world["A"], world["B_PUB"]
+    patch_headers = {**h, "Content-Type": "application/json-patch+json"}
+    ops = [{"op": "add", "path": "/Thing", "value": {"@iot.id": bp["thing"]}}]
+    status = await _refused(
+        client, store, "PATCH", f"/v1.1/Datastreams({a['ds']})", patch_headers, json=ops
+    )
+    assert status == 403
+    ops = [{"op": "add", "path": "/Thing", "value": {"@iot.id": world["A"]["thing"]}}]
+    r = await client.patch(f"/v1.1/Datastreams({a['ds']})", json=ops, headers=patch_headers)
+    assert r.status_code == 200, r.text
