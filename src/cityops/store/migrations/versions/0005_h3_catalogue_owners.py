@@ -5,7 +5,7 @@ organisation's Datastreams do (and none without an organisation), else no organi
 (admin-owned); all stay public, as they were visible to everyone before.
 
 Revision ID: 0005_h3
-Revises: 0005_h5 (re-chained after merging main; was 0004)
+Revises: 0005_h6 (re-chained after merging main; was 0004)
 Create Date: 2026-12-05 15:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_h3"
-down_revision = "0005_h5"
+down_revision = "0005_h6"
 branch_labels = None
 depends_on = None
 
