@@ -88,6 +88,7 @@ sensors = Table(
     Column("encoding_type", Text, nullable=False),
     Column("metadata", Text, nullable=False),
     Column("properties", JSONDoc),
+    *access_columns(),
 )
 
 observed_properties = Table(
@@ -98,6 +99,7 @@ observed_properties = Table(
     Column("definition", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("properties", JSONDoc),
+    *access_columns(),
 )
 
 datastreams = Table(
