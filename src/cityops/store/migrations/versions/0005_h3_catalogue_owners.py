@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_h3"
-down_revision = "0005_h6"
+down_revision = "0005_h7"  # re-chained after h7 merged into main
 branch_labels = None
 depends_on = None
 
