@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityops.programmes import demo_projects, export_iati
-from tests.browser.conftest import DESKTOP, PHONE, World, shot
+from tests.browser.conftest import DESKTOP, PHONE, World, shot, wait_until
 
 
 def _load_demo(world: World) -> None:
@@ -46,6 +46,10 @@ def test_register_and_project_pages(browser: Any, world: World) -> None:
         assert "Korea International Cooperation Agency (KOICA)" in body
         assert "Information and communication technology (ICT)" in body
         assert "What it delivered" in body
+        where = page.locator("#programmes-map")
+        wait_until(lambda w=where: w.get_attribute("data-features") is not None, "the map")
+        assert where.get_attribute("data-features") == "1"  # the Tam Ky site
+        assert page.locator("#programmes-map .leaflet-interactive").count() >= 1
         shot(page, f"ops-programme-project-{label}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"project page scrolls sideways at {label}"
