@@ -124,3 +124,14 @@ async def test_officer_edits_through_the_api(client: httpx.AsyncClient, store: S
     doc["sectors"] = [{"code": "12", "vocabulary": "1", "percentage": None}]
     r = await client.put(f"{API}/projects/{ids['TAMKY']}", json=doc, headers=officer)
     assert r.status_code == 400 and "code" in r.text
+
+
+async def test_period_filters_projects_and_years(client: httpx.AsyncClient, store: Store) -> None:
+    admin = _seed(store)
+    r = await client.get("/ops/programmes", params={"from": "2023", "to": "2024"}, headers=admin)
+    assert r.status_code == 200
+    assert "Tam Ky smart-city data platform" not in r.text  # 2020-2022
+    assert "U.S.–ASEAN Climate Futures" in r.text
+    assert '<th scope="row">2023</th>' in r.text and '<th scope="row">2022</th>' not in r.text
+    bad = await client.get("/ops/programmes", params={"from": "20x3"}, headers=admin)
+    assert bad.status_code == 200 and "from must be a year" in bad.text

@@ -91,6 +91,9 @@ def register_page(conn: Connection, who: Principal, sel: Selection) -> dict[str,
                 {"key": r.key, "label": _label(dim, r.key), **{c: getattr(r, c) for c in COLUMNS}}
                 for r in report.rows
             ]
+            if dim == "year" and sel.years:  # money of the chosen years only
+                first, last = sel.years
+                rows = [r for r in rows if r["key"].isdigit() and first <= int(r["key"]) <= last]
             tables[dim] = _bars(rows)
     except InvalidInput as exc:
         tables, problem = {}, exc.message
