@@ -10,6 +10,7 @@ shows the live banner. No script: plain pages of tables.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -24,7 +25,7 @@ from cityops.api.context import ctx
 from cityops.api.deps import check_csrf, identify, session_data
 from cityops.api.web_pages import templates
 from cityops.auth.principal import Principal
-from cityops.errors import InvalidInput
+from cityops.errors import Forbidden, InvalidInput, Unauthorized
 from cityops.programmes import pages
 from cityops.programmes import store as register
 from cityops.programmes.delivery import delivery
@@ -138,6 +139,11 @@ def _project(request: Request, who: Principal, project_id: int) -> dict[str, Any
         org = cities.choose_org(conn, who, request.query_params.get("org"))
         item = register.get_project(conn, who, project_id)
         data = pages.project_page(item, conn, currency)
+        try:
+            register.check_edit(conn, who, item.project)
+            can_edit = True
+        except (Forbidden, Unauthorized):
+            can_edit = False
         figures = delivery(conn, who, project_id, start, end)
     return {
         **data,
@@ -147,7 +153,36 @@ def _project(request: Request, who: Principal, project_id: int) -> dict[str, Any
         "delivery": figures,
         "period": (start.date(), end.date()),
         "filter_problem": problem,
+        "can_edit": can_edit,
+        "edit_problem": request.query_params.get("edit_problem"),
     }
+
+
+@router.post("/ops/programmes/{project_id}/edit")
+async def edit_project(request: Request, project_id: int) -> Response:
+    """Change a project's title, description and cities from its page (audited); the
+    same rights as the API: admins, its cities' admins, its organisations' officers."""
+    who, _ = await identify(request)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    with ctx(request).store.read() as conn:
+        current = register.get_project(conn, who, project_id).project
+    back = f"/ops/programmes/{project_id}"
+    try:
+        cities = [c.strip() for c in str(form.get("cities") or "").split(",") if c.strip()]
+        changed = replace(
+            current,
+            title=str(form.get("title") or ""),
+            description=str(form.get("description") or ""),
+            cities=tuple(dict.fromkeys(cities)),
+        )
+    except InvalidInput as exc:
+        return RedirectResponse(f"{back}?{urlencode({'edit_problem': exc.message})}", 303)
+    remote = client_address(request)
+    await ctx(request).store.write(
+        lambda tx: register.replace_project(tx, project_id, changed, who, remote)
+    )
+    return RedirectResponse(back, status_code=303)
 
 
 @router.get("/ops/programmes/{project_id}", response_class=HTMLResponse)
