@@ -144,6 +144,7 @@ def _project(request: Request, who: Principal, project_id: int) -> dict[str, Any
             can_edit = True
         except (Forbidden, Unauthorized):
             can_edit = False
+        things = pages.linkable_things(conn, who, item) if can_edit else []
         figures = delivery(conn, who, project_id, start, end)
     return {
         **data,
@@ -154,6 +155,7 @@ def _project(request: Request, who: Principal, project_id: int) -> dict[str, Any
         "period": (start.date(), end.date()),
         "filter_problem": problem,
         "can_edit": can_edit,
+        "linkable": things,
         "edit_problem": request.query_params.get("edit_problem"),
     }
 
@@ -183,6 +185,22 @@ async def edit_project(request: Request, project_id: int) -> Response:
         lambda tx: register.replace_project(tx, project_id, changed, who, remote)
     )
     return RedirectResponse(back, status_code=303)
+
+
+@router.post("/ops/programmes/{project_id}/link")
+async def link_station(request: Request, project_id: int) -> Response:
+    """A city admin records that the project funded one of its city's stations (audited)."""
+    who, _ = await identify(request)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    raw = str(form.get("thing") or "").strip()
+    if not raw.isdigit():
+        raise InvalidInput("choose a station to link", field="thing")
+    remote = client_address(request)
+    await ctx(request).store.write(
+        lambda tx: register.link(tx, project_id, "Thing", int(raw), who, remote)
+    )
+    return RedirectResponse(f"/ops/programmes/{project_id}", status_code=303)
 
 
 @router.get("/ops/programmes/{project_id}", response_class=HTMLResponse)

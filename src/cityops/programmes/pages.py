@@ -14,9 +14,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from cityops.auth.principal import Principal
+from cityops.auth.principal import Principal, Role
 from cityops.errors import InvalidInput
 from cityops.programmes.analysis import COLUMNS, current_budgets, totals
 from cityops.programmes.codec import to_json
@@ -26,6 +27,7 @@ from cityops.programmes.money import Rate, convert_one
 from cityops.programmes.reference_rates import ReferenceRates
 from cityops.programmes.store import Stored, rates_table, select_projects
 from cityops.programmes.views import summary
+from cityops.store import schema as s
 
 DIMENSIONS = ("funder", "sector", "city", "year")
 _KIND = {2: "committed", 3: "disbursed", 4: "expended"}
@@ -133,6 +135,17 @@ def _by_year(project: Project, rates: ReferenceRates, currency: str) -> list[dic
         except InvalidInput:
             continue
     return [{"year": y, **sums[y]} for y in sorted(sums)]
+
+
+def linkable_things(conn: Connection, who: Principal, item: Stored) -> list[dict[str, Any]]:
+    """The Things a city admin may link to the project: its own city's, not yet linked."""
+    if who.role is not Role.CITY_ADMIN or who.org_id is None:
+        return []
+    th = s.things
+    rows = conn.execute(
+        select(th.c.id, th.c.name).where(th.c.org_id == who.org_id).order_by(th.c.name)
+    )
+    return [{"id": int(r.id), "name": r.name} for r in rows if int(r.id) not in item.things]
 
 
 def project_page(item: Stored, conn: Connection, currency: str) -> dict[str, Any]:
