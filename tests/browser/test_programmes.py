@@ -36,6 +36,8 @@ def test_register_and_project_pages(browser: Any, world: World) -> None:
         assert "United States Government" in table.inner_text()
         assert "30,500,000" in table.inner_text()  # committed by the U.S. programmes
         shot(page, f"ops-programmes-{label}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"register page scrolls sideways at {label}"
         page.get_by_label("Currency").first.fill("EUR")
         page.get_by_role("button", name="Show").click()
         page.wait_for_url("**currency=EUR**")
