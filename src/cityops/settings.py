@@ -148,6 +148,43 @@ class Settings(BaseSettings):
         5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported"
     )
 
+    # -- bounded cost of one request (docs/architecture.md, "Bounded cost") ----------
+    max_expand_depth: int = Field(
+        5, ge=1, le=20, description="Deepest $expand nesting a query may ask for (400 above)"
+    )
+    max_expression_nodes: int = Field(
+        1000,
+        ge=10,
+        le=100_000,
+        description="Most terms (operators, values, paths) in one $filter or $orderby key",
+    )
+    max_expression_depth: int = Field(
+        128,
+        ge=8,
+        le=200,
+        description="Deepest nesting of one $filter or $orderby key (a chain of 'or' counts "
+        "one level per operator); at most 200 so that no stage runs out of stack",
+    )
+    max_json_depth: int = Field(
+        64,
+        ge=4,
+        le=200,
+        description="Deepest nesting of a JSON request body or MQTT message (400 above): "
+        "nothing is stored that the server could not serialise again",
+    )
+    min_year: int = Field(
+        1900, ge=1, description="Earliest year accepted in times of requests and files"
+    )
+    max_year: int = Field(
+        2200, le=9998, description="Latest year accepted in times of requests and files"
+    )
+    statement_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds one request's database work may take before it is stopped "
+        "and answered 503 with Retry-After",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

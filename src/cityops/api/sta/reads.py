@@ -17,6 +17,7 @@ from cityops.auth.principal import Principal
 from cityops.errors import InvalidQuery, NotFound
 from cityops.sta.paths import Target, resolve
 from cityops.sta.query import QueryOptions, parse_options, validate_options
+from cityops.sta.query.limits import QueryLimits
 from cityops.sta.read import Reader, Source
 from cityops.sta.rows import json_value
 from cityops.sta.serialize import Page, Serializer
@@ -36,7 +37,12 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     """Any SensorThings resource path with the query options of the spec."""
     c = ctx(request)
     s = c.settings
-    opts = parse_options(dict(request.query_params), default_top=s.default_top, max_top=s.max_top)
+    opts = parse_options(
+        dict(request.query_params),
+        default_top=s.default_top,
+        max_top=s.max_top,
+        limits=QueryLimits.from_settings(s),
+    )
     ser = Serializer(c.root_url(request))
     with c.store.read() as conn:
         target = resolve(conn, path, who)
