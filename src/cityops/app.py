@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from itsdangerous import URLSafeTimedSerializer
 
-from cityops import __version__
+from cityops import __version__, limits
 from cityops.alerting.alert_worker import alert_worker
 from cityops.api import (
     admin,
@@ -29,6 +29,7 @@ from cityops.api import incidents as incidents_api
 from cityops.api import programmes as programmes_api
 from cityops.api import rules as rules_api
 from cityops.api.context import Context
+from cityops.api.guard import InputGuard
 from cityops.api.json import JSON
 from cityops.api.middleware import Hardening, RateLimit
 from cityops.api.sta import bulk, reads, writes
@@ -76,6 +77,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     )
     if upgrade:
         migrate.upgrade(store.write_engine)
+    limits.configure(settings)
     ctx = Context(settings, store)
 
     @asynccontextmanager
@@ -113,6 +115,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         anonymous_per_min=settings.anonymous_rate_per_min,
         login_per_min=settings.login_rate_per_min,
     )
+    app.add_middleware(InputGuard)
     app.add_middleware(
         Hardening,
         max_body=settings.max_body_bytes,

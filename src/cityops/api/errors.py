@@ -113,6 +113,15 @@ def install(app: FastAPI) -> None:
         # e.g. an id of 30 digits, or arithmetic in a $filter that overflows the column type
         return error_response(request, 400, "a number in the request is out of range")
 
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> JSONResponse:
+        # psycopg refuses NUL in text parameters wherever one slipped past the input checks
+        # (form fields, headers); anything else is a bug and logged as one
+        if "NUL (0x00)" in str(exc):
+            return error_response(request, 400, "text in the request may not contain NUL")
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal error (logged on the server)")
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
