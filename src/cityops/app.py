@@ -78,6 +78,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     if upgrade:
         migrate.upgrade(store.write_engine)
     limits.configure(settings)
+    store.set_statement_timeout(settings.statement_timeout)
     ctx = Context(settings, store)
 
     @asynccontextmanager
@@ -90,6 +91,8 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         try:
             yield
         finally:
+            if own_store:  # a shutdown: stop database work that would hold the process
+                store.interrupt()
             for stop in reversed(stops):
                 await stop()
             if own_store:

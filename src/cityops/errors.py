@@ -42,3 +42,12 @@ class NotImplementedOption(CityOpsError):
 
 class TooLarge(CityOpsError):
     """A body or file over the configured limit."""
+
+
+class Unavailable(CityOpsError):
+    """The database could not do the work in time (the statement time limit, a lock held
+    longer than the wait, a shutdown): nothing was changed; try again later."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

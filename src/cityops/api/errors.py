@@ -69,6 +69,7 @@ _TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
     501: "Not Implemented",
+    503: "Service Unavailable",
 }
 
 
@@ -84,7 +85,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
             "application/problem+json": {"schema": _ERROR_SCHEMA},
         },
     }
-    for code in (400, 401, 403, 404, 409, 413, 429, 501)
+    for code in (400, 401, 403, 404, 409, 413, 429, 501, 503)
 }
 
 
@@ -93,6 +94,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(e.CityOpsError)
     async def _domain(request: Request, exc: e.CityOpsError) -> JSONResponse:
+        if isinstance(exc, e.Unavailable):
+            retry = {"Retry-After": str(exc.retry_after)}
+            return error_response(request, 503, exc.message, extra_headers=retry)
         return error_response(request, status_of(exc), exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)
