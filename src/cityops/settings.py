@@ -184,6 +184,13 @@ class Settings(BaseSettings):
         description="Seconds one request's database work may take before it is stopped "
         "and answered 503 with Retry-After",
     )
+    shutdown_grace: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="Seconds a shutdown waits for running requests before it stops them "
+        "(their database work is interrupted; live event streams are closed)",
+    )
 
     @field_validator("database_url")
     @classmethod
