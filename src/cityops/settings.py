@@ -184,6 +184,19 @@ class Settings(BaseSettings):
         description="Seconds one request's database work may take before it is stopped "
         "and answered 503 with Retry-After",
     )
+    outgoing_allow: str = Field(
+        "",
+        description="Loopback, private or link-local targets that webhooks and outside "
+        "feed imports may reach anyway: host names, addresses or CIDR networks, separated "
+        "by commas or spaces (e.g. '10.20.0.0/16, intranet.city.example'); every other "
+        "inside address is refused",
+    )
+    allowed_hosts: str = Field(
+        "",
+        description="Host names (Host header) for which absolute links (selfLink, "
+        "nextLink, feed links) may be built from the request when public_url is unset; "
+        "other hosts get links to public_url, or to host:port of this server",
+    )
     shutdown_grace: float = Field(
         5.0,
         gt=0,
