@@ -177,3 +177,14 @@ async def test_years_in_range_are_accepted(client, store) -> None:
 async def test_no_500_from_any_of_these(client: httpx.AsyncClient) -> None:
     r = await client.get("/v1.1/Things(1)%00")
     assert r.status_code < 500
+
+
+@pytest.mark.parametrize("start", ["2024-01-01T00:00:00", "0001-01-01T00:00:00+07:00"])
+async def test_export_window_needs_an_offset_and_a_sane_year(client, store, start: str) -> None:
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    r = await client.get(
+        f"/api/export/datastreams/{ids['datastream']}.csv", params={"start": start}, headers=h
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == "start"

@@ -22,6 +22,7 @@ from cityops.errors import InvalidInput
 from cityops.exports.geojson import stations_geojson
 from cityops.exports.query import Selection, check_datastream, iter_observations, observations_query
 from cityops.exports.writers import csv_chunks, write_parquet
+from cityops.limits import check_year
 
 router = APIRouter(prefix="/api/export", tags=["exports"])
 PARQUET = "application/vnd.apache.parquet"
@@ -31,9 +32,13 @@ def _time(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{name}: not an ISO 8601 time: {value!r}", field=name) from None
+    if when.tzinfo is None:
+        raise InvalidInput(f"{name}: give a time zone, e.g. 2025-08-01T00:00:00Z", field=name)
+    check_year(when, name)
+    return when
 
 
 def _file(request: Request, sel: Selection, who: Principal, fmt: str, name: str) -> Response:
