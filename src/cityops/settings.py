@@ -165,6 +165,12 @@ class Settings(BaseSettings):
         description="Deepest nesting of one $filter or $orderby key (a chain of 'or' counts "
         "one level per operator); at most 200 so that no stage runs out of stack",
     )
+    max_response_entities: int = Field(
+        100_000,
+        ge=100,
+        description="Most entities one SensorThings answer may hold, expanded ones included "
+        "(400 above: ask for smaller $top inside $expand)",
+    )
     max_json_depth: int = Field(
         64,
         ge=4,

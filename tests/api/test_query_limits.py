@@ -40,3 +40,28 @@ async def test_or_chain_at_the_depth_limit_runs(client: httpx.AsyncClient, store
     r = await client.get("/v1.1/Things", params={"$filter": chain}, headers=h)
     assert r.status_code == 200, r.text
     assert [t["@iot.id"] for t in r.json()["value"]] == [ids["thing"]]
+
+
+async def test_an_answer_over_the_entity_budget_is_refused(client, store, settings) -> None:
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    rows = [[f"2024-01-01T00:{i // 60:02d}:{i % 60:02d}Z", float(i)] for i in range(30)]
+    body = [
+        {
+            "Datastream": {"@iot.id": ids["datastream"]},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": rows,
+        }
+    ]
+    r = await client.post("/v1.1/CreateObservations", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    settings.max_response_entities = 20
+    r = await client.get(
+        "/v1.1/Things", params={"$expand": "Datastreams($expand=Observations($top=100))"}, headers=h
+    )
+    assert r.status_code == 400, r.text
+    assert "max_response_entities" in r.json()["message"]
+    r = await client.get(
+        "/v1.1/Things", params={"$expand": "Datastreams($expand=Observations($top=5))"}, headers=h
+    )
+    assert r.status_code == 200, r.text

@@ -47,7 +47,7 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     with c.store.read() as conn:
         target = resolve(conn, path, who)
         validate_options(opts, target.et)
-        reader = Reader(conn, who, ser, s.default_top, s.max_top)
+        reader = Reader(conn, who, ser, s.default_top, s.max_top, s.max_response_entities)
         if target.kind == "collection":
             return _collection(request, path, target, opts, reader, ser)
         row = reader.entity(target.et, target.id or 0, opts)
