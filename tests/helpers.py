@@ -14,14 +14,9 @@ def make_org(store: Store, slug: str, **kw: Any) -> int:
     return int(store.write_sync(lambda tx: add_org(tx.conn, slug, slug.title(), **kw)))
 
 
-def password_of(username: str) -> str:
-    """The password test users get (long enough for the password policy)."""
-    return f"password-of-{username}"
-
-
 def make_user_token(store: Store, username: str, role: str, org_id: int | None = None) -> str:
     def job(tx: Any) -> str:
-        uid = add_user(tx.conn, username, password_of(username), role, org_id)
+        uid = add_user(tx.conn, username, "password-" + username, role, org_id)
         return create_token(tx.conn, user_id=uid)[1]
 
     return str(store.write_sync(job))

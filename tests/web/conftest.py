@@ -44,7 +44,7 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
         "/login",
         data={
             "username": username,
-            "password": f"password-of-{username}",
+            "password": f"password-{username}",
             "csrf_token": token,
             "next": "/ops",
         },
