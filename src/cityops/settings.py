@@ -203,9 +203,9 @@ class Settings(BaseSettings):
         "nextLink, feed links) may be built from the request when public_url is unset; "
         "other hosts get links to public_url, or to host:port of this server",
     )
-    shutdown_grace: float = Field(
-        5.0,
-        gt=0,
+    shutdown_grace: int = Field(
+        5,
+        ge=1,
         le=300,
         description="Seconds a shutdown waits for running requests before it stops them "
         "(their database work is interrupted; live event streams are closed)",
