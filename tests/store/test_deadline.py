@@ -95,3 +95,29 @@ async def test_sqlite_lock_held_too_long_answers_503(client: Any, store: Store) 
         other.close()
     r = await client.post("/v1.1/Things", json=THING, headers=h)
     assert r.status_code == 201, r.text
+
+
+def _slow_rows(store: Store, renew: bool) -> list[int]:
+    """Three rows, each ~200,000 SQLite steps apart, with a pause after each row longer
+    than the limit: like a CSV export written to a slow client."""
+    sql = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) "
+        "SELECT x FROM c WHERE x % 200000 = 0"
+    )
+    got = []
+    with store.read() as conn:
+        for row in conn.exec_driver_sql(sql):
+            got.append(int(row[0]))
+            time.sleep(0.4)
+            if renew:
+                store.renew_deadline(conn)
+    return got
+
+
+def test_a_streamed_read_is_limited_per_chunk_when_renewed(store: Store) -> None:
+    if store.kind != "sqlite":
+        pytest.skip("PostgreSQL limits each FETCH of a server-side cursor by itself")
+    store.set_statement_timeout(0.3)
+    assert _slow_rows(store, renew=True) == [200000, 400000, 600000]
+    with pytest.raises(Unavailable):
+        _slow_rows(store, renew=False)

@@ -98,6 +98,10 @@ class Store:
                 raise stopped from exc
             raise
 
+    def renew_deadline(self, conn: Connection) -> None:
+        """Restart the time limit of the read on ``conn`` (see ``deadline.renew``)."""
+        deadline.renew(conn, self.statement_timeout)
+
     def interrupt(self) -> None:
         """Stop every running read and any wait for a lock, now (a shutdown): the requests
         they serve end with ``Unavailable`` instead of holding the process."""

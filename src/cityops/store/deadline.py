@@ -56,6 +56,15 @@ def arm(conn: Connection, seconds: float | None) -> None:
             info[_PG_TIMEOUT] = ms
 
 
+def renew(conn: Connection, seconds: float | None) -> None:
+    """Give a long streamed read (an export) a fresh deadline after each chunk it produced:
+    the limit then bounds the time to the next chunk, not the client's download time.
+    (PostgreSQL applies its limit to each FETCH of the server-side cursor already.)"""
+    holder = conn.connection.info.get(_DEADLINE)
+    if holder is not None:
+        holder[0] = math.inf if seconds is None else time.monotonic() + seconds
+
+
 def disarm(conn: Connection) -> None:
     holder = conn.connection.info.get(_DEADLINE)
     if holder is not None:
