@@ -203,3 +203,10 @@ async def test_export_window_needs_an_offset_and_a_sane_year(client, store, star
     )
     assert r.status_code == 400, r.text
     assert r.json()["field"] == "start"
+
+
+async def test_nul_in_a_login_is_refused(client) -> None:
+    r = await client.post("/api/login", json={"username": "ad\x00min", "password": "x" * 12})
+    assert 400 <= r.status_code < 500, r.text
+    r = await client.post("/api/login", data={"username": "ad\x00min", "password": "x" * 12})
+    assert 400 <= r.status_code < 500, r.text
