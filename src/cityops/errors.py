@@ -44,9 +44,19 @@ class TooLarge(CityOpsError):
     """A body or file over the configured limit."""
 
 
-class Unavailable(CityOpsError):
+class SchemaNotCurrent(CityOpsError):
+    """The database schema is missing or at another revision than this CityOps needs:
+    ``cityops db upgrade`` is the only command that migrates."""
+
+
+class ServiceUnavailable(CityOpsError):
+    """A service CityOps depends on (a broker, a database) cannot do this now: 503."""
+
+
+class Unavailable(ServiceUnavailable):
     """The database could not do the work in time (the statement time limit, a lock held
-    longer than the wait, a shutdown): nothing was changed; try again later."""
+    longer than the wait, a shutdown): nothing was changed; try again after
+    ``retry_after`` seconds (503 with Retry-After)."""
 
     def __init__(self, message: str, *, retry_after: int = 5) -> None:
         super().__init__(message)

@@ -40,23 +40,23 @@ class DemoUser:
 
 
 USERS = (
-    DemoUser("admin", "demo-admin-2024", "admin", None),
-    DemoUser("mekong-admin", "demo-mekong-admin", "city_admin", MEKONG_ORG),
-    DemoUser("mekong-operator", "demo-mekong-operator", "operator", MEKONG_ORG),
-    DemoUser("mekong-analyst", "demo-mekong-analyst", "analyst", MEKONG_ORG),
-    DemoUser("bangkok-operator", "demo-bangkok-operator", "operator", "bangkok"),
-    DemoUser("vientiane-operator", "demo-vientiane-operator", "operator", "vientiane"),
+    DemoUser("admin", "demo-chief-2024-ops", "admin", None),
+    DemoUser("mekong-admin", "demo-river-admin-2024", "city_admin", MEKONG_ORG),
+    DemoUser("mekong-operator", "demo-river-operator-2024", "operator", MEKONG_ORG),
+    DemoUser("mekong-analyst", "demo-river-analyst-2024", "analyst", MEKONG_ORG),
+    DemoUser("bangkok-operator", "demo-bkk-operator-2024", "operator", "bangkok"),
+    DemoUser("vientiane-operator", "demo-vte-operator-2024", "operator", "vientiane"),
 )
 
 
 def river_rules(world: World) -> list[dict[str, Any]]:
-    """A river_level rule per station with published levels (Pakse issues automatically)."""
+    """A river_level rule per station with published levels. Every rule drafts: a person
+    issues (no demo city enabled automatic issue; see docs/hazard-engine.md)."""
     rules = []
     for t in world.by_kind("station"):
         levels = levels_of(t.place)
         if not levels:
             continue
-        mode = "issue" if t.place == "Pakse" else "draft"
         rules.append(
             {
                 "name": f"river-{slug(t.place)}",
@@ -67,7 +67,7 @@ def river_rules(world: World) -> list[dict[str, Any]]:
                 "inputs": {"level": t.streams["level"]},
                 "levels": levels,
                 "hysteresis": 0.05,
-                "alert": {"mode": mode, "radius_km": 15.0},
+                "alert": {"mode": "draft", "radius_km": 15.0},
             }
         )
     up, down = world.find("station", "Pakse"), world.find("station", "Stung Treng")
