@@ -1,7 +1,7 @@
 // Programme register map: project sites (IATI locations) and the stations projects funded.
 // On a project page (data-project) only that project's features are shown.
 import { L, makeMap } from "./basemap.js";
-import { getJSON } from "./api.js";
+import { getJSON, text } from "./api.js";
 
 const node = document.getElementById("programmes-map");
 if (node) {
@@ -17,7 +17,7 @@ if (node) {
       }),
       onEachFeature: (f, marker) => {
         const p = f.properties;
-        marker.bindTooltip(p.kind === "site" ? `${p.project}: ${p.name}` : `Station: ${p.name}`);
+        marker.bindTooltip(text(p.kind === "site" ? `${p.project}: ${p.name}` : `Station: ${p.name}`));
       },
     }).addTo(map);
     if (features.length) map.fitBounds(layer.getBounds(), { maxZoom: 6, padding: [20, 20], animate: false });
