@@ -19,6 +19,7 @@ from cityops.api import (
     alerts,
     auth,
     errors,
+    public,
     web_data,
     web_events,
     web_pages,
@@ -62,6 +63,7 @@ ROUTERS = (
     web_data.router,
     web_events.router,
     web_pages.router,
+    public.router,
     web_programmes.router,  # pages
 )
 

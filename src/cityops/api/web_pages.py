@@ -201,19 +201,26 @@ async def home() -> Response:
 
 
 @router.get("/public", response_class=HTMLResponse)
-async def public_page(request: Request, lang: str | None = None) -> Response:
-    """Current warnings for everybody: map, list, instructions in the reader's language."""
+async def public_page(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> Response:
+    """Current warnings for everybody: map, list, instructions in the reader's language;
+    ``region`` (a city's slug) narrows them to one city."""
     code = i18n.negotiate(lang, request.headers.get("accept-language"))
-    current = await run_in_threadpool(_warnings, request, code)
+    region = warnings.check_region(region)
+    lists = await run_in_threadpool(public_lists, request, code, region)
+    settings = ctx(request).settings
     resp = templates.TemplateResponse(
         request,
         "public.html",
         {
-            "warnings": current,
+            **lists,
             "lang": code,
+            "region": region,
             "t": i18n.labels(code),
             "languages": i18n.language_names(),
-            "tile_url": ctx(request).settings.tile_url or "",
+            "tile_url": settings.tile_url or "",
+            "basemap_url": "/public/basemap.pmtiles" if settings.public_basemap_file else "",
             "page": "public",
         },
     )
@@ -222,6 +229,28 @@ async def public_page(request: Request, lang: str | None = None) -> Response:
     return resp
 
 
-def _warnings(request: Request, lang: str) -> list[dict[str, Any]]:
+@router.get("/public/warnings.html", response_class=HTMLResponse)
+async def public_fragment(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> Response:
+    """The list part of /public, rendered by the same templates (the page's script and the
+    service worker's offline copy use it, so the list never differs from the page)."""
+    code = i18n.negotiate(lang, request.headers.get("accept-language"))
+    region = warnings.check_region(region)
+    lists = await run_in_threadpool(public_lists, request, code, region)
+    resp = templates.TemplateResponse(
+        request, "public_list.html", {**lists, "lang": code, "t": i18n.labels(code)}
+    )
+    resp.headers["Vary"] = "Accept-Language"
+    return resp
+
+
+def public_lists(request: Request, lang: str, region: str | None) -> dict[str, Any]:
+    """Warnings in force, recent all-clear notices, and the cities to choose from."""
+    hours = ctx(request).settings.public_all_clear_hours
     with ctx(request).store.read() as conn:
-        return warnings.current(conn, lang)
+        return {
+            "warnings": warnings.current(conn, lang, region=region),
+            "all_clear": warnings.all_clears(conn, lang, hours, region=region),
+            "regions": [o for o in cities.all_orgs(conn) if o["kind"] == "city"],
+        }

@@ -1,0 +1,194 @@
+"""The resident's side of the public page: installable web app (manifest, service worker),
+Web Push subscriptions, the e-mail fallback with double opt-in, and the city's offline
+basemap file. HTTP only; the rules live in ``alerting.residents``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from cityops.alerting import residents
+from cityops.alerting.alert_worker import server_keys
+from cityops.alerting.cap_issue import base_url
+from cityops.alerting.channels import DeliveryError
+from cityops.alerting.channels.email import send_plain
+from cityops.alerting.channels.webpush import VAPID_SECRET, vapid_public_key
+from cityops.api.body import json_body
+from cityops.api.context import ctx
+from cityops.api.json import JSON
+from cityops.api.web_pages import templates
+from cityops.errors import InvalidInput, NotFound, NotImplementedOption
+from cityops.web import assets
+
+router = APIRouter(tags=["public"])
+
+
+@router.get("/public/manifest.webmanifest", include_in_schema=False)
+def manifest() -> Response:
+    """The web app manifest: /public installs on a phone's home screen like an app."""
+    doc = {
+        "name": "CityOps public warnings",
+        "short_name": "Warnings",
+        "description": "Current public warnings of your city, also offline",
+        "start_url": "/public",
+        "scope": "/public",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b3261e",
+        "icons": [
+            {"src": f"/static/icons/icon-{n}.png", "sizes": f"{n}x{n}", "type": "image/png"}
+            for n in (192, 512)
+        ]
+        + [
+            {
+                "src": "/static/icons/icon-512.png",
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            }
+        ],
+    }
+    return JSON(doc, media_type="application/manifest+json")
+
+
+@router.get("/public-sw.js", include_in_schema=False)
+def service_worker() -> FileResponse:
+    """The service worker, served from the root so that it may control /public."""
+    return FileResponse(
+        assets.STATIC_DIR / "js" / "public-sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/public"},
+    )
+
+
+@router.get("/public/basemap.pmtiles", include_in_schema=False)
+def basemap(request: Request) -> FileResponse:
+    """The city's offline basemap (setting ``public_basemap_file``), read in ranges."""
+    path = ctx(request).settings.public_basemap_file
+    if path is None or not path.is_file():
+        raise NotFound("no basemap file is configured")
+    return FileResponse(path, media_type="application/vnd.pmtiles")
+
+
+@router.get("/api/public/push/key")
+async def push_key(request: Request) -> dict[str, Any]:
+    """The server's VAPID public key (the browser's ``applicationServerKey``)."""
+    keys = await ctx(request).store.write(server_keys)
+    return {"public_key": vapid_public_key(keys[VAPID_SECRET])}
+
+
+@router.post("/api/public/push-subscriptions", status_code=201)
+async def push_subscribe(request: Request) -> Response:
+    """Body: ``{"subscription": PushSubscription JSON, "region": slug or "", "lang": "vi"}``."""
+    body = await json_body(request)
+    c = ctx(request)
+    done = await c.store.write(lambda tx: residents.subscribe_push(tx, body, c.settings))
+    return JSON(done, status_code=201)
+
+
+@router.delete("/api/public/push-subscriptions", status_code=204)
+async def push_unsubscribe(request: Request) -> Response:
+    """Body: ``{"endpoint": ...}``; the row is deleted."""
+    body = await json_body(request)
+    await ctx(request).store.write(lambda tx: residents.unsubscribe_push(tx, body))
+    return Response(status_code=204)
+
+
+def _page(request: Request, status: int = 200, **values: Any) -> Response:
+    return templates.TemplateResponse(
+        request, "public_message.html", {"page": "public", **values}, status_code=status
+    )
+
+
+async def _form_or_json(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await json_body(request)
+        if not isinstance(body, dict):
+            raise InvalidInput("body: must be a JSON object", field="body")
+        return body
+    return {k: str(v) for k, v in (await request.form()).items()}
+
+
+@router.post("/public/email-subscriptions", status_code=202)
+async def email_subscribe(request: Request) -> Response:
+    """Subscribe an address (form or JSON: ``email``, ``region``, ``lang``); a link to
+    confirm is mailed to it. The answer is the same whether or not it was subscribed."""
+    c = ctx(request)
+    if not c.settings.smtp_host:
+        raise NotImplementedOption("e-mail subscriptions are off: no SMTP server is configured")
+    body = await _form_or_json(request)
+
+    def job(tx: Any) -> tuple[str, str | None]:
+        row_id, target, send = residents.subscribe_email(tx, body)
+        return target, residents.link_token(tx, "confirm", row_id, target) if send else None
+
+    target, token = await c.store.write(job)
+    if token:
+        link = f"{base_url(c.settings)}/public/email/confirm?token={token}"
+        text = (
+            "Please confirm that you want public warnings of CityOps at this address:\n\n"
+            f"{link}\n\nIf you did not ask for this, ignore this message: nothing is sent "
+            "unless you confirm."
+        )
+        try:
+            await asyncio.to_thread(
+                send_plain, c.settings, target, "Confirm your warning subscription", text
+            )
+        except (DeliveryError, OSError) as exc:
+            raise NotImplementedOption(f"the confirmation could not be sent: {exc}") from None
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return JSON({"status": "confirmation sent"}, status_code=202)
+    return _page(
+        request,
+        202,
+        title="Check your inbox",
+        text=f"We sent a link to {target}. Open it to start receiving warnings.",
+    )
+
+
+@router.get("/public/email/confirm", response_class=HTMLResponse)
+async def email_confirm_form(request: Request, token: str = "") -> Response:
+    """A button to confirm (a GET never changes anything: link scanners open links)."""
+    return _page(
+        request,
+        title="Confirm your subscription",
+        text="Press the button to start receiving public warnings by e-mail.",
+        action="/public/email/confirm",
+        token=token,
+        button="Confirm",
+    )
+
+
+@router.post("/public/email/confirm", response_class=HTMLResponse)
+async def email_confirm(request: Request) -> Response:
+    body = await _form_or_json(request)
+    target = await ctx(request).store.write(
+        lambda tx: residents.confirm_email(tx, body.get("token"))
+    )
+    return _page(request, title="Subscribed", text=f"Warnings will be sent to {target}.")
+
+
+@router.get("/public/email/unsubscribe", response_class=HTMLResponse)
+async def email_unsubscribe_form(request: Request, token: str = "") -> Response:
+    return _page(
+        request,
+        title="Unsubscribe",
+        text="Press the button to stop the e-mails and delete your address.",
+        action="/public/email/unsubscribe",
+        token=token,
+        button="Unsubscribe",
+    )
+
+
+@router.post("/public/email/unsubscribe", response_class=HTMLResponse)
+async def email_unsubscribe(request: Request, token: str | None = None) -> Response:
+    """Delete the subscription (also the RFC 8058 one-click POST, token in the query)."""
+    body = {} if token else await _form_or_json(request)
+    found = token or body.get("token")
+    target = await ctx(request).store.write(lambda tx: residents.unsubscribe_email(tx, found))
+    return _page(
+        request, title="Unsubscribed", text=f"{target} was deleted; no more e-mails will come."
+    )
