@@ -69,10 +69,13 @@ export function contextLayer(name) {
 
 const WATER = "#4a80b4";
 
+/** Names of places a page labels itself (on a warning area); the context layer skips them. */
+export const labelledPlaces = new Set();
+
 /** Rivers, lakes, admin-1 boundaries and places under the map's own layers (offline). */
 export async function addContext(map) {
   const pane = map.createPane("context");
-  pane.style.zIndex = 350;
+  pane.style.zIndex = 420;  // above the country fill (overlay pane, 400)
   pane.style.pointerEvents = "none";
   const layers = [
     ["coastline", { color: "#6b7b8c", weight: 1 }],
@@ -93,6 +96,7 @@ export async function addContext(map) {
     for (const f of places.features) {
       const [lon, lat] = f.geometry.coordinates;
       if (!view.contains([lat, lon]) || f.properties.rank > zoom + 1) continue;
+      if (labelledPlaces.has(f.properties.name)) continue;  // labelled on a warning area
       L.circleMarker([lat, lon], { pane: "context", radius: 2.5, color: "#333", weight: 1, fillOpacity: 1, interactive: false })
         .bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "place-label", pane: "context" })
         .addTo(group);

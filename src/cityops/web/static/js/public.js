@@ -1,7 +1,7 @@
 // Public page: warnings on a map and as a list (server-rendered, the same templates as the
 // page), refreshed live; a region chosen once is remembered on this device; the page is an
 // installable app whose service worker keeps the last warnings for offline reading.
-import { L, addContext, makeMap, placesIn } from "./basemap.js";
+import { L, addContext, labelledPlaces, makeMap, placesIn } from "./basemap.js";
 import { debounce, onLive } from "./live.js";
 import { setupPush } from "./push.js";
 
@@ -27,6 +27,7 @@ function style(severity) {
 
 async function drawAreas() {
   areas.clearLayers();
+  labelledPlaces.clear();
   let bounds = null;
   for (const item of document.querySelectorAll("#warnings li[data-alert]")) {
     const features = JSON.parse(item.dataset.features || "[]");
@@ -36,7 +37,7 @@ async function drawAreas() {
       style: style(severity),
       pointToLayer: (f, latlng) => L.circle(latlng, { ...style(severity), radius: (f.properties.radius_km || 1) * 1000 }),
       onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name || title,
-        { permanent: true, direction: "center", className: "area-label" }),
+        { permanent: true, direction: "top", offset: [0, -6], className: "area-label" }),
     }).eachLayer((layer) => {
       layer.addTo(areas);
       bounds = bounds ? bounds.extend(layer.getBounds()) : L.latLngBounds(layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
@@ -46,10 +47,12 @@ async function drawAreas() {
   map.fitBounds(bounds.pad(0.4), { maxZoom: 11 });
   for (const place of await placesIn(bounds.pad(0.3))) {
     const [lon, lat] = place.geometry.coordinates;
+    labelledPlaces.add(place.properties.name);
     L.circleMarker([lat, lon], { radius: 3, color: "#111", weight: 1, fillOpacity: 1, interactive: false })
       .bindTooltip(place.properties.name, { permanent: true, direction: "right", className: "area-place" })
       .addTo(areas);
   }
+  map.fire("moveend");  // the context layer redraws its labels without these places
 }
 
 async function refresh() {
