@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from cityops.alerting import composer
 from cityops.api import auth
 from cityops.api.context import ctx
 from cityops.api.deps import SESSION_COOKIE, check_csrf, identify, session_data
@@ -164,6 +165,28 @@ async def alerts_page(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     return _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
+
+
+@router.get("/ops/alerts/{alert_id}/preview", response_class=HTMLResponse)
+async def alert_preview(alert_id: int, request: Request) -> Response:
+    """The draft in each of its languages exactly as the public page would show it if
+    issued now (the same templates); the composer shows it beside the editor."""
+    who = await _operator(request)
+    if isinstance(who, Response):
+        return who
+    settings = ctx(request).settings
+    with ctx(request).store.read() as conn:
+        doc = composer.as_issued_now(conn, alert_id, who, settings)
+        orgs = {o["id"]: o for o in cities.all_orgs(conn)}
+    org = orgs.get(doc["org_id"])
+    previews = []
+    for info in doc["infos"]:
+        code = i18n.negotiate(info["language"], None)
+        shaped = warnings.warning_json(doc, code, org, doc["first_sent"])
+        previews.append({"language": info["language"], "lang": code, "w": shaped})
+    return templates.TemplateResponse(
+        request, "ops/preview.html", {"previews": previews, "labels": i18n.labels}
+    )
 
 
 @router.get("/ops/data", response_class=HTMLResponse)
