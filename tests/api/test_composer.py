@@ -153,4 +153,4 @@ async def test_preview_is_the_public_rendering(
     preview_item = english[english.index(f'data-alert="{draft["id"]}"') :]
     preview_item = preview_item[: preview_item.index("</li>")]
     # the same words; only the link to the CAP document exists once it is issued
-    assert _text(preview_item) + " CAP document" == _text(public)
+    assert _text(preview_item) + " · CAP document" == _text(public)

@@ -84,7 +84,8 @@ def _drawn_area(doc: dict[str, Any]) -> Area:
         raise InvalidInput(f"area.geometry: at most {MAX_VERTICES} points", field="area.geometry")
     if not all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in ring):
         raise InvalidInput("area.geometry: longitude, latitude in degrees", field="area.geometry")
-    return Area(name, polygons=(tuple((y, x) for x, y in ring),))
+    # CAP profiles allow a few decimals; 5 (about a metre) is more than a drawing holds
+    return Area(name, polygons=(tuple((round(y, 5), round(x, 5)) for x, y in ring),))
 
 
 def _area(tx: Tx, org_id: int | None, doc: Any) -> Area:
