@@ -25,12 +25,30 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from sqlalchemy import select
 
+from cityops.alerting.areas import import_areas
+from cityops.auth.principal import SYSTEM
 from cityops.settings import Settings
 from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.alerting.cap_support import add_rule, alerts, make_world, observe, wait_for
 from tests.alerting.test_cap_channels import Inbox, _free_port
 from tests.helpers import bearer
+
+
+def _square(name: str, lon: float, lat: float) -> dict[str, Any]:
+    ring = [[lon - 0.1, lat - 0.1], [lon + 0.1, lat - 0.1], [lon + 0.1, lat + 0.1]]
+    return {
+        "type": "Feature",
+        "properties": {"name": name},
+        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+    }
+
+
+# warning areas of Hanoi: one around the gauge (105.8, 15.1), one far north of it
+AREAS = {
+    "type": "FeatureCollection",
+    "features": [_square("gauge", 105.8, 15.1), _square("north", 105.8, 22.5)],
+}
 
 
 def b64(raw: bytes) -> str:
@@ -137,12 +155,21 @@ async def test_push_delivered_encrypted_in_the_chosen_language(
     client: httpx.AsyncClient, app: Any, store: Store, push: PushService
 ) -> None:
     world = make_world(store)
+    store.write_sync(lambda tx: import_areas(tx, "hanoi", json.dumps(AREAS), SYSTEM))
+    names = (await client.get("/api/public/areas?region=hanoi")).json()["value"]
+    assert [a["name"] for a in names] == ["gauge", "north"]
     key = (await client.get("/api/public/push/key")).json()["public_key"]
     assert len(unb64(key)) == 65
     phone = Phone(push.url + "/send/phone-1")
     r = await client.post(
         "/api/public/push-subscriptions",
-        json={"subscription": phone.json, "region": "hanoi", "lang": "vi"},
+        json={"subscription": phone.json, "region": "hanoi", "area": "gauge", "lang": "vi"},
+    )
+    assert r.status_code == 201, r.text
+    elsewhere = Phone(push.url + "/send/north-ward")
+    r = await client.post(
+        "/api/public/push-subscriptions",
+        json={"subscription": elsewhere.json, "region": "hanoi", "area": "north"},
     )
     assert r.status_code == 201, r.text
     far = Phone(push.url + "/send/other-city")
@@ -158,7 +185,8 @@ async def test_push_delivered_encrypted_in_the_chosen_language(
     alert_id = await _issue(client, world)
     await wait_for(lambda: push.calls)
     path, headers, body = push.calls[0]
-    assert path == "/send/phone-1" and len(push.calls) == 1  # Hue's phone gets nothing
+    # Hue's phone and the phone for a ward far from the flood get nothing
+    assert path == "/send/phone-1" and len(push.calls) == 1
     assert headers["Content-Encoding"] == "aes128gcm" and headers["Urgency"] == "high"
     doc = phone.decrypt(body)
     issued = (await client.get(f"/api/alerts/{alert_id}")).json()
@@ -178,7 +206,9 @@ async def test_push_delivered_encrypted_in_the_chosen_language(
         "DELETE", "/api/public/push-subscriptions", json={"endpoint": phone.json["endpoint"]}
     )
     assert r.status_code == 204
-    assert [x.target for x in _rows(store, "webpush")] == [far.json["endpoint"]]
+    assert sorted(x.target for x in _rows(store, "webpush")) == sorted(
+        [far.json["endpoint"], elsewhere.json["endpoint"]]
+    )
     r = await client.request(
         "DELETE", "/api/public/push-subscriptions", json={"endpoint": phone.json["endpoint"]}
     )

@@ -1,5 +1,6 @@
 """Residents' own subscriptions from the public page: Web Push on a phone (no app store) and
-e-mail as the fallback, for a city (region) or all cities, in a chosen language.
+e-mail as the fallback, for a city (region), one of its warning areas, or all cities, in a
+chosen language.
 
 They live in ``alert_subscriptions`` (``public`` true) so that issuing an alert fans them
 out through the same outbox, retries and dead-letter list as every other channel. They
@@ -85,6 +86,33 @@ def _region(conn: Connection, region: Any) -> int | None:
     return int(found)
 
 
+def _area(conn: Connection, org_id: int | None, name: Any) -> Any:
+    """The geometry of one of the city's warning areas (None: the whole region)."""
+    if name in (None, ""):
+        return None
+    if org_id is None:
+        raise InvalidInput("area: choose a region (city) first", field="area")
+    a = s.alert_areas
+    found = conn.execute(
+        select(a.c.geojson).where(a.c.org_id == org_id, a.c.name == str(name))
+    ).scalar()
+    if found is None:
+        raise InvalidInput(f"area: the city has no warning area {name!r}", field="area")
+    return found
+
+
+def area_names(conn: Connection, slug: str) -> list[dict[str, str]]:
+    """Names and descriptions of a city's warning areas (public: alerts name them)."""
+    a, o = s.alert_areas, s.organisations
+    rows = conn.execute(
+        select(a.c.name, a.c.description)
+        .join(o, o.c.id == a.c.org_id)
+        .where(o.c.slug == slug)
+        .order_by(a.c.name)
+    )
+    return [{"name": r.name, "description": r.description} for r in rows]
+
+
 def _language(lang: Any) -> str:
     code = str(lang or "en").split("-")[0].lower()
     if code not in LANGUAGES:
@@ -138,6 +166,7 @@ def subscribe_push(tx: Tx, body: Any, settings: Settings) -> dict[str, Any]:
     keys = _push_keys(sub)
     org_id, lang = _region(tx.conn, body.get("region")), _language(body.get("lang"))
     severity = _severity(body.get("min_severity"))
+    area = _area(tx.conn, org_id, body.get("area"))
     t = s.alert_subscriptions
     mine = and_(t.c.public.is_(True), t.c.channel == "webpush", t.c.target == endpoint)
     tx.conn.execute(delete(t).where(mine))
@@ -149,6 +178,7 @@ def subscribe_push(tx: Tx, body: Any, settings: Settings) -> dict[str, Any]:
             channel="webpush",
             target=endpoint,
             secret=keys,
+            area=area,
             min_severity=severity,
             enabled=True,
             public=True,
@@ -157,7 +187,12 @@ def subscribe_push(tx: Tx, body: Any, settings: Settings) -> dict[str, Any]:
         )
         .returning(t.c.id)
     ).scalar_one()
-    return {"id": int(new_id), "region": body.get("region") or None, "lang": lang}
+    return {
+        "id": int(new_id),
+        "region": body.get("region") or None,
+        "area": body.get("area") or None,
+        "lang": lang,
+    }
 
 
 def unsubscribe_push(tx: Tx, body: Any) -> None:
@@ -226,6 +261,7 @@ def subscribe_email(tx: Tx, body: dict[str, Any]) -> tuple[int, str, bool]:
             channel="email",
             target=target,
             min_severity=_severity(body.get("min_severity")),
+            area=_area(tx.conn, org_id, body.get("area")),
             enabled=False,
             public=True,
             language=lang,

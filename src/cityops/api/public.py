@@ -21,7 +21,7 @@ from cityops.api.context import ctx
 from cityops.api.json import JSON
 from cityops.api.web_pages import templates
 from cityops.errors import InvalidInput, NotFound, NotImplementedOption
-from cityops.web import assets
+from cityops.web import assets, warnings
 
 router = APIRouter(tags=["public"])
 
@@ -78,6 +78,16 @@ async def push_key(request: Request) -> dict[str, Any]:
     """The server's VAPID public key (the browser's ``applicationServerKey``)."""
     keys = await ctx(request).store.write(server_keys)
     return {"public_key": vapid_public_key(keys[VAPID_SECRET])}
+
+
+@router.get("/api/public/areas")
+def public_areas(request: Request, region: str | None = None) -> dict[str, Any]:
+    """The warning areas of a city (names), to subscribe to one of them."""
+    slug = warnings.check_region(region)
+    if slug is None:
+        return {"value": []}
+    with ctx(request).store.read() as conn:
+        return {"value": residents.area_names(conn, slug)}
 
 
 @router.post("/api/public/push-subscriptions", status_code=201)

@@ -9,6 +9,7 @@ PUBLIC_LABELS: dict[str, dict[str, str]] = {
     "issued": {"en": "Issued", "vi": "Ban hành lúc"},
     "region": {"en": "Region", "vi": "Khu vực"},
     "all_regions": {"en": "All regions", "vi": "Tất cả khu vực"},
+    "whole_region": {"en": "The whole region", "vi": "Toàn khu vực"},
     "times_in": {"en": "Times are local time of", "vi": "Giờ địa phương theo múi giờ"},
     "details": {"en": "Details and history", "vi": "Chi tiết và lịch sử"},
     "all_clear": {"en": "All clear", "vi": "Đã hết nguy hiểm"},

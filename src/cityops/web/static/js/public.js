@@ -9,6 +9,7 @@ const REGION_KEY = "cityops.public.region";
 const lang = document.body.dataset.lang || "en";
 const t = JSON.parse(document.body.dataset.labels || "{}");
 const regionSelect = document.getElementById("region-select");
+const areaSelect = document.getElementById("sub-area");
 const map = makeMap("public-map");
 const areas = L.layerGroup().addTo(map);
 let region = document.body.dataset.region || "";
@@ -73,6 +74,15 @@ async function refresh() {
   await drawAreas();
 }
 
+/** The chosen region's warning areas, to subscribe to one of them. */
+async function loadAreas() {
+  areaSelect.replaceChildren(new Option(t.whole_region || "", ""));
+  if (!region) return;
+  const resp = await fetch(`/api/public/areas?region=${encodeURIComponent(region)}`);
+  if (!resp.ok) return;
+  for (const a of (await resp.json()).value) areaSelect.append(new Option(a.description || a.name, a.name));
+}
+
 regionSelect.addEventListener("change", () => {
   region = regionSelect.value;
   localStorage.setItem(REGION_KEY, region);
@@ -80,6 +90,7 @@ regionSelect.addEventListener("change", () => {
   url.searchParams.set("region", region);
   history.replaceState(null, "", url);
   document.querySelector("#email-form [name=region]").value = region;
+  loadAreas().catch(() => {});
   refresh().catch(() => {});
 });
 
@@ -94,6 +105,7 @@ if (wanted !== region) {
 } else {
   drawAreas().catch(() => {});
 }
+loadAreas().catch(() => {});
 onLive("alert", debounce(() => refresh().catch(() => {}), 100));
-setupPush({ lang, region: () => region, t });
+setupPush({ lang, region: () => region, area: () => areaSelect.value, t });
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/public-sw.js", { scope: "/public" }).catch(() => {});

@@ -14,7 +14,7 @@ async function call(url, method, body) {
   return resp;
 }
 
-export function setupPush({ lang, region, t }) {
+export function setupPush({ lang, region, area, t }) {
   const on = document.getElementById("push-on");
   const off = document.getElementById("push-off");
   const status = document.getElementById("push-status");
@@ -34,7 +34,7 @@ export function setupPush({ lang, region, t }) {
       const reg = await navigator.serviceWorker.ready;
       const { public_key: key } = await (await fetch("/api/public/push/key")).json();
       const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
-      await call("/api/public/push-subscriptions", "POST", { subscription: sub.toJSON(), region: region(), lang });
+      await call("/api/public/push-subscriptions", "POST", { subscription: sub.toJSON(), region: region(), area: area(), lang });
       show(true);
       say(t.push_done);
     } catch (err) {
