@@ -20,7 +20,7 @@ from cityops.api.body import json_body
 from cityops.api.context import ctx
 from cityops.api.json import JSON
 from cityops.api.web_pages import templates
-from cityops.errors import InvalidInput, NotFound, NotImplementedOption
+from cityops.errors import InvalidInput, NotFound
 from cityops.web import assets, warnings
 
 router = APIRouter(tags=["public"])
@@ -128,7 +128,7 @@ async def email_subscribe(request: Request) -> Response:
     confirm is mailed to it. The answer is the same whether or not it was subscribed."""
     c = ctx(request)
     if not c.settings.smtp_host:
-        raise NotImplementedOption("e-mail subscriptions are off: no SMTP server is configured")
+        raise NotFound("e-mail subscriptions are not offered: no SMTP server is configured")
     body = await _form_or_json(request)
 
     def job(tx: Any) -> tuple[str, str | None]:
@@ -148,7 +148,9 @@ async def email_subscribe(request: Request) -> Response:
                 send_plain, c.settings, target, "Confirm your warning subscription", text
             )
         except (DeliveryError, OSError) as exc:
-            raise NotImplementedOption(f"the confirmation could not be sent: {exc}") from None
+            raise InvalidInput(
+                f"email: the confirmation could not be sent ({exc})", field="email"
+            ) from None
     if request.headers.get("content-type", "").startswith("application/json"):
         return JSON({"status": "confirmation sent"}, status_code=202)
     return _page(
