@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.browser.conftest import World, shot
+from tests.browser.conftest import World, shot, wait_until
 from tests.browser.test_pages import login
 
 
@@ -39,8 +39,10 @@ def test_composer_whole_message(browser: Any, world: World) -> None:
         raise AssertionError(page.locator("#editor-status").inner_text()) from None
     preview = page.locator("#preview section.preview")
     preview.first.wait_for()
+    english_box = page.locator("#preview section.preview[data-lang^=en]")
+    wait_until(lambda: "Extreme" in english_box.inner_text(), "the preview after the save")
     assert preview.count() == 2  # English and Vietnamese
-    english = page.locator("#preview section.preview[data-lang^=en]").inner_text()
+    english = english_box.inner_text()
     assert "Extreme" in english and "Hai Chau riverside" in english and "Issued by" in english
     shot(page, "composer-preview")
     page.get_by_role("button", name="Issue", exact=True).click()
