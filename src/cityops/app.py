@@ -101,6 +101,10 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         lifespan=lifespan,
         default_response_class=JSON,
         responses=errors.ERROR_RESPONSES,
+        # /docs is our own page (api/web_pages.py): Swagger UI from node_modules, under the
+        # page's own Content-Security-Policy; FastAPI's default loads it from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     app.state.session_signer = URLSafeTimedSerializer(

@@ -16,7 +16,8 @@ from tests.web.test_series import restrict
 
 @pytest.fixture
 async def city(client: httpx.AsyncClient, store: Store) -> dict[str, Any]:
-    a, b = make_org(store, "pakse", lat=15.1, lon=105.8), make_org(store, "kratie")
+    a = make_org(store, "pakse", lat=15.1, lon=105.8, timezone="Asia/Vientiane")
+    b = make_org(store, "kratie")
     ds = make_datastream(store, org="pakse")
     restrict(store, ds)
     tok = {

@@ -223,6 +223,17 @@ async def home() -> Response:
     return RedirectResponse("/public", status_code=307)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+async def api_docs(request: Request) -> Response:
+    """The OpenAPI of the whole API in Swagger UI, served from node_modules (no CDN)."""
+    return templates.TemplateResponse(request, "docs.html", {})
+
+
 @router.get("/public", response_class=HTMLResponse)
 async def public_page(
     request: Request, lang: str | None = None, region: str | None = None

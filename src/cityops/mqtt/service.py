@@ -119,7 +119,7 @@ class MqttService:
         self._task: asyncio.Task[None] | None = None
         self._inbox = Inbox()
         self._unsubscribe: Callable[[], None] | None = None
-        self._origin = paho_speed.PackedProperties(PacketTypes.PUBLISH)
+        self._origin = paho_speed.PackedProperties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         self._origin.UserProperty = [(ingest.ORIGIN_PROPERTY, "notification")]
 
     # ---- life cycle ---------------------------------------------------------------

@@ -65,7 +65,7 @@ rule_types: Registry[type] = Registry("rule type")
 
 def register(name: str) -> Callable[[type], type]:
     """Class decorator registering a Rule subclass under ``name``."""
-    return rule_types.register(name)  # type: ignore[return-value]
+    return rule_types.register(name)
 
 
 def get(name: str) -> type:
