@@ -179,6 +179,10 @@ async def test_push_delivered_encrypted_in_the_chosen_language(
     assert r.status_code == 201, r.text
     (row,) = [x for x in _rows(store, "webpush") if x.target == phone.json["endpoint"]]
     assert row.language == "vi" and row.name == "resident push"  # nothing personal kept
+    listed = await client.get(
+        "/api/alert-subscriptions", headers=bearer(world["tok"]["city_admin"])
+    )
+    assert listed.status_code == 200 and listed.json()["value"] == []  # not the operators'
 
     await add_rule(client, world)
     await observe(app, store, world, 12.4)
