@@ -12,7 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -274,7 +274,8 @@ async def test_email_fallback_confirm_and_unsubscribe(
     (row,) = _rows(store, "email")
     assert row.enabled is False  # nothing is sent before the address confirms
     await wait_for(lambda: inbox.messages)
-    mail = message_from_bytes(inbox.messages[0].content)
+    mail = message_from_bytes(inbox.messages[0].content, policy=policy.default)
+    assert str(mail["Subject"]) == "Xác nhận đăng ký nhận cảnh báo"  # in the chosen language
     link = re.search(
         r"https://alerts\.example\.org(/public/email/confirm\?token=\S+)",
         str(mail.get_payload(decode=True).decode()),

@@ -21,7 +21,7 @@ from cityops.api.context import ctx
 from cityops.api.json import JSON
 from cityops.api.web_pages import templates
 from cityops.errors import InvalidInput, NotFound
-from cityops.web import assets, warnings
+from cityops.web import assets, i18n, warnings
 
 router = APIRouter(tags=["public"])
 
@@ -138,15 +138,10 @@ async def email_subscribe(request: Request) -> Response:
     target, token = await c.store.write(job)
     if token:
         link = f"{base_url(c.settings)}/public/email/confirm?token={token}"
-        text = (
-            "Please confirm that you want public warnings of CityOps at this address:\n\n"
-            f"{link}\n\nIf you did not ask for this, ignore this message: nothing is sent "
-            "unless you confirm."
-        )
+        t = i18n.labels(i18n.negotiate(str(body.get("lang") or ""), None))
+        text = f"{t['confirm_text']}\n\n{link}\n\n{t['confirm_ignore']}"
         try:
-            await asyncio.to_thread(
-                send_plain, c.settings, target, "Confirm your warning subscription", text
-            )
+            await asyncio.to_thread(send_plain, c.settings, target, t["confirm_subject"], text)
         except (DeliveryError, OSError) as exc:
             raise InvalidInput(
                 f"email: the confirmation could not be sent ({exc})", field="email"

@@ -52,6 +52,20 @@ PUBLIC_LABELS: dict[str, dict[str, str]] = {
         "en": "Map: Natural Earth (public domain); provinces: geoBoundaries (CC BY 3.0 IGO), "
         "censusVN2009 (MIT).",
     },
+    "confirm_subject": {
+        "en": "Confirm your warning subscription",
+        "vi": "Xác nhận đăng ký nhận cảnh báo",
+    },
+    "confirm_text": {
+        "en": "Please confirm that you want public warnings at this address:",
+        "vi": "Vui lòng xác nhận bạn muốn nhận cảnh báo công cộng tại địa chỉ này:",
+    },
+    "confirm_ignore": {
+        "en": "If you did not ask for this, ignore this message: nothing is sent unless "
+        "you confirm.",
+        "vi": "Nếu bạn không yêu cầu, hãy bỏ qua thư này: sẽ không có gì được gửi nếu bạn "
+        "không xác nhận.",
+    },
     "offline": {
         "en": "You are offline: these are the last warnings received.",
         "vi": "Bạn đang ngoại tuyến: đây là các cảnh báo nhận được gần nhất.",

@@ -45,7 +45,7 @@ def send_plain(settings: Settings, to: str, subject: str, text: str) -> None:
     """Send one plain-text mail now (blocking; run it in a thread): confirmation links."""
     if not settings.smtp_host:
         raise DeliveryError("smtp_host is not set")
-    mail = EmailMessage()
+    mail = EmailMessage(policy=_POLICY)
     mail["Subject"], mail["From"], mail["To"] = subject, settings.smtp_from, to
     mail.set_content(text)
     Email(settings)._send_sync(mail)
