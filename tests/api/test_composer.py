@@ -154,3 +154,8 @@ async def test_preview_is_the_public_rendering(
     preview_item = preview_item[: preview_item.index("</li>")]
     # the same words; only the link to the CAP document exists once it is issued
     assert _text(preview_item) + " · CAP document" == _text(public)
+    # an issued message is previewed as it was issued: the very item the public sees
+    r = await client.get(f"/ops/alerts/{draft['id']}/preview", headers=bearer(op))
+    issued = r.text.split('data-lang="en-US"', 1)[1].split("</section>", 1)[0]
+    issued = issued[issued.index(f'data-alert="{draft["id"]}"') :]
+    assert issued[: issued.index("</li>")] == public

@@ -155,11 +155,15 @@ def set_message(tx: Tx, alert_id: int, body: Any, who: Principal, settings: Sett
 
 def as_issued_now(conn: Any, alert_id: int, who: Principal, settings: Settings) -> dict[str, Any]:
     """The draft as the public would see it if issued now: the alert document the public
-    page shapes (sent now, expiry from the valid hours, first issue time of the chain)."""
+    page shapes (sent now, expiry from the valid hours, first issue time of the chain); an
+    issued message as it was issued."""
     row = load_row(conn, alert_id)
     check_actor(who, row.org_id, "preview")
-    sent = datetime.now(UTC).replace(microsecond=0)
-    infos = complete_infos(row, [info_from_json(d) for d in row.infos or []], sent, settings)
+    issued = row.status != "draft" and row.sent is not None  # shown as it was issued
+    sent = row.sent if issued else datetime.now(UTC).replace(microsecond=0)
+    infos = [info_from_json(d) for d in row.infos or []]
+    if not issued:
+        infos = complete_infos(row, infos, sent, settings)
     first = None
     if row.chain_id is not None and row.msg_type != "Alert":
         a = s.alerts
@@ -174,7 +178,9 @@ def as_issued_now(conn: Any, alert_id: int, who: Principal, settings: Settings) 
         "identifier": None,
         "sent": sent,
         "first_sent": first,
-        "expires": sent + timedelta(hours=row.valid_hours or DEFAULT_HOURS),
+        "expires": row.expires
+        if issued
+        else sent + timedelta(hours=row.valid_hours or DEFAULT_HOURS),
         "msg_type": row.msg_type,
         "kind": row.kind,
         "org_id": row.org_id,
@@ -182,5 +188,5 @@ def as_issued_now(conn: Any, alert_id: int, who: Principal, settings: Settings) 
         "severity": row.severity,
         "sender": settings.cap_sender,
         "infos": [info_to_json(i) for i in infos],
-        "xml_url": None,
+        "xml_url": f"/alerts/{row.id}.xml" if row.xml is not None else None,
     }
