@@ -92,3 +92,20 @@ async def test_cancel_leaves_an_all_clear_notice_for_a_while(
     with store.read() as conn:
         assert warnings.all_clears(conn, "en", hours, now=later) == []
         assert len(warnings.all_clears(conn, "en", hours)) == 1
+
+
+async def test_installable_app_files(client: httpx.AsyncClient) -> None:
+    doc = (await client.get("/public/manifest.webmanifest")).json()
+    assert doc["start_url"] == "/public" and doc["display"] == "standalone"
+    for icon in doc["icons"]:
+        r = await client.get(icon["src"])
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    r = await client.get("/public-sw.js")
+    assert r.status_code == 200 and r.headers["service-worker-allowed"] == "/public"
+    assert r.headers["content-type"].startswith("text/javascript")
+    # the cache is named after the files it keeps, so a new release replaces phones' copies
+    assert re.search(r'const CACHE = "cityops-public-[0-9a-f]{12}"', r.text)
+    page = (await client.get("/public")).text
+    assert 'rel="manifest" href="/public/manifest.webmanifest"' in page
+    r = await client.get("/public/basemap.pmtiles")
+    assert r.status_code == 404  # no city basemap configured

@@ -5,6 +5,8 @@ basemap file. HTTP only; the rules live in ``alerting.residents``."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -54,11 +56,25 @@ def manifest() -> Response:
     return JSON(doc, media_type="application/manifest+json")
 
 
+@lru_cache(maxsize=1)
+def _worker_script() -> bytes:
+    """The service worker with its cache named after a digest of the files it caches: a
+    new CityOps (or changed page files) is a new script, so phones replace their copy."""
+    digest = hashlib.sha256()
+    for folder in ("js", "css", "geo", "icons"):
+        for path in sorted((assets.STATIC_DIR / folder).glob("*")):
+            digest.update(path.name.encode() + path.read_bytes())
+    script = (assets.STATIC_DIR / "js" / "public-sw.js").read_bytes()
+    return script.replace(
+        b"cityops-public-v1", f"cityops-public-{digest.hexdigest()[:12]}".encode()
+    )
+
+
 @router.get("/public-sw.js", include_in_schema=False)
-def service_worker() -> FileResponse:
+def service_worker() -> Response:
     """The service worker, served from the root so that it may control /public."""
-    return FileResponse(
-        assets.STATIC_DIR / "js" / "public-sw.js",
+    return Response(
+        _worker_script(),
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/public"},
     )

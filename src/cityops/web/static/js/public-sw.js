@@ -1,6 +1,6 @@
 // Service worker of the public page: keeps an offline copy of the page, its scripts and
 // map layers, and of the last warnings received; shows Web Push notifications.
-const CACHE = "cityops-public-v1";
+const CACHE = "cityops-public-v1";  // the server names it after a digest of the files
 const SHELL = [
   "/public", "/static/css/app.css", "/static/js/public.js", "/static/js/basemap.js",
   "/static/js/live.js", "/static/js/push.js", "/static/js/api.js",
