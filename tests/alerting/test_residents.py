@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import http_ece
 import httpx
@@ -284,7 +285,9 @@ async def test_email_fallback_confirm_and_unsubscribe(
     r = await client.get(link.group(1))
     assert r.status_code == 200 and 'name="token"' in r.text
     assert _rows(store, "email")[0].enabled is False  # a GET changes nothing
-    token = link.group(1).split("token=")[1]
+    query = parse_qs(urlsplit(link.group(1)).query)
+    token, lang = query["token"][0], query["lang"][0]
+    assert lang == "vi" and "Nhấn nút" in r.text  # the page in the subscriber's language
     r = await client.post("/public/email/confirm", data={"token": token + "x"})
     assert r.status_code == 404
     r = await client.post("/public/email/confirm", data={"token": token})

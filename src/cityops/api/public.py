@@ -124,8 +124,16 @@ async def push_unsubscribe(request: Request) -> Response:
 
 
 def _page(request: Request, status: int = 200, **values: Any) -> Response:
+    """A short page in the reader's language (``?lang=``, else Accept-Language)."""
+    code = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    t = i18n.labels(code)
+    address = values.pop("address", "")
+    words = {k: t[v].format(address=address) for k, v in values.pop("keys").items()}
     return templates.TemplateResponse(
-        request, "public_message.html", {"page": "public", **values}, status_code=status
+        request,
+        "public_message.html",
+        {"page": "public", "lang": code, **words, **values},
+        status_code=status,
     )
 
 
@@ -152,9 +160,10 @@ async def email_subscribe(request: Request) -> Response:
         return target, residents.link_token(tx, "confirm", row_id, target) if send else None
 
     target, token = await c.store.write(job)
+    code = i18n.negotiate(str(body.get("lang") or ""), request.headers.get("accept-language"))
     if token:
-        link = f"{base_url(c.settings)}/public/email/confirm?token={token}"
-        t = i18n.labels(i18n.negotiate(str(body.get("lang") or ""), None))
+        link = f"{base_url(c.settings)}/public/email/confirm?token={token}&lang={code}"
+        t = i18n.labels(code)
         text = f"{t['confirm_text']}\n\n{link}\n\n{t['confirm_ignore']}"
         try:
             await asyncio.to_thread(send_plain, c.settings, target, t["confirm_subject"], text)
@@ -164,25 +173,14 @@ async def email_subscribe(request: Request) -> Response:
             ) from None
     if request.headers.get("content-type", "").startswith("application/json"):
         return JSON({"status": "confirmation sent"}, status_code=202)
-    return _page(
-        request,
-        202,
-        title="Check your inbox",
-        text=f"We sent a link to {target}. Open it to start receiving warnings.",
-    )
+    return _page(request, 202, address=target, keys={"title": "inbox_title", "text": "inbox_text"})
 
 
 @router.get("/public/email/confirm", response_class=HTMLResponse)
 async def email_confirm_form(request: Request, token: str = "") -> Response:
     """A button to confirm (a GET never changes anything: link scanners open links)."""
-    return _page(
-        request,
-        title="Confirm your subscription",
-        text="Press the button to start receiving public warnings by e-mail.",
-        action="/public/email/confirm",
-        token=token,
-        button="Confirm",
-    )
+    keys = {"title": "confirm_title", "text": "confirm_page", "button": "confirm_button"}
+    return _page(request, keys=keys, action="/public/email/confirm", token=token)
 
 
 @router.post("/public/email/confirm", response_class=HTMLResponse)
@@ -191,19 +189,18 @@ async def email_confirm(request: Request) -> Response:
     target = await ctx(request).store.write(
         lambda tx: residents.confirm_email(tx, body.get("token"))
     )
-    return _page(request, title="Subscribed", text=f"Warnings will be sent to {target}.")
+    keys = {"title": "subscribed_title", "text": "subscribed_text"}
+    return _page(request, address=target, keys=keys)
 
 
 @router.get("/public/email/unsubscribe", response_class=HTMLResponse)
 async def email_unsubscribe_form(request: Request, token: str = "") -> Response:
-    return _page(
-        request,
-        title="Unsubscribe",
-        text="Press the button to stop the e-mails and delete your address.",
-        action="/public/email/unsubscribe",
-        token=token,
-        button="Unsubscribe",
-    )
+    keys = {
+        "title": "unsubscribe_title",
+        "text": "unsubscribe_page",
+        "button": "unsubscribe_button",
+    }
+    return _page(request, keys=keys, action="/public/email/unsubscribe", token=token)
 
 
 @router.post("/public/email/unsubscribe", response_class=HTMLResponse)
@@ -212,6 +209,5 @@ async def email_unsubscribe(request: Request, token: str | None = None) -> Respo
     body = {} if token else await _form_or_json(request)
     found = token or body.get("token")
     target = await ctx(request).store.write(lambda tx: residents.unsubscribe_email(tx, found))
-    return _page(
-        request, title="Unsubscribed", text=f"{target} was deleted; no more e-mails will come."
-    )
+    keys = {"title": "unsubscribe_title", "text": "unsubscribed_text"}
+    return _page(request, address=target, keys=keys)

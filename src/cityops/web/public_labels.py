@@ -66,6 +66,32 @@ PUBLIC_LABELS: dict[str, dict[str, str]] = {
         "vi": "Nếu bạn không yêu cầu, hãy bỏ qua thư này: sẽ không có gì được gửi nếu bạn "
         "không xác nhận.",
     },
+    "inbox_title": {"en": "Check your inbox", "vi": "Hãy kiểm tra hộp thư"},
+    "inbox_text": {
+        "en": "We sent a link to {address}. Open it to start receiving warnings.",
+        "vi": "Chúng tôi đã gửi một liên kết tới {address}. Mở liên kết để bắt đầu nhận cảnh báo.",
+    },
+    "confirm_title": {"en": "Confirm your subscription", "vi": "Xác nhận đăng ký"},
+    "confirm_page": {
+        "en": "Press the button to start receiving public warnings by e-mail.",
+        "vi": "Nhấn nút để bắt đầu nhận cảnh báo công cộng qua e-mail.",
+    },
+    "confirm_button": {"en": "Confirm", "vi": "Xác nhận"},
+    "subscribed_title": {"en": "Subscribed", "vi": "Đã đăng ký"},
+    "subscribed_text": {
+        "en": "Warnings will be sent to {address}.",
+        "vi": "Cảnh báo sẽ được gửi tới {address}.",
+    },
+    "unsubscribe_title": {"en": "Unsubscribe", "vi": "Hủy đăng ký"},
+    "unsubscribe_page": {
+        "en": "Press the button to stop the e-mails and delete your address.",
+        "vi": "Nhấn nút để ngừng nhận e-mail và xóa địa chỉ của bạn.",
+    },
+    "unsubscribe_button": {"en": "Unsubscribe", "vi": "Hủy đăng ký"},
+    "unsubscribed_text": {
+        "en": "{address} was deleted; no more e-mails will come.",
+        "vi": "{address} đã được xóa; bạn sẽ không nhận thêm e-mail.",
+    },
     "offline": {
         "en": "You are offline: these are the last warnings received.",
         "vi": "Bạn đang ngoại tuyến: đây là các cảnh báo nhận được gần nhất.",
