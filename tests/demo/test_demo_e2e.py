@@ -106,7 +106,7 @@ def test_demo_serves_simulates_and_warns(demo) -> None:
         "the alert in the log",
         log,
     )
-    assert "incident" in text and "Logins" in text and "demo-admin-2024" in text
+    assert "incident" in text and "Logins" in text and "demo-chief-2024-ops" in text
     _nothing_after_now(c)
     assert proc.poll() is None
 

@@ -17,7 +17,7 @@ from cityops.demo.setup import DemoUser, device_tokens, ensure_rules, ensure_use
 from cityops.demo.simulator import SimConfig, Simulator
 from cityops.demo.world import World, ensure_world
 from cityops.programmes.seed import seed_programmes
-from cityops.settings import Settings
+from cityops.settings import Settings, masked_url
 from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store
@@ -79,7 +79,7 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
     state = "created" if p.world.created else "reused"
     say(
         f"Demo world {state} in {p.seconds:.1f} s: {len(p.world.things)} things, "
-        f"{p.rules} rules ({settings.database_url})"
+        f"{p.rules} rules ({masked_url(settings.database_url)})"
     )
     say(f"  Operations centre:  {base}/ops")
     say(f"  Public warnings:    {base}/public")
