@@ -84,7 +84,10 @@ def city_world(tmp_path: Path) -> Iterator[World]:
     write_archive(archive, 16.07, 108.22)
     db = f"sqlite:///{tmp_path / 'basemap.db'}"
     cli("db", "upgrade", "-d", db)
-    cli("user", "add", "root", "--role", "admin", "--password", "root-password", "-d", db)
+    cli(
+        "user", "add", "root", "--role", "admin", "-d", db,
+        env={"CITYOPS_PASSWORD": "tide-gauge-admin-8812"},
+    )  # fmt: skip
     token = cli("token", "create", "--user", "root", "-d", db).split(": ", 1)[1].strip()
     server = Server(
         db,

@@ -46,6 +46,7 @@ def test_composer_whole_message(browser: Any, world: World) -> None:
     assert "Extreme" in english and "Hai Chau riverside" in english and "Issued by" in english
     shot(page, "composer-preview")
     page.get_by_role("button", name="Issue", exact=True).click()
+    page.locator("#confirm-dialog #confirm-ok").click()  # issuing asks first
     page.get_by_text("Alert issued.").wait_for()
     issued = world.api.get("/api/alerts?status=issued").json()["value"][0]
     info = issued["infos"][0]
