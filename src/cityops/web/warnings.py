@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from cityops.alerting.cap_queries import PUBLISHED, list_alerts
 from cityops.auth.principal import ANONYMOUS
+from cityops.cap.templates import cap_word
 from cityops.errors import InvalidInput
 from cityops.store import schema as s
 
@@ -131,6 +132,7 @@ def warning_json(
     sent = alert.get("sent")
     first = first_sent or sent
     updated = alert.get("msg_type") == "Update"
+    severity = info.get("severity") or alert.get("severity") or "Unknown"
     return {
         "id": alert["id"],
         "identifier": alert.get("identifier"),
@@ -147,7 +149,8 @@ def warning_json(
         "updated_local": local_time(sent, zone) if updated else None,
         "sent_local": local_time(sent, zone),
         "expires_local": local_time(alert.get("expires"), zone),
-        "severity": info.get("severity") or alert.get("severity") or "Unknown",
+        "severity": severity,
+        "severity_text": cap_word(lang, "severity", severity),  # "Moderate" in the reader's words
         "language": info.get("language"),
         "native": native,
         "event": info.get("event", ""),
@@ -157,7 +160,7 @@ def warning_json(
         "area": "; ".join(a.get("area_desc", "") for a in info.get("areas") or []),
         "features": area_features(info),
         "xml_url": alert.get("xml_url"),
-        "page_url": f"/alerts/{alert['id']}",
+        "page_url": f"/alerts/{alert['id']}",  # the message's own page (its CAP <web>)
         "languages": [i.get("language") for i in infos],
     }
 

@@ -1,7 +1,7 @@
 """residents' subscriptions: language and public flag on alert_subscriptions; server_secrets
 
 Revision ID: 0005_h8
-Revises: 0005_h6
+Revises: 0005_h3
 Create Date: 2026-12-05 15:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import cityops.store.types
 
 revision = "0005_h8"
-down_revision = "0005_h6"  # re-chained after h5 and h6 merged into main
+down_revision = "0005_h3"  # re-chained after h5, h6, h7 and h3 merged into main
 branch_labels = None
 depends_on = None
 
