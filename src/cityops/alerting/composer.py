@@ -27,7 +27,7 @@ from cityops.store.writer import Tx
 from .cap_alerts import _latest_chain, _open_draft, preview, save_draft, texts_for
 from .cap_codec import info_from_json, info_to_json
 from .cap_issue import DEFAULT_HOURS, chain_head, check_actor, complete_infos, load_row
-from .cap_sources import area_by_name, load_facts
+from .cap_sources import LocalAreas, area_by_name, load_facts
 
 MESSAGE_FIELDS = ("severity", "urgency", "certainty", "response_type", "area", "valid_hours")
 MAX_VERTICES = 200
@@ -88,13 +88,14 @@ def _drawn_area(doc: dict[str, Any]) -> Area:
     return Area(name, polygons=(tuple((round(y, 5), round(x, 5)) for x, y in ring),))
 
 
-def _area(tx: Tx, org_id: int | None, doc: Any) -> Area:
+def _area(tx: Tx, org_id: int | None, doc: Any) -> LocalAreas:
+    """The area per language ("" is the default; a warning area's local names by language)."""
     if not isinstance(doc, dict):
         raise InvalidInput(
             'area: {"name": warning area} or {"name", "geometry": Polygon}', field="area"
         )
     if doc.get("geometry") is not None:
-        return _drawn_area(doc)
+        return {"": _drawn_area(doc)}
     found = area_by_name(tx.conn, org_id, str(doc.get("name") or ""))
     if found is None:
         raise InvalidInput(f"area: the city has no warning area {doc.get('name')!r}", field="area")
@@ -116,8 +117,22 @@ def _changes(tx: Tx, row: Any, body: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput('response_type: a list, e.g. ["Evacuate"]', field="response_type")
         out["response_type"] = tuple(_enum(ResponseType, v, "response_type") for v in values)
     if "area" in body:
-        out["areas"] = (_area(tx, row.org_id, body["area"]),)
+        out["areas"] = _area(tx, row.org_id, body["area"])
     return out
+
+
+def _in_language(areas: LocalAreas, language: str) -> tuple[Area, ...]:
+    primary = language.split("-")[0].lower()
+    return (areas.get(language) or areas.get(primary) or areas[""],)
+
+
+def _with(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """One info JSON with the message fields set (the area in the info's language)."""
+    info = info_from_json(doc)
+    fields = dict(changes)
+    if "areas" in fields:
+        fields["areas"] = _in_language(fields["areas"], info.language)
+    return info_to_json(replace(info, **fields))
 
 
 def set_message(tx: Tx, alert_id: int, body: Any, who: Principal, settings: Settings) -> None:
@@ -138,7 +153,7 @@ def set_message(tx: Tx, alert_id: int, body: Any, who: Principal, settings: Sett
     if row.status != "draft":
         raise Conflict(f"alert {alert_id} is {row.status}: issued alerts are never edited")
     changes = _changes(tx, row, body)
-    infos = [info_to_json(replace(info_from_json(d), **changes)) for d in row.infos or []]
+    infos = [_with(d, changes) for d in row.infos or []]
     values: dict[str, Any] = {"infos": infos, "updated_at": datetime.now(UTC)}
     if "severity" in changes:
         values["severity"] = changes["severity"].value
