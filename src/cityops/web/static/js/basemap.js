@@ -2,6 +2,7 @@
 // CityOps) converted from TopoJSON in the browser; a tile layer only if one is configured.
 import * as L from "/assets/leaflet/dist/leaflet-src.esm.js";
 import { feature } from "/assets/topojson-client/src/index.js";
+import { text } from "./api.js";
 
 export { L };
 
@@ -98,7 +99,7 @@ export async function addContext(map) {
       if (!view.contains([lat, lon]) || f.properties.rank > zoom + 1) continue;
       if (labelledPlaces.has(f.properties.name)) continue;  // labelled on a warning area
       L.circleMarker([lat, lon], { pane: "context", radius: 2.5, color: "#333", weight: 1, fillOpacity: 1, interactive: false })
-        .bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "place-label", pane: "context" })
+        .bindTooltip(text(f.properties.name), { permanent: true, direction: "right", className: "place-label", pane: "context" })
         .addTo(group);
     }
   };

@@ -2,6 +2,7 @@
 // page), refreshed live; a region chosen once is remembered on this device; the page is an
 // installable app whose service worker keeps the last warnings for offline reading.
 import { L, addContext, labelledPlaces, makeMap, placesIn } from "./basemap.js";
+import { text } from "./api.js";
 import { debounce, onLive } from "./live.js";
 import { setupPush } from "./push.js";
 
@@ -37,7 +38,7 @@ async function drawAreas() {
     L.geoJSON({ type: "FeatureCollection", features }, {
       style: style(severity),
       pointToLayer: (f, latlng) => L.circle(latlng, { ...style(severity), radius: (f.properties.radius_km || 1) * 1000 }),
-      onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name || title,
+      onEachFeature: (f, layer) => layer.bindTooltip(text(f.properties.name || title),
         { permanent: true, direction: "top", offset: [0, -6], className: "area-label" }),
     }).eachLayer((layer) => {
       layer.addTo(areas);
@@ -50,7 +51,7 @@ async function drawAreas() {
     const [lon, lat] = place.geometry.coordinates;
     labelledPlaces.add(place.properties.name);
     L.circleMarker([lat, lon], { radius: 3, color: "#111", weight: 1, fillOpacity: 1, interactive: false })
-      .bindTooltip(place.properties.name, { permanent: true, direction: "right", className: "area-place" })
+      .bindTooltip(text(place.properties.name), { permanent: true, direction: "right", className: "area-place" })
       .addTo(areas);
   }
   map.fire("moveend");  // the context layer redraws its labels without these places
