@@ -2,9 +2,17 @@
 // CityOps) converted from TopoJSON in the browser; a tile layer only if one is configured.
 import * as L from "/assets/leaflet/dist/leaflet-src.esm.js";
 import { feature } from "/assets/topojson-client/src/index.js";
-import { text } from "./api.js";
 
 export { L };
+
+/** A label as a text node (never parsed as HTML). Not api.js's ``text``: importing api.js
+ * pulls in format.js, which rewrites every <time> in the browser's zone, and the public
+ * page writes its times in the city's zone on the server. */
+export function text(value) {
+  const node = document.createElement("span");
+  node.textContent = String(value);
+  return node;
+}
 
 let countries = null;
 

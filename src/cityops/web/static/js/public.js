@@ -1,8 +1,7 @@
 // Public page: warnings on a map and as a list (server-rendered, the same templates as the
 // page), refreshed live; a region chosen once is remembered on this device; the page is an
 // installable app whose service worker keeps the last warnings for offline reading.
-import { L, addContext, labelledPlaces, makeMap, placesIn } from "./basemap.js";
-import { text } from "./api.js";
+import { L, addContext, labelledPlaces, makeMap, placesIn, text } from "./basemap.js";
 import { debounce, onLive } from "./live.js";
 import { setupPush } from "./push.js";
 
