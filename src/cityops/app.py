@@ -18,6 +18,7 @@ from cityops.api import (
     alerts,
     auth,
     errors,
+    public,
     web_data,
     web_events,
     web_pages,
@@ -65,6 +66,7 @@ ROUTERS = (
     web_data.router,
     web_events.router,
     web_pages.router,
+    public.router,
     web_programmes.router,  # pages
 )
 

@@ -173,6 +173,28 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between checks for due deliveries (retries, other processes' alerts)",
     )
+    public_all_clear_hours: float = Field(
+        6.0,
+        ge=0,
+        le=24 * 14,
+        description="Hours the public page keeps an all-clear notice after a Cancel or an "
+        "all-clear Update (0: none)",
+    )
+    public_basemap_file: Path | None = Field(
+        None,
+        description="Optional offline basemap of the city (a .pmtiles file of raster tiles), "
+        "served at /public/basemap.pmtiles and drawn under the warnings",
+    )
+    push_subject: str | None = Field(
+        None,
+        description="VAPID 'sub' claim of Web Push (mailto: or https: contact of the operator "
+        "of this CityOps); default: mailto: the SMTP From address",
+    )
+    push_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts a Web Push endpoint may be on although they are loopback, private "
+        "or plain http (an on-premises push service, tests); others must be public https",
+    )
     feed_max_bytes: int = Field(
         5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported"
     )

@@ -20,6 +20,7 @@ Modules:
   ``cap_sources`` (what an alert is made of), ``cap_codec`` (CAP info blocks as JSON),
   ``cap_issue`` (validate, sign, store once), ``cap_queries`` (reading alerts and feed
   items), ``alert_worker`` (incident changes -> alerts; deliveries), ``channels``
-  (webhook, e-mail, MQTT), ``areas`` (a city's alert areas), ``external`` (outside CAP
-  feeds).
+  (webhook, e-mail, MQTT, Web Push), ``areas`` (a city's alert areas), ``external``
+  (outside CAP feeds), ``composer`` (a draft from an incident, message-wide fields, the
+  draft as issued now), ``residents`` (residents' push and e-mail subscriptions).
 """

@@ -9,7 +9,7 @@ Modules:
   (subscriptions and deliveries), ``programmes``, ``exports``;
 - pages and their data: ``web_pages``, ``web_programmes``, ``web_data``, ``web_events``
   (Server-Sent Events), ``alert_pages`` (the public page of each CAP message, its
-  ``<web>`` link);
+  ``<web>`` link), ``public`` (the installable public page, residents' subscriptions);
 - shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
   (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
   ``middleware`` (body limit, security headers, rate limits), ``guard`` (URLs with NUL

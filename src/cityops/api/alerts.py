@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from cityops.alerting import cap_alerts, cap_queries, external
+from cityops.alerting import cap_alerts, cap_queries, composer, external
 from cityops.alerting.cap_issue import issue
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
@@ -82,18 +82,29 @@ def get_alert(
 async def patch_alert(
     alert_id: int, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
-    """Draft settings. Body: ``{"valid_hours": 12}`` (hours it stays current after issue)."""
+    """Message-wide fields of a draft, set in every language: ``severity``, ``urgency``,
+    ``certainty``, ``response_type`` (list), ``valid_hours`` (expiry after issue) and
+    ``area`` (``{"name": warning area}`` or ``{"name", "geometry": GeoJSON Polygon}``).
+    Texts per language at /api/alerts/{id}/infos/{language}."""
     body = await _object(request)
-    if set(body) != {"valid_hours"}:
-        raise InvalidInput(
-            "body: only valid_hours can be changed here; texts per language "
-            "at /api/alerts/{id}/infos/{language}",
-            field="body",
-        )
-    await ctx(request).store.write(
-        lambda tx: cap_alerts.set_validity(tx, alert_id, body["valid_hours"], who)
-    )
+    c = ctx(request)
+    await c.store.write(lambda tx: composer.set_message(tx, alert_id, body, who, c.settings))
     return _get(request, alert_id, who)
+
+
+@router.post("/api/incidents/{incident_id}/alert", status_code=201)
+async def alert_from_incident(
+    incident_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> Response:
+    """A draft for the incident (its open draft if it has one; an Update when its alert
+    is in force): the composer's "New alert" button on an incident card."""
+    c = ctx(request)
+    new_id = await c.store.write(
+        lambda tx: composer.draft_from_incident(
+            tx, incident_id, who, c.settings, client_address(request)
+        )
+    )
+    return JSON(_get(request, new_id, who), status_code=201)
 
 
 @router.patch("/api/alerts/{alert_id}/infos/{language}")

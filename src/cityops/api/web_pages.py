@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from cityops.alerting import composer
 from cityops.api import auth
 from cityops.api.context import ctx
 from cityops.api.deps import (
@@ -229,6 +230,28 @@ async def alerts_page(request: Request) -> Response:
     return _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
 
 
+@router.get("/ops/alerts/{alert_id}/preview", response_class=HTMLResponse)
+async def alert_preview(alert_id: int, request: Request) -> Response:
+    """The draft in each of its languages exactly as the public page would show it if
+    issued now (the same templates); the composer shows it beside the editor."""
+    who = await _operator(request)
+    if isinstance(who, Response):
+        return who
+    settings = ctx(request).settings
+    with ctx(request).store.read() as conn:
+        doc = composer.as_issued_now(conn, alert_id, who, settings)
+        orgs = {o["id"]: o for o in cities.all_orgs(conn)}
+    org = orgs.get(doc["org_id"])
+    previews = []
+    for info in doc["infos"]:
+        code = i18n.negotiate(info["language"], None)
+        shaped = warnings.warning_json(doc, code, org, doc["first_sent"])
+        previews.append({"language": info["language"], "lang": code, "w": shaped})
+    return templates.TemplateResponse(
+        request, "ops/preview.html", {"previews": previews, "labels": i18n.labels}
+    )
+
+
 @router.get("/ops/data", response_class=HTMLResponse)
 async def data_page(request: Request) -> Response:
     """Datastreams of the city: last seen, latest value, data-quality state."""
@@ -275,19 +298,26 @@ async def api_docs(request: Request) -> Response:
 
 
 @router.get("/public", response_class=HTMLResponse)
-async def public_page(request: Request, lang: str | None = None) -> Response:
-    """Current warnings for everybody: map, list, instructions in the reader's language."""
+async def public_page(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> Response:
+    """Current warnings for everybody: map, list, instructions in the reader's language;
+    ``region`` (a city's slug) narrows them to one city."""
     code = i18n.negotiate(lang, request.headers.get("accept-language"))
-    current = await run_in_threadpool(_warnings, request, code)
+    region = warnings.check_region(region)
+    lists = await run_in_threadpool(public_lists, request, code, region)
+    settings = ctx(request).settings
     resp = templates.TemplateResponse(
         request,
         "public.html",
         {
-            "warnings": current,
+            **lists,
             "lang": code,
+            "region": region,
             "t": i18n.labels(code),
             "languages": i18n.language_names(),
-            "tile_url": ctx(request).settings.tile_url or "",
+            "tile_url": settings.tile_url or "",
+            "basemap_url": "/public/basemap.pmtiles" if settings.public_basemap_file else "",
             "page": "public",
         },
     )
@@ -296,6 +326,28 @@ async def public_page(request: Request, lang: str | None = None) -> Response:
     return resp
 
 
-def _warnings(request: Request, lang: str) -> list[dict[str, Any]]:
+@router.get("/public/warnings.html", response_class=HTMLResponse)
+async def public_fragment(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> Response:
+    """The list part of /public, rendered by the same templates (the page's script and the
+    service worker's offline copy use it, so the list never differs from the page)."""
+    code = i18n.negotiate(lang, request.headers.get("accept-language"))
+    region = warnings.check_region(region)
+    lists = await run_in_threadpool(public_lists, request, code, region)
+    resp = templates.TemplateResponse(
+        request, "public_list.html", {**lists, "lang": code, "t": i18n.labels(code)}
+    )
+    resp.headers["Vary"] = "Accept-Language"
+    return resp
+
+
+def public_lists(request: Request, lang: str, region: str | None) -> dict[str, Any]:
+    """Warnings in force, recent all-clear notices, and the cities to choose from."""
+    hours = ctx(request).settings.public_all_clear_hours
     with ctx(request).store.read() as conn:
-        return warnings.current(conn, lang)
+        return {
+            "warnings": warnings.current(conn, lang, region=region),
+            "all_clear": warnings.all_clears(conn, lang, hours, region=region),
+            "regions": [o for o in cities.all_orgs(conn) if o["kind"] == "city"],
+        }

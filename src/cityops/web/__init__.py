@@ -6,7 +6,8 @@ Modules: ``stations`` (a city's stations and their state), ``series`` (downsampl
 in SQL), ``events`` (live events, filtered per client), ``cities`` (the city a page
 shows, its areas, the network), ``warnings`` (the public page's warnings),
 ``alert_page`` (the page of one CAP message: texts in the reader's language, local times,
-its chain), ``i18n`` (the reader's language), ``units`` (UCUM codes shown as symbols, a
+its chain), ``i18n`` (the reader's language), ``public_labels`` (the resident
+page's newer labels), ``units`` (UCUM codes shown as symbols, a
 precision per quantity), ``assets`` (the JavaScript libraries and the script fonts from
 ``node_modules``).
 """

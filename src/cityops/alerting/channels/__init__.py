@@ -1,4 +1,4 @@
-"""Notification channels for issued alerts: webhook, e-mail (SMTP), MQTT.
+"""Notification channels for issued alerts: webhook, e-mail (SMTP), MQTT, Web Push.
 
 Channel types are registered by name in :data:`channel_types`, the same small registry
 the rule types use; a plugin adds one with ``@register("name")`` on a :class:`Channel`
@@ -23,6 +23,6 @@ def register(name: str) -> Callable[[type[Channel]], type[Channel]]:
     return channel_types.register(name)  # type: ignore[return-value]
 
 
-from . import email, mqtt, webhook  # noqa: E402, F401  (registration after register exists)
+from . import email, mqtt, webhook, webpush  # noqa: E402, F401  (registration after register exists)
 
 __all__ = ["Channel", "DeliveryError", "Message", "channel_types", "register"]

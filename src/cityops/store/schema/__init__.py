@@ -53,6 +53,7 @@ from cityops.store.schema.warnings import (
     alert_subscriptions,
     alerts,
     external_alerts,
+    server_secrets,
 )
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "alert_subscriptions",
     "alert_deliveries",
     "external_alerts",
+    "server_secrets",
     "projects",
     "project_facets",
     "project_things",

@@ -71,7 +71,21 @@ export class IncidentQueue {
       box.append(el("button", { type: "button", "data-action": name,
         onclick: () => this.act(inc, name, spec, box) }, spec.label));
     }
+    if (inc.state !== "resolved") {
+      box.append(el("button", { type: "button", "data-action": "new-alert", onclick: () => this.newAlert(inc, box) },
+        "New alert"));
+    }
     return box;
+  }
+
+  /** Open (or start) the incident's alert draft in the composer. */
+  async newAlert(inc, box) {
+    try {
+      const draft = await send(`/api/incidents/${inc.id}/alert`);
+      location.href = `/ops/alerts?alert=${draft.id}${orgQuery("&")}`;
+    } catch (err) {
+      box.append(el("span", { class: "error", role: "alert" }, err.message));
+    }
   }
 
   async act(inc, name, spec, box) {
