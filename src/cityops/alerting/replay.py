@@ -21,7 +21,7 @@ from cityops.store.writer import Tx
 from .active import ActiveRule, load_active
 from .evaluate import inputs_of
 from .fold import Tracked, fold
-from .incidents import REPLAY, save
+from .incident_store import REPLAY, save
 from .windows import Window, load_series
 
 log = logging.getLogger(__name__)

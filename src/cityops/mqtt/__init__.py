@@ -3,7 +3,7 @@
 Topics (relative to ``v1.1/``; ``<p>`` is the ``mqtt_create_prefix`` setting, '' by default)
 - create: a device publishes an Observation to ``<p>v1.1/Observations``,
   ``<p>v1.1/Datastreams(n)/Observations`` or ``<p>v1.1/FeaturesOfInterest(n)/Observations``
-  (QoS 1). It is stored by ``ingest.store.store_observations``, the one write path, many
+  (QoS 1). It is stored by ``ingest.write.store_observations``, the one write path, many
   messages per write job.
 - notify: every create and update is published on its entity set (``v1.1/Things``), the
   entity (``v1.1/Things(1)``), its navigation collections

@@ -32,13 +32,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from cityops.datamodel.entities import BY_NAME
 from cityops.mqtt import ingest, paho_speed
 from cityops.mqtt.ingest import Item
 from cityops.mqtt.notify import Notifier, Publication
 from cityops.mqtt.stats import Stats
 from cityops.mqtt.topics import create_filters, parse_select_topics
 from cityops.settings import Settings
-from cityops.sta.entities import BY_NAME
 from cityops.store.base import Store
 from cityops.store.writer import Event
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import EntityType
 from cityops.errors import Forbidden, InvalidInput
-from cityops.sta.entities import EntityType
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, select
 
 from cityops.auth.principal import Principal
-from cityops.sta.entities import EntityType
+from cityops.datamodel.entities import EntityType
 from cityops.sta.update import check_write, current_row, refresh_datastream
 from cityops.store import schema as s
 from cityops.store.writer import Tx

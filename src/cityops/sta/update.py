@@ -9,12 +9,12 @@ from sqlalchemy import func, select, update
 
 from cityops.auth.policy import check_observation_write, check_org_write, require_sta_writer
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME, EntityType, Kind
+from cityops.datamodel.observation import entity_id, parse_observation
+from cityops.datamodel.rows import json_value, row_values
 from cityops.errors import InvalidInput, NotFound
-from cityops.ingest.parse import entity_id, parse_observation
 from cityops.sta.create import Parent, attach, check_exists, move_thing
-from cityops.sta.entities import BY_NAME, EntityType, Kind
 from cityops.sta.jsonpatch import apply_op
-from cityops.sta.rows import json_value, row_values
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -15,14 +15,14 @@ from cityops.api.json import JSON
 from cityops.auth import audit
 from cityops.auth.policy import sees_row
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import EntityType
 from cityops.errors import InvalidInput, NotFound
-from cityops.ingest.store import Stored
+from cityops.ingest.write import Stored
 from cityops.sta.create import create_entity, create_observation
 from cityops.sta.delete import delete_entity
-from cityops.sta.entities import EntityType
-from cityops.sta.paths import Target, bare_collection, resolve
 from cityops.sta.query import QueryOptions
 from cityops.sta.read import Reader
+from cityops.sta.resource_paths import Target, bare_collection, resolve
 from cityops.sta.serialize import Serializer
 from cityops.sta.update import apply_json_patch, update_entity
 from cityops.store.writer import Tx
