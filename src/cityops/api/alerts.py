@@ -48,6 +48,13 @@ def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
         return cap_queries.get_alert(conn, alert_id, who)
 
 
+async def _read(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
+    """``_get`` for async handlers: the read runs in a reader thread."""
+    return await ctx(request).store.read_async(
+        lambda conn: cap_queries.get_alert(conn, alert_id, who)
+    )
+
+
 @router.get("/api/alerts")
 def list_alerts(
     request: Request,
@@ -92,7 +99,7 @@ async def patch_alert(
     await ctx(request).store.write(
         lambda tx: cap_alerts.set_validity(tx, alert_id, body["valid_hours"], who)
     )
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 @router.patch("/api/alerts/{alert_id}/infos/{language}")
@@ -107,7 +114,7 @@ async def edit_language(
             tx, alert_id, language, body, who, c.settings, client_address(request)
         )
     )
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 @router.post("/api/alerts/{alert_id}/issue")
@@ -117,7 +124,7 @@ async def issue_alert(
     """Issue a draft: the CAP document is validated, stored and never changed again."""
     c = ctx(request)
     await c.store.write(lambda tx: issue(tx, alert_id, who, c.settings, client_address(request)))
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Principal) -> Response:
@@ -127,7 +134,7 @@ async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Princi
             tx, alert_id, msg_type, who, c.settings, client_address(request)
         )
     )
-    return JSON(_get(request, new_id, who), status_code=201)
+    return JSON(await _read(request, new_id, who), status_code=201)
 
 
 @router.post("/api/alerts/{alert_id}/update", status_code=201)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from cityops.api import auth
@@ -104,12 +105,16 @@ async def _operator(request: Request) -> Principal | Response:
     return who
 
 
-def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
+async def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
     """Render an /ops page with what every one needs: user, city, cities, CSRF token."""
     data = session_data(request) or {}
-    with ctx(request).store.read() as conn:
-        org = cities.choose_org(conn, who, request.query_params.get("org"))
-        orgs = cities.all_orgs(conn) if who.is_admin else []
+    chosen = request.query_params.get("org")
+
+    def orgs_of(conn: Connection) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        org = cities.choose_org(conn, who, chosen)
+        return org, (cities.all_orgs(conn) if who.is_admin else [])
+
+    org, orgs = await ctx(request).store.read_async(orgs_of)
     settings = ctx(request).settings
     return templates.TemplateResponse(
         request,
@@ -130,7 +135,9 @@ def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) 
 async def dashboard(request: Request) -> Response:
     """Map of the city's stations, areas, incidents and alerts; the incident queue."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/dashboard.html", "map")
+    return (
+        who if isinstance(who, Response) else await _page(request, who, "ops/dashboard.html", "map")
+    )
 
 
 @router.get("/ops/stations/{thing_id}", response_class=HTMLResponse)
@@ -154,7 +161,7 @@ async def station_page(thing_id: int, request: Request) -> Response:
             },
             status_code=404,
         )
-    return _page(request, who, "ops/station.html", "map", station=found[0])
+    return await _page(request, who, "ops/station.html", "map", station=found[0])
 
 
 @router.get("/ops/alerts", response_class=HTMLResponse)
@@ -163,7 +170,7 @@ async def alerts_page(request: Request) -> Response:
     who = await _operator(request)
     if isinstance(who, Response):
         return who
-    return _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
+    return await _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
 
 
 @router.get("/ops/data", response_class=HTMLResponse)
@@ -173,7 +180,7 @@ async def data_page(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     found = await run_in_threadpool(_stations, request, who, request.query_params.get("org"))
-    return _page(request, who, "ops/data.html", "data", stations=found)
+    return await _page(request, who, "ops/data.html", "data", stations=found)
 
 
 def _stations(
@@ -192,7 +199,11 @@ def _stations(
 async def network_page(request: Request) -> Response:
     """All pilot cities on one map."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/network.html", "network")
+    return (
+        who
+        if isinstance(who, Response)
+        else await _page(request, who, "ops/network.html", "network")
+    )
 
 
 @router.get("/")

@@ -30,20 +30,20 @@ from cityops.store.writer import Tx
 router = APIRouter()
 
 
-def _target(c: Context, path: str, who: Principal) -> Target:
+async def _target(c: Context, path: str, who: Principal) -> Target:
     bare = bare_collection(path)  # POST /Observations, the hot path, needs no query
     if bare is not None:
         return bare
-    with c.store.read() as conn:
-        return resolve(conn, path, who)
+    return await c.store.read_async(lambda conn: resolve(conn, path, who))
 
 
-def _entity_json(
+async def _entity_json(
     c: Context, request: Request, et: EntityType, ident: int, who: Principal
 ) -> dict[str, Any]:
     ser = Serializer(c.root_url(request))
-    with c.store.read() as conn:
-        row = Reader(conn, who, ser, 1, 1).entity(et, ident, QueryOptions())
+    row = await c.store.read_async(
+        lambda conn: Reader(conn, who, ser, 1, 1).entity(et, ident, QueryOptions())
+    )
     if row is None:  # created, but the caller may not read it back (a device)
         return {"@iot.id": ident, "@iot.selfLink": ser.self_link(et, ident)}
     return ser.entity(et, row)
@@ -54,7 +54,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
     """Create an entity (deep insert allowed) in a collection or under a parent entity."""
     c = ctx(request)
     body = await json_body(request)
-    target = _target(c, path, who)
+    target = await _target(c, path, who)
     if target.kind != "collection" or target.ref:
         raise InvalidInput(f"POST needs a collection, not {path!r}", field="path")
     remote = client_address(request)
@@ -68,7 +68,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
         return new_id
 
     new_id = await c.store.write(job)
-    out = _entity_json(c, request, target.et, new_id, who)
+    out = await _entity_json(c, request, target.et, new_id, who)
     return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 
@@ -85,7 +85,7 @@ async def _create_observation(
 
     stored = await c.store.write(job)
     if not stored.rows:  # an earlier copy (receipt key): read it
-        return _entity_json(c, request, target.et, stored.ids[0], who)
+        return await _entity_json(c, request, target.et, stored.ids[0], who)
     row = stored.rows[0]
     ser = Serializer(c.root_url(request))
     stream = stored.streams[row["datastream_id"]]
@@ -94,8 +94,8 @@ async def _create_observation(
     return ser.entity(target.et, row)
 
 
-def _single(c: Context, path: str, who: Principal) -> Target:
-    target = _target(c, path, who)
+async def _single(c: Context, path: str, who: Principal) -> Target:
+    target = await _target(c, path, who)
     if target.kind != "entity" or target.ref or target.id is None:
         raise InvalidInput(f"{path!r} is not a single entity", field="path")
     return target
@@ -106,11 +106,11 @@ async def patch(path: str, request: Request, who: Principal = Depends(principal)
     """Merge the body into an entity; ``application/json-patch+json`` applies RFC 6902."""
     c = ctx(request)
     body = await json_body(request)
-    target = _single(c, path, who)
+    target = await _single(c, path, who)
     et, ident = target.et, target.id
     assert ident is not None
     if request.headers.get("content-type", "").startswith("application/json-patch+json"):
-        current = _entity_json(c, request, et, ident, who)
+        current = await _entity_json(c, request, et, ident, who)
         props = {p.name: current.get(p.name) for p in et.props if not p.read_only}
         patched = apply_json_patch(props, body)
         body = {k: v for k, v in patched.items() if props.get(k) != v}
@@ -121,7 +121,7 @@ async def patch(path: str, request: Request, who: Principal = Depends(principal)
         audit.record(tx, who, "update", et.name, ident, {"fields": sorted(body)}, remote)
 
     await c.store.write(job)
-    return JSON(_entity_json(c, request, et, ident, who))
+    return JSON(await _entity_json(c, request, et, ident, who))
 
 
 @router.put("/v1.1/{path:path}", tags=["SensorThings"])
@@ -129,7 +129,7 @@ async def put(path: str, request: Request, who: Principal = Depends(principal)) 
     """Replace an entity's properties (unset optional ones become null)."""
     c = ctx(request)
     body = await json_body(request)
-    target = _single(c, path, who)
+    target = await _single(c, path, who)
     et, ident = target.et, target.id
     assert ident is not None
     remote = client_address(request)
@@ -139,7 +139,7 @@ async def put(path: str, request: Request, who: Principal = Depends(principal)) 
         audit.record(tx, who, "replace", et.name, ident, None, remote)
 
     await c.store.write(job)
-    return JSON(_entity_json(c, request, et, ident, who))
+    return JSON(await _entity_json(c, request, et, ident, who))
 
 
 @router.delete("/v1.1/{path:path}", status_code=200, tags=["SensorThings"])
@@ -147,7 +147,7 @@ async def remove(path: str, request: Request, who: Principal = Depends(principal
     """Delete an entity and what the spec cascades to."""
     c = ctx(request)
     try:
-        target = _single(c, path, who)
+        target = await _single(c, path, who)
     except InvalidInput:
         raise NotFound(f"no single entity at {path!r}") from None
     et, ident = target.et, target.id
