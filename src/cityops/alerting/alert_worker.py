@@ -204,7 +204,8 @@ def message_of(row: Any, settings: Settings) -> Message:
 
 
 def alert_worker(ctx: Any) -> tuple[Any, Any]:
-    """Factory for ``app.register_worker``: the worker on the app's store and settings."""
+    """Factory for the app lifespan (a ``cityops.workers`` entry point): the worker on the
+    app's store and settings."""
     worker = AlertWorker(ctx.store, ctx.settings)
     ctx.services["alerts"] = worker
     return worker.start, worker.stop

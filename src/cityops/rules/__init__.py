@@ -1,19 +1,22 @@
 """Rule types, their registry, configuration and TOML loading (pure: no database).
 
-Importing this package registers the built-in rule types: river_level, rainfall,
-heat_index, aqi, drought_spi, data_quality, river_lag.
+Rule types are found through the ``cityops.rules`` entry points (``cityops.plugins``): the
+built-ins river_level, rainfall, heat_index, aqi, drought_spi, data_quality, river_lag, and
+any installed plugin.
+
+Modules: base (Rule, RuleConfig, series), registry (rule types by name), loader (TOML and
+JSON rule specs), episodes, severity, units, alert_policy, and one module per built-in type
+(air, drought, heat, lag, quality, rainfall, river).
 """
 
-from . import air, drought, heat, lag, quality, rainfall, river  # noqa: F401  (registration)
 from .base import LevelSeries, Rule, RuleConfig, Series
 from .episodes import Episode, Transition, episodes, transitions
 from .loader import RuleSpec, build_rule, load_rules_toml, parse_rule
-from .registry import Registry, get, names, register, rule_types
+from .registry import get, names, rule_types
 
 __all__ = [
     "Episode",
     "LevelSeries",
-    "Registry",
     "Rule",
     "RuleConfig",
     "RuleSpec",
@@ -25,7 +28,6 @@ __all__ = [
     "load_rules_toml",
     "names",
     "parse_rule",
-    "register",
     "rule_types",
     "transitions",
 ]

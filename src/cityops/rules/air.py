@@ -19,7 +19,6 @@ from cityops.hazards.aqi import (
 from cityops.hazards.thresholds import classify_levels
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
-from .registry import register
 
 #: AQI lower bounds of the EPA categories above Good.
 DEFAULT_LEVELS = dict(zip(CATEGORIES[1:], (51.0, 101.0, 151.0, 201.0, 301.0), strict=True))
@@ -56,7 +55,6 @@ class AqiConfig(RuleConfig):
         return dict(ascending(value))
 
 
-@register("aqi")
 class AqiRule(Rule):
     """Hourly AQI (the maximum over the pollutants given) against AQI levels.
 

@@ -29,7 +29,6 @@ from sqlalchemy import Table, create_engine, func, insert, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from cityops.store.dialect import register_backend
 from cityops.store.types import Geometry
 
 COPY_MIN_ROWS = 64
@@ -165,6 +164,3 @@ class PostgresDialect:
             return [r[0] for r in conn.execute(stmt, list(rows))]
         conn.execute(insert(table), list(rows))
         return []
-
-
-register_backend("postgresql", PostgresDialect)

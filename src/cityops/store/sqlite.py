@@ -11,7 +11,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 
-from cityops.store.dialect import register_backend
 from cityops.store.types import UTCDateTime
 
 _PRAGMAS = (
@@ -142,6 +141,3 @@ def _utc_text(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-register_backend("sqlite", SQLiteDialect)

@@ -10,7 +10,6 @@ from email.message import EmailMessage
 
 from cityops.errors import InvalidInput
 
-from . import register
 from .base import Channel, DeliveryError, Message
 
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -28,7 +27,6 @@ def _body(message: Message) -> str:
     return "\n\n----\n\n".join(parts) + footer
 
 
-@register("email")
 class Email(Channel):
     """Send to one address through the configured SMTP server."""
 

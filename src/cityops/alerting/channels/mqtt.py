@@ -12,11 +12,9 @@ import aiomqtt
 
 from cityops.errors import InvalidInput
 
-from . import register
 from .base import Channel, DeliveryError, Message
 
 
-@register("mqtt")
 class Mqtt(Channel):
     """Publish to an MQTT topic."""
 
