@@ -7,7 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cityops.cli import app
-from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.programmes.iati_schema import iati_schema
+from cityops.safexml import parse_untrusted
 
 DATA = Path(__file__).parent / "data"
 

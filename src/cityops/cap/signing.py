@@ -22,8 +22,8 @@ from signxml import (
 from signxml.exceptions import SignXMLException
 
 from cityops.cap.model import CAP_NS
-from cityops.cap.safexml import parse_xml
 from cityops.errors import InvalidInput
+from cityops.safexml import parse_untrusted
 
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -43,7 +43,7 @@ def sign_alert(
 
     The certificate is embedded in ``ds:KeyInfo`` so receivers can check who signed.
     """
-    root = parse_xml(document, what="cap")
+    root = parse_untrusted(document, field="cap")
     if root.tag != f"{{{CAP_NS}}}alert":
         raise InvalidInput("only CAP 1.2 <alert> documents can be signed", field="cap")
     if root.find(f"{{{DSIG_NS}}}Signature") is not None:
@@ -64,7 +64,7 @@ def verify_alert(document: bytes, cert_pem: bytes | str) -> etree._Element:
     Returns the verified ``<alert>`` element (only signed content). Raises ``InvalidInput``
     (field ``signature``) when the signature is missing, malformed or does not match.
     """
-    root = parse_xml(document, what="cap")
+    root = parse_untrusted(document, field="cap")
     if root.find(f"{{{DSIG_NS}}}Signature") is None:
         raise InvalidInput("document is not signed", field="signature")
     config = SignatureConfiguration(

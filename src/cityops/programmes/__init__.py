@@ -40,7 +40,7 @@ from cityops.programmes.model import (
 )
 from cityops.programmes.money import Conversion, Rate, RatesTable, convert, load_rates
 from cityops.programmes.register import MergeResult, merge_reimported
-from cityops.programmes.xmlsafe import XMLRejected
+from cityops.safexml import XMLRejected
 
 __all__ = [
     "Budget",
