@@ -21,9 +21,7 @@ import functools
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import aiomqtt
 import orjson
@@ -52,22 +50,6 @@ PUBLISH_CHUNK = 1000  # notifications handed to paho before waiting for the sock
 
 
 _Batch = tuple["asyncio.Future[Any]", list[aiomqtt.Message], list[Item]]
-
-
-@dataclass(frozen=True)
-class BrokerAddress:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-
-
-def parse_mqtt_url(url: str) -> BrokerAddress:
-    """``mqtt://[user:password@]host[:port]``; raise ValueError otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme != "mqtt" or not parts.hostname:
-        raise ValueError(f"not an mqtt://host:port URL: {url!r}")
-    return BrokerAddress(parts.hostname, parts.port or 1883, parts.username, parts.password)
 
 
 def _properties(packet: int, **values: Any) -> Properties:
@@ -106,7 +88,9 @@ class MqttService:
     ) -> None:
         paho_speed.install()
         self.settings, self.store = settings, store
-        self.address = parse_mqtt_url(settings.mqtt_url or "")
+        if settings.mqtt_broker is None:
+            raise ValueError("mqtt_url is not set")
+        self.address = settings.mqtt_broker
         self.client_id = client_id or settings.mqtt_client_id
         self.prefix = settings.mqtt_create_prefix
         self.notifier = Notifier(
@@ -184,11 +168,8 @@ class MqttService:
             return self._inbox
 
         client = aiomqtt.Client(
-            self.address.host,
-            self.address.port,
+            **self.address.client_options(),
             identifier=self.client_id,
-            username=self.address.username,
-            password=self.address.password,
             protocol=aiomqtt.ProtocolVersion.V5,
             clean_start=False,
             keepalive=30,
