@@ -63,7 +63,7 @@ _METHODS = (
     "pack",
 )
 #: paho-mqtt minors these replacements were written for and compared with (tests).
-TESTED_MINORS = ("2.1", "2.2")
+TESTED_MINORS = ("2.2",)
 EXPECTED_TYPES = [
     "Byte",
     "Two Byte Integer",
