@@ -141,3 +141,21 @@ def test_only_the_web_layer_uses_the_web_framework(framework: str) -> None:
         and any(m.split(".")[0] == framework for m in imported_modules(name, path))
     )
     assert users == [], f"{framework} imported outside {WEB_LAYER}: {users}"
+
+
+# The pure core: what each may import of CityOps (docs/architecture.md, "Layers").
+PURE = {
+    "hazards": set(),
+    "incidents": {"errors"},
+    "cap": {"errors", "safexml"},
+    "rules": {"errors", "hazards", "plugins"},
+    "safexml": {"errors"},
+    "plugins": {"errors"},
+    "errors": set(),
+    "datamodel": {"errors", "store"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(PURE))
+def test_the_pure_core_imports_only_what_it_may(package: str) -> None:
+    assert package_graph(MODULES).get(package, set()) <= PURE[package]

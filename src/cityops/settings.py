@@ -216,8 +216,13 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError("must start with sqlite: or postgresql:")
+        # Any installed storage backend (entry points of cityops.storage), not only built-ins.
+        from cityops.store.dialect import backends
+
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if ":" not in value or scheme not in backends:
+            known = " or ".join(f"{name}:" for name in backends.names())
+            raise ValueError(f"must start with {known}")
         return value
 
     @field_validator("max_top")

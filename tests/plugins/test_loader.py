@@ -106,3 +106,15 @@ async def test_a_worker_plugin_starts_after_the_builtins(
     events: list[tuple[str, Any]] = ticker_plugin.EVENTS
     assert [e[0] for e in events] == ["start", "stop"]
     assert {"engine", "alerts"} <= set(events[0][1])  # built-ins were already started
+
+
+def test_settings_accept_the_url_of_a_plugin_backend_only_when_installed(site: Path) -> None:
+    with pytest.raises(ValueError, match="postgresql: or sqlite:"):
+        Settings(database_url="memdb://x")
+    (site / "memdb_plugin.py").write_text(
+        "from cityops.store.sqlite import SQLiteDialect\n\n"
+        "class MemDialect(SQLiteDialect):\n    name = 'memdb'\n"
+    )
+    install_distribution(site, "memdb", "[cityops.storage]\nmemdb = memdb_plugin:MemDialect\n")
+    backends.refresh()
+    assert Settings(database_url="memdb://x").database_url == "memdb://x"
