@@ -87,7 +87,7 @@ class PluginGroup(Generic[T]):
     def __init__(self, group: str, kind: str, accepts: Callable[[object], bool]) -> None:
         self.group, self.kind, self._accepts = group, kind, accepts
         self._items: dict[str, T] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a plugin module may look a name up as it loads
 
     def _load(self) -> dict[str, T]:
         with self._lock:
