@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo serve test bench lint typecheck system clean
+.PHONY: setup demo serve test check bench lint format typecheck system clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,7 +22,11 @@ $(NPM_STAMP): package.json
 system:
 	scripts/system-packages.sh
 
-setup: $(STAMP) $(NPM_STAMP) system
+# Debian packages (PostGIS, Chromium) are installed by `make system` and by .ci/run, never
+# silently by `make test`: without them the PostgreSQL and browser tests skip with a reason
+# (or fail under CI=true).
+setup: $(STAMP) $(NPM_STAMP)
+	@scripts/system-packages.sh --check
 
 demo: setup
 	$(VENV)/bin/cityops demo
@@ -30,9 +34,15 @@ demo: setup
 serve: setup
 	$(VENV)/bin/cityops serve
 
-test: setup
+# The gates, then the tests with coverage (floor in pyproject.toml: it only rises).
+test: setup check
 	scripts/services.sh
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --cov=cityops --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+check: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/run_all.py
@@ -40,8 +50,11 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
 
+format: setup
+	$(VENV)/bin/ruff format src tests bench
+
 typecheck: setup
-	$(VENV)/bin/mypy src/cityops
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-artifacts

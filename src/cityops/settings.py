@@ -11,7 +11,7 @@ import ssl
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -95,7 +95,14 @@ class Settings(BaseSettings):
     )
     read_pool_size: int = Field(8, ge=1, description="Read connections kept open")
     secret_key: str | None = Field(
-        None, description="Key for session cookies and CSRF tokens; random per start if unset"
+        None,
+        description="Unused since sessions are stored server-side (the cookie holds a random "
+        "session id, nothing signed); accepted so that existing configurations still load",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses "
+        "or CIDR networks, separated by spaces or commas; unset: the headers are ignored",
     )
     anonymous_rate_per_min: int = Field(
         6000, ge=1, description="Requests a minute an anonymous client (by address) may make"
@@ -126,6 +133,15 @@ class Settings(BaseSettings):
         "",
         description="Prefix of the topics devices create observations on: '' for the spec "
         "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point",
+    )
+    mqtt_device_auth: Literal["property", "broker"] = Field(
+        "property",
+        description="How devices prove who they are over MQTT: 'broker' (they log in to "
+        "the broker with credentials CityOps provisions through Mosquitto's dynamic-security "
+        "plugin and publish under <prefix>devices/<user>/; no credential is ever in a "
+        "message) or 'property' (a device token in the MQTT 5 user property "
+        "'authorization', which every subscriber of the topic sees: only with a broker ACL "
+        "that lets CityOps alone read the create topics)",
     )
     mqtt_notify: bool = Field(
         True,
@@ -225,6 +241,18 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with {known}")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an address or network") from None
+        return value
+
     @field_validator("max_top")
     @classmethod
     def _max_top(cls, value: int, info: Any) -> int:
@@ -232,6 +260,35 @@ class Settings(BaseSettings):
         if value < default:
             raise ValueError(f"must be at least default_top ({default})")
         return value
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for banners and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unparseable URL>"
+
+
+def public_endpoint(url: str) -> str:
+    """``url`` without user name and password: what clients may be told (service root)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -40,8 +41,8 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
         f"sqlite:///{tmp_path / 'demo.db'}",
         "--port",
         str(port),
-        "--speed",
-        "600",
+        "--history-days",
+        "1",
         "--scenario",
         "pakse-2011",
         "--scenario-seconds",
@@ -105,5 +106,26 @@ def test_demo_serves_simulates_and_warns(demo) -> None:
         "the alert in the log",
         log,
     )
-    assert "incident" in text and "Logins" in text and "demo-admin-2024" in text
+    assert "incident" in text and "Logins" in text and "demo-chief-2024-ops" in text
+    _nothing_after_now(c)
     assert proc.poll() is None
+
+
+def _nothing_after_now(c: httpx.Client) -> None:
+    """The simulator and the scenario run on the wall clock: no stored time, no incident
+    and no alert is later than now (the demo once ran 60 times faster than the clock)."""
+    now = datetime.now(UTC) + timedelta(seconds=5)  # the server's clock is this machine's
+    newest = c.get(
+        "/v1.1/Observations", params={"$orderby": "phenomenonTime desc", "$top": "1"}
+    ).json()["value"][0]
+    assert datetime.fromisoformat(newest["phenomenonTime"].replace("Z", "+00:00")) <= now
+    oldest = c.get(
+        "/v1.1/Observations", params={"$orderby": "phenomenonTime asc", "$top": "1"}
+    ).json()["value"][0]
+    assert datetime.fromisoformat(
+        oldest["phenomenonTime"].replace("Z", "+00:00")
+    ) < now - timedelta(hours=12)  # the history was sent first
+    for alert in c.get("/api/public/warnings").json()["value"]:
+        for key in ("sent", "effective", "onset"):
+            if alert.get(key):
+                assert datetime.fromisoformat(str(alert[key]).replace("Z", "+00:00")) <= now

@@ -10,13 +10,14 @@ import pytest
 
 from cityops.store.base import Store
 from tests.alerting.support import make_datastream
-from tests.helpers import bearer, make_org, make_user_token
+from tests.helpers import bearer, make_org, make_user_token, password_of
 from tests.web.test_series import restrict
 
 
 @pytest.fixture
 async def city(client: httpx.AsyncClient, store: Store) -> dict[str, Any]:
-    a, b = make_org(store, "pakse", lat=15.1, lon=105.8), make_org(store, "kratie")
+    a = make_org(store, "pakse", lat=15.1, lon=105.8, timezone="Asia/Vientiane")
+    b = make_org(store, "kratie")
     ds = make_datastream(store, org="pakse")
     restrict(store, ds)
     tok = {
@@ -44,7 +45,7 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
         "/login",
         data={
             "username": username,
-            "password": f"password-{username}",
+            "password": password_of(username),
             "csrf_token": token,
             "next": "/ops",
         },

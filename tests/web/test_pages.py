@@ -12,7 +12,7 @@ from cityops.store.base import Store
 from cityops.web.i18n import negotiate
 from cityops.web.stations import classify, worst
 from tests.alerting.support import ingest_at
-from tests.helpers import bearer
+from tests.helpers import bearer, password_of
 from tests.web.conftest import login
 
 
@@ -42,7 +42,7 @@ async def test_login_needs_the_form_csrf_token(
     await client.get("/login")
     r = await client.post(
         "/login",
-        data={"username": "operator-a", "password": "password-operator-a", "csrf_token": "x"},
+        data={"username": "operator-a", "password": password_of("operator-a"), "csrf_token": "x"},
     )
     assert r.status_code == 403 and "cityops_session" not in r.headers.get("set-cookie", "")
     assert (await client.get("/ops")).status_code == 303
@@ -131,3 +131,33 @@ async def test_assets_only_from_allowed_packages(client: httpx.AsyncClient) -> N
     r = await client.get("/static/js/api.js")
     assert r.status_code == 200 and "script-src" not in r.headers["content-security-policy"]
     assert "default-src 'self'" in r.headers["content-security-policy"]
+
+
+async def test_api_docs_served_locally(client: httpx.AsyncClient) -> None:
+    """/docs loads Swagger UI from our own /assets (FastAPI's default page uses a CDN that
+    the Content-Security-Policy blocks, so it rendered blank)."""
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/assets/swagger-ui-dist/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    bundle = await client.get("/assets/swagger-ui-dist/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "CityOps"
+    icon = await client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+
+
+async def test_values_shown_at_their_precision_with_zoned_times(
+    client: httpx.AsyncClient, store: Store, city: dict[str, Any]
+) -> None:
+    """The data and station pages show a stored 10.123456 m as "10.12 m" (not the stored
+    float) and the time as a <time> the page formats in the city's zone."""
+    admin = bearer(city["tok"]["admin"])
+    ingest_at(store, city["ds"], [(datetime.now(UTC) - timedelta(minutes=5), 10.123456)])
+    data = (await client.get("/ops/data?org=pakse", headers=admin)).text
+    assert 'data-decimals="2">10.12</span> m' in data and "10.123456" not in data
+    assert "<time datetime=" in data and 'data-tz="Asia/Vientiane"' in data
+    doc = (await client.get("/api/web/stations?org=pakse", headers=admin)).json()
+    [ds] = doc["stations"][0]["datastreams"]
+    assert (ds["display"], ds["unit"], ds["decimals"]) == ("10.12", "m", 2)

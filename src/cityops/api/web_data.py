@@ -17,7 +17,7 @@ from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput, NotFound, Unauthorized
 from cityops.store import schema as s
-from cityops.web import assets, cities, i18n, series, stations, warnings
+from cityops.web import assets, cities, i18n, series, stations, units, warnings
 
 router = APIRouter(tags=["web"])
 
@@ -67,7 +67,8 @@ def get_series(
     return {
         "datastream": datastream_id,
         "name": row.name,
-        "unit": (row.unit_of_measurement or {}).get("symbol") or "",
+        "unit": units.shown(row.unit_of_measurement).symbol,
+        "decimals": units.shown(row.unit_of_measurement).decimals,
         "from": start,
         "to": end,
         "buckets": buckets,

@@ -176,6 +176,7 @@ def alert_to_element(alert: Alert) -> etree._Element:
 
 def build_alert_xml(alert: Alert, *, pretty: bool = True) -> bytes:
     """Serialise ``alert`` as a UTF-8 CAP 1.2 document with an XML declaration."""
-    return etree.tostring(
+    data: bytes = etree.tostring(
         alert_to_element(alert), xml_declaration=True, encoding="UTF-8", pretty_print=pretty
     )
+    return data

@@ -101,7 +101,8 @@ def build_atom_feed(
             _sub(entry, f"{a}summary", info.description)
         for cat in info.category if info else ():
             _sub(entry, f"{a}category", term=cat.value)
-    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    data: bytes = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data
 
 
 def build_rss_feed(
@@ -144,4 +145,5 @@ def build_rss_feed(
         _sub(item, "guid", alert.identifier, isPermaLink="false")
         _sub(item, "pubDate", format_datetime(alert.sent))
         _sub(item, "enclosure", url=href, type=CAP_MIME, length="0")
-    return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    data: bytes = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data

@@ -62,7 +62,8 @@ class _Reader:
         self.el, self.ns, self.path = el, ns, path
 
     def all(self, tag: str) -> list[etree._Element]:
-        return self.el.findall(f"{{{self.ns}}}{tag}")
+        found: list[etree._Element] = self.el.findall(f"{{{self.ns}}}{tag}")
+        return found
 
     def texts(self, tag: str) -> list[str]:
         return [(c.text or "").strip() for c in self.all(tag)]

@@ -48,7 +48,8 @@ def sign_alert(
         signed = signer.sign(root, key=key_pem, cert=_pem(cert_pem), passphrase=key_password)
     except (SignXMLException, ValueError, TypeError) as exc:
         raise InvalidInput(f"cannot sign: {exc}", field="key") from None
-    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+    data: bytes = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+    return data
 
 
 def verify_alert(document: bytes, cert_pem: bytes | str) -> etree._Element:

@@ -21,8 +21,11 @@ def register(app: typer.Typer) -> None:
         ),
         host: str = typer.Option("127.0.0.1", help="Listen address."),
         port: int = typer.Option(8000, help="Port to serve on."),
-        speed: float = typer.Option(
-            60.0, min=0.01, help="Simulated seconds per real second (1 = real time)."
+        history_days: float = typer.Option(
+            3.0,
+            min=0.0,
+            max=30.0,
+            help="Days of past readings sent at start (the simulator then runs on the wall clock).",
         ),
         seed: int = typer.Option(7, help="Random seed of the simulator (runs repeat)."),
         scenario: str = typer.Option(None, help="Replay a real flood: pakse-2011."),
@@ -53,7 +56,7 @@ def register(app: typer.Typer) -> None:
             serve_and_simulate(
                 settings,
                 prepared,
-                speed,
+                history_days,
                 seed,
                 scenario,
                 data,

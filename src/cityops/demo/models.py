@@ -35,7 +35,7 @@ def monsoon(t: float, lat: float) -> float:
     """0..1: how deep into its wet season a place is (smooth)."""
     peak = 228.0 if lat >= 0 else 15.0  # mid-August north, mid-January south
     d = math.cos(2 * math.pi * (day_of_year(t) - peak) / 365.2425)
-    return max(0.0, d) ** 0.7
+    return float(max(0.0, d) ** 0.7)
 
 
 def temperature(t: float, lat: float, lon: float, wet: float) -> float:

@@ -17,7 +17,7 @@ from cityops.demo.setup import DemoUser, device_tokens, ensure_rules, ensure_use
 from cityops.demo.simulator import SimConfig, Simulator
 from cityops.demo.world import World, ensure_world
 from cityops.programmes.seed import seed_programmes
-from cityops.settings import Settings
+from cityops.settings import Settings, masked_url
 from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store
@@ -34,6 +34,7 @@ class Prepared:
     operator_token: str
     rules: int
     seconds: float
+    last_time: float | None = None  # epoch seconds of the newest stored reading, if any
 
 
 def prepare(settings: Settings) -> Prepared:
@@ -48,9 +49,20 @@ def prepare(settings: Settings) -> Prepared:
         users = ensure_users(store)
         tokens = device_tokens(store, world)
         operator = store.write_sync(_operator_token)
+        last = _newest_reading(store)
     finally:
         store.close()
-    return Prepared(world, users, tokens, operator, rules, time.monotonic() - t0)
+    return Prepared(world, users, tokens, operator, rules, time.monotonic() - t0, last)
+
+
+def _newest_reading(store: Store) -> float | None:
+    """When the newest stored reading was taken: a restarted demo continues from there
+    instead of sending its history again."""
+    from sqlalchemy import func, select
+
+    with store.read() as conn:
+        newest = conn.execute(select(func.max(s.datastreams.c.last_phenomenon_time))).scalar()
+    return None if newest is None else float(newest.timestamp())
 
 
 def _operator_token(tx: Tx) -> str:
@@ -67,7 +79,7 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
     state = "created" if p.world.created else "reused"
     say(
         f"Demo world {state} in {p.seconds:.1f} s: {len(p.world.things)} things, "
-        f"{p.rules} rules ({settings.database_url})"
+        f"{p.rules} rules ({masked_url(settings.database_url)})"
     )
     say(f"  Operations centre:  {base}/ops")
     say(f"  Public warnings:    {base}/public")
@@ -81,7 +93,7 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
 async def serve_and_simulate(
     settings: Settings,
     p: Prepared,
-    speed: float,
+    history_days: float,
     seed: int,
     scenario: str | None,
     mrc_data: str | None,
@@ -105,12 +117,17 @@ async def serve_and_simulate(
         return
     stop = asyncio.Event()
     base = f"http://{settings.host}:{settings.port}"
-    tasks = [asyncio.create_task(_simulate(base, settings, p, speed, seed, scenario, stop, say))]
+    tasks = [
+        asyncio.create_task(_simulate(base, settings, p, history_days, seed, scenario, stop, say))
+    ]
     if scenario:
         tasks.append(
             asyncio.create_task(_scenario(base, p, scenario, mrc_data, scenario_seconds, stop, say))
         )
-    say(f"Serving on {base}/ (Ctrl-C to stop); simulator at speed {speed:g}x")
+    say(
+        f"Serving on {base}/ (Ctrl-C to stop); simulator on the wall clock, "
+        f"with the last {history_days:g} days sent first"
+    )
     try:
         await serving
     finally:
@@ -126,7 +143,7 @@ async def _simulate(
     base: str,
     settings: Settings,
     p: Prepared,
-    speed: float,
+    history_days: float,
     seed: int,
     scenario: str | None,
     stop: asyncio.Event,
@@ -135,7 +152,8 @@ async def _simulate(
     skip = frozenset({_pakse(p).streams["level"]}) if scenario and _pakse(p) else frozenset()
     cfg = SimConfig(
         base,
-        speed=speed,
+        history=history_days * 86400.0,
+        resume_after=p.last_time,
         seed=seed,
         skip_streams=skip,
         mqtt_url=settings.mqtt_url,

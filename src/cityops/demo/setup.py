@@ -40,12 +40,12 @@ class DemoUser:
 
 
 USERS = (
-    DemoUser("admin", "demo-admin-2024", "admin", None),
-    DemoUser("mekong-admin", "demo-mekong-admin", "city_admin", MEKONG_ORG),
-    DemoUser("mekong-operator", "demo-mekong-operator", "operator", MEKONG_ORG),
-    DemoUser("mekong-analyst", "demo-mekong-analyst", "analyst", MEKONG_ORG),
-    DemoUser("bangkok-operator", "demo-bangkok-operator", "operator", "bangkok"),
-    DemoUser("vientiane-operator", "demo-vientiane-operator", "operator", "vientiane"),
+    DemoUser("admin", "demo-chief-2024-ops", "admin", None),
+    DemoUser("mekong-admin", "demo-river-admin-2024", "city_admin", MEKONG_ORG),
+    DemoUser("mekong-operator", "demo-river-operator-2024", "operator", MEKONG_ORG),
+    DemoUser("mekong-analyst", "demo-river-analyst-2024", "analyst", MEKONG_ORG),
+    DemoUser("bangkok-operator", "demo-bkk-operator-2024", "operator", "bangkok"),
+    DemoUser("vientiane-operator", "demo-vte-operator-2024", "operator", "vientiane"),
 )
 
 

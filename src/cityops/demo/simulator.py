@@ -3,8 +3,13 @@
 Every demo Thing posts its readings with its own device token: over HTTP
 (``POST /v1.1/CreateObservations``) or, when a broker is configured, over MQTT
 (``v1.1/Datastreams(N)/Observations`` with the MQTT 5 user property
-``authorization: Bearer <token>``). The simulated clock runs ``speed`` times faster than
-the wall clock, starting now (so at speed > 1 its times run ahead of the wall clock).
+``authorization: Bearer <token>``).
+
+Time never lies: every reading carries a time at or before the wall clock. The simulator
+starts ``history`` before now, sends that past at once (one CreateObservations request per
+Thing and day, over HTTP), then one step per ``step`` seconds of real time. The flood wave
+is placed so that it has reached the upper stations when the demo starts and travels on
+downstream while it runs; charts and incidents have a past from the first minute.
 """
 
 from __future__ import annotations
@@ -46,19 +51,29 @@ class SimConfig:
     """How the simulator runs."""
 
     base_url: str
-    speed: float = 60.0
     seed: int = 7
-    start: float = field(default_factory=time.time)  # simulated epoch seconds at step 0
+    history: float = 3 * m.DAY  # sent at start: the readings of this long before now
+    history_step: float = 15 * 60.0  # seconds between readings of the history
+    step: float = 60.0  # seconds between live readings (real time)
+    now: float = field(default_factory=time.time)  # the wall clock when the demo starts
+    resume_after: float | None = None  # newest reading already stored (a restarted demo)
     skip_streams: frozenset[int] = frozenset()  # datastreams a scenario feeds instead
-    flood_after: float = 2 * m.HOUR  # the flood wave starts this long after the start
-    haze_after: float = 4 * m.HOUR
+    flood_after: float = 1 * m.DAY  # the flood wave starts this long after the history starts
+    haze_after: float = 2 * m.DAY
     mqtt_url: str | None = None
     mqtt_prefix: str = ""
 
     @property
-    def step(self) -> float:
-        """Simulated seconds per step: about two real seconds, between 1 min and 1 h."""
-        return float(min(3600.0, max(60.0, self.speed * 2.0)))
+    def start(self) -> float:
+        """Epoch seconds where the story (flood wave, haze) starts."""
+        return self.now - self.history
+
+    @property
+    def history_from(self) -> float:
+        """The first history reading: after what a previous run stored, never twice."""
+        if self.resume_after is None:
+            return self.start
+        return max(self.start, self.resume_after + self.history_step)
 
 
 def _offset(order: int) -> float:
@@ -83,11 +98,12 @@ class Signals:
             t.id: i + 1 for i, t in enumerate(sorted(world.by_kind("station"), key=lambda t: t.id))
         }
 
-    def readings(self, thing: DemoThing, t: float) -> list[Reading]:
+    def readings(self, thing: DemoThing, t: float, step: float) -> list[Reading]:
+        """The Thing's readings at ``t``; rain is the amount over the ``step`` before."""
         if thing.kind == "station":
             return [(thing.streams["level"], round(self._level(thing, t), 3))]
         if thing.kind == "weather":
-            return self._weather(thing, t)
+            return self._weather(thing, t, step)
         return [(thing.streams["pm25"], round(self._pm25(thing, t), 1))]
 
     def _level(self, thing: DemoThing, t: float) -> float:
@@ -104,7 +120,7 @@ class Signals:
         x = t - start - centre_shift
         return (3.4 if known else 4.0) * float(np.exp(-(((x - 20 * m.HOUR) / (10 * m.HOUR)) ** 2)))
 
-    def _weather(self, thing: DemoThing, t: float) -> list[Reading]:
+    def _weather(self, thing: DemoThing, t: float, step: float) -> list[Reading]:
         wet = m.monsoon(t, thing.lat)
         temp = m.temperature(t, thing.lat, thing.lon, wet) + float(self.rng.normal(0, 0.3))
         # the day's mean: the diurnal cycle averages out over 24 h
@@ -112,7 +128,6 @@ class Signals:
             2 * math.pi * (m.solar_hour(t, thing.lon) - 14.0) / 24.0
         )
         rate = self.rain[thing.id].intensity(t)
-        step = self.cfg.step
         rh = m.humidity(temp, daily, wet, rate > 0.1)
         s = thing.streams
         return [
@@ -135,13 +150,18 @@ def iso(t: float) -> str:
 
 def create_body(readings: list[Reading], t: float) -> list[dict[str, Any]]:
     """A CreateObservations body: one group per datastream."""
+    return history_body([(t, readings)])
+
+
+def history_body(steps: list[tuple[float, list[Reading]]]) -> list[dict[str, Any]]:
+    """A CreateObservations body of many times: one group per datastream, rows in time order."""
+    rows: dict[int, list[list[Any]]] = {}
+    for t, readings in steps:
+        for ds, value in readings:
+            rows.setdefault(ds, []).append([iso(t), value])
     return [
-        {
-            "Datastream": {"@iot.id": ds},
-            "components": ["phenomenonTime", "result"],
-            "dataArray": [[iso(t), value]],
-        }
-        for ds, value in readings
+        {"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"], "dataArray": r}
+        for ds, r in rows.items()
     ]
 
 
@@ -162,14 +182,38 @@ class Simulator:
         self.signals = Signals(world, cfg)
         self.stats = Stats()
 
-    def step_readings(self, t: float) -> dict[int, list[Reading]]:
-        """Readings of every Thing at simulated time ``t`` (scenario streams left out)."""
+    def step_readings(self, t: float, step: float | None = None) -> dict[int, list[Reading]]:
+        """Readings of every Thing at time ``t`` (scenario streams left out)."""
         out = {}
         for thing in self.world.things:
-            rs = [r for r in self.signals.readings(thing, t) if r[0] not in self.cfg.skip_streams]
+            rs = [
+                r
+                for r in self.signals.readings(thing, t, step or self.cfg.step)
+                if r[0] not in self.cfg.skip_streams
+            ]
             if rs:
                 out[thing.id] = rs
         return out
+
+    async def send_history(self, until: float) -> None:
+        """Every reading from the start to ``until`` (not included), a day per request."""
+        sender = HttpSender(self.cfg.base_url)
+        step = self.cfg.history_step
+        try:
+            day = self.cfg.history_from
+            while day < until:
+                times = np.arange(day, min(day + m.DAY, until), step).tolist()
+                per_thing: dict[int, list[tuple[float, list[Reading]]]] = {}
+                for t in times:
+                    for thing, readings in self.step_readings(t, step).items():
+                        per_thing.setdefault(thing, []).append((t, readings))
+                await self._gather(
+                    sender.send_body(self.tokens[thing], history_body(steps))
+                    for thing, steps in per_thing.items()
+                )
+                day += m.DAY
+        finally:
+            await sender.close()
 
     async def run(
         self,
@@ -177,19 +221,19 @@ class Simulator:
         max_steps: int | None = None,
         on_step: Callable[[Stats], None] | None = None,
     ) -> Stats:
+        if self.cfg.history > 0:
+            await self.send_history(self.cfg.now)
         sender = await _sender(self.cfg)
-        real0 = time.monotonic()
         try:
             while not stop.is_set() and (max_steps is None or self.stats.steps < max_steps):
-                t = self.cfg.start + self.stats.steps * self.cfg.step
+                t = time.time()  # the wall clock: never a reading from the future
                 await self._send_all(sender, t)
                 self.stats.steps += 1
                 self.stats.sim_time = t
                 if on_step is not None:
                     on_step(self.stats)
-                due = real0 + self.stats.steps * self.cfg.step / self.cfg.speed
                 try:
-                    await asyncio.wait_for(stop.wait(), max(0.0, due - time.monotonic()))
+                    await asyncio.wait_for(stop.wait(), self.cfg.step)
                 except TimeoutError:
                     pass
         finally:
@@ -198,10 +242,12 @@ class Simulator:
 
     async def _send_all(self, sender: Any, t: float) -> None:
         batches = self.step_readings(t)
-        results = await asyncio.gather(
-            *(sender.send(self.tokens[thing], readings, t) for thing, readings in batches.items()),
-            return_exceptions=True,
+        await self._gather(
+            sender.send(self.tokens[thing], readings, t) for thing, readings in batches.items()
         )
+
+    async def _gather(self, sends: Any) -> None:
+        results = await asyncio.gather(*sends, return_exceptions=True)
         for r in results:
             if isinstance(r, BaseException):
                 self.stats.errors += 1
@@ -219,9 +265,12 @@ class HttpSender:
         )
 
     async def send(self, token: str, readings: list[Reading], t: float) -> int:
+        return await self.send_body(token, create_body(readings, t))
+
+    async def send_body(self, token: str, body: list[dict[str, Any]]) -> int:
         r = await self.client.post(
             "/v1.1/CreateObservations",
-            content=orjson.dumps(create_body(readings, t)),
+            content=orjson.dumps(body),
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         if r.status_code != 201:

@@ -61,7 +61,7 @@ def _truncate(c: FloatArray, step: float) -> FloatArray:
 
 def _index(c: FloatArray, table: np.ndarray, extend_top: bool) -> FloatArray:
     out = np.full(c.shape, np.nan)
-    for (c_lo, c_hi), i_lo, i_hi in zip(table, _AQI_LO, _AQI_HI, strict=True):
+    for (c_lo, c_hi), i_lo, i_hi in zip(table, _AQI_LO, _AQI_HI, strict=False):
         if np.isnan(c_lo):
             continue
         last = extend_top and c_hi == table[-1, 1]

@@ -90,7 +90,8 @@ def spi(
         g = stats.gamma.cdf(x, a=alpha, scale=beta)
         h = q + (1.0 - q) * g
         out[this] = stats.norm.ppf(h)
-    return np.clip(out, -SPI_LIMIT, SPI_LIMIT)
+    clipped: FloatArray = np.clip(out, -SPI_LIMIT, SPI_LIMIT)
+    return clipped
 
 
 def spi_category(value: float) -> str:

@@ -44,9 +44,9 @@ class ImportRejected(InvalidInput):
 class Rows:
     """Good rows (time µs UTC, value, line) and the problems found while reading."""
 
-    times: array = field(default_factory=lambda: array("q"))
-    values: array = field(default_factory=lambda: array("d"))
-    lines: array = field(default_factory=lambda: array("q"))
+    times: array[int] = field(default_factory=lambda: array("q"))
+    values: array[float] = field(default_factory=lambda: array("d"))
+    lines: array[int] = field(default_factory=lambda: array("q"))
     problems: list[Problem] = field(default_factory=list)
     repeats: int = 0  # rows repeating an earlier row exactly (same time and value): skipped
     blank: int = 0  # empty lines skipped

@@ -128,7 +128,7 @@ class FeatureResolver:
             return FeatureRef(
                 int(existing.id),
                 bbox,
-                existing.org_id,  # type: ignore[arg-type]
+                existing.org_id,
                 existing.visibility,
             ), False
         body = {

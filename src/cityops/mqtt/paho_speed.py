@@ -221,7 +221,7 @@ def _iter_match(self: MQTTMatcher, topic: str) -> Iterator[Any]:
     root = self._root
     if not root._children and root._content is None:
         return iter(())
-    return ORIGINAL_ITER_MATCH(self, topic)  # type: ignore[no-any-return]
+    return ORIGINAL_ITER_MATCH(self, topic)
 
 
 def _read_property(self: Properties, buffer: bytes, type: int, propslen: int) -> Any:

@@ -76,12 +76,12 @@ def text(value: Any, field: str, *, required: bool = False) -> str:
     """Check a text value; strips surrounding white space."""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be text", field=field)
-    value = value.strip()
-    if _NOT_XML.search(value):
+    stripped = value.strip()
+    if _NOT_XML.search(stripped):
         raise InvalidInput(f"{field} contains control characters", field=field)
-    if required and not value:
+    if required and not stripped:
         raise InvalidInput(f"{field} is required", field=field)
-    return value
+    return stripped
 
 
 def optional_text(value: Any, field: str) -> str | None:

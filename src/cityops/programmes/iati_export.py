@@ -217,4 +217,5 @@ def export_iati(
         act = project_to_activity(root, project, org)
         act.set(f"{{{XML_NS}}}lang", lang)
     validate_iati(root)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return data

@@ -4,9 +4,12 @@ Rule types are found through the ``cityops.rules`` entry points (``cityops.plugi
 built-ins river_level, rainfall, heat_index, aqi, drought_spi, data_quality, river_lag, and
 any installed plugin.
 
-Modules: base (Rule, RuleConfig, series), registry (rule types by name), loader (TOML and
-JSON rule specs), episodes, severity, units, alert_policy, and one module per built-in type
-(air, drought, heat, lag, quality, rainfall, river).
+Modules: ``base`` (the Rule class, its config model, series types), ``registry`` (rule types
+by name, from entry points), ``loader`` (rules from TOML), the rule types ``river``,
+``rainfall``, ``heat``, ``air``, ``drought``, ``quality``, ``lag``; and ``episodes``
+(level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
+``alert_policy`` (how incidents become public alerts), ``units`` (UCUM conversion with
+pint).
 """
 
 from .base import LevelSeries, Rule, RuleConfig, Series

@@ -121,7 +121,7 @@ class Rule:
     def __init__(self, config: RuleConfig | Mapping[str, Any]) -> None:
         if not isinstance(config, self.Config):
             try:
-                config = self.Config.model_validate(dict(config))  # type: ignore[arg-type]
+                config = self.Config.model_validate(dict(config))
             except ValidationError as exc:
                 raise validation_error(exc) from None
         self.config = config

@@ -13,9 +13,9 @@ from cityops.errors import InvalidInput
 
 
 @lru_cache(maxsize=1)
-def _registry() -> pint.UnitRegistry:
+def _registry() -> pint.UnitRegistry[float]:
     """The unit registry, built on first use (building it costs ~0.4 s at start-up)."""
-    reg: pint.UnitRegistry = pint.UnitRegistry()
+    reg: pint.UnitRegistry[float] = pint.UnitRegistry()
     reg.define("ppb = 1e-9 = parts_per_billion")
     return reg
 

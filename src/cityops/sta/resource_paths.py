@@ -129,6 +129,7 @@ def _step(
 
 def _under(nav: Any, target: EntityType, parent_id: int) -> ColumnElement[bool]:
     if nav.back_fk is not None:
-        return target.table.c[nav.back_fk] == parent_id
+        same: ColumnElement[bool] = target.table.c[nav.back_fk] == parent_id
+        return same
     link, mine, theirs = nav.link
     return target.table.c.id.in_(select(link.c[theirs]).where(link.c[mine] == parent_id))

@@ -12,7 +12,7 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 #: npm packages the pages may load, by the name used under /assets/.
-PACKAGES = ("leaflet", "uplot", "world-atlas", "topojson-client")
+PACKAGES = ("leaflet", "uplot", "world-atlas", "topojson-client", "swagger-ui-dist")
 _TYPES = {
     ".js": "text/javascript",
     ".mjs": "text/javascript",

@@ -58,7 +58,7 @@ def _org_reader(who: Principal, org_id: Any) -> bool:
 def observation_message(event: Event) -> dict[str, Any]:
     """A datastream's new observations, newest ``MAX_POINTS``, times in s since epoch."""
     times, results = event.data.get("times", []), event.data.get("results", [])
-    pairs = sorted(zip(times, results, strict=True), key=lambda p: p[0])[-MAX_POINTS:]
+    pairs = sorted(zip(times, results, strict=False), key=lambda p: p[0])[-MAX_POINTS:]
     return {
         "datastream": event.id,
         "kind": event.kind,

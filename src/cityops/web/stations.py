@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
 from cityops.store import schema as s
+from cityops.web.units import format_value, shown
 
 STATES = ("nodata", "normal", "warning", "danger")  # worst last
 STALE_AFTER = timedelta(hours=24)
@@ -106,7 +107,7 @@ def datastream_state(
             *(x for r in rules if (x := _incident_state(r, incidents.get(r["id"]))) is not None),
         ]
     )
-    unit = row.unit_of_measurement or {}
+    unit = shown(row.unit_of_measurement)
     quality = [
         incidents[r["id"]]["level_name"]
         for r in rules
@@ -118,9 +119,11 @@ def datastream_state(
         else ("ok" if fresh else ("stale" if row.last_phenomenon_time is not None else "no data")),
         "id": int(row.id),
         "name": row.name,
-        "unit": unit.get("symbol") or "",
+        "unit": unit.symbol,
+        "decimals": unit.decimals,
         "last_time": row.last_phenomenon_time,
         "last_value": row.last_result,
+        "display": format_value(row.last_result, unit.decimals),
         "levels": levels,
         "state": state,
         "fresh": fresh,

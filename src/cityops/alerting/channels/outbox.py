@@ -121,7 +121,9 @@ def next_due(conn: Connection) -> datetime | None:
 
 def backoff(attempts: int, settings: Settings) -> float:
     """Seconds to wait after the ``attempts``-th failure: base * 2^(n-1), capped."""
-    return min(settings.delivery_backoff * 2 ** max(attempts - 1, 0), settings.delivery_backoff_max)
+    return float(
+        min(settings.delivery_backoff * 2 ** max(attempts - 1, 0), settings.delivery_backoff_max)
+    )
 
 
 def record(tx: Tx, results: list[tuple[Claimed, str | None]], settings: Settings) -> None:

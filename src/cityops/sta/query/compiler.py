@@ -68,7 +68,8 @@ class Ctx:
 
 def compile_filter(node: Node, et: EntityType, table: FromClause) -> ColumnElement[bool]:
     """A WHERE condition on ``table`` (the table of ``et`` or an alias of it)."""
-    return _pred(node, Ctx(et, table))
+    condition: ColumnElement[bool] = _pred(node, Ctx(et, table))
+    return condition
 
 
 def _pred(node: Node, ctx: Ctx) -> Any:
@@ -260,7 +261,10 @@ def _interval_sql(op: str, iv: Val, t: Any) -> Any:
     if op == "ge":
         return start >= t
     if op in ("lt", "le"):
-        before = (lambda c: c < t) if op == "lt" else (lambda c: c <= t)
+
+        def before(c: Any) -> Any:
+            return c < t if op == "lt" else c <= t
+
         return and_(before(start), or_(end.is_(None), before(end)))
     equal = and_(start == t, or_(end.is_(None), end == t))
     return equal if op == "eq" else not_(func.coalesce(equal, false()))

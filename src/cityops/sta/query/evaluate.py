@@ -214,7 +214,7 @@ def ordered(op: str, a: Any, b: Any) -> bool:
         return equal if op == "eq" else not equal
     if a is None or b is None:
         return False
-    return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]
+    return bool({"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op])
 
 
 _FLIP = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
@@ -234,8 +234,8 @@ def _interval_compare(op: str, left: TV, right: TV) -> bool:
         equal = start == t and last == t
         return equal if op == "eq" else not equal
     if op in ("gt", "ge"):
-        return start > t if op == "gt" else start >= t
-    return last < t if op == "lt" else last <= t
+        return bool(start > t if op == "gt" else start >= t)
+    return bool(last < t if op == "lt" else last <= t)
 
 
 def arithmetic(op: str, left: TV, right: TV, pos: int = 0) -> TV:

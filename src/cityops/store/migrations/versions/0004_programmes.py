@@ -7,6 +7,8 @@ Create Date: 2026-11-26 16:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -22,11 +24,11 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column:
+def _time(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, cityops.store.types.UTCDateTime(timezone=True), nullable=nullable)
 
 
-def _project_ref() -> sa.Column:
+def _project_ref() -> sa.Column[Any]:
     return sa.Column("project_id", _ID, nullable=False)
 
 

@@ -1,4 +1,5 @@
 // JSON calls to CityOps' own API; writes carry the session's CSRF token.
+import { fmtTime } from "./format.js";
 
 const csrf = () => document.body.dataset.csrf || "";
 
@@ -54,6 +55,5 @@ export function el(tag, attrs = {}, ...children) {
 /** A short local time for a timestamp (ISO text or seconds). */
 export function when(value) {
   if (value === null || value === undefined) return "—";
-  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
-  return date.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  return fmtTime(typeof value === "number" ? new Date(value * 1000) : new Date(value));
 }

@@ -1,10 +1,11 @@
 // Data page: latest values and last-seen times update live.
+import { fmtTime, fmtValue } from "./format.js";
 import { onLive } from "./live.js";
 
 onLive("observation", (ev) => {
   if (!ev.times.length) return;
   const value = document.querySelector(`[data-latest="${ev.datastream}"]`);
   const seen = document.querySelector(`[data-seen="${ev.datastream}"]`);
-  if (value) value.textContent = String(ev.results[ev.results.length - 1]);
-  if (seen) seen.textContent = new Date(ev.times[ev.times.length - 1] * 1000).toISOString().slice(0, 19).replace("T", " ");
+  if (value) value.textContent = fmtValue(ev.results[ev.results.length - 1], value.dataset.decimals);
+  if (seen) seen.textContent = fmtTime(ev.times[ev.times.length - 1]);
 });

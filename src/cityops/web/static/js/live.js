@@ -2,6 +2,8 @@
 
 const handlers = { observation: [], incident: [], alert: [] };
 let source = null;
+let lastEvent = Date.now();
+const QUIET_MS = 10 * 60 * 1000; // connected, but no event for this long: say so
 
 function status(text, down = false) {
   const node = document.getElementById("live-status");
@@ -17,10 +19,17 @@ export function onLive(kind, fn) {
 function connect() {
   if (source) return;
   source = new EventSource("/api/events");
-  source.addEventListener("open", () => status("Live updates on."));
+  source.addEventListener("open", () => { lastEvent = Date.now(); status("Live updates on."); });
   source.addEventListener("error", () => status("Live updates interrupted; reconnecting…", true));
+  setInterval(() => {
+    if (source.readyState !== EventSource.OPEN) return;
+    const quiet = Math.floor((Date.now() - lastEvent) / 60000);
+    if (Date.now() - lastEvent > QUIET_MS) status(`Connected, but no new data for ${quiet} min.`, true);
+  }, 30000);
   for (const kind of Object.keys(handlers)) {
     source.addEventListener(kind, (ev) => {
+      lastEvent = Date.now();
+      if (kind === "observation") status("Live updates on.");
       let data = {};
       try { data = JSON.parse(ev.data); } catch { return; }
       for (const fn of handlers[kind]) fn(data);

@@ -1,6 +1,7 @@
 // The dashboard map: the city's stations coloured by state, its areas, incident rings.
 import { L, makeMap, STATE_COLOURS } from "./basemap.js";
 import { el, getJSON, orgQuery } from "./api.js";
+import { fmtTime, fmtValue } from "./format.js";
 
 const STATE_LABEL = { danger: "Danger", warning: "Warning", normal: "Normal", nodata: "No data" };
 
@@ -66,7 +67,8 @@ export class StationMap {
       el("span", { class: `badge state-${st.state}` }, STATE_LABEL[st.state]),
       el("a", { href: `/ops/stations/${st.id}${orgQuery()}` }, st.name),
       st.datastreams.filter((d) => d.last_value !== null).map((d) => el("span", { class: "meta" },
-        `${d.name}: ${d.last_value} ${d.unit}`)))));
+        `${d.name}: ${fmtValue(d.last_value, d.decimals)} ${d.unit}`,
+        d.last_time ? ` (${fmtTime(new Date(d.last_time))})` : "")))));
     if (!stations.length) this.list.replaceChildren(el("li", {}, "No stations in this city."));
   }
 }

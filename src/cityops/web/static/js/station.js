@@ -1,6 +1,7 @@
 // Station page: one uPlot chart per datastream over min/mean/max buckets, levels as lines.
 import uPlot from "/assets/uplot/dist/uPlot.esm.js";
 import { getJSON } from "./api.js";
+import { fmtTime, fmtValue } from "./format.js";
 import { debounce, onLive } from "./live.js";
 
 const LEVEL_COLOURS = ["#8a5300", "#b3261e", "#6a1b9a", "#000000"];
@@ -59,7 +60,11 @@ onLive("observation", (ev) => {
   const box = document.querySelector(`[data-chart="${ev.datastream}"]`);
   if (!box) return;
   const latest = document.querySelector(`[data-latest="${ev.datastream}"]`);
-  if (latest && ev.results.length) latest.textContent = String(ev.results[ev.results.length - 1]);
+  if (latest && ev.results.length) {
+    latest.textContent = fmtValue(ev.results[ev.results.length - 1], latest.dataset.decimals);
+    const seen = document.querySelector(`[data-seen="${ev.datastream}"]`);
+    if (seen) seen.textContent = fmtTime(ev.times[ev.times.length - 1]);
+  }
   if (!redraw.has(box)) redraw.set(box, debounce(() => draw(box).catch(() => {}), 200));
   redraw.get(box)();
 });

@@ -1,0 +1,36 @@
+// How values and times are shown: numbers at their quantity's precision, times in the
+// city's time zone (the page's data-tz, else the browser's) with the zone named, in the
+// reader's locale. Every <time datetime> on the page is rewritten on load.
+
+const zone = document.body.dataset.tz || undefined;
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+  timeZone: zone, timeZoneName: "short",
+});
+
+/** A number at `decimals` places ("—" for null). */
+export function fmtValue(value, decimals = 2) {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  if (!Number.isFinite(n)) return String(value);
+  const text = n.toFixed(Number(decimals));
+  return Number(text) === 0 ? text.replace(/^-/, "") : text;
+}
+
+/** A Date (or epoch seconds) in the city's zone, e.g. "5 Dec 2026, 21:40 GMT+7". */
+export function fmtTime(when) {
+  const date = when instanceof Date ? when : new Date(Number(when) * 1000);
+  return timeFormat.format(date);
+}
+
+/** Rewrite every <time datetime> under `root`; the UTC instant stays in the title. */
+export function localiseTimes(root = document) {
+  for (const node of root.querySelectorAll("time[datetime]")) {
+    const date = new Date(node.getAttribute("datetime"));
+    if (Number.isNaN(date.getTime())) continue;
+    node.textContent = fmtTime(date);
+    node.title = date.toISOString();
+  }
+}
+
+localiseTimes();
