@@ -148,7 +148,7 @@ PURE = {
     "hazards": set(),
     "incidents": {"errors"},
     "cap": {"errors", "safexml"},
-    "rules": {"errors", "hazards", "plugins"},
+    "rules": {"errors", "hazards", "incidents", "plugins"},  # incidents: the pure state machine
     "safexml": {"errors"},
     "plugins": {"errors"},
     "errors": set(),

@@ -13,6 +13,7 @@ from cityops import __version__
 from cityops.api import (
     admin,
     alert_channels,
+    alert_pages,
     alerts,
     auth,
     errors,
@@ -53,6 +54,7 @@ ROUTERS = (
     incidents_api.router,
     rules_api.router,
     alerts.router,
+    alert_pages.router,  # /alerts/{id} HTML, after /alerts/{id}.xml
     alert_channels.router,
     programmes_api.router,
     exports_api.router,

@@ -208,6 +208,17 @@ class Settings(BaseSettings):
     delivery_backoff_max: float = Field(
         3600.0, gt=0, description="Longest wait between two attempts, in seconds"
     )
+    escalate_after: float = Field(
+        900.0,
+        ge=0,
+        description="Seconds an incident may stay unacknowledged before it is escalated to "
+        "the city admin (0: never)",
+    )
+    escalation_targets: list[str] = Field(
+        default_factory=list,
+        description="Where escalations go, as channel:target (webhook:https://..., "
+        "email:admin@city.example, mqtt:topic); the city admins' own addresses",
+    )
     delivery_poll_interval: float = Field(
         5.0,
         gt=0,

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cityops.alerting.external import fetch_feed
@@ -26,8 +27,9 @@ from cityops.cap import (
 )
 from cityops.cli import app as cli
 from cityops.errors import InvalidInput
+from cityops.store import schema as s
 from cityops.store.base import Store
-from tests.alerting.cap_support import add_rule, alerts, cap_xml, make_world, observe
+from tests.alerting.cap_support import AUTO, add_rule, alerts, cap_xml, make_world, observe
 
 # Hoan Kiem (Old Quarter) roughly, counter-clockwise, lon/lat as GeoJSON wants.
 RING = [[105.84, 21.02], [105.86, 21.02], [105.86, 21.04], [105.84, 21.04], [105.84, 21.02]]
@@ -91,8 +93,8 @@ async def test_imported_area_becomes_cap_polygon(
     result = _cli("areas", "import", str(bad), "--org", "hanoi", "--database", db_url)
     assert result.exit_code != 0 and "not simple" in str(result.exception or result.output)
 
-    await add_rule(client, world, alert={"mode": "issue", "area": "old-quarter"})
-    await observe(app, store, world, 12.4)
+    await add_rule(client, world, alert={**AUTO, "area": "old-quarter"})
+    await observe(app, store, world, 12.4, 12.4)
     [issued] = await alerts(client, world["tok"]["operator"])
     alert = parse_alert(await cap_xml(client, issued["id"]))
     for info in alert.infos:
@@ -149,6 +151,12 @@ async def test_outside_feed_imported_and_listed(
     got = r.json()["value"]
     assert sorted(a["headline"] for a in got) == ["Heavy rain 1", "Heavy rain 2"]
     assert {a["severity"] for a in got} == {"Severe"} and got[0]["language"] == "th-TH"
+    with store.read() as conn:  # the import is audited (issue 16, item 9)
+        a = s.audit_log
+        audited = conn.execute(select(a).where(a.c.entity == "ExternalAlerts")).all()
+    assert [(r.actor, r.action, r.detail) for r in audited] == [
+        ("system", "import", {"source": str(feed), "imported": 2, "skipped": 1})
+    ]
 
 
 @pytest.mark.parametrize("payload", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "xxe"])

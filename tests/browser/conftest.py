@@ -182,7 +182,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     cli("db", "upgrade", "-d", db)
     cli(
         "user", "add", "root", "--role", "admin", "-d", db,
-        env={"CITYOPS_PASSWORD": "tide-gauge-root-8812"},
+        env={"CITYOPS_PASSWORD": "tide-gauge-admin-8812"},
     )  # fmt: skip
     token = cli("token", "create", "--user", "root", "-d", db).split(": ", 1)[1].strip()
     server = Server(db, extra_env={"CITYOPS_SECRET_KEY": "browser-tests"})

@@ -15,6 +15,9 @@ Modules:
 - incidents: ``incident_store`` (load and save with timeline entries), ``operations`` (list,
   read, acknowledge, assign, annotate, resolve);
 - public warnings: ``cap_alerts`` (drafts from incidents, edits, Update/Cancel),
+  ``auto_issue`` (when the system may issue: only where a city enabled it, after the
+  condition persisted, rate-limited), ``escalation`` (unacknowledged incidents to the
+  city admin),
   ``cap_sources`` (what an alert is made of), ``cap_codec`` (CAP info blocks as JSON),
   ``cap_issue`` (validate, sign, store once), ``cap_queries`` (reading alerts and feed
   items), ``alert_worker`` (incident changes -> alerts; deliveries), ``channels``

@@ -50,13 +50,13 @@ USERS = (
 
 
 def river_rules(world: World) -> list[dict[str, Any]]:
-    """A river_level rule per station with published levels (Pakse issues automatically)."""
+    """A river_level rule per station with published levels. Every rule drafts: a person
+    issues (no demo city enabled automatic issue; see docs/hazard-engine.md)."""
     rules = []
     for t in world.by_kind("station"):
         levels = levels_of(t.place)
         if not levels:
             continue
-        mode = "issue" if t.place == "Pakse" else "draft"
         rules.append(
             {
                 "name": f"river-{slug(t.place)}",
@@ -67,7 +67,7 @@ def river_rules(world: World) -> list[dict[str, Any]]:
                 "inputs": {"level": t.streams["level"]},
                 "levels": levels,
                 "hysteresis": 0.05,
-                "alert": {"mode": mode, "radius_km": 15.0},
+                "alert": {"mode": "draft", "radius_km": 15.0},
             }
         )
     up, down = world.find("station", "Pakse"), world.find("station", "Stung Treng")

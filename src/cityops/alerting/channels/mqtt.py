@@ -7,6 +7,7 @@ The target is a topic; ``{org}`` in it becomes the organisation's slug (default
 from __future__ import annotations
 
 import aiomqtt
+import orjson
 
 from cityops.errors import InvalidInput
 
@@ -33,6 +34,7 @@ class Mqtt(Channel):
             async with aiomqtt.Client(
                 **broker.client_options(), timeout=self.settings.delivery_timeout
             ) as client:
-                await client.publish(topic, payload=message.xml, qos=1)
+                payload = message.xml or orjson.dumps(message.summary)  # notices: JSON
+                await client.publish(topic, payload=payload, qos=1)
         except (aiomqtt.MqttError, OSError) as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
