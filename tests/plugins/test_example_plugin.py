@@ -15,7 +15,7 @@ from cityops.alerting.channels import channel_types
 from cityops.errors import InvalidInput
 from cityops.rules import Series, build_rule, load_rules_toml, names
 from cityops.store.base import Store
-from tests.alerting.cap_support import make_world, observe, wait_for
+from tests.alerting.cap_support import AUTO, make_world, observe, wait_for
 from tests.helpers import bearer
 
 
@@ -70,11 +70,11 @@ async def test_an_alert_is_delivered_through_the_plugin_channel_for_the_plugin_r
         "limit": 12.0,
         "unit": "m",
         "severities": ["Severe"],
-        "alert": {"mode": "issue", "hazard": "river_flood"},  # a template CityOps has
+        "alert": {**AUTO, "hazard": "river_flood"},  # a template CityOps has
     }
     r = await client.post("/api/rules", json=rule, headers=admin)
     assert r.status_code == 201, r.text
-    await observe(app, store, world, 12.4)
+    await observe(app, store, world, 12.4, 12.5)  # automatic issue needs two readings
     sent = sys.modules["cityops_example_plugin"].SENT
     await wait_for(lambda: sent)
     target, message = sent[0]
