@@ -116,7 +116,7 @@ def test_no_import_cycle_between_top_level_packages() -> None:
 def test_sta_and_ingest_share_the_data_model_below_them() -> None:
     graph = package_graph(MODULES)
     assert "sta" not in graph["ingest"]
-    assert graph["datamodel"] <= {"errors", "store"}
+    assert graph["datamodel"] <= {"errors", "limits", "store"}
 
 
 def test_hazards_imports_nothing_of_cityops() -> None:
@@ -147,12 +147,13 @@ def test_only_the_web_layer_uses_the_web_framework(framework: str) -> None:
 PURE = {
     "hazards": set(),
     "incidents": {"errors"},
-    "cap": {"errors", "safexml"},
+    "cap": {"errors", "limits", "safexml"},
     "rules": {"errors", "hazards", "incidents", "plugins"},  # incidents: the pure state machine
     "safexml": {"errors"},
     "plugins": {"errors"},
     "errors": set(),
-    "datamodel": {"errors", "store"},
+    "datamodel": {"errors", "limits", "store"},
+    "limits": {"errors"},
 }
 
 
