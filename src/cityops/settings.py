@@ -7,14 +7,65 @@ names the setting (the CLI prints it and exits).
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cityops.errors import InvalidInput
+
+MQTT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """An MQTT broker: where, who, and whether over TLS (``mqtts://``)."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for an MQTT client (aiomqtt.Client): TLS verifies the broker's
+        certificate against the system's certificate authorities."""
+        return {
+            "hostname": self.host,
+            "port": self.port,
+            "username": self.username,
+            "password": self.password,
+            "tls_context": ssl.create_default_context() if self.tls else None,
+        }
+
+
+def parse_mqtt_url(url: str) -> BrokerAddress:
+    """``mqtt[s]://[user[:password]@]host[:port]``, with user and password %-decoded (a ``@``
+    or ``:`` in them must be written ``%40``, ``%3A``). Default ports: 1883, TLS 8883.
+    Raises ValueError saying what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in MQTT_PORTS:
+        raise ValueError(f"{url!r}: the scheme must be mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError(f"{url!r}: no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: only mqtt[s]://[user:password@]host[:port] is allowed")
+    try:
+        port = parts.port or MQTT_PORTS[parts.scheme]
+    except ValueError:
+        raise ValueError(f"{url!r}: the port must be a number from 1 to 65535") from None
+    return BrokerAddress(
+        parts.hostname,
+        port,
+        unquote(parts.username) if parts.username is not None else None,
+        unquote(parts.password) if parts.password is not None else None,
+        tls=parts.scheme == "mqtts",
+    )
 
 
 class Settings(BaseSettings):
@@ -60,7 +111,9 @@ class Settings(BaseSettings):
     )
     login_rate_per_min: int = Field(10, ge=1, description="Login attempts a minute per address")
     mqtt_url: str | None = Field(
-        None, description="mqtt://[user:password@]host:port of the broker; unset: no MQTT"
+        None,
+        description="mqtt[s]://[user:password@]host[:port] of the broker (user and password "
+        "%-escaped; mqtts: TLS, port 8883 by default); unset: no MQTT",
     )
     mqtt_client_id: str = Field(
         "cityops",
@@ -262,11 +315,28 @@ class Settings(BaseSettings):
         "(their database work is interrupted; live event streams are closed)",
     )
 
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_mqtt_url(value)  # ValueError: refused when the settings load
+        return value or None
+
+    @property
+    def mqtt_broker(self) -> BrokerAddress | None:
+        """The broker of ``mqtt_url``, decoded once for every MQTT user; None if unset."""
+        return parse_mqtt_url(self.mqtt_url) if self.mqtt_url else None
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError("must start with sqlite: or postgresql:")
+        # Any installed storage backend (entry points of cityops.storage), not only built-ins.
+        from cityops.store.dialect import backends
+
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if ":" not in value or scheme not in backends:
+            known = " or ".join(f"{name}:" for name in backends.names())
+            raise ValueError(f"must start with {known}")
         return value
 
     @field_validator("trusted_proxies")

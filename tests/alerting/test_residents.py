@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from sqlalchemy import select
 
-from cityops.alerting.areas import import_areas
+from cityops.alerting.alert_areas import import_areas
 from cityops.auth.principal import SYSTEM
 from cityops.settings import Settings
 from cityops.store import schema as s

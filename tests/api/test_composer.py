@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from cityops.alerting.areas import import_areas
+from cityops.alerting.alert_areas import import_areas
 from cityops.auth.principal import SYSTEM
 from cityops.store.base import Store
 from tests.alerting.cap_support import add_rule, make_world, observe

@@ -275,7 +275,8 @@ def _forget(tx: Any, subscription_ids: list[int]) -> None:
 
 
 def alert_worker(ctx: Any) -> tuple[Any, Any]:
-    """Factory for ``app.register_worker``: the worker on the app's store and settings."""
+    """Factory for the app lifespan (a ``cityops.workers`` entry point): the worker on the
+    app's store and settings."""
     worker = AlertWorker(ctx.store, ctx.settings)
     ctx.services["alerts"] = worker
     return worker.start, worker.stop

@@ -49,6 +49,13 @@ def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
         return cap_queries.get_alert(conn, alert_id, who)
 
 
+async def _read(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
+    """``_get`` for async handlers: the read runs in a reader thread."""
+    return await ctx(request).store.read_async(
+        lambda conn: cap_queries.get_alert(conn, alert_id, who)
+    )
+
+
 @router.get("/api/alerts")
 def list_alerts(
     request: Request,
@@ -89,7 +96,7 @@ async def patch_alert(
     body = await _object(request)
     c = ctx(request)
     await c.store.write(lambda tx: composer.set_message(tx, alert_id, body, who, c.settings))
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 @router.post("/api/incidents/{incident_id}/alert", status_code=201)
@@ -104,7 +111,7 @@ async def alert_from_incident(
             tx, incident_id, who, c.settings, client_address(request)
         )
     )
-    return JSON(_get(request, new_id, who), status_code=201)
+    return JSON(await _read(request, new_id, who), status_code=201)
 
 
 @router.patch("/api/alerts/{alert_id}/infos/{language}")
@@ -119,7 +126,7 @@ async def edit_language(
             tx, alert_id, language, body, who, c.settings, client_address(request)
         )
     )
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 @router.post("/api/alerts/{alert_id}/issue")
@@ -129,7 +136,7 @@ async def issue_alert(
     """Issue a draft: the CAP document is validated, stored and never changed again."""
     c = ctx(request)
     await c.store.write(lambda tx: issue(tx, alert_id, who, c.settings, client_address(request)))
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Principal) -> Response:
@@ -139,7 +146,7 @@ async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Princi
             tx, alert_id, msg_type, who, c.settings, client_address(request)
         )
     )
-    return JSON(_get(request, new_id, who), status_code=201)
+    return JSON(await _read(request, new_id, who), status_code=201)
 
 
 @router.post("/api/alerts/{alert_id}/update", status_code=201)

@@ -81,8 +81,7 @@ async def _act(
 ) -> dict[str, Any]:
     c, remote = ctx(request), client_address(request)
     await c.store.write(lambda tx: ops.act(tx, incident_id, who, action, change, remote))
-    with c.store.read() as conn:
-        return ops.get_incident(conn, incident_id, who)
+    return await c.store.read_async(lambda conn: ops.get_incident(conn, incident_id, who))
 
 
 @router.post("/{incident_id}/acknowledge")

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from cityops.alerting import composer
@@ -168,12 +169,16 @@ async def password_submit(request: Request) -> Response:
     return RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
 
 
-def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
+async def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
     """Render an /ops page with what every one needs: user, city, cities, CSRF token."""
     data = session_data(request) or {}
-    with ctx(request).store.read() as conn:
-        org = cities.choose_org(conn, who, request.query_params.get("org"))
-        orgs = cities.all_orgs(conn) if who.is_admin else []
+    chosen = request.query_params.get("org")
+
+    def orgs_of(conn: Connection) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        org = cities.choose_org(conn, who, chosen)
+        return org, (cities.all_orgs(conn) if who.is_admin else [])
+
+    org, orgs = await ctx(request).store.read_async(orgs_of)
     settings = ctx(request).settings
     return templates.TemplateResponse(
         request,
@@ -194,7 +199,9 @@ def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) 
 async def dashboard(request: Request) -> Response:
     """Map of the city's stations, areas, incidents and alerts; the incident queue."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/dashboard.html", "map")
+    return (
+        who if isinstance(who, Response) else await _page(request, who, "ops/dashboard.html", "map")
+    )
 
 
 @router.get("/ops/stations/{thing_id}", response_class=HTMLResponse)
@@ -218,7 +225,7 @@ async def station_page(thing_id: int, request: Request) -> Response:
             },
             status_code=404,
         )
-    return _page(request, who, "ops/station.html", "map", station=found[0])
+    return await _page(request, who, "ops/station.html", "map", station=found[0])
 
 
 @router.get("/ops/alerts", response_class=HTMLResponse)
@@ -227,7 +234,7 @@ async def alerts_page(request: Request) -> Response:
     who = await _operator(request)
     if isinstance(who, Response):
         return who
-    return _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
+    return await _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
 
 
 @router.get("/ops/alerts/{alert_id}/preview", response_class=HTMLResponse)
@@ -259,7 +266,7 @@ async def data_page(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     found = await run_in_threadpool(_stations, request, who, request.query_params.get("org"))
-    return _page(request, who, "ops/data.html", "data", stations=found)
+    return await _page(request, who, "ops/data.html", "data", stations=found)
 
 
 def _stations(
@@ -278,7 +285,11 @@ def _stations(
 async def network_page(request: Request) -> Response:
     """All pilot cities on one map."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/network.html", "network")
+    return (
+        who
+        if isinstance(who, Response)
+        else await _page(request, who, "ops/network.html", "network")
+    )
 
 
 @router.get("/")

@@ -309,16 +309,12 @@ class MqttSender:
 async def _sender(cfg: SimConfig) -> Any:
     if not cfg.mqtt_url:
         return HttpSender(cfg.base_url)
-    from urllib.parse import urlsplit
-
     import aiomqtt
 
-    u = urlsplit(cfg.mqtt_url)
+    from cityops.settings import parse_mqtt_url
+
     client = aiomqtt.Client(
-        u.hostname or "localhost",
-        port=u.port or 1883,
-        username=u.username,
-        password=u.password,
+        **parse_mqtt_url(cfg.mqtt_url).client_options(),
         identifier=f"cityops-demo-sim-{cfg.seed}",
         protocol=aiomqtt.ProtocolVersion.V5,
     )

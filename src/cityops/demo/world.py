@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from cityops.auth.orgs import add_org
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.entities import BY_NAME
 from cityops.demo import catalog as c
 from cityops.demo.reference import CITIES, STATIONS, City, Station, levels_of, slug, sources_of
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx

@@ -12,7 +12,6 @@ from email.policy import SMTP
 from cityops.errors import InvalidInput
 from cityops.settings import Settings
 
-from . import register
 from .base import Channel, DeliveryError, Message
 
 # Long header lines (an unsubscribe URL) stay one line up to RFC 5322's 998 characters
@@ -51,7 +50,6 @@ def send_plain(settings: Settings, to: str, subject: str, text: str) -> None:
     Email(settings)._send_sync(mail)
 
 
-@register("email")
 class Email(Channel):
     """Send to one address through the configured SMTP server."""
 

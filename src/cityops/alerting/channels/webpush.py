@@ -26,7 +26,6 @@ from pywebpush import WebPusher
 
 from cityops.errors import InvalidInput
 
-from . import register
 from .base import Channel, DeliveryError, Message
 
 VAPID_SECRET = "vapid_private_key"
@@ -104,7 +103,6 @@ async def check_address(host: str, allowed: list[str]) -> None:
             raise DeliveryError(f"push host {host} is not a public address")
 
 
-@register("webpush")
 class WebPush(Channel):
     """Send one encrypted notification to a browser's push endpoint."""
 
