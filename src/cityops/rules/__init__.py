@@ -4,7 +4,7 @@ Importing this package registers the built-in rule types: river_level, rainfall,
 heat_index, aqi, drought_spi, data_quality, river_lag.
 """
 
-from . import air, drought, heat, lag, quality, rainfall, river  # noqa: F401  (registration)
+from . import air, drought, heat, lag, quality, rainfall, river, vn_air  # noqa: F401  (registration)
 from .base import LevelSeries, Rule, RuleConfig, Series
 from .episodes import Episode, Transition, episodes, transitions
 from .loader import RuleSpec, build_rule, load_rules_toml, parse_rule

@@ -4,7 +4,9 @@ Default, when a rule does not list ``severities`` itself:
 1. a level whose name is known gets its usual meaning (table ``_BY_NAME``), e.g.
    caution / advisory / yellow / light -> Minor; warning / alarm / BD1 -> Moderate;
    danger / flood / critical / orange / BD2 / heavy -> Severe;
-   extreme danger / hazardous / red / BD3 / very heavy -> Extreme;
+   extreme danger / hazardous / red / BD3 / very heavy -> Extreme; Viet Nam's
+   "Báo động I/II/III" like BD1-3; VN_AQI Poor / Bad / Very bad like the EPA's
+   sensitive-groups / unhealthy / very unhealthy;
 2. otherwise by position from the top: the highest level Severe, the one below Moderate,
    all lower Minor.
 So a river rule with "warning" and "danger" maps to Moderate and Severe by default; a
@@ -27,6 +29,7 @@ _BY_NAME = {
     "extremely dry": "Extreme",
     "red": "Extreme",
     "bd3": "Extreme",
+    "báo động iii": "Extreme",
     "danger": "Severe",
     "flood": "Severe",
     "critical": "Severe",
@@ -34,6 +37,8 @@ _BY_NAME = {
     "heavy": "Severe",
     "orange": "Severe",
     "bd2": "Severe",
+    "báo động ii": "Severe",
+    "very bad": "Severe",
     "severely dry": "Severe",
     "unhealthy": "Moderate",
     "warning": "Moderate",
@@ -41,8 +46,11 @@ _BY_NAME = {
     "moderate": "Moderate",
     "extreme caution": "Moderate",
     "bd1": "Moderate",
+    "báo động i": "Moderate",
+    "bad": "Moderate",
     "moderately dry": "Moderate",
     "unhealthy for sensitive groups": "Minor",
+    "poor": "Minor",
     "watch": "Minor",
     "advisory": "Minor",
     "caution": "Minor",
