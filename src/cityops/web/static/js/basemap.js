@@ -35,5 +35,64 @@ export function makeMap(id, center = [12, 105], zoom = 5) {
 }
 
 export const STATE_COLOURS = {
-  danger: "#b3261e", warning: "#f2a900", normal: "#1b6e35", nodata: "#9aa0a6",
+  danger: "#b3261e", warning: "#f2a900", normal: "#1b6e35", stale: "#8e7cc3", nodata: "#9aa0a6",
 };
+
+const CONTEXT = "/static/geo/";
+
+/** A <span> holding `text` as text (Leaflet would parse a string as HTML). */
+export function textNode(text) {
+  const span = document.createElement("span");
+  span.textContent = String(text ?? "");
+  return span;
+}
+const geo = (name) => fetch(`${CONTEXT}${name}`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+
+/** Places worth a label at `zoom`: capitals and big cities first, towns from zoom 8. */
+function placeVisible(props, zoom) {
+  const rank = Number(props.scalerank ?? 10);
+  return zoom >= 9 || rank <= zoom - 2;
+}
+
+/**
+ * Offline context under the stations: Natural Earth rivers, lakes and places, and
+ * admin-1 (province) boundaries, shipped in the package (static/geo/). Labels are text
+ * tooltips (never HTML). Returns a promise of the layers, for tests.
+ */
+export function addContext(map) {
+  if (!map.getPane("context")) {
+    map.createPane("context");
+    map.getPane("context").style.zIndex = 350; // above the land, below areas and markers
+  }
+  const pane = "context";
+  const done = [];
+  const layer = (name, options) => done.push(geo(name).then((doc) => {
+    if (!doc) return null;
+    const l = L.geoJSON(doc, { pane, interactive: false, ...options }).addTo(map);
+    return l;
+  }));
+  layer("admin1_vn.geojson", { style: { color: "#8a6d8f", weight: 1, dashArray: "4 3", fill: false } });
+  layer("admin1_la.geojson", { style: { color: "#8a6d8f", weight: 1, dashArray: "4 3", fill: false } });
+  layer("lakes.geojson", { style: { color: "#4a90c2", weight: 1, fillColor: "#b7d7ee", fillOpacity: 0.9 } });
+  layer("rivers.geojson", { style: { color: "#4a90c2", weight: 1.5 } });
+  const places = L.layerGroup().addTo(map);
+  done.push(geo("places.geojson").then((doc) => {
+    if (!doc) return null;
+    const draw = () => {
+      places.clearLayers();
+      const zoom = map.getZoom();
+      for (const f of doc.features) {
+        if (!placeVisible(f.properties, zoom)) continue;
+        const [lon, lat] = f.geometry.coordinates;
+        L.circleMarker([lat, lon], { pane, radius: 2.5, color: "#333", weight: 1, fillOpacity: 1, interactive: false })
+          .bindTooltip(textNode(f.properties.name), { permanent: true, direction: "right", className: "place-label", pane: "tooltipPane" })
+          .addTo(places);
+      }
+    };
+    draw();
+    map.on("zoomend", draw);
+    return places;
+  }));
+  map.attributionControl.addAttribution("Provinces: censusVN2009 (VN), geoBoundaries (LA)");
+  return Promise.all(done);
+}
