@@ -89,6 +89,10 @@ def test_ops_map_popups_spread_and_context(browser: Any, world: World) -> None:
         link = popup.get_by_role("link", name="Open station").get_attribute("href")
         assert link is not None and link.startswith("/ops/stations/")
         shot(page, f"ops-map-popup-{label}")
+        if viewport is NARROW:  # (last) a live update redraws the map and keeps the popup open
+            world.observe(2.5, datetime.now(UTC).isoformat())
+            fresh = page.locator(".leaflet-popup-content .station-popup", has_text="2.50 m")
+            fresh.wait_for(timeout=5000)
         page.keyboard.press("Escape")
 
         page.locator("path.station-marker.state-nodata").click(force=True)

@@ -65,7 +65,9 @@ export class StationMap {
   }
 
   draw(doc) {
+    this.redrawing = true;
     this.stations.clearLayers();
+    this.redrawing = false;
     this.areas.clearLayers();
     this.areas.addData(doc.areas);
     this.byDatastream.clear();
@@ -86,6 +88,8 @@ export class StationMap {
       this.map.setView([doc.org.lat, doc.org.lon], 10);
     }
     this.spread();
+    const reopen = this.markers.find(({ st }) => st.id === this.openId);
+    if (reopen) reopen.m.openPopup(); // a live redraw keeps the operator's popup open
   }
 
   /** Move markers that overlap at this zoom onto a small circle, with leader lines. */
@@ -111,6 +115,8 @@ export class StationMap {
     });
     m.bindTooltip(() => el("span", {}, `${st.name}: ${label(st)}`));
     m.bindPopup(() => popupContent(st));
+    m.on("popupopen", () => { this.openId = st.id; });
+    m.on("popupclose", () => { if (this.openId === st.id && !this.redrawing) this.openId = null; });
     m.on("add", () => {
       const path = m.getElement();
       if (path) { path.dataset.station = st.id; path.dataset.state = st.state; }
