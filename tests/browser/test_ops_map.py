@@ -11,7 +11,7 @@ from tests.browser.conftest import World, shot, wait_until
 from tests.browser.test_pages import login
 
 WIDE, NARROW = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
-PAGES = ["/ops", "/ops/alerts", "/ops/data", "/ops/network", "/ops/stations/1"]
+PAGES = ["/ops", "/ops/alerts", "/ops/data", "/ops/network", "/ops/programmes", "/ops/stations/1"]
 TRICKY = "Rain <b>gauge</b> & co"
 
 
@@ -41,6 +41,19 @@ def _boxes(page: Any) -> list[dict[str, float]]:
     ]
 
 
+def _boxes_at_rest(page: Any, timeout: float = 10.0) -> list[dict[str, float]]:
+    """Marker boxes once no zoom animation scales them and no live redraw replaces them
+    (circles of 8-11 px radius)."""
+    found: list[Any] = []
+
+    def settled() -> bool:
+        found[:] = _boxes(page)
+        return bool(found) and all(b is not None and b["width"] < 40 for b in found)
+
+    wait_until(settled, "the map at rest", timeout)
+    return found
+
+
 def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     return not (
         a["x"] + a["width"] <= b["x"]
@@ -63,7 +76,7 @@ def test_ops_map_popups_spread_and_context(browser: Any, world: World) -> None:
         wait_until(lambda markers=markers: markers.count() == 2, "two station markers")
         ctx = page.locator(".leaflet-context-pane path")  # rivers, lakes, provinces
         wait_until(lambda ctx=ctx: ctx.count() > 100, "Natural Earth context on the map")
-        boxes = _boxes(page)
+        boxes = _boxes_at_rest(page)
         assert not _overlap(boxes[0], boxes[1]), f"markers overlap at {label}: {boxes}"
 
         item = page.locator("#station-list li[data-state=warning]")
