@@ -45,7 +45,7 @@ def admin_token(db_url: str) -> str:
         migrate.upgrade(store.write_engine)
 
         def job(tx: Any) -> str:
-            uid = add_user(tx.conn, "bench", "bench-password-not-secret", "admin")
+            uid = add_user(tx.conn, "bench", "tide-gauge-harness-5541", "admin")
             return create_token(tx.conn, user_id=uid, name="bench")[1]
 
         return str(store.write_sync(job))

@@ -33,19 +33,26 @@ def season(when: datetime) -> int:
 
 
 def expected_danger(
-    rows: list[tuple[datetime, float]],
+    rows: list[tuple[datetime, float]], cooldown: timedelta = timedelta(0)
 ) -> tuple[dict[int, list[date]], dict[int, float]]:
-    """Per season: the local days of the first 12.0 m crossing of each stretch above 11.0 m
-    (a new stretch starts only after the river fell below 11.0 m), and the season's peak."""
+    """Per season: the local days of the first 12.0 m crossing of each flood episode, and
+    the season's peak. An episode ends once the river has stayed below 11.0 m for
+    ``cooldown`` (from its first reading below to a later reading still below); a rise
+    above 11.0 m before that continues it."""
     starts: dict[int, list[date]] = defaultdict(list)
     peak: dict[int, float] = defaultdict(float)
     in_danger = False
+    below_since: datetime | None = None
     for when, value in rows:
         key = season(when)
         peak[key] = max(peak[key], value)
+        if value >= 11.0:
+            below_since = None
+        elif below_since is None:
+            below_since = when
         if value >= 12.0 and not in_danger:
             starts[key].append(when.astimezone(LOCAL).date())
             in_danger = True
-        elif value < 11.0:
+        elif below_since is not None and when - below_since >= cooldown:
             in_danger = False
     return starts, peak

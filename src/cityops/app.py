@@ -3,13 +3,11 @@ started in the lifespan (hazard engine, notification channels, MQTT)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from itsdangerous import URLSafeTimedSerializer
 
 from cityops import __version__
 from cityops.alerting.alert_worker import alert_worker
@@ -26,11 +24,12 @@ from cityops.api import (
 )
 from cityops.api import exports as exports_api
 from cityops.api import incidents as incidents_api
+from cityops.api import mqtt_clients as mqtt_clients_api
 from cityops.api import programmes as programmes_api
 from cityops.api import rules as rules_api
 from cityops.api.context import Context
 from cityops.api.json import JSON
-from cityops.api.middleware import Hardening, RateLimit
+from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_proxies
 from cityops.api.sta import bulk, reads, writes
 from cityops.mqtt.worker import mqtt_worker
 from cityops.settings import Settings
@@ -50,6 +49,7 @@ def register_worker(name: str, factory: Worker) -> None:
 ROUTERS = (
     auth.router,
     admin.router,
+    mqtt_clients_api.router,
     bulk.router,
     reads.router,
     writes.router,  # STA, identity
@@ -105,9 +105,6 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         redoc_url=None,
     )
     app.state.ctx = ctx
-    app.state.session_signer = URLSafeTimedSerializer(
-        settings.secret_key or secrets.token_hex(32), salt="cityops-session"
-    )
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -116,7 +113,9 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         RateLimit,
         anonymous_per_min=settings.anonymous_rate_per_min,
         login_per_min=settings.login_rate_per_min,
+        context=ctx,
     )
+    app.add_middleware(ForwardedFor, proxies=parse_proxies(settings.trusted_proxies))
     app.add_middleware(
         Hardening,
         max_body=settings.max_body_bytes,

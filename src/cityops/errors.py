@@ -42,3 +42,12 @@ class NotImplementedOption(CityOpsError):
 
 class TooLarge(CityOpsError):
     """A body or file over the configured limit."""
+
+
+class SchemaNotCurrent(CityOpsError):
+    """The database schema is missing or at another revision than this CityOps needs:
+    ``cityops db upgrade`` is the only command that migrates."""
+
+
+class ServiceUnavailable(CityOpsError):
+    """A service CityOps depends on (a broker, a database) cannot do this now: 503."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,7 +44,14 @@ class Settings(BaseSettings):
     )
     read_pool_size: int = Field(8, ge=1, description="Read connections kept open")
     secret_key: str | None = Field(
-        None, description="Key for session cookies and CSRF tokens; random per start if unset"
+        None,
+        description="Unused since sessions are stored server-side (the cookie holds a random "
+        "session id, nothing signed); accepted so that existing configurations still load",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses "
+        "or CIDR networks, separated by spaces or commas; unset: the headers are ignored",
     )
     anonymous_rate_per_min: int = Field(
         6000, ge=1, description="Requests a minute an anonymous client (by address) may make"
@@ -73,6 +80,15 @@ class Settings(BaseSettings):
         "",
         description="Prefix of the topics devices create observations on: '' for the spec "
         "topics (v1.1/...), or e.g. 'cityops/in/' behind a Mosquitto listener mount_point",
+    )
+    mqtt_device_auth: Literal["property", "broker"] = Field(
+        "property",
+        description="How devices prove who they are over MQTT: 'broker' (they log in to "
+        "the broker with credentials CityOps provisions through Mosquitto's dynamic-security "
+        "plugin and publish under <prefix>devices/<user>/; no credential is ever in a "
+        "message) or 'property' (a device token in the MQTT 5 user property "
+        "'authorization', which every subscriber of the topic sees: only with a broker ACL "
+        "that lets CityOps alone read the create topics)",
     )
     mqtt_notify: bool = Field(
         True,
@@ -139,6 +155,17 @@ class Settings(BaseSettings):
     delivery_backoff_max: float = Field(
         3600.0, gt=0, description="Longest wait between two attempts, in seconds"
     )
+    escalate_after: float = Field(
+        900.0,
+        ge=0,
+        description="Seconds an incident may stay unacknowledged before it is escalated to "
+        "the city admin (0: never)",
+    )
+    escalation_targets: list[str] = Field(
+        default_factory=list,
+        description="Where escalations go, as channel:target (webhook:https://..., "
+        "email:admin@city.example, mqtt:topic); the city admins' own addresses",
+    )
     delivery_poll_interval: float = Field(
         5.0,
         gt=0,
@@ -155,6 +182,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite: or postgresql:")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an address or network") from None
+        return value
+
     @field_validator("max_top")
     @classmethod
     def _max_top(cls, value: int, info: Any) -> int:
@@ -162,6 +201,35 @@ class Settings(BaseSettings):
         if value < default:
             raise ValueError(f"must be at least default_top ({default})")
         return value
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for banners and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "<unparseable URL>"
+
+
+def public_endpoint(url: str) -> str:
+    """``url`` without user name and password: what clients may be told (service root)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

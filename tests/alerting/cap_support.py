@@ -15,6 +15,15 @@ from cityops.store.base import Store
 from tests.alerting.support import T0, ingest_at, make_datastream, river_rule
 from tests.helpers import bearer, make_org, make_user_token
 
+#: Automatic issue as fast as the policy allows (two readings, no wait, no update
+#: interval): for tests about what happens once alerts are issued.
+AUTO: dict[str, Any] = {
+    "mode": "issue",
+    "issue_after_readings": 2,
+    "issue_after": 0,
+    "update_interval": 0,
+}
+
 
 def make_world(store: Store) -> dict[str, Any]:
     """Hanoi (vi, Asia/Ho_Chi_Minh) with a gauge and users; Hue as another city."""

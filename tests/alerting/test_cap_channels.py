@@ -22,7 +22,7 @@ from cityops.alerting.channels.webhook import SIGNATURE_HEADER, verify
 from cityops.cap import parse_alert, validate_schema
 from cityops.settings import Settings
 from cityops.store.base import Store
-from tests.alerting.cap_support import add_rule, make_world, observe, wait_for
+from tests.alerting.cap_support import AUTO, add_rule, make_world, observe, wait_for
 from tests.conftest import require_service
 from tests.helpers import bearer
 
@@ -155,8 +155,8 @@ async def test_webhook_signed_retried_and_dead_lettered(
     await _subscribe(client, world, channel="webhook", target=receiver.url + "/far", area=far)
     near = {"type": "Point", "coordinates": [105.85, 15.12]}  # 5 km from the gauge
     await _subscribe(client, world, channel="webhook", target=receiver.url + "/near", area=near)
-    await add_rule(client, world, alert={"mode": "issue"})
-    await observe(app, store, world, 12.4)
+    await add_rule(client, world, alert=AUTO)
+    await observe(app, store, world, 12.4, 12.4)
 
     await wait_for(lambda: len(receiver.on("/flaky")) >= 2)
     (h1, b1), (h2, b2) = receiver.on("/flaky")
@@ -204,8 +204,8 @@ async def test_email_received_by_local_smtp(
         headers=bearer(world["tok"]["city_admin"]),
     )
     assert r.status_code == 400 and r.json()["field"] == "target"
-    await add_rule(client, world, alert={"mode": "issue"})
-    await observe(app, store, world, 12.4)
+    await add_rule(client, world, alert=AUTO)
+    await observe(app, store, world, 12.4, 12.4)
     await wait_for(lambda: inbox.messages)
     envelope = inbox.messages[0]
     assert envelope.rcpt_tos == ["duty@hanoi.example.vn"]
@@ -237,8 +237,8 @@ async def test_mqtt_received_through_mosquitto(
     await _subscribe(client, world, channel="mqtt", target=topic)
     async with aiomqtt.Client("127.0.0.1", 1883) as sub:
         await sub.subscribe(topic.replace("{org}", "hanoi"), qos=1)
-        await add_rule(client, world, alert={"mode": "issue"})
-        await observe(app, store, world, 12.4)
+        await add_rule(client, world, alert=AUTO)
+        await observe(app, store, world, 12.4, 12.4)
         async with asyncio.timeout(10):
             message = await anext(aiter(sub.messages))
     validate_schema(bytes(message.payload))

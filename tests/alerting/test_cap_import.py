@@ -27,7 +27,7 @@ from cityops.cap import (
 from cityops.cli import app as cli
 from cityops.errors import InvalidInput
 from cityops.store.base import Store
-from tests.alerting.cap_support import add_rule, alerts, cap_xml, make_world, observe
+from tests.alerting.cap_support import AUTO, add_rule, alerts, cap_xml, make_world, observe
 
 # Hoan Kiem (Old Quarter) roughly, counter-clockwise, lon/lat as GeoJSON wants.
 RING = [[105.84, 21.02], [105.86, 21.02], [105.86, 21.04], [105.84, 21.04], [105.84, 21.02]]
@@ -91,8 +91,8 @@ async def test_imported_area_becomes_cap_polygon(
     result = _cli("areas", "import", str(bad), "--org", "hanoi", "--database", db_url)
     assert result.exit_code != 0 and "not simple" in str(result.exception or result.output)
 
-    await add_rule(client, world, alert={"mode": "issue", "area": "old-quarter"})
-    await observe(app, store, world, 12.4)
+    await add_rule(client, world, alert={**AUTO, "area": "old-quarter"})
+    await observe(app, store, world, 12.4, 12.4)
     [issued] = await alerts(client, world["tok"]["operator"])
     alert = parse_alert(await cap_xml(client, issued["id"]))
     for info in alert.infos:

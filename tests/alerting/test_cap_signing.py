@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 from cityops.cap import verify_alert
 from cityops.settings import Settings
 from cityops.store.base import Store
-from tests.alerting.cap_support import add_rule, alerts, cap_xml, make_world, observe
+from tests.alerting.cap_support import AUTO, add_rule, alerts, cap_xml, make_world, observe
 
 
 def _key_and_cert(folder: Path) -> tuple[Path, Path]:
@@ -63,8 +63,8 @@ async def test_issued_documents_are_signed(
     client: httpx.AsyncClient, app: Any, store: Store, settings: Settings
 ) -> None:
     world = make_world(store)
-    await add_rule(client, world, alert={"mode": "issue"})
-    await observe(app, store, world, 12.4)
+    await add_rule(client, world, alert=AUTO, cooldown=0)
+    await observe(app, store, world, 12.4, 12.4)
     await observe(app, store, world, 9.0)
     for item in await alerts(client, world["tok"]["operator"]):
         xml = await cap_xml(client, item["id"])  # XSD-valid with the signature

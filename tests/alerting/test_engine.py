@@ -37,7 +37,7 @@ def engine(store: Store) -> Iterator[Engine]:
 
 def test_danger_opens_and_falling_below_warning_resolves(store: Store, engine: Engine) -> None:
     ds = make_datastream(store)
-    add_rule(store, **river_rule(ds))
+    add_rule(store, **river_rule(ds, cooldown=7200))
     ingest(store, ds, [10.0, 12.5])
     assert engine.flush()
     [inc] = incidents(store)
@@ -45,10 +45,56 @@ def test_danger_opens_and_falling_below_warning_resolves(store: Store, engine: E
     assert inc.opened_at == T0 + timedelta(hours=1)  # observation time, not wall time
     ingest(store, ds, [11.5, 10.0], start=T0 + timedelta(hours=2))
     assert engine.flush()
+    [inc] = incidents(store)  # condition cleared: the cool-down runs
+    assert inc.state == "open" and inc.cleared_at == T0 + timedelta(hours=3)
+    ingest(store, ds, [10.0, 10.1], start=T0 + timedelta(hours=4))
+    assert engine.flush()
     [inc] = incidents(store)
     assert (inc.state, inc.level_name, inc.max_level_name) == ("resolved", "warning", "danger")
+    assert (inc.peak_value, inc.readings) == (12.5, 2)  # its peak, not its last level
+    assert inc.resolved_at == T0 + timedelta(hours=5)
     kinds = [e.kind for e in timeline(store, inc.id)]
-    assert kinds == ["opened", "deescalated", "resolved"]
+    assert kinds == ["opened", "deescalated", "cleared", "resolved"]
+
+
+def test_a_dip_within_the_cool_down_continues_the_incident(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds))  # river default: 3 days
+    for i, v in enumerate([11.5, 12.2, 10.0, 10.2, 12.4, 12.1]):
+        ingest(store, ds, [v], start=T0 + timedelta(hours=6 * i))
+        assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.oscillations, inc.peak_value, inc.cleared_at) == ("open", 1, 12.4, None)
+    kinds = [e.kind for e in timeline(store, inc.id)]
+    assert kinds == ["opened", "escalated", "cleared", "recurred"]
+
+
+def test_an_acknowledged_incident_is_never_closed_by_the_system(
+    store: Store, engine: Engine
+) -> None:
+    from cityops.alerting import operations
+
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds, cooldown=0))
+    ingest(store, ds, [12.2])
+    assert engine.flush()
+    [inc] = incidents(store)
+    store.write_sync(
+        lambda tx: operations.act(
+            tx, inc.id, _operator(), "acknowledge", operations.acknowledge(None)
+        )
+    )
+    ingest(store, ds, [9.0] * 10, start=T0 + timedelta(hours=1))
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert (inc.state, inc.acknowledged_by) == ("acknowledged", "duty")
+    assert inc.cleared_at == T0 + timedelta(hours=1)  # "condition cleared", waits
+
+
+def _operator() -> Any:
+    from cityops.auth.principal import Principal, Role
+
+    return Principal(name="duty", role=Role.ADMIN)
 
 
 def test_escalate_and_deescalate_one_incident(store: Store, engine: Engine) -> None:
@@ -171,6 +217,7 @@ def _quality_rule(ds: int, **config: Any) -> dict[str, Any]:
         "subject": f"station-{ds}",
         "inputs": {"value": ds},
         "unit": "m",
+        "cooldown": 0,  # these tests are about the clock, not the cool-down
         **config,
     }
 
@@ -201,7 +248,7 @@ def test_a_sensor_that_stops_sending_opens_a_suspect_incident_on_the_clock(
     assert engine.flush()
     [inc] = incidents(store)
     assert inc.state == "resolved"
-    assert [e.kind for e in timeline(store, inc.id)] == ["opened", "resolved"]
+    assert [e.kind for e in timeline(store, inc.id)] == ["opened", "cleared", "resolved"]
 
 
 def test_the_clock_does_not_skip_readings_that_arrive_later(store: Store, engine: Engine) -> None:
@@ -249,3 +296,18 @@ def test_an_engine_lagging_behind_ingest_still_sees_each_batch(store: Store) -> 
     lagging._process(first_batch)
     [inc] = incidents(store)
     assert inc.max_level_name == "danger" and inc.opened_at == T0 + timedelta(hours=1)
+
+
+def test_the_clock_ends_a_cool_down_when_the_data_stop(store: Store, engine: Engine) -> None:
+    ds = make_datastream(store)
+    add_rule(store, **river_rule(ds, cooldown=7200))
+    ingest(store, ds, [12.2, 9.0])  # cleared at T0 + 1 h, then the gauge falls silent
+    assert engine.flush()
+    engine.tick(now=(T0 + timedelta(hours=2)).timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert inc.state == "open"  # the cool-down is still running
+    engine.tick(now=(T0 + timedelta(hours=3, minutes=5)).timestamp())
+    assert engine.flush()
+    [inc] = incidents(store)
+    assert inc.state == "resolved" and inc.resolved_at == T0 + timedelta(hours=3, minutes=5)

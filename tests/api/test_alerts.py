@@ -13,7 +13,7 @@ from lxml import etree
 from cityops.cap import CAP_MIME, CAP_NS, parse_alert, reference_to
 from cityops.cap.feeds import ATOM_NS
 from cityops.store.base import Store
-from tests.alerting.cap_support import add_rule, alerts, cap_xml, make_world, observe
+from tests.alerting.cap_support import AUTO, add_rule, alerts, cap_xml, make_world, observe
 from tests.helpers import bearer
 
 
@@ -77,8 +77,8 @@ async def test_draft_edit_issue_in_vietnamese_and_english(
 async def test_incident_life_builds_reference_chain(
     client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any], on_resolve: str
 ) -> None:
-    await add_rule(client, world, alert={"mode": "issue", "on_resolve": on_resolve})
-    await observe(app, store, world, 10.0, 11.5)  # open at warning
+    await add_rule(client, world, alert={**AUTO, "on_resolve": on_resolve}, cooldown=0)
+    await observe(app, store, world, 10.0, 11.5, 11.5)  # open at warning, persisted
     await observe(app, store, world, 12.6)  # escalate to danger
     await observe(app, store, world, 9.0)  # below warning: resolved
     items = sorted(await alerts(client, world["tok"]["operator"]), key=lambda a: a["id"])
@@ -106,8 +106,8 @@ async def test_incident_life_builds_reference_chain(
 async def test_operator_update_and_cancel(
     client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
 ) -> None:
-    await add_rule(client, world, alert={"mode": "issue"})
-    await observe(app, store, world, 12.4)
+    await add_rule(client, world, alert=AUTO)
+    await observe(app, store, world, 12.4, 12.4)
     [first] = await alerts(client, world["tok"]["operator"])
     op = bearer(world["tok"]["operator"])
     r = await client.post(f"/api/alerts/{first['id']}/update", headers=op)
@@ -134,8 +134,8 @@ async def test_operator_update_and_cancel(
 async def test_feeds(
     client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
 ) -> None:
-    await add_rule(client, world, alert={"mode": "issue"})
-    await observe(app, store, world, 11.5)
+    await add_rule(client, world, alert=AUTO)
+    await observe(app, store, world, 11.5, 11.5)
     await observe(app, store, world, 12.6)
     items = sorted(await alerts(client, world["tok"]["operator"]), key=lambda a: a["id"])
     r = await client.get("/alerts.atom")
@@ -163,13 +163,13 @@ async def test_feeds(
             "name": "flood-2",
             "type": "river_level",
             "subject": "second",
-            "alert": {"mode": "issue"},
+            "alert": AUTO,
             "inputs": {"level": world["ds"]},
             "levels": {"warning": 11.0, "danger": 12.2},
         },
     )
     assert r.status_code == 201, r.text
-    await observe(app, store, world, 12.7)
+    await observe(app, store, world, 12.7, 12.7)
     feed = etree.fromstring((await client.get("/alerts.atom")).content)
     ids = [e.findtext(f"{a}id") for e in feed.findall(f"{a}entry")]
     sent = [e.findtext(f"{a}updated") for e in feed.findall(f"{a}entry")]

@@ -130,3 +130,20 @@ async def test_rule_crud_and_validation(
     other = make_user_token(store, "ca-b", "city_admin", world["orgs"][1])
     assert (await client.get(f"/api/rules/{rid}", headers=bearer(other))).status_code == 404
     assert (await client.delete(f"/api/rules/{rid}", headers=ca)).status_code == 204
+
+
+async def test_a_taken_incident_shows_condition_cleared_and_waits(
+    client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
+) -> None:
+    inc = await _flood(client, app, store, world)
+    op = bearer(world["tok"]["operator"])
+    r = await client.post(f"/api/incidents/{inc}/assign", json={"assignee": "team-2"}, headers=op)
+    assert r.status_code == 200
+    engine = app.state.ctx.services["engine"]
+    ingest(store, world["ds"], [9.0] * 200, start=T0 + timedelta(hours=2))  # 8 days low
+    assert engine.flush()
+    doc = (await client.get(f"/api/incidents/{inc}", headers=op)).json()
+    assert (doc["state"], doc["condition"]) == ("open", "cleared")
+    assert (doc["max_level_name"], doc["peak_value"]) == ("danger", 12.4)
+    r = await client.post(f"/api/incidents/{inc}/resolve", headers=op)
+    assert r.json()["state"] == "resolved" and r.json()["peak_value"] == 12.4

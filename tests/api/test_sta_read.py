@@ -189,3 +189,47 @@ async def test_expand_pages_each_parent_separately(client, store):
     assert first["Observations@iot.count"] == 5 and "Observations@iot.nextLink" in first
     assert [o["result"] for o in second["Observations"]] == [1]
     assert second["Observations@iot.count"] == 2 and "Observations@iot.nextLink" not in second
+
+
+async def test_service_root_with_trailing_slash_is_the_root(client):
+    """Conformance suites and clients build URLs as ``<root>/``: same document as /v1.1."""
+    plain = await client.get("/v1.1")
+    slash = await client.get("/v1.1/")
+    assert slash.status_code == 200
+    assert slash.json() == plain.json()
+
+
+async def test_value_of_a_null_property_is_json_null(client, store):
+    """A null property exists: $value answers 200 with the JSON literal null (the media
+    type tells it apart from the string "null", which comes as text/plain)."""
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    r = await client.put(
+        f"/v1.1/Things({ids['thing']})", headers=h, json={"name": "n", "description": "d"}
+    )
+    assert r.status_code == 200
+    r = await client.get(f"/v1.1/Things({ids['thing']})/properties/$value", headers=h)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.text == "null"
+    r = await client.get(f"/v1.1/Things({ids['thing']})/name/$value", headers=h)
+    assert r.headers["content-type"].startswith("text/plain") and r.text == "n"
+    r = await client.get("/v1.1/Things(999)/properties/$value", headers=h)
+    assert r.status_code == 404
+
+
+async def test_top_zero_gives_no_rows_no_next_link_and_the_count(client, store):
+    h = admin_headers(store)
+    ids = await make_world(client, h)
+    await _observations(client, h, ids["datastream"], 5)
+    body = (await client.get("/v1.1/Observations?$top=0&$count=true", headers=h)).json()
+    assert body["value"] == [] and body["@iot.count"] == 5
+    assert "@iot.nextLink" not in body
+    body = (
+        await client.get(
+            f"/v1.1/Datastreams({ids['datastream']})?$expand=Observations($top=0;$count=true)",
+            headers=h,
+        )
+    ).json()
+    assert body["Observations"] == [] and body["Observations@iot.count"] == 5
+    assert "Observations@iot.nextLink" not in body

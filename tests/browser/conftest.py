@@ -78,7 +78,7 @@ class World:
             "/api/users",
             json={
                 "username": "duty",
-                "password": "duty-password-1",
+                "password": "han-river-watch-2031",
                 "role": "operator",
                 "org": "danang",
             },
@@ -180,7 +180,10 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> N
 def world(tmp_path: Path) -> Iterator[World]:
     db = f"sqlite:///{tmp_path / 'browser.db'}"
     cli("db", "upgrade", "-d", db)
-    cli("user", "add", "root", "--role", "admin", "--password", "root-password", "-d", db)
+    cli(
+        "user", "add", "root", "--role", "admin", "-d", db,
+        env={"CITYOPS_PASSWORD": "tide-gauge-admin-8812"},
+    )  # fmt: skip
     token = cli("token", "create", "--user", "root", "-d", db).split(": ", 1)[1].strip()
     server = Server(db, extra_env={"CITYOPS_SECRET_KEY": "browser-tests"})
     w = World(server, token)

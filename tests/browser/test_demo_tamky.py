@@ -51,7 +51,7 @@ def demo(tmp_path: Path) -> Iterator[_Demo]:
 def test_tam_ky_demo_pages(browser: Any, demo: _Demo) -> None:
     for label, viewport in (("1440x900", WIDE), ("390x844", NARROW)):
         page = demo.page(browser, viewport)
-        login(page, demo.url, "tam-ky-operator", "demo-tam-ky-operator")
+        login(page, demo.url, "tam-ky-operator", "demo-operator-tamky-2024")
         markers = page.locator("path.station-marker")
         wait_until(lambda markers=markers: markers.count() == 6, "Tam Ky's six stations", 20)
         boxes = _boxes_at_rest(page)

@@ -40,6 +40,12 @@ def test_operator_flow(browser: Any, world: World) -> None:
     page.locator("#editor-tabs [data-lang^=en]").wait_for()
     shot(page, "flow-2-composer")
     page.get_by_role("button", name="Issue", exact=True).click()
+    dialog = page.locator("#confirm-dialog")
+    dialog.get_by_role("button", name="Go back").click()  # nothing is sent without a yes
+    page.get_by_text("Nothing was sent.").wait_for()
+    assert world.api.get("/api/alerts?status=issued").json()["value"] == []
+    page.get_by_role("button", name="Issue", exact=True).click()
+    dialog.get_by_role("button", name="Issue now").click()
     page.get_by_text("Alert issued.").wait_for()
 
     alert = world.api.get("/api/alerts?status=issued").json()["value"][0]

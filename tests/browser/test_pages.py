@@ -11,7 +11,7 @@ from tests.browser.conftest import DESKTOP, PHONE, World, shot, wait_until
 PAGES = ["/ops", "/ops/alerts", "/ops/data", "/ops/network"]
 
 
-def login(page: Any, url: str, user: str = "duty", password: str = "duty-password-1") -> None:
+def login(page: Any, url: str, user: str = "duty", password: str = "han-river-watch-2031") -> None:
     page.goto(url + "/login")
     page.get_by_label("User name").fill(user)
     page.get_by_label("Password").fill(password)
@@ -55,7 +55,7 @@ def test_keyboard_reaches_login_and_controls(browser: Any, world: World) -> None
     assert page.evaluate("document.activeElement.id") == "username"  # autofocus
     page.keyboard.type("duty")
     page.keyboard.press("Tab")
-    page.keyboard.type("duty-password-1")
+    page.keyboard.type("han-river-watch-2031")
     page.keyboard.press("Enter")
     page.wait_for_url(world.url + "/ops")
     page.keyboard.press("Tab")

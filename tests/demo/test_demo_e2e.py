@@ -106,7 +106,7 @@ def test_demo_serves_simulates_and_warns(demo) -> None:
         "the alert in the log",
         log,
     )
-    assert "incident" in text and "Logins" in text and "demo-admin-2024" in text
+    assert "incident" in text and "Logins" in text and "demo-chief-2024-ops" in text
     assert f"{base}/login" in text and "tam-ky-operator" in text
     _nothing_after_now(c)
     _tam_ky(base, log)
@@ -118,7 +118,7 @@ def _tam_ky(base: str, log: Path) -> None:
     with the national alarm levels, the flood above them, VN_AQI and the wards."""
     c = httpx.Client(base_url=base, timeout=10)
     token = c.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    form = {"username": "tam-ky-operator", "password": "demo-tam-ky-operator"}
+    form = {"username": "tam-ky-operator", "password": "demo-operator-tamky-2024"}
     r = c.post("/login", data={**form, "csrf_token": token, "next": "/ops"})
     assert r.status_code == 303, r.text
     doc = c.get("/api/web/stations").json()

@@ -65,7 +65,7 @@ def test_tam_ky_world_gauges_air_areas_and_logins(store: Store) -> None:
     for org in ("tam-ky", "mekong", "bangkok", "vientiane"):
         assert {f"{org}-admin", f"{org}-operator", f"{org}-analyst"} <= names
     who = store.write_sync(
-        lambda tx: check_password(tx.conn, "tam-ky-operator", "demo-tam-ky-operator")
+        lambda tx: check_password(tx.conn, "tam-ky-operator", "demo-operator-tamky-2024")
     )
     assert not isinstance(who, str) and who.role.value == "operator" and who.org_id is not None
     lines = login_lines("http://127.0.0.1:8000", list(USERS))
@@ -102,3 +102,13 @@ def test_vn_aqi_of_simulated_pm25_follows_the_decision_table(store: Store) -> No
     assert out.values[-1] == sub_index("pm25", nowcast(pm[::-1]))[0]
     assert np.isnan(out.values[0])  # one hour only: 2 of the 3 newest hours are needed
     assert 0 < out.values[-1] < 500
+
+
+def test_every_demo_password_passes_the_policy() -> None:
+    """Demo users are inserted with a light hash, not through add_user: their passwords
+    must still satisfy the policy a person would have to meet."""
+    from cityops.auth.passwords import check_policy
+
+    for u in USERS:
+        check_policy(u.password, u.username)
+    assert len({u.username for u in USERS}) == len(USERS)

@@ -83,7 +83,10 @@ def sqlite_server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     """A server on a fresh SQLite file, and an admin token for it."""
     db = f"sqlite:///{tmp_path / 'e2e.db'}"
     cli("db", "upgrade", "-d", db)
-    cli("user", "add", "e2e-admin", "--role", "admin", "--password", "e2e-password", "-d", db)
+    cli(
+        "user", "add", "e2e-admin", "--role", "admin", "-d", db,
+        env={"CITYOPS_PASSWORD": "tide-gauge-e2e-4417"},
+    )  # fmt: skip
     token = cli("token", "create", "--user", "e2e-admin", "-d", db).split(": ", 1)[1].strip()
     server = Server(db)
     yield server, token

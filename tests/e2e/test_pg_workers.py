@@ -33,7 +33,10 @@ def pg_server() -> Iterator[tuple[Server, str, str]]:
     assert url is not None
     try:
         cli("db", "upgrade", "-d", url)
-        cli("user", "add", "e2e-admin", "--role", "admin", "--password", "pw-e2e-admin", "-d", url)
+        cli(
+            "user", "add", "e2e-admin", "--role", "admin", "-d", url,
+            env={"CITYOPS_PASSWORD": "tide-gauge-e2e-4417"},
+        )  # fmt: skip
         token = cli("token", "create", "--user", "e2e-admin", "-d", url).split(": ", 1)[1]
         server = Server.__new__(Server)
         try:  # stop the process even when it never became healthy

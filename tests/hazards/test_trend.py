@@ -35,3 +35,19 @@ def test_time_to_level():
     assert eta[1] == np.inf
     assert eta[2] == 0.0
     assert np.isnan(eta[3]) and np.isnan(eta[4])
+
+
+def test_rate_never_spans_a_gap_longer_than_allowed():
+    t = np.array([0.0, 1.0, 2.0, 50.0, 51.0, 52.0, 53.0]) * H
+    v = np.array([1.0, 1.0, 1.0, 3.0, 3.1, 3.2, 3.3])
+    rate = rate_of_rise(t, v, window=100 * H, max_gap=6 * H)
+    assert np.isnan(rate[3])  # alone after the gap
+    np.testing.assert_allclose(rate[4:], 0.1)  # only the samples after the gap
+
+
+def test_rate_needs_enough_samples_over_enough_time():
+    t = np.arange(8) * 900.0
+    v = 1.0 + 0.1 * np.arange(8)
+    rate = rate_of_rise(t, v, window=6 * H, min_samples=4, min_span=H)
+    assert np.isnan(rate[:4]).all()  # 4 samples span only 45 min
+    np.testing.assert_allclose(rate[4:], 0.4)

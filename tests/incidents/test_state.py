@@ -28,6 +28,7 @@ def test_open_escalate_deescalate_autoresolve_timeline():
         ("opened", 100.0, "system", None, "warning"),
         ("escalated", 200.0, "system", "warning", "danger"),
         ("deescalated", 300.0, "system", "danger", "warning"),
+        ("cleared", 400.0, "system", "warning", "normal"),  # no cool-down: resolved at once
         ("resolved", 400.0, "system", "open", "resolved"),
     ]
     assert inc.updated_at == 400.0
@@ -116,3 +117,17 @@ def test_replay_a_level_sequence():
         actions.append(change.action.value)
         inc = change.incident if change.incident and change.incident.is_open else None
     assert actions == ["nothing", "opened", "escalated", "nothing", "resolved", "opened"]
+
+
+def test_clear_recur_and_expire_with_a_cool_down():
+    from cityops.incidents.state import Policy, expire
+
+    policy = Policy(cooldown=100.0)
+    inc = _open()
+    assert observe(inc, "pakse-flood", "Pakse", 0, "normal", 200.0, policy).action is Action.CLEARED
+    assert inc.is_open and inc.cleared_at == 200.0 and inc.current_level == 0
+    change = observe(inc, "pakse-flood", "Pakse", 1, "warning", 250.0, policy)
+    assert change.action is Action.RECURRED and inc.oscillations == 1 and inc.cleared_at is None
+    observe(inc, "pakse-flood", "Pakse", 0, "normal", 300.0, policy)
+    assert expire(inc, 399.0, policy).action is Action.NOTHING  # cool-down not over
+    assert expire(inc, 400.0, policy).action is Action.RESOLVED and inc.resolved_at == 400.0

@@ -259,16 +259,9 @@ def new_site(database: str) -> dict[str, str]:
     """Migrate ``database`` and add an admin; returns the admin's Authorization header."""
     cli("db", "upgrade", "-d", database)
     cli(
-        "user",
-        "add",
-        "mqtt-admin",
-        "--role",
-        "admin",
-        "--password",
-        "pw-mqtt-admin",
-        "-d",
-        database,
-    )
+        "user", "add", "mqtt-admin", "--role", "admin", "-d", database,
+        env={"CITYOPS_PASSWORD": "tide-gauge-mqtt-3319"},
+    )  # fmt: skip
     token = cli("token", "create", "--user", "mqtt-admin", "-d", database)
     return {"Authorization": f"Bearer {token.split(': ', 1)[1].strip()}"}
 

@@ -77,6 +77,22 @@ async def test_redelivered_message_is_stored_once(client: Any, world, service, p
     assert len(await _observations(client, world)) == 3
 
 
+async def test_repeated_reading_without_time_or_id_is_stored_each_time(
+    client: Any, world, service, prefix
+) -> None:
+    """A device sending only ``{"result": 1}`` every minute makes a new reading each time
+    (the time is the time of receipt): the same payload is no duplicate."""
+    topic = f"{prefix}v1.1/Datastreams({world['datastream']})/Observations"
+    async with _device() as dev:
+        for _ in range(3):
+            await dev.publish(
+                topic, b'{"result": 1}', qos=1, properties=device_props(world["token"])
+            )
+    await wait_for(lambda: service.stats.received == 3)
+    assert service.stats.stored == 3 and service.stats.duplicates == 0
+    assert [o["result"] for o in await _observations(client, world)] == [1, 1, 1]
+
+
 async def test_device_cannot_publish_to_a_datastream_it_does_not_own(
     client: Any, world, service, prefix
 ) -> None:
@@ -90,16 +106,14 @@ async def test_device_cannot_publish_to_a_datastream_it_does_not_own(
         "/v1.1/Datastreams", headers=world["headers"], json=datastream_body(other)
     )
     foreign = r.json()["@iot.id"]
+    topic = f"{prefix}v1.1/Datastreams({foreign})/Observations"
     async with _device() as dev:
-        await dev.subscribe(f"cityops/errors/thing-{world['thing']}", qos=1)
-        await dev.publish(
-            f"{prefix}v1.1/Datastreams({foreign})/Observations",
-            b'{"result": 1}',
-            qos=1,
-            properties=device_props(world["token"]),
-        )
-        got = await collect(dev, 1)
+        await dev.subscribe("cityops/errors/#", qos=1)
+        await dev.publish(topic, b'{"result": 1}', qos=1, properties=device_props(world["token"]))
+        got = await collect(dev, 1, keep=lambda _, body: body.get("topic") == topic)
     assert got and got[0][1]["code"] == 403
+    # the error topic names the token by its id, not the Thing or its owner
+    assert got[0][0].startswith("cityops/errors/t") and "thing" not in got[0][0]
     assert f"Datastream {foreign}" in got[0][1]["error"]
     assert service.stats.rejected_by_code[403] == 1 and service.stats.stored == 0
     r = await client.get(f"/v1.1/Datastreams({foreign})/Observations", headers=world["headers"])

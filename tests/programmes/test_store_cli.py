@@ -15,6 +15,7 @@ DATA = Path(__file__).parent / "data"
 def test_cli_round_trip(tmp_path: Path) -> None:
     db = ["-d", f"sqlite:///{tmp_path / 'cli.db'}"]
     run = CliRunner().invoke
+    assert run(app, ["db", "upgrade", *db]).exit_code == 0
     xml = str(DATA / "activities.xml")
     assert "added: XX-TEST-FUNDER-B-7" in run(app, ["programmes", "import-iati", xml, *db]).output
     again = run(app, ["programmes", "import-iati", xml, *db])

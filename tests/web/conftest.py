@@ -10,7 +10,7 @@ import pytest
 
 from cityops.store.base import Store
 from tests.alerting.support import make_datastream
-from tests.helpers import bearer, make_org, make_user_token
+from tests.helpers import bearer, make_org, make_user_token, password_of
 from tests.web.test_series import restrict
 
 
@@ -45,7 +45,7 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
         "/login",
         data={
             "username": username,
-            "password": f"password-{username}",
+            "password": password_of(username),
             "csrf_token": token,
             "next": "/ops",
         },

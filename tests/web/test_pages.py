@@ -12,7 +12,7 @@ from cityops.store.base import Store
 from cityops.web.i18n import negotiate
 from cityops.web.stations import classify, worst
 from tests.alerting.support import ingest_at
-from tests.helpers import bearer
+from tests.helpers import bearer, password_of
 from tests.web.conftest import login
 
 
@@ -42,7 +42,7 @@ async def test_login_needs_the_form_csrf_token(
     await client.get("/login")
     r = await client.post(
         "/login",
-        data={"username": "operator-a", "password": "password-operator-a", "csrf_token": "x"},
+        data={"username": "operator-a", "password": password_of("operator-a"), "csrf_token": "x"},
     )
     assert r.status_code == 403 and "cityops_session" not in r.headers.get("set-cookie", "")
     assert (await client.get("/ops")).status_code == 303

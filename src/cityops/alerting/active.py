@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -132,12 +133,18 @@ def check_output(name: str, rule: Rule, output: int, units: Mapping[int, str]) -
         )
 
 
-def activate(row: Any, units: Mapping[int, str]) -> ActiveRule:
-    """An ActiveRule from a ``rules`` row and the units of the datastreams it reads."""
+def activate(row: Any, units: Mapping[int, str], zone: str | None = None) -> ActiveRule:
+    """An ActiveRule from a ``rules`` row, the units of the datastreams it reads and the
+    IANA time zone of its organisation (calendar months of SPI are the city's)."""
     rule = build_rule(row.type, row.config)
+    if zone:
+        try:
+            rule.zone = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # an unknown zone name: UTC, as for a city without one
     inputs = input_ids(rule)
     conv = converters(row.name, rule, inputs, units)
-    policy = Policy(auto_resolve=rule.config.auto_resolve)
+    policy = rule.policy()
     return ActiveRule(
         int(row.id),
         row.name,
@@ -167,10 +174,12 @@ def load_active(
     for row in rows:
         wanted.update(int(v) for v in row.config.get("inputs", {}).values() if str(v).isdigit())
     units = datastream_units(conn, wanted)
+    o = s.organisations
+    zones = dict(conn.execute(select(o.c.id, o.c.timezone)).all())
     active, broken = [], {}
     for row in rows:
         try:
-            active.append(activate(row, units))
+            active.append(activate(row, units, zones.get(row.org_id)))
         except InvalidInput as exc:
             broken[row.name] = exc.message
     return active, broken

@@ -24,14 +24,17 @@ from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Event
 
+from .auto_issue import release_due
 from .cap_alerts import on_incident
 from .cap_issue import base_url
 from .channels import DeliveryError, Message, channel_types
 from .channels.outbox import Claimed, claim_due, next_due, record
+from .escalation import escalate_due, send_escalations
 
 log = logging.getLogger(__name__)
 _WAKE_ENTITIES = ("Alert", "AlertDelivery")
 STOP_TIMEOUT = 5.0
+PERIODIC_INTERVAL = 30.0  # seconds between escalation / held-update checks
 
 
 class AlertWorker:
@@ -53,6 +56,7 @@ class AlertWorker:
         self._tasks = [
             asyncio.create_task(self._incident_loop(), name="cityops-alerts"),
             asyncio.create_task(self._delivery_loop(), name="cityops-deliveries"),
+            asyncio.create_task(self._periodic_loop(), name="cityops-escalation"),
         ]
 
     async def stop(self) -> None:
@@ -103,6 +107,23 @@ class AlertWorker:
                 log.exception("alerting on incident %s failed", incident_id)
             finally:
                 self.incidents.task_done()
+
+    # time-driven: held automatic updates, escalation of unacknowledged incidents --------
+    async def _periodic_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PERIODIC_INTERVAL)
+            try:
+                await self.periodic()
+            except Exception:
+                log.exception("periodic alerting round failed")
+
+    async def periodic(self) -> tuple[list[int], int]:
+        """Issue held automatic drafts whose interval passed; escalate overdue incidents.
+        Returns (alert ids issued, escalations sent)."""
+        released = await self.store.write(partial(release_due, settings=self.settings))
+        messages = await self.store.write(partial(escalate_due, settings=self.settings))
+        sent = await send_escalations(self.settings, messages) if messages else 0
+        return released, sent
 
     # deliveries ------------------------------------------------------------------------
     async def _delivery_loop(self) -> None:

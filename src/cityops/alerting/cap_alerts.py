@@ -1,4 +1,4 @@
-"""CAP alerts from incidents: drafts (or automatic issue, by the rule's alert policy),
+"""CAP alerts from incidents: drafts (automatic issue only where enabled, see auto_issue),
 operators' edits per language, and Update / Cancel follow-ups.
 
 A chain is the sequence of messages about one incident: Alert, then Updates, then a
@@ -18,13 +18,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from cityops.auth import audit
-from cityops.auth.principal import SYSTEM, Principal
+from cityops.auth.principal import Principal
 from cityops.cap import Alert, Info, MsgType, Severity, draft_infos, parse_alert, validate_alert
 from cityops.errors import Conflict, InvalidInput
 from cityops.settings import Settings
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 
+from .auto_issue import automatic, issue_if_allowed
 from .cap_codec import edit_info, info_from_json, info_to_json
 from .cap_issue import (
     DEFAULT_HOURS,
@@ -174,19 +175,20 @@ def _level_change(tx: Tx, facts: Facts, settings: Settings) -> int | None:
     head = chain_head(conn, _latest_chain(conn, facts.incident_id))
     if head is not None and (head.msg_type == MsgType.CANCEL or head.kind == "all_clear"):
         head = None  # a closed chain: a new rise starts a new one
-    if (
-        head is not None
-        and head.level_name == facts.level_name
-        and _open_draft(conn, facts.incident_id) is None
-    ):
-        return None
+    draft = _open_draft(conn, facts.incident_id)
+    if head is not None and head.level_name == facts.level_name:
+        if draft is not None and automatic(facts):
+            _discard(tx, draft)  # back to what the public already has: nothing to say
+        if draft is None or automatic(facts):
+            return None
     msg_type = "Alert" if head is None else "Update"
     return save_draft(tx, facts, texts_for(conn, facts, level), msg_type, "alert", head, settings)
 
 
 def on_incident(tx: Tx, incident_id: int, changes: list[str], settings: Settings) -> int | None:
-    """React to an incident change (an ``Incident`` event): draft or issue as the rule's
-    policy says. Returns the id of the draft or issued alert, None when nothing to do."""
+    """React to an incident change (an ``Incident`` event): draft, and issue only where
+    the rule's city enabled automatic issue and :mod:`auto_issue` allows it. Returns the
+    id of the draft or issued alert, None when nothing to do."""
     facts = load_facts(tx.conn, incident_id)
     mode = facts.policy.resolved_mode(facts.rule_type)
     if (
@@ -199,10 +201,13 @@ def on_incident(tx: Tx, incident_id: int, changes: list[str], settings: Settings
         alert_id = _resolution(tx, facts, settings)
     elif LEVEL_CHANGES & set(changes):
         alert_id = _level_change(tx, facts, settings)
+    elif "persisted" in changes:
+        draft = _open_draft(tx.conn, incident_id)
+        alert_id = int(draft.id) if draft is not None else None
     else:
         return None
-    if alert_id is not None and mode == "issue":
-        issue(tx, alert_id, SYSTEM, settings)
+    if alert_id is not None:
+        issue_if_allowed(tx, facts, alert_id, settings)
     return alert_id
 
 

@@ -9,6 +9,7 @@ city's first imported area, a circle around the city's own point.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,6 +60,7 @@ class Facts:
     city: City
     station: str
     station_point: tuple[float, float] | None
+    persisted_at: datetime | None = None  # the condition lasted long enough to go public
 
     @property
     def template_level(self) -> str | None:
@@ -164,6 +166,7 @@ def load_facts(conn: Connection, incident_id: int) -> Facts:
         load_city(conn, row.org_id),
         station or row.subject,
         point,
+        persisted_at=row.persisted_at,
     )
 
 

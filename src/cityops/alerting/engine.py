@@ -288,7 +288,9 @@ class Engine:
 
     def _evaluate_clock(self, now: float) -> None:
         """Evaluate the clock-watching rules at ``now``; apply each one's sample at ``now``
-        (not the rest, which the observations' own evaluation covers), marks unchanged."""
+        (not the rest, which the observations' own evaluation covers), marks unchanged.
+        Also ends the incidents' cool-downs that passed without new data."""
+        self.persist.expire(self.rules, now)
         clocked = [a for a in self.rules.values() if a.rule.watches_clock]
         if not clocked:
             return

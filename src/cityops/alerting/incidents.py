@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from cityops.incidents.state import Incident, State, TimelineEntry
@@ -48,6 +48,9 @@ def tracked_from_row(row: Any, rule_name: str) -> Tracked:
         row.updated_at.timestamp(),
         secs(row.resolved_at),
         row.id,
+        cleared_at=secs(row.cleared_at),
+        oscillations=int(row.oscillations or 0),
+        held_by=row.acknowledged_by or row.assignee,
     )
     return Tracked(
         inc,
@@ -57,6 +60,11 @@ def tracked_from_row(row: Any, rule_name: str) -> Tracked:
         row.last_value,
         secs(row.last_time),
         row.acknowledged_by,
+        peak_value=row.peak_value,
+        peak_at=secs(row.peak_at),
+        readings=int(row.readings or 0),
+        persisted_at=secs(row.persisted_at),
+        escalated_at=secs(row.escalated_at),
     )
 
 
@@ -90,6 +98,13 @@ def row_values(t: Tracked) -> dict[str, Any]:
         "acknowledged_by": t.acknowledged_by,
         "last_value": t.last_value,
         "last_time": ts(t.last_time),
+        "peak_value": t.peak_value,
+        "peak_at": ts(t.peak_at),
+        "cleared_at": ts(inc.cleared_at),
+        "oscillations": inc.oscillations,
+        "readings": t.readings,
+        "persisted_at": ts(t.persisted_at),
+        "escalated_at": ts(t.escalated_at),
     }
 
 
@@ -165,16 +180,35 @@ def emit(
         level_name=inc.level_name,
         severity=t.severity,
         max_level=inc.max_level,
+        max_level_name=t.max_level_name,
+        peak_value=t.peak_value,
+        cleared=inc.cleared_at is not None,
+        oscillations=inc.oscillations,
         changes=[e.kind for e in t.new_entries],
         origin=origin,
     )
 
 
 def touch_last_value(
-    conn: Connection, active: ActiveRule, value: float | None, time: float
+    conn: Connection,
+    active: ActiveRule,
+    value: float | None,
+    time: float,
+    readings: int = 0,
+    peak: tuple[float, float] | None = None,
 ) -> None:
-    """Keep the open incident's latest value current without loading it."""
+    """Keep the open incident's latest value, readings and peak current without loading
+    it (a batch that changes no level on an incident whose condition is active)."""
     i = s.incidents
+    values: dict[str, Any] = {
+        "last_value": value,
+        "last_time": ts(time),
+        "readings": i.c.readings + readings,
+    }
+    if peak is not None:
+        higher = or_(i.c.peak_value.is_(None), i.c.peak_value < peak[0])
+        values["peak_value"] = case((higher, peak[0]), else_=i.c.peak_value)
+        values["peak_at"] = case((higher, ts(peak[1])), else_=i.c.peak_at)
     conn.execute(
         update(i)
         .where(
@@ -183,14 +217,17 @@ def touch_last_value(
             i.c.state != "resolved",
             i.c.origin == ENGINE,
         )
-        .values(last_value=value, last_time=ts(time))
+        .values(**values)
     )
 
 
 def open_levels(conn: Connection) -> dict[int, int]:
-    """Rule id -> level of its open live incident (one query, for the engine's start)."""
+    """Rule id -> level in force of its open live incident (0 while its condition is
+    cleared), one query, for the engine's start."""
     i = s.incidents
     rows = conn.execute(
-        select(i.c.rule_id, i.c.level).where(i.c.state != "resolved", i.c.origin == ENGINE)
+        select(i.c.rule_id, i.c.level, i.c.cleared_at).where(
+            i.c.state != "resolved", i.c.origin == ENGINE
+        )
     )
-    return {int(r.rule_id): int(r.level) for r in rows}
+    return {int(r.rule_id): 0 if r.cleared_at is not None else int(r.level) for r in rows}

@@ -48,6 +48,13 @@ _COLUMNS = (
     "assignee",
     "last_value",
     "last_time",
+    "peak_value",
+    "peak_at",
+    "cleared_at",
+    "oscillations",
+    "readings",
+    "persisted_at",
+    "escalated_at",
 )
 
 
@@ -72,6 +79,9 @@ def _query(p: Principal) -> Any:
 def incident_json(row: Any) -> dict[str, Any]:
     doc = {k: getattr(row, k) for k in _COLUMNS}
     doc["rule"] = row.rule
+    # "cleared": back at normal - the cool-down runs, or (incident a person took) it
+    # waits for the operator to resolve it
+    doc["condition"] = "cleared" if row.cleared_at is not None else "active"
     return doc
 
 

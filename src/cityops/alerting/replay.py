@@ -4,7 +4,9 @@ Each rule's inputs are read for ``[start - history, end]``, evaluated in one cal
 rule's ``levels`` (vectorised, so decades take a fraction of a second), and the level
 changes inside ``[start, end]`` are folded into incidents exactly as the engine does.
 ``record`` stores them with ``origin = "replay"``: visible beside live incidents, never
-counted as the open incident of a rule.
+counted as the open incident of a rule. Recording is idempotent: a replayed incident is
+identified by (rule, subject, opening time), so replaying the same period again
+rewrites those incidents (their fields and timeline) instead of adding copies.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from sqlalchemy import delete, select, update
 
+from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx
 
 from .active import ActiveRule, load_active
 from .evaluate import inputs_of
 from .fold import Tracked, fold
-from .incidents import REPLAY, save
+from .incidents import REPLAY, insert_entries, row_values, save, ts
 from .windows import Window, load_series
 
 log = logging.getLogger(__name__)
@@ -93,12 +97,30 @@ def replay(
 
 
 def record(store: Store, result: ReplayResult) -> list[int]:
-    """Store replayed incidents (origin "replay") with their timelines; their ids."""
+    """Store replayed incidents (origin "replay") with their timelines; their ids. An
+    incident recorded before (same rule, subject and opening time) is rewritten."""
 
     def job(tx: Tx) -> list[int]:
-        ids = []
-        for r in result.incidents:
-            ids.append(save(tx, r.active, r.tracked, origin=REPLAY))
-        return ids
+        return [_record_one(tx, r) for r in result.incidents]
 
     return store.write_sync(job)
+
+
+def _record_one(tx: Tx, r: Replayed) -> int:
+    i, tl = s.incidents, s.incident_timeline
+    inc = r.tracked.incident
+    existing = tx.conn.execute(
+        select(i.c.id).where(
+            i.c.rule_id == r.active.id,
+            i.c.subject == r.active.subject,
+            i.c.origin == REPLAY,
+            i.c.opened_at == ts(inc.opened_at),
+        )
+    ).scalar()
+    if existing is None:
+        return save(tx, r.active, r.tracked, origin=REPLAY)
+    tx.conn.execute(update(i).where(i.c.id == existing).values(**row_values(r.tracked)))
+    tx.conn.execute(delete(tl).where(tl.c.incident_id == existing))
+    insert_entries(tx.conn, int(existing), list(inc.timeline))
+    inc.id = int(existing)
+    return int(existing)

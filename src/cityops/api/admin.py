@@ -16,7 +16,7 @@ from cityops.auth import audit
 from cityops.auth.orgs import add_org, list_orgs
 from cityops.auth.principal import Principal, Role
 from cityops.auth.tokens import create_token, revoke_token
-from cityops.auth.users import add_user, list_users, set_disabled
+from cityops.auth.users import add_user, list_users, reset_password, set_disabled
 from cityops.errors import Forbidden, NotFound
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -65,7 +65,7 @@ async def create_org(
 
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=1024)
+    password: str = Field(min_length=1, max_length=1024)  # the policy answers 400
     role: str
     org: str | None = None
 
@@ -113,24 +113,65 @@ async def create_user(
     return {"id": await ctx(request).store.write(job), "username": body.username}
 
 
-@router.post("/api/users/{username}/disable")
-async def disable_user(
-    username: str, request: Request, who: Principal = Depends(signed_in)
-) -> dict[str, Any]:
+def _managed_user(tx: Tx, who: Principal, username: str) -> int | None:
+    """The organisation of a user this admin manages; NotFound for anyone else."""
+    row = tx.conn.execute(select(s.users.c.org_id).where(s.users.c.username == username)).first()
+    if row is None or (not who.is_admin and row.org_id != who.org_id):
+        raise NotFound(f"user {username!r} not found")
+    return row.org_id  # type: ignore[no-any-return]
+
+
+async def _set_disabled(request: Request, who: Principal, username: str, disabled: bool) -> None:
     _require(who, *ADMINS)
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
-        row = tx.conn.execute(
-            select(s.users.c.org_id).where(s.users.c.username == username)
-        ).first()
-        if row is None or (not who.is_admin and row.org_id != who.org_id):
-            raise NotFound(f"user {username!r} not found")
-        set_disabled(tx.conn, username)
-        audit.record(tx, who, "disable", "User", username, None, remote, row.org_id)
+        org_id = _managed_user(tx, who, username)
+        set_disabled(tx.conn, username, disabled)
+        action = "disable" if disabled else "enable"
+        audit.record(tx, who, action, "User", username, None, remote, org_id)
 
     await ctx(request).store.write(job)
+
+
+@router.post("/api/users/{username}/disable")
+async def disable_user(
+    username: str, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """Disable a user: their sessions end and their tokens stop working."""
+    await _set_disabled(request, who, username, True)
     return {"username": username, "disabled": True}
+
+
+@router.post("/api/users/{username}/enable")
+async def enable_user(
+    username: str, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """Re-enable a disabled user (their failed-login counts are cleared too)."""
+    await _set_disabled(request, who, username, False)
+    return {"username": username, "disabled": False}
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/api/users/{username}/password")
+async def reset_user_password(
+    username: str, body: PasswordReset, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """Set a user's password (admins; city admins for their organisation): the user must
+    change it at the next login, and their sessions end."""
+    _require(who, *ADMINS)
+    remote = client_address(request)
+
+    def job(tx: Tx) -> None:
+        org_id = _managed_user(tx, who, username)
+        reset_password(tx.conn, username, body.password)
+        audit.record(tx, who, "reset-password", "User", username, None, remote, org_id)
+
+    await ctx(request).store.write(job)
+    return {"username": username, "must_change_password": True}
 
 
 class TokenIn(BaseModel):

@@ -1,5 +1,9 @@
 """Who is calling: bearer tokens (API and device tokens) and session cookies.
 
+The caller is resolved once per request (``resolve``), by the rate-limit middleware
+before routing, and kept in the request's state: a junk token or cookie resolves to
+anonymous (or to a token error answered 401) and is rate-limited as such.
+
 Session cookies are ambient credentials, so a request that changes something with only
 a cookie must also prove it comes from our own pages: the CSRF token of the session, in
 the ``X-CSRF-Token`` header (API calls from our scripts) or the ``csrf_token`` form field
@@ -11,81 +15,125 @@ from __future__ import annotations
 
 import base64
 import hmac
-import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
-from cityops.api.context import ctx
-from cityops.auth import tokens
+from cityops.api.context import Context, ctx
+from cityops.auth import sessions, tokens
 from cityops.auth.principal import ANONYMOUS, Principal
-from cityops.auth.users import principal_of_user
+from cityops.auth.sessions import Session
 from cityops.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "cityops_session"
-SESSION_MAX_AGE = 12 * 3600
+SESSION_MAX_AGE = sessions.MAX_AGE_SECONDS
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# What a session whose password must change may still do.
+PASSWORD_CHANGE_PATHS = {"/api/me", "/api/logout", "/api/account/password"}
+STATE_KEY = "cityops_caller"
 
 
-def session_signer(request: Request) -> URLSafeTimedSerializer:
-    return request.app.state.session_signer  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class Caller:
+    """The resolved caller of one request."""
+
+    principal: Principal
+    session: Session | None = None  # set when a session cookie identified the caller
+    token_error: str | None = None  # an Authorization header that identifies nobody
+
+    @property
+    def counts_as_anonymous(self) -> bool:
+        return self.principal.is_anonymous
 
 
-def new_session(request: Request, user_id: int) -> tuple[str, str]:
-    """(signed cookie value, CSRF token) for a fresh login."""
-    csrf = secrets.token_urlsafe(24)
-    return session_signer(request).dumps({"u": user_id, "c": csrf}), csrf
+async def resolve(context: Context, authorization: str | None, cookie: str | None) -> Caller:
+    """The caller of an Authorization header and/or session cookie value."""
+    if authorization:
+        try:
+            secret = token_of(authorization)
+        except Unauthorized as exc:
+            return Caller(ANONYMOUS, token_error=exc.message)
+        # A cached token is answered here; only a miss needs a thread for the database.
+        hit, found = tokens.cached_principal(secret)
+        if not hit:
+            found = await run_in_threadpool(tokens.principal_for, context.store.read, secret)
+        if found is None:
+            return Caller(ANONYMOUS, token_error="token unknown, revoked or expired")
+        return Caller(found)
+    if cookie:
+        session = await run_in_threadpool(_session, context, cookie)
+        if session is not None:
+            return Caller(session.principal, session)
+    return Caller(ANONYMOUS)
+
+
+def _session(context: Context, cookie: str) -> Session | None:
+    with context.store.read() as conn:
+        return sessions.lookup(conn, cookie)
+
+
+async def caller(request: Request) -> Caller:
+    """The request's caller, resolved at most once."""
+    found = request.scope.setdefault("state", {}).get(STATE_KEY)
+    if isinstance(found, Caller):
+        return found
+    found = await resolve(
+        ctx(request), request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+    )
+    request.scope["state"][STATE_KEY] = found
+    return found
+
+
+def current_session(request: Request) -> Session | None:
+    """The session that identified this request, once ``caller`` ran (else None)."""
+    found = request.scope.get("state", {}).get(STATE_KEY)
+    return found.session if isinstance(found, Caller) else None
 
 
 def session_data(request: Request) -> dict[str, Any] | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    """The session's user id (``u``) and CSRF token (``c``), for the page templates."""
+    session = current_session(request)
+    if session is None:
         return None
-    try:
-        data = session_signer(request).loads(cookie, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        return None
-    return data if isinstance(data, dict) else None
+    return {"u": session.principal.user_id, "c": session.csrf_token}
 
 
 def check_csrf(request: Request, supplied: str | None) -> None:
     """Forbidden unless ``supplied`` is the CSRF token of the request's session."""
-    data = session_data(request)
-    expected = data.get("c") if data else None
-    if not expected or not supplied or not hmac.compare_digest(str(expected), supplied):
+    session = current_session(request)
+    expected = session.csrf_token if session else None
+    if not expected or not supplied or not hmac.compare_digest(expected, supplied):
         raise Forbidden("missing or wrong CSRF token")
 
 
 async def principal(request: Request) -> Principal:
     """The caller: a bearer token, a session cookie, or anonymous.
 
-    A cookie-authenticated request that changes something needs the X-CSRF-Token header.
+    A cookie-authenticated request that changes something needs the X-CSRF-Token header;
+    a session whose password must change may only change it (or log out).
     """
     who, by_cookie = await identify(request)
-    if by_cookie and request.method not in SAFE_METHODS:
-        check_csrf(request, request.headers.get("x-csrf-token"))
+    if by_cookie:
+        session = current_session(request)
+        if (
+            session is not None
+            and session.must_change_password
+            and request.url.path not in PASSWORD_CHANGE_PATHS
+        ):
+            raise Forbidden("change your password first (/account/password)")
+        if request.method not in SAFE_METHODS:
+            check_csrf(request, request.headers.get("x-csrf-token"))
     return who
 
 
 async def identify(request: Request) -> tuple[Principal, bool]:
     """(the caller, whether a session cookie identified them); no CSRF check here."""
-    header = request.headers.get("authorization")
-    if header:
-        secret = token_of(header)
-        # A cached token is answered here; only a miss needs a thread for the database.
-        hit, found = tokens.cached_principal(secret)
-        if not hit:
-            found = await run_in_threadpool(tokens.principal_for, ctx(request).store.read, secret)
-        if found is None:
-            raise Unauthorized("token unknown, revoked or expired")
-        return found, False
-    data = session_data(request)
-    if data is None:
-        return ANONYMOUS, False
-    user = await run_in_threadpool(_user, request, int(data["u"]))
-    return (ANONYMOUS, False) if user is None else (user, True)
+    found = await caller(request)
+    if found.token_error is not None:
+        raise Unauthorized(found.token_error)
+    return found.principal, found.session is not None
 
 
 def token_of(header: str) -> str:
@@ -105,11 +153,6 @@ def token_of(header: str) -> str:
     raise Unauthorized(
         "Authorization: expected 'Bearer <token>' (or Basic with the token as password)"
     )
-
-
-def _user(request: Request, user_id: int) -> Principal | None:
-    with ctx(request).store.read() as conn:
-        return principal_of_user(conn, user_id)
 
 
 async def signed_in(request: Request) -> Principal:

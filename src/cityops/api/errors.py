@@ -22,6 +22,7 @@ STATUS: list[tuple[type[e.CityOpsError], int]] = [
     (e.Conflict, 409),
     (e.TooLarge, 413),
     (e.NotImplementedOption, 501),
+    (e.ServiceUnavailable, 503),
 ]
 
 

@@ -1,13 +1,19 @@
-"""ASGI middleware: body size limit, security headers, rate limits for anonymous callers."""
+"""ASGI middleware: body size limit, security headers, the client address behind trusted
+proxies, and rate limits for anonymous callers and logins."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
-from typing import Any
+from collections import OrderedDict
 
 import orjson
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cityops.api.context import Context
+from cityops.api.deps import SESSION_COOKIE, STATE_KEY, resolve
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -94,37 +100,118 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class RateLimit:
-    """Token buckets per client address, for anonymous requests and for logins."""
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-    def __init__(self, app: ASGIApp, anonymous_per_min: int, login_per_min: int) -> None:
-        self.app = app
+
+def parse_proxies(text: str) -> list[Network]:
+    """``trusted_proxies``: addresses or CIDR networks, separated by spaces or commas."""
+    return [ipaddress.ip_network(p, strict=False) for p in text.replace(",", " ").split()]
+
+
+class ForwardedFor:
+    """The client address behind reverse proxies, trusted only from ``proxies``.
+
+    ``X-Forwarded-For`` is honoured only when the direct peer is a configured proxy;
+    the client is then the right-most address that is not itself a trusted proxy (the
+    left part of the header is whatever the client sent, and cannot be trusted).
+    ``X-Forwarded-Proto`` from a trusted proxy sets the scheme (secure cookies).
+    """
+
+    def __init__(self, app: ASGIApp, proxies: list[Network]) -> None:
+        self.app, self.proxies = app, proxies
+
+    def _trusted(self, host: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and self.proxies:
+            peer = (scope.get("client") or ("", 0))[0]
+            if self._trusted(peer):
+                headers = dict(scope["headers"])
+                hops = [
+                    h.strip()
+                    for h in headers.get(b"x-forwarded-for", b"").decode("latin-1").split(",")
+                    if h.strip()
+                ]
+                client = peer
+                while hops:
+                    client = hops.pop()
+                    if not self._trusted(client):
+                        break
+                proto = headers.get(b"x-forwarded-proto", b"").decode("latin-1").strip()
+                scope = dict(scope, client=(client[:64], 0))
+                if proto in ("http", "https"):
+                    scope["scheme"] = proto
+        await self.app(scope, receive, send)
+
+
+class RateLimit:
+    """Token buckets per client address, for anonymous requests and for logins.
+
+    A request counts as anonymous unless its credentials resolve to someone: the caller
+    is resolved here (and kept for the route), so a junk Cookie or Authorization header
+    is limited like no header at all. Buckets are kept in an LRU map of at most
+    ``max_clients`` entries: memory is bounded, and a flood of new addresses evicts the
+    idle ones, never a busy client's bucket. The buckets are per process (see
+    docs/architecture.md: with N workers a client may get up to N times the rate; the
+    login lock-out, which matters for security, is in the database).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        anonymous_per_min: int,
+        login_per_min: int,
+        context: Context | None = None,
+        max_clients: int = 50_000,
+    ) -> None:
+        self.app, self.context, self.max_clients = app, context, max_clients
         self.rates = {"anon": anonymous_per_min, "login": login_per_min}
-        self.buckets: dict[tuple[str, str], list[float]] = {}
+        self.buckets: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
         self.lock = threading.Lock()
 
     def _allow(self, kind: str, who: str) -> bool:
         rate = self.rates[kind]
         now = time.monotonic()
+        key = (kind, who)
         with self.lock:
-            if len(self.buckets) > 100_000:
-                self.buckets.clear()
-            tokens, last = self.buckets.get((kind, who), [float(rate), now])
+            tokens, last = self.buckets.pop(key, (float(rate), now))
             tokens = min(float(rate), tokens + (now - last) * rate / 60.0)
             ok = tokens >= 1.0
-            self.buckets[(kind, who)] = [tokens - 1.0 if ok else tokens, now]
+            self.buckets[key] = (tokens - 1.0 if ok else tokens, now)
+            while len(self.buckets) > self.max_clients:
+                self.buckets.popitem(last=False)
             return ok
+
+    async def _anonymous(self, scope: Scope) -> bool:
+        """Resolve the caller (kept in the scope's state for the route)."""
+        headers = dict(scope["headers"])
+        auth = headers.get(b"authorization")
+        raw_cookie = headers.get(b"cookie")
+        cookie = (
+            cookie_parser(raw_cookie.decode("latin-1")).get(SESSION_COOKIE) if raw_cookie else None
+        )
+        if self.context is None or (auth is None and not cookie):
+            return True
+        found = await resolve(
+            self.context, auth.decode("latin-1") if auth is not None else None, cookie
+        )
+        scope.setdefault("state", {})[STATE_KEY] = found
+        return found.principal.is_anonymous
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers: dict[bytes, Any] = dict(scope["headers"])
         client = (scope.get("client") or ("?", 0))[0]
         kind = None
         if scope["path"] in LOGIN_PATHS and scope["method"] == "POST":
             kind = "login"
-        elif b"authorization" not in headers and b"cookie" not in headers:
+        elif await self._anonymous(scope):
             kind = "anon"
         if kind is not None and not self._allow(kind, client):
             await _reply(

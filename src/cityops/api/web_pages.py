@@ -19,7 +19,14 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.api import auth
 from cityops.api.context import ctx
-from cityops.api.deps import SESSION_COOKIE, check_csrf, identify, session_data
+from cityops.api.deps import (
+    SESSION_COOKIE,
+    caller,
+    check_csrf,
+    current_session,
+    identify,
+    session_data,
+)
 from cityops.auth.principal import Principal
 from cityops.errors import CityOpsError
 from cityops.web import assets, cities, i18n, stations, warnings
@@ -90,18 +97,74 @@ async def login_submit(request: Request) -> Response:
 async def logout_submit(request: Request) -> Response:
     """End the session (form with the session's csrf_token)."""
     form = await request.form()
+    await caller(request)
     check_csrf(request, str(form.get("csrf_token") or ""))
+    await auth.end_session(request)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
 
 async def _operator(request: Request) -> Principal | Response:
+    """The signed-in person, or a redirect: to the login page, or to the password page
+    while a password someone else chose has not been changed yet."""
     who, _ = await identify(request)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if who.is_anonymous:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    session = current_session(request)
+    if session is not None and session.must_change_password:
+        return RedirectResponse(f"/account/password?next={quote(target)}", status_code=303)
     return who
+
+
+def _password_page(
+    request: Request, who: Principal, error: str | None = None, status: int = 200
+) -> Response:
+    session = current_session(request)
+    return templates.TemplateResponse(
+        request,
+        "account_password.html",
+        {
+            "who": who,
+            "csrf_token": session.csrf_token if session else "",
+            "error": error,
+            "forced": bool(session and session.must_change_password),
+            "next": _safe_next(request.query_params.get("next")),
+            "page": "account",
+        },
+        status_code=status,
+    )
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+async def password_form(request: Request) -> Response:
+    """The form to change one's own password (old password, new one twice)."""
+    who, by_cookie = await identify(request)
+    if who.is_anonymous or not by_cookie:
+        return RedirectResponse("/login?next=/account/password", status_code=303)
+    return _password_page(request, who)
+
+
+@router.post("/account/password")
+async def password_submit(request: Request) -> Response:
+    """Check the session's CSRF token, then change the password as the API does."""
+    who, by_cookie = await identify(request)
+    if who.is_anonymous or not by_cookie:
+        return RedirectResponse("/login?next=/account/password", status_code=303)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    new = str(form.get("new_password") or "")
+    if new != str(form.get("confirm_password") or ""):
+        return _password_page(request, who, "The two new passwords differ.", 400)
+    body = auth.PasswordChange(
+        old_password=str(form.get("old_password") or "-"), new_password=new or "-"
+    )
+    try:
+        await auth.change_own_password(request, who, body)
+    except CityOpsError as exc:
+        return _password_page(request, who, exc.message, 400)
+    return RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
 
 
 def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
@@ -113,22 +114,30 @@ def lookup(conn: Connection, plain: str) -> Principal | None:
 
 
 class _Cache:
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, Principal | None]] = {}
+    """Answers (found or not) for ``CACHE_SECONDS``, in an LRU map of at most ``size``
+    keys: a flood of junk tokens evicts the least recently used entries instead of
+    emptying the cache for every caller."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._items: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+        self._size = size
         self._lock = threading.Lock()
 
     def get(self, key: str) -> tuple[bool, Principal | None]:
         with self._lock:
             hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
         if hit is None or hit[0] < time.monotonic():
             return False, None
         return True, hit[1]
 
     def put(self, key: str, value: Principal | None) -> None:
         with self._lock:
-            if len(self._items) > 10000:
-                self._items.clear()
             self._items[key] = (time.monotonic() + CACHE_SECONDS, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

@@ -1,8 +1,14 @@
-"""People: users with argon2 password hashes, roles, organisations, lock-out."""
+"""People: users with argon2 password hashes, roles, organisations, password changes.
+
+Every new password passes ``passwords.check_policy``. A password someone else chose
+(the first administrator's, one reset by an administrator) is marked
+``must_change_password``: its sessions may do nothing but change it. Lock-out after
+failed logins is per account and address (``lockout``).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -10,16 +16,31 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from cityops.auth import lockout, sessions
+from cityops.auth.passwords import check_policy
 from cityops.auth.principal import Principal, Role
-from cityops.errors import Conflict, InvalidInput, NotFound
+from cityops.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.store import schema as s
 
 HASHER = PasswordHasher()
-MAX_FAILURES = 5  # then locked for LOCK_MINUTES
-LOCK_MINUTES = 15
-WRONG = "wrong user name or password"
-LOCKED = "account locked after repeated failed logins; try again later"
+# One answer for a wrong password, an unknown or disabled user and a locked pair, so
+# that a guesser learns nothing about which accounts exist or are locked.
+WRONG = "wrong user name or password, or too many failed attempts; try again later"
 PEOPLE_ROLES = (Role.ADMIN, Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST)
+
+__all__ = ["WRONG", "add_user", "check_password", "check_policy", "change_password"]
+
+
+def _role(role: str) -> Role:
+    try:
+        r = Role(role)
+    except ValueError:
+        raise InvalidInput(
+            f"role: {role!r} is not one of {', '.join(x.value for x in PEOPLE_ROLES)}", field="role"
+        ) from None
+    if r not in PEOPLE_ROLES:
+        raise InvalidInput(f"role: {role!r} is not a role for people", field="role")
+    return r
 
 
 def add_user(
@@ -29,20 +50,14 @@ def add_user(
     role: str,
     org_id: int | None = None,
     display_name: str | None = None,
+    must_change_password: bool = False,
 ) -> int:
-    """Create a user; InvalidInput for a bad role/organisation pair, Conflict if taken."""
-    try:
-        r = Role(role)
-    except ValueError:
-        raise InvalidInput(
-            f"role: {role!r} is not one of {', '.join(x.value for x in PEOPLE_ROLES)}", field="role"
-        ) from None
-    if r not in PEOPLE_ROLES:
-        raise InvalidInput(f"role: {role!r} is not a role for people", field="role")
+    """Create a user; InvalidInput for a bad role/organisation pair or a weak password,
+    Conflict if the name is taken."""
+    r = _role(role)
     if r is not Role.ADMIN and org_id is None:
         raise InvalidInput(f"org: a {role} belongs to an organisation", field="org")
-    if len(password) < 8:
-        raise InvalidInput("password: at least 8 characters", field="password")
+    check_policy(password, username)
     u = s.users
     if conn.execute(select(u.c.id).where(u.c.username == username)).first() is not None:
         raise Conflict(f"user {username!r} exists already")
@@ -56,25 +71,41 @@ def add_user(
                 role=r.value,
                 org_id=org_id,
                 created_at=datetime.now(UTC),
+                must_change_password=must_change_password,
             )
             .returning(u.c.id)
         ).scalar_one()
     )
 
 
-def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
-    u = s.users
-    if (
-        conn.execute(update(u).where(u.c.username == username).values(disabled=disabled)).rowcount
-        == 0
-    ):
+def _user_id(conn: Connection, username: str) -> int:
+    found = conn.execute(select(s.users.c.id).where(s.users.c.username == username)).scalar()
+    if found is None:
         raise NotFound(f"user {username!r} not found")
+    return int(found)
+
+
+def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
+    """Disable (its sessions end, its tokens stop) or re-enable a user."""
+    uid = _user_id(conn, username)
+    conn.execute(update(s.users).where(s.users.c.id == uid).values(disabled=disabled))
+    if disabled:
+        sessions.end_all(conn, uid)
+    else:
+        lockout.clear(conn, username)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     u, o = s.users, s.organisations
     q = (
-        select(u.c.id, u.c.username, u.c.role, u.c.disabled, o.c.slug.label("org"))
+        select(
+            u.c.id,
+            u.c.username,
+            u.c.role,
+            u.c.disabled,
+            u.c.must_change_password,
+            o.c.slug.label("org"),
+        )
         .select_from(u.outerjoin(o, o.c.id == u.c.org_id))
         .order_by(u.c.username)
     )
@@ -89,28 +120,68 @@ def principal_of_user(conn: Connection, user_id: int) -> Principal | None:
     return Principal(Role(row.role), row.username, org_id=row.org_id, user_id=row.id)
 
 
-def check_password(conn: Connection, username: str, password: str) -> Principal | str:
-    """Verify a login: the principal, or the reason it failed.
+def _verify(password_hash: str | None, password: str) -> bool:
+    if password_hash is None:
+        HASHER.hash(password)  # same work as a real check: no timing hint
+        return False
+    try:
+        return bool(HASHER.verify(password_hash, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
-    Failures are counted and the account locked after MAX_FAILURES. The reason is
-    returned, not raised, so that the failure count commits with the write job.
+
+def check_password(
+    conn: Connection, username: str, password: str, address: str | None = None
+) -> Principal | str:
+    """Verify a login from ``address``: the principal, or ``WRONG``.
+
+    Failures are counted per account and address (``lockout``). The reason is returned,
+    not raised, so that the count commits with the write job.
     """
     u = s.users
-    now = datetime.now(UTC)
     row = conn.execute(select(u).where(u.c.username == username)).first()
-    if row is None or row.disabled or row.password_hash is None:
-        HASHER.hash(password)  # same work as a real check: no timing hint
+    if lockout.blocked(conn, username[:128], address):
+        HASHER.hash(password)
         return WRONG
-    if row.locked_until is not None and row.locked_until > now:
-        return LOCKED
-    try:
-        HASHER.verify(row.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failures = row.failed_logins + 1
-        values: dict[str, Any] = {"failed_logins": failures}
-        if failures >= MAX_FAILURES:
-            values = {"failed_logins": 0, "locked_until": now + timedelta(minutes=LOCK_MINUTES)}
-        conn.execute(update(u).where(u.c.id == row.id).values(**values))
+    ok = _verify(row.password_hash if row is not None else None, password)
+    if row is None or row.disabled or not ok:
+        lockout.record_failure(conn, username, address)
         return WRONG
-    conn.execute(update(u).where(u.c.id == row.id).values(failed_logins=0, locked_until=None))
+    lockout.record_success(conn, username, address)
     return Principal(Role(row.role), row.username, org_id=row.org_id, user_id=row.id)
+
+
+def change_password(
+    conn: Connection, user_id: int, old: str, new: str, keep_session: str | None = None
+) -> None:
+    """A user changes their own password, proving the old one; other sessions end."""
+    u = s.users
+    row = conn.execute(select(u.c.username, u.c.password_hash).where(u.c.id == user_id)).first()
+    if row is None:
+        raise NotFound("user not found")
+    if not _verify(row.password_hash, old):
+        raise Forbidden("old_password: wrong password", field="old_password")
+    if old == new:
+        raise InvalidInput("new_password: must differ from the old one", field="new_password")
+    check_policy(new, row.username, field="new_password")
+    conn.execute(
+        update(u)
+        .where(u.c.id == user_id)
+        .values(password_hash=HASHER.hash(new), must_change_password=False)
+    )
+    sessions.end_all(conn, user_id, keep_hash=keep_session)
+
+
+def reset_password(conn: Connection, username: str, new: str) -> int:
+    """An administrator sets a password: the user must change it at the next login;
+    every session ends and the account's failed-login counts are cleared."""
+    uid = _user_id(conn, username)
+    check_policy(new, username)
+    conn.execute(
+        update(s.users)
+        .where(s.users.c.id == uid)
+        .values(password_hash=HASHER.hash(new), must_change_password=True)
+    )
+    sessions.end_all(conn, uid)
+    lockout.clear(conn, username)
+    return uid

@@ -2,7 +2,8 @@
 
 - :mod:`.model`: typed, immutable Alert / Info / Area
 - :mod:`.document` / :mod:`.parse`: XML out (schema order) and in (hardened)
-- :mod:`.validate`: the official XSD plus the publishing profile
+- :mod:`.safexml`: the hardened XML parser for everything read from outside
+- :mod:`.validate`: the official XSD (``schema/``) plus the publishing profile
 - :mod:`.identifiers`: WMO-style OID identifiers, references, Update / Cancel / AllClear
 - :mod:`.areas`: circles, GeoJSON polygons (lat,lon, 6 decimals, simple)
 - :mod:`.templates`: per-hazard texts in nine languages, ``draft_infos``

@@ -1,7 +1,13 @@
-"""``cityops user|token|org``: people, tokens and organisations."""
+"""``cityops user|token|org``: people, tokens and organisations.
+
+Passwords are never taken as a command-line value (visible in ``ps`` and shell history):
+``--password-file`` (``-`` for standard input), ``$CITYOPS_PASSWORD``, or a prompt.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,14 +19,61 @@ from cityops.auth import audit
 from cityops.auth import orgs as org_service
 from cityops.auth.principal import SYSTEM
 from cityops.auth.tokens import create_token
-from cityops.auth.users import add_user, list_users, set_disabled
+from cityops.auth.users import (
+    add_user,
+    change_password,
+    list_users,
+    reset_password,
+    set_disabled,
+)
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
-from cityops.errors import NotFound
+from cityops.errors import InvalidInput, NotFound
 from cityops.store import schema as s
 
 users = typer.Typer(no_args_is_help=True, help="People who log in.")
 tokens = typer.Typer(no_args_is_help=True, help="API and device tokens.")
 orgs = typer.Typer(no_args_is_help=True, help="Organisations (cities and partners).")
+
+
+PASSWORD_ENV = "CITYOPS_PASSWORD"
+OLD_PASSWORD_ENV = "CITYOPS_OLD_PASSWORD"
+PASSWORD_FILE_OPTION = typer.Option(
+    None,
+    "--password-file",
+    help=f"Read the password from this file's first line ('-': standard input). "
+    f"Else ${PASSWORD_ENV}, else a prompt.",
+)
+
+
+def read_password(
+    password_file: Path | None, env: str = PASSWORD_ENV, label: str = "Password"
+) -> str:
+    """The password from ``password_file``, the environment variable ``env``, or a prompt
+    (hidden, typed twice)."""
+    if password_file is not None:
+        try:
+            text = (
+                typer.get_text_stream("stdin").read()
+                if str(password_file) == "-"
+                else password_file.read_text()
+            )
+        except OSError as exc:
+            raise InvalidInput(f"password-file: {exc}", field="password-file") from None
+        line = text.splitlines()[0] if text else ""
+        if not line:
+            raise InvalidInput("password-file: empty", field="password-file")
+        return line
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():  # a script or a pipe: the first line, nobody to confirm
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise InvalidInput(
+                f"no password given and none could be asked for: use --password-file or ${env}",
+                field="password",
+            )
+        return line
+    return str(typer.prompt(label, hide_input=True, confirmation_prompt=label != "Old password"))
 
 
 def _write(database: str | None, config: Path | None, job: Any) -> Any:
@@ -36,11 +89,13 @@ def user_add(
     username: str,
     role: str = typer.Option(..., help="admin, city_admin, operator, analyst"),
     org: str = typer.Option(None, help="Organisation slug (all roles but admin)."),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    password_file: Path = PASSWORD_FILE_OPTION,
     database: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
 ) -> None:
-    """Add a person who logs in with a password."""
+    """Add a person who logs in with a password (at least 12 characters, not a common
+    or guessable one)."""
+    password = read_password(password_file)
 
     def job(tx: Any) -> int:
         org_id = org_service.org_id(tx.conn, org) if org else None
@@ -70,6 +125,59 @@ def user_disable(username: str, database: str = DB_OPTION, config: Path = CONFIG
 
     _write(database, config, job)
     typer.echo(f"user {username} disabled")
+
+
+@users.command("enable")
+def user_enable(username: str, database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
+    """Re-enable a disabled user (their failed-login counts are cleared)."""
+
+    def job(tx: Any) -> None:
+        set_disabled(tx.conn, username, disabled=False)
+        audit.record(tx, SYSTEM, "enable", "User", username)
+
+    _write(database, config, job)
+    typer.echo(f"user {username} enabled")
+
+
+@users.command("reset-password")
+def user_reset_password(
+    username: str,
+    password_file: Path = PASSWORD_FILE_OPTION,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
+    """Set a user's password as an administrator: they must change it at their next
+    login; their sessions end."""
+    password = read_password(password_file)
+
+    def job(tx: Any) -> None:
+        reset_password(tx.conn, username, password)
+        audit.record(tx, SYSTEM, "reset-password", "User", username)
+
+    _write(database, config, job)
+    typer.echo(f"password of {username} reset; it must be changed at the next login")
+
+
+@users.command("passwd")
+def user_passwd(
+    username: str,
+    password_file: Path = PASSWORD_FILE_OPTION,
+    database: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
+    """Change a user's password, giving the old one ($CITYOPS_OLD_PASSWORD or a prompt)."""
+    old = read_password(None, OLD_PASSWORD_ENV, "Old password")
+    new = read_password(password_file, label="New password")
+
+    def job(tx: Any) -> None:
+        uid = tx.conn.execute(select(s.users.c.id).where(s.users.c.username == username)).scalar()
+        if uid is None:
+            raise NotFound(f"user {username!r} not found")
+        change_password(tx.conn, int(uid), old, new)
+        audit.record(tx, SYSTEM, "password", "User", username)
+
+    _write(database, config, job)
+    typer.echo(f"password of {username} changed")
 
 
 @tokens.command("create")

@@ -1,4 +1,4 @@
-"""Shared CLI helpers: settings from flags, a store, one-line errors."""
+"""Shared CLI helpers: settings from flags, and a store on a database whose schema is current."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from cityops.cli.errors import naming_database
 from cityops.settings import Settings, load_settings
 from cityops.store import migrate
 from cityops.store.base import Store
@@ -21,8 +22,14 @@ def settings_from(
     return load_settings(config, database_url=database, **overrides)
 
 
-def open_store(settings: Settings, upgrade: bool = True) -> Store:
-    store = Store(settings.database_url, read_pool_size=2)
-    if upgrade:
-        migrate.upgrade(store.write_engine)
+def open_store(settings: Settings) -> Store:
+    """A store on a database whose schema is current (SchemaNotCurrent otherwise: only
+    ``cityops db upgrade`` migrates)."""
+    with naming_database(settings.database_url):
+        store = Store(settings.database_url, read_pool_size=2)
+        try:
+            migrate.require_current(store.write_engine)
+        except BaseException:
+            store.close()
+            raise
     return store

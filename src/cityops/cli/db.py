@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, settings_from
+from cityops.cli.errors import naming_database
 from cityops.store import migrate
 from cityops.store.base import Store
 
@@ -21,12 +22,13 @@ def upgrade(
 ) -> None:
     """Apply the schema migrations (Alembic) up to REVISION."""
     settings = settings_from(database, config)
-    store = Store(settings.database_url, read_pool_size=1)
-    try:
-        migrate.upgrade(store.write_engine, revision)
-        typer.echo(f"database at revision {migrate.current(store.write_engine)}")
-    finally:
-        store.close()
+    with naming_database(settings.database_url):
+        store = Store(settings.database_url, read_pool_size=1)
+        try:
+            migrate.upgrade(store.write_engine, revision)
+            typer.echo(f"database at revision {migrate.current(store.write_engine)}")
+        finally:
+            store.close()
 
 
 @app.command()

@@ -11,21 +11,34 @@ import uvicorn
 from sqlalchemy import func, select
 
 from cityops.auth.users import add_user
-from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
-from cityops.settings import Settings, load_settings
+from cityops.cli.common import CONFIG_OPTION, DB_OPTION, settings_from
+from cityops.cli.errors import naming_database
+from cityops.settings import Settings, load_settings, masked_url
+from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store
 
 
 def ensure_first_admin(store: Store) -> tuple[str, str] | None:
-    """Create the user ``admin`` with a random password when there are no users yet."""
+    """Create the user ``admin`` with a random password when there are no users yet.
+
+    The password is printed once by ``run_server``; it must be changed at the first
+    login (until then the session may do nothing else), so a copy left in a terminal
+    or a log does not stay valid."""
 
     def job(tx: object) -> tuple[str, str] | None:
         conn = tx.conn  # type: ignore[attr-defined]
         if conn.execute(select(func.count()).select_from(s.users)).scalar_one():
             return None
         password = secrets.token_urlsafe(12)
-        add_user(conn, "admin", password, "admin", display_name="First administrator")
+        add_user(
+            conn,
+            "admin",
+            password,
+            "admin",
+            display_name="First administrator",
+            must_change_password=True,
+        )
         return "admin", password
 
     return store.write_sync(job)
@@ -49,19 +62,25 @@ def event_loop(settings: Settings) -> str:
 
 
 def run_server(settings: Settings, workers: int = 1, log_level: str = "info") -> None:
-    """Migrate, create the first admin if needed, then serve."""
-    store = open_store(settings)
-    first = ensure_first_admin(store)
-    store.close()
+    """Check the schema (creating it on a new, empty database), create the first admin if
+    needed, then serve. A database at an older revision is refused: ``cityops db upgrade``."""
+    with naming_database(settings.database_url):
+        store = Store(settings.database_url, read_pool_size=2)
+        try:
+            migrate.create_if_empty(store.write_engine)
+            migrate.require_current(store.write_engine)
+            first = ensure_first_admin(store)
+        finally:
+            store.close()
     if first:
         typer.echo(
             f"First administrator created: user {first[0]!r}, password {first[1]!r} "
-            "(shown once; log in at /login, then change it)"
+            "(shown once; you must change it when you first log in at /login)"
         )
     typer.echo(
         f"CityOps on http://{settings.host}:{settings.port}/  "
         f"(SensorThings API: http://{settings.host}:{settings.port}/v1.1, "
-        f"database: {settings.database_url})"
+        f"database: {masked_url(settings.database_url)})"
     )
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"CITYOPS_{name.upper()}"] = str(value)
@@ -79,7 +98,9 @@ def run_server(settings: Settings, workers: int = 1, log_level: str = "info") ->
         workers=workers,
         log_level=log_level,
         access_log=settings.access_log,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from settings.trusted_proxies, by the
+        # ForwardedFor middleware; uvicorn's own handling trusts 127.0.0.1 by default.
+        proxy_headers=False,
         loop=event_loop(settings),
         # Workers start by importing the whole package (seconds on a small box);
         # uvicorn's 5 s health check would kill and respawn them in a loop.

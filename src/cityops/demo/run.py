@@ -23,7 +23,7 @@ from cityops.demo.setup import (
 from cityops.demo.simulator import SimConfig, Simulator
 from cityops.demo.world import World, ensure_world
 from cityops.programmes.seed import seed_programmes
-from cityops.settings import Settings
+from cityops.settings import Settings, masked_url
 from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store
@@ -86,7 +86,7 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
     state = "created" if p.world.created else "reused"
     say(
         f"Demo world {state} in {p.seconds:.1f} s: {len(p.world.things)} things, "
-        f"{p.rules} rules ({settings.database_url})"
+        f"{p.rules} rules ({masked_url(settings.database_url)})"
     )
     say(f"  Operations centre:  {base}/ops")
     say(f"  Public warnings:    {base}/public")
@@ -98,10 +98,7 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
 
 def login_lines(base: str, users: list[DemoUser]) -> list[str]:
     """The demo logins, one line per organisation (admin, operator, analyst), with the URL."""
-    lines = [
-        f"  Logins at {base}/login (demo passwords, change them for anything real;",
-        "  every password is demo-<username>):",
-    ]
+    lines = [f"  Logins at {base}/login (demo passwords: change them for anything real):"]
     by_org: dict[str, list[DemoUser]] = {}
     for u in users:
         if u.org is None:
@@ -109,7 +106,7 @@ def login_lines(base: str, users: list[DemoUser]) -> list[str]:
         else:
             by_org.setdefault(u.org, []).append(u)
     for org, members in by_org.items():
-        lines.append(f"    {org:<22} " + ", ".join(m.username for m in members))
+        lines.append(f"    {org:<22} " + ", ".join(f"{m.username} / {m.password}" for m in members))
     return lines
 
 

@@ -4,9 +4,10 @@ The real record (MRC station 013901, read at run time from ``--mrc-data`` or
 ``CITYOPS_MRC_DATA``; never packaged) is sent reading by reading with the Pakse gauge's
 device token. Its times are shifted so that the season ends at the moment the replay
 started (the dashboard then shows it as recent); values are unchanged. Pakse's published
-levels (warning 11.0 m, danger 12.0 m) are in its rule, whose alert policy issues CAP
-alerts automatically; if an alert is still a draft, the demo operator issues it through
-the API. The scenario reports each step through ``on_event``.
+levels (warning 11.0 m, danger 12.0 m) are in its rule, whose alerts are drafted for a
+person: the demo operator issues the draft through the API, as a duty operator would
+(nothing reaches the public without that action). The scenario reports each step
+through ``on_event``.
 """
 
 from __future__ import annotations

@@ -15,25 +15,56 @@ from .series import FloatArray, as_float, check_times, window_start
 HOUR = 3600.0
 
 
-def rate_of_rise(times: ArrayLike, values: ArrayLike, window: float) -> FloatArray:
+def rate_of_rise(
+    times: ArrayLike,
+    values: ArrayLike,
+    window: float,
+    *,
+    min_samples: int = 2,
+    min_span: float = 0.0,
+    max_gap: float = np.inf,
+) -> FloatArray:
     """Least-squares slope, in value units per hour, over the trailing window ``(t-window, t]``.
 
-    ``window`` in seconds. NaN where the window holds fewer than two valid samples at
-    distinct times. Irregular sampling is handled since the fit uses the actual times.
+    ``window`` in seconds. The fit never reaches back across a gap between valid samples
+    longer than ``max_gap`` seconds (the window then starts after the gap), and needs at
+    least ``min_samples`` valid samples spanning at least ``min_span`` seconds: otherwise
+    NaN. Two readings either side of a telemetry outage are not a trend (on the MRC
+    Sekong record they made a 2.5 m/h "rise" out of a gauge coming back). NaN samples
+    are missing: they get NaN and do not count. Irregular sampling is handled since the
+    fit uses the actual times.
     """
     if window <= 0:
         raise ValueError("window must be > 0 seconds")
-    t, v = check_times(times, values), as_float(values)
-    out = np.full(v.size, np.nan)
-    if v.size == 0:
+    if min_samples < 2 or min_span < 0 or max_gap <= 0:
+        raise ValueError("min_samples >= 2, min_span >= 0 and max_gap > 0 are required")
+    t_all, v_all = check_times(times, values), as_float(values)
+    out = np.full(v_all.size, np.nan)
+    ok = np.flatnonzero(np.isfinite(v_all))
+    if ok.size == 0:
         return out
-    start = window_start(t, window)
+    t, v = t_all[ok], v_all[ok]
+    start = np.maximum(window_start(t, window), _segment_start(t, max_gap))
     width = int((np.arange(v.size) - start).max()) + 1
     rows = max(1, 2_000_000 // width)  # bounds the (rows x width) work arrays
+    rate = np.full(v.size, np.nan)
     for lo in range(0, v.size, rows):
         hi = min(lo + rows, v.size)
-        out[lo:hi] = _slopes(t, v, start[lo:hi], np.arange(lo, hi), width)
+        rate[lo:hi] = _slopes(t, v, start[lo:hi], np.arange(lo, hi), width)
+    count = np.arange(v.size) - start + 1
+    short = (count < min_samples) | (t - t[start] < min_span)
+    rate[short] = np.nan
+    out[ok] = rate
     return out
+
+
+def _segment_start(t: FloatArray, max_gap: float) -> np.ndarray:
+    """Per sample, the index of the first sample after the last gap longer than max_gap."""
+    marks = np.zeros(t.size, dtype=np.int64)
+    if t.size > 1 and np.isfinite(max_gap):
+        after = np.flatnonzero(np.diff(t) > max_gap) + 1
+        marks[after] = after
+    return np.maximum.accumulate(marks)
 
 
 def _slopes(

@@ -5,6 +5,11 @@ line numbers and reasons, and the file is rejected), then stores it in ONE write
 through ``ingest.store_observations`` - the one write path - so that a file is imported
 whole or not at all. Each observation carries the receipt ``("import", "<ds>@<µs>")``:
 importing a file twice stores nothing twice.
+
+Modules: ``service`` (parse and check a file, then store it), ``mrc`` (the MRC export),
+``csvfile`` (a time and a value column of a logger CSV), ``reader`` (lines with their
+numbers, progress), ``rows`` (good rows in arrays, bad rows with reasons), ``timezones``
+(explicit, never guessed), ``load`` (the one write job).
 """
 
 from cityops.imports.rows import ImportRejected, Problem, Rows

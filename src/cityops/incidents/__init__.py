@@ -1,4 +1,6 @@
-"""Incidents: the operators' unit of work. ``state`` is the pure state machine."""
+"""Incidents: the operators' unit of work. ``state`` is the pure state machine (open ->
+acknowledged -> resolved, with level changes); storing incidents is ``alerting.incidents``.
+"""
 
 from .state import Action, Change, Incident, Policy, State, TimelineEntry, observe
 

@@ -6,6 +6,14 @@ or auto-resolve it; operators acknowledge, assign, annotate and resolve it. Ever
 appends a :class:`TimelineEntry`. No I/O: the caller loads the open incident for the key,
 applies the change, and persists the incident and the new entries.
 
+One event is one incident. When the level falls back to normal the incident is not
+resolved at once: its condition is *cleared* (``cleared_at``) and a cool-down starts. A
+rise within the cool-down *recurs* on the same incident (its timeline goes on; the rises
+are counted in ``oscillations``, and only the first few are written to the timeline, so
+flapping input stays bounded). The system resolves the incident when the cool-down has
+passed - unless a person acknowledged or assigned it: such an incident stays open with
+its condition cleared and waits for the operator.
+
 Escalating an acknowledged incident returns it to ``open`` when the policy says so
 (default), so that the higher level is acknowledged again.
 """
@@ -13,6 +21,7 @@ Escalating an acknowledged incident returns it to ``open`` when the policy says 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from cityops.errors import Conflict, InvalidInput
@@ -32,6 +41,8 @@ class Action(StrEnum):
     OPENED = "opened"
     ESCALATED = "escalated"
     DEESCALATED = "deescalated"
+    CLEARED = "cleared"  # back at normal: the cool-down runs
+    RECURRED = "recurred"  # back above normal within the cool-down
     RESOLVED = "resolved"
     NOTHING = "nothing"
 
@@ -56,12 +67,18 @@ class TimelineEntry:
                 object.__setattr__(self, name, value.value)
 
 
+#: Recurrences written to the timeline; later ones are only counted (bounded flapping).
+FLAP_LOG = 3
+
+
 @dataclass(frozen=True)
 class Policy:
-    """How level observations act on incidents."""
+    """How level observations act on incidents. ``cooldown``: seconds at normal before
+    the system resolves an incident (a rise within it continues the same incident)."""
 
     auto_resolve: bool = True
     reopen_on_escalation: bool = True
+    cooldown: float = 0.0
 
 
 @dataclass
@@ -80,6 +97,14 @@ class Incident:
     resolved_at: float | None = None
     id: int | str | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    cleared_at: float | None = None  # condition back to normal since (None: active)
+    oscillations: int = 0  # rises after a clear within the cool-down
+    held_by: str | None = None  # the person who acknowledged or assigned it
+
+    @property
+    def current_level(self) -> int:
+        """The level in force now: 0 while the condition is cleared."""
+        return 0 if self.cleared_at is not None else self.level
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,6 +129,7 @@ class Incident:
         if self.state is State.ACKNOWLEDGED:
             raise Conflict("incident is already acknowledged", field="state")
         self.state = State.ACKNOWLEDGED
+        self.held_by = self.held_by or (actor if actor != SYSTEM else None)
         return self._add(TimelineEntry("acknowledged", time, actor, State.OPEN, self.state, note))
 
     def assign(
@@ -114,6 +140,7 @@ class Incident:
         if assignee == self.assignee:
             raise Conflict(f"incident is already assigned to {assignee!r}", field="assignee")
         before, self.assignee = self.assignee, assignee
+        self.held_by = self.held_by or (actor if actor != SYSTEM else None)
         return self._add(TimelineEntry("assigned", time, actor, before, assignee, note))
 
     def annotate(self, actor: str, time: float, note: str) -> TimelineEntry:
@@ -174,8 +201,10 @@ def observe(
 ) -> Change:
     """Apply a level observation for (rule, subject) given its open incident, if any.
 
-    Level > 0 with nothing open opens a new incident; a different level escalates or
-    de-escalates; level 0 resolves it when ``policy.auto_resolve`` (else nothing).
+    Level > 0 with nothing open opens a new incident; on an open one it recurs (after a
+    clear), escalates or de-escalates. Level 0 clears the condition (when
+    ``policy.auto_resolve``, else nothing) and, once the cool-down has passed, resolves
+    the incident unless a person holds it (see :func:`expire`).
     """
     if current is not None and (not current.is_open or current.key != (rule, subject)):
         raise Conflict("the incident given is not the open incident of this rule and subject")
@@ -188,9 +217,54 @@ def observe(
     if level <= 0:
         if not policy.auto_resolve:
             return Change(Action.NOTHING, current)
-        entry = current.resolve(SYSTEM, time, note=f"level back to {level_name}")
-        return Change(Action.RESOLVED, current, (entry,))
-    entries = current.change_level(level, level_name, time, policy)
+        if current.cleared_at is None:
+            return _clear(current, time, level_name, policy)
+        return expire(current, time, policy)
+    entries = _recur(current, time) if current.cleared_at is not None else []
+    entries += current.change_level(level, level_name, time, policy)
     if not entries:
         return Change(Action.NOTHING, current)
     return Change(Action(entries[0].kind), current, tuple(entries))
+
+
+def _clear(current: Incident, time: float, level_name: str, policy: Policy) -> Change:
+    """Back at normal: the condition is cleared and the cool-down starts (with no
+    cool-down, an incident nobody holds is resolved at once)."""
+    current.cleared_at = time
+    current.updated_at = max(current.updated_at, time)
+    logged: tuple[TimelineEntry, ...] = ()
+    if current.oscillations <= FLAP_LOG:
+        note = "condition cleared" + ("; waits for the operator" if current.held_by else "")
+        entry = TimelineEntry(Action.CLEARED, time, SYSTEM, current.level_name, level_name, note)
+        logged = (current._add(entry),)
+    done = expire(current, time, policy)
+    action = Action.RESOLVED if done.entries else Action.CLEARED
+    return Change(action, current, (*logged, *done.entries))
+
+
+def _recur(inc: Incident, time: float) -> list[TimelineEntry]:
+    """The condition is back within the cool-down: the same incident goes on."""
+    since, inc.cleared_at = inc.cleared_at, None
+    inc.oscillations += 1
+    inc.updated_at = max(inc.updated_at, time)
+    if inc.oscillations > FLAP_LOG + 1:
+        return []  # flapping: counted, not logged
+    when = datetime.fromtimestamp(since or time, UTC).isoformat(timespec="minutes")
+    note = f"back within the cool-down (normal since {when})"
+    if inc.oscillations == FLAP_LOG + 1:
+        note = "flapping: further recurrences are counted, not logged"
+    return [inc._add(TimelineEntry(Action.RECURRED, time, SYSTEM, "normal", inc.level_name, note))]
+
+
+def expire(current: Incident, time: float, policy: Policy = Policy()) -> Change:
+    """At ``time`` with the condition still cleared: resolve once the cool-down has
+    passed, unless a person acknowledged or assigned the incident (it then waits)."""
+    if (
+        current.cleared_at is None
+        or not current.is_open
+        or current.held_by is not None
+        or time - current.cleared_at < policy.cooldown
+    ):
+        return Change(Action.NOTHING, current)
+    entry = current.resolve(SYSTEM, time, note="level back to normal after the cool-down")
+    return Change(Action.RESOLVED, current, (entry,))

@@ -18,12 +18,13 @@ from typing import Any
 
 import orjson
 
-from cityops.auth.principal import Principal, Role
+from cityops.auth import mqtt_clients
+from cityops.auth.principal import Principal
 from cityops.auth.tokens import principal_for
 from cityops.errors import CityOpsError, Forbidden, InvalidInput, NotFound, Unauthorized
 from cityops.ingest.parse import ObservationIn, parse_observation
 from cityops.ingest.store import store_observations
-from cityops.mqtt.topics import parse_create_topic
+from cityops.mqtt.topics import CreateTarget, device_root, parse_create_topic, split_device_topic
 from cityops.store.writer import Tx
 
 AUTH_PROPERTY = "authorization"  # MQTT 5 user property: "Bearer <device token>"
@@ -56,17 +57,20 @@ class Item:
     echo: bool = False  # one of CityOps' own notifications: acknowledged, not stored
     observation_id: int | None = None
     duplicate: bool = False
+    timed: bool = False  # the payload gives a phenomenonTime (else: the time of receipt)
+    device_user: str | None = None  # broker user name of a broker-authenticated device
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def who(self) -> str:
-        """The sender as named in error topics: ``thing-<id>``, a user name, or anonymous."""
+    def error_topic(self, prefix: str) -> str:
+        """Where a rejection is answered, naming no owner: a broker-authenticated device's
+        own ``errors`` topic (only it may subscribe), else ``cityops/errors/t<token id>``
+        (the id the token API answered) or ``cityops/errors/anonymous``."""
+        if self.device_user is not None:
+            return device_root(prefix, self.device_user) + "errors"
         p = self.principal
-        if p is None:
-            return "anonymous"
-        if p.role is Role.DEVICE and p.thing_ids:
-            return f"thing-{min(p.thing_ids)}"
-        return p.name.replace("/", "_").replace("+", "_").replace("#", "_")
+        if p is None or p.token_id is None:
+            return "cityops/errors/anonymous"
+        return f"cityops/errors/t{p.token_id}"
 
 
 def user_properties(properties: Any) -> dict[str, str]:
@@ -82,29 +86,34 @@ def prepare(
     prefix: str,
     reply_to: str | None = None,
     correlation: bytes | None = None,
+    broker_auth: bool = False,
 ) -> Item:
-    """Check one message without the database: topic, token presence, JSON, Observation."""
+    """Check one message without the database: topic, credentials, JSON, Observation.
+
+    With ``broker_auth`` the sender is the broker client whose topic root the message
+    came on (the broker's ACL lets only that client publish there); a token in the
+    message is then refused, never used.
+    """
     item = Item(topic, payload, user, reply_to, correlation)
     if ORIGIN_PROPERTY in user:
         item.echo = True
         return item
-    target = parse_create_topic(topic, prefix)
+    if broker_auth:
+        target = _broker_target(item, prefix)
+    else:
+        target = parse_create_topic(topic, prefix)
     if target is None:
-        item.rejection = Rejection(400, f"topic {topic!r} does not create Observations")
+        if item.rejection is None:
+            item.rejection = Rejection(400, f"topic {topic!r} does not create Observations")
         return item
-    auth = user.get(AUTH_PROPERTY, "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        item.rejection = Rejection(
-            401, f"missing MQTT 5 user property {AUTH_PROPERTY!r}: 'Bearer <device token>'"
-        )
+    if not broker_auth and not _take_token(item):
         return item
-    item.token = token.strip()
     try:
         body = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
         item.rejection = Rejection(400, f"payload is not valid JSON: {exc}")
         return item
+    item.timed = isinstance(body, dict) and body.get("phenomenonTime") is not None
     try:
         item.obs = parse_observation(body, datastream_id=target.datastream_id, foi_id=target.foi_id)
     except InvalidInput as exc:
@@ -112,32 +121,86 @@ def prepare(
     return item
 
 
-def receipt_key(item: Item, principal: Principal) -> str:
-    """Idempotency key of a message: the sender's token and the device's message id, or
-    else a hash of topic and payload (a redelivered message has both unchanged)."""
-    owner = f"t{principal.token_id}" if principal.token_id is not None else principal.name
+def _broker_target(item: Item, prefix: str) -> CreateTarget | None:
+    """The create target of a broker-authenticated device's message (sets its user)."""
+    split = split_device_topic(item.topic, prefix)
+    if split is None:
+        return None
+    item.device_user, rest = split
+    root = device_root(prefix, item.device_user)
+    if item.reply_to is not None and not item.reply_to.startswith(root):
+        item.reply_to = None  # answers go below the device's own root only
+    if AUTH_PROPERTY in item.user:
+        item.rejection = Rejection(
+            400, "send no token in messages: this broker authenticates devices itself"
+        )
+        return None
+    return parse_create_topic(rest, "")
+
+
+def _take_token(item: Item) -> bool:
+    """The device token of the ``authorization`` user property (False: rejected)."""
+    auth = item.user.get(AUTH_PROPERTY, "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        item.rejection = Rejection(
+            401, f"missing MQTT 5 user property {AUTH_PROPERTY!r}: 'Bearer <device token>'"
+        )
+        return False
+    item.token = token.strip()
+    return True
+
+
+def receipt_key(item: Item, principal: Principal) -> str | None:
+    """Idempotency key of a message: the sender (token or broker user) and the device's
+    message id, or else a hash of topic and payload (a redelivered message has both
+    unchanged).
+
+    None (no key: stored each time it arrives) for a message with neither a message id nor
+    a phenomenonTime: its time is the time of receipt, so the same payload again is a new
+    reading (a gauge sending ``{"result": 1}`` every minute), not a redelivery. Such a
+    message is delivered at least once: one redelivered after a crash between the commit
+    and the PUBACK is stored twice. Devices that need exactly once send either."""
+    if item.device_user is not None:
+        owner = f"m{item.device_user}"
+    elif principal.token_id is not None:
+        owner = f"t{principal.token_id}"
+    else:
+        owner = principal.name
     msg_id = item.user.get(MESSAGE_ID_PROPERTY)
     if msg_id:
         return f"{owner}:id:{msg_id[:200]}"
+    if not item.timed:
+        return None
     digest = hashlib.sha256(item.topic.encode() + b"\0" + item.payload).hexdigest()
     return f"{owner}:h:{digest}"
 
 
 def authenticate(items: Sequence[Item], read: Callable[..., Any]) -> None:
-    """Resolve each item's token to a principal (blocking: run in a thread)."""
+    """Resolve each item's token or broker user to a principal (blocking: run in a
+    thread)."""
     found: dict[str, Principal | None] = {}
     for item in items:
-        if item.token is None or item.rejection is not None:
+        if item.rejection is not None:
             continue
-        if item.token not in found:
-            found[item.token] = principal_for(read, item.token)
-        principal = found[item.token]
+        if item.device_user is not None:
+            key = "m:" + item.device_user
+            if key not in found:
+                found[key] = mqtt_clients.principal_for(read, item.device_user)
+        elif item.token is not None:
+            key = "t:" + item.token
+            if key not in found:
+                found[key] = principal_for(read, item.token)
+        else:
+            continue
+        principal = found[key]
         if principal is None:
-            item.rejection = Rejection(401, "unknown, expired or revoked token")
+            item.rejection = Rejection(401, "unknown, expired or revoked credentials")
             continue
         item.principal = principal
         assert item.obs is not None
-        item.obs.receipt = (RECEIPT_SOURCE, receipt_key(item, principal))
+        receipt = receipt_key(item, principal)
+        item.obs.receipt = (RECEIPT_SOURCE, receipt) if receipt is not None else None
 
 
 def _code(exc: CityOpsError) -> int:

@@ -36,14 +36,13 @@ from cityops.mqtt import ingest, paho_speed
 from cityops.mqtt.ingest import Item
 from cityops.mqtt.notify import Notifier, Publication
 from cityops.mqtt.stats import Stats
-from cityops.mqtt.topics import create_filters, parse_select_topics
+from cityops.mqtt.topics import create_filters, device_create_filters, parse_select_topics
 from cityops.settings import Settings
 from cityops.sta.entities import BY_NAME
 from cityops.store.base import Store
 from cityops.store.writer import Event
 
 log = logging.getLogger(__name__)
-ERROR_TOPIC = "cityops/errors/{who}"
 STATUS_TOPIC = "cityops/status/{client}"
 MAX_IN_FLIGHT_BATCHES = 2
 STATUS_SECONDS = 5.0
@@ -212,7 +211,10 @@ class MqttService:
             # no_local keeps our own notifications away (not allowed on shared subscriptions,
             # where the origin user property marks them instead).
             options = SubscribeOptions(qos=1, noLocal=not shared)
-            for topic in create_filters(self.prefix, self.settings.mqtt_shared_group):
+            group = self.settings.mqtt_shared_group
+            broker_auth = self.settings.mqtt_device_auth == "broker"
+            filters = (device_create_filters if broker_auth else create_filters)(self.prefix, group)
+            for topic in filters:
                 await client.subscribe(topic, options=options)
             self.connected.set()
             helpers = [
@@ -261,6 +263,7 @@ class MqttService:
             self.prefix,
             getattr(props, "ResponseTopic", None),
             getattr(props, "CorrelationData", None),
+            broker_auth=self.settings.mqtt_device_auth == "broker",
         )
 
     async def _finish(
@@ -316,7 +319,7 @@ class MqttService:
             }
             if "message-id" in item.user:
                 body["message-id"] = item.user["message-id"]
-            await self._reply(client, ERROR_TOPIC.format(who=item.who), item, body)
+            await self._reply(client, item.error_topic(self.prefix), item, body)
         elif item.reply_to:
             link = self.notifier.ser.self_link(BY_NAME["Observation"], item.observation_id or 0)
             await self._reply(client, None, item, {"@iot.selfLink": link})

@@ -108,3 +108,33 @@ def property_topic(et: EntityType, ident: int, prop: str) -> str:
 
 def entity_type_of_set(set_name: str) -> EntityType | None:
     return BY_SET.get(set_name)
+
+
+DEVICES = "devices"
+
+
+def device_root(prefix: str, username: str) -> str:
+    """The topic root of a broker-authenticated device: only it may publish below."""
+    return f"{prefix}{DEVICES}/{username}/"
+
+
+def device_create_filters(prefix: str, group: str | None) -> list[str]:
+    """The create filters for broker-authenticated devices (``<root>v1.1/...``)."""
+    filters = [
+        f"{prefix}{DEVICES}/+/{VERSION}/Observations",
+        f"{prefix}{DEVICES}/+/{VERSION}/+/Observations",
+    ]
+    if group:
+        return [f"$share/{group}/{f}" for f in filters]
+    return filters
+
+
+def split_device_topic(topic: str, prefix: str) -> tuple[str, str] | None:
+    """(user name, the spec topic after the device root), or None."""
+    head = f"{prefix}{DEVICES}/"
+    if not topic.startswith(head):
+        return None
+    username, sep, rest = topic[len(head) :].partition("/")
+    if not sep or not username:
+        return None
+    return username, rest

@@ -1,7 +1,17 @@
-"""Cooperation programmes: the register of funded smart-city projects (pure core).
+"""Cooperation programmes: the register of funded smart-city projects.
 
-Domain model, IATI 2.03 import/export, CSV export, currency conversion with an
-operator-loaded rates table, and coordination analysis. No database, no HTTP.
+A pure core (no database, no HTTP): ``model`` (the domain model, checked by ``_check``),
+``codes`` (IATI 2.03 code lists), ``iati_import`` / ``iati_export`` (IATI 2.03 XML, read
+through the hardened ``xmlsafe``), ``csv_export``, ``money`` (conversion with the rates
+table an operator loads), ``analysis`` (totals and timelines), ``coordination``
+(overlapping projects, uncovered city-sector-years), ``register`` (re-import merges),
+``demo`` (the demo register's projects).
+
+Beside it, the parts that use the database: ``store`` (the register in the database:
+import, select, link, rates), ``codec`` (a Project as JSON for the database and the API),
+``views`` (totals, timeline, map, coordination over the stored register), ``delivery``
+(what a project delivered, from the data it paid for) and ``seed`` (the demo register
+linked to the demo stations).
 """
 
 from __future__ import annotations

@@ -2,6 +2,13 @@
 
 Importing this package registers the built-in rule types: river_level, rainfall,
 heat_index, aqi, drought_spi, data_quality, river_lag.
+
+Modules: ``base`` (the Rule class, its config model, series types), ``registry`` (name ->
+class, for built-ins and plugins), ``loader`` (rules from TOML), the rule types ``river``,
+``rainfall``, ``heat``, ``air``, ``drought``, ``quality``, ``lag``; and ``episodes``
+(level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
+``alert_policy`` (how incidents become public alerts), ``units`` (UCUM conversion with
+pint).
 """
 
 from . import air, drought, heat, lag, quality, rainfall, river, vn_air  # noqa: F401  (registration)

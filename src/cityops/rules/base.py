@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cityops.errors import InvalidInput
 from cityops.hazards.series import FloatArray, IntArray, as_float, check_times
+from cityops.incidents.state import Policy
 
 from .alert_policy import AlertPolicy
 from .severity import CAP_SEVERITIES, default_severities
@@ -69,6 +71,13 @@ class RuleConfig(BaseModel):
         default=None, description="CAP severity per level, lowest level first"
     )
     auto_resolve: bool = Field(default=True, description="resolve the incident at level 0")
+    cooldown: float | None = Field(
+        default=None,
+        ge=0,
+        le=90 * 86400,
+        description="seconds back at normal before the system resolves the incident; a "
+        "rise within it continues the same incident. Default by rule type (river 5 days)",
+    )
     alert: AlertPolicy = Field(
         default_factory=AlertPolicy, description="CAP alerts from this rule's incidents"
     )
@@ -99,6 +108,28 @@ class RuleConfig(BaseModel):
         return value
 
 
+#: Cool-down by rule type (seconds): how long a hazard must stay away before an incident
+#: ends. A Mekong flood wave dips under its warning level for days and comes back (Pakse
+#: 2011: 3.5 days at 10.2-10.8 m between a first rise above 11 m and the September crest;
+#: 14 days between the August and September floods), so a river incident ends after 5
+#: days back at normal; rain showers come in bursts within hours; heat and air quality
+#: follow the daily cycle.
+COOLDOWNS = {
+    "river_level": 5 * 86400.0,
+    "river_lag": 5 * 86400.0,
+    "rainfall": 6 * 3600.0,
+    "heat_index": 24 * 3600.0,
+    "aqi": 6 * 3600.0,
+    "drought_spi": 0.0,  # monthly values: one month back to normal ends the drought
+    "data_quality": 3600.0,
+}
+
+
+def default_cooldown(rule_type: str) -> float:
+    """The cool-down of a rule type when its config sets none (1 h for unknown types)."""
+    return COOLDOWNS.get(rule_type, 3600.0)
+
+
 def validation_error(exc: ValidationError, prefix: str = "") -> InvalidInput:
     """The first pydantic error as ``InvalidInput`` whose field is the dotted path."""
     err = exc.errors()[0]
@@ -117,6 +148,9 @@ class Rule:
 
     type_name: ClassVar[str] = ""
     Config: ClassVar[type[RuleConfig]] = RuleConfig
+    #: The time zone of the rule's city, for rules that count calendar periods (SPI
+    #: months); set when the rule is attached to its organisation. UTC by default.
+    zone: tzinfo = UTC
 
     def __init__(self, config: RuleConfig | Mapping[str, Any]) -> None:
         if not isinstance(config, self.Config):
@@ -168,6 +202,12 @@ class Rule:
         if role not in units:
             raise InvalidInput(f"unknown input role {role!r}", field=f"inputs.{role}")
         return converter(unit, units[role], field=f"inputs.{role}")
+
+    def policy(self) -> Policy:
+        """How this rule's level changes act on its incidents (auto-resolve, cool-down)."""
+        c = self.config
+        cooldown = default_cooldown(self.type_name) if c.cooldown is None else c.cooldown
+        return Policy(auto_resolve=c.auto_resolve, cooldown=cooldown)
 
     def severity(self, level: int) -> str:
         """CAP severity of a level (``"Unknown"`` for level 0)."""

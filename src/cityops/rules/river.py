@@ -19,23 +19,50 @@ from .base import LevelSeries, Rule, RuleConfig, Series, ascending
 from .registry import register
 
 
-class RateOfRise(BaseModel):
-    """Rising faster than ``per_hour`` (unit/h, over ``window`` s) raises to at least ``level``."""
+class TrendWindow(BaseModel):
+    """How much data a trend needs: samples, span, and the longest gap it may bridge.
+
+    Defaults scale with the window: at least 3 samples spanning half the window, no gap
+    longer than half the window (15-minute telemetry with a 3 h window tolerates 1.5 h
+    of silence; twice-daily readings with a 2-day window work too).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    per_hour: float = Field(gt=0)
     window: float = Field(gt=0, description="seconds")
+    min_samples: int = Field(default=3, ge=2, description="valid samples in the window")
+    min_span: float | None = Field(
+        default=None, ge=0, description="seconds between first and last sample; default window/2"
+    )
+    max_gap: float | None = Field(
+        default=None, gt=0, description="longest gap bridged, seconds; default window/2"
+    )
+
+    def rate(self, times: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """The rate of rise (unit/h) under these data requirements."""
+        half = self.window / 2
+        return rate_of_rise(
+            times,
+            values,
+            self.window,
+            min_samples=self.min_samples,
+            min_span=half if self.min_span is None else self.min_span,
+            max_gap=half if self.max_gap is None else self.max_gap,
+        )
+
+
+class RateOfRise(TrendWindow):
+    """Rising faster than ``per_hour`` (unit/h, over ``window`` s) raises to at least ``level``."""
+
+    per_hour: float = Field(gt=0)
     level: str
 
 
-class Forecast(BaseModel):
+class Forecast(TrendWindow):
     """Reaching ``target`` within ``horizon`` s on the trend over ``window`` s raises to at
     least ``level`` (MRC alarm: flood level forecast within 3 days = 259200 s)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     target: str
     horizon: float = Field(gt=0, description="seconds")
-    window: float = Field(gt=0, description="seconds")
     level: str
 
 
@@ -99,13 +126,13 @@ class RiverLevelRule(Rule):
         )
         details: dict[str, np.ndarray] = {}
         if c.rate_of_rise:
-            rate = rate_of_rise(s.times, s.values, c.rate_of_rise.window)
+            rate = c.rate_of_rise.rate(s.times, s.values)
             details["rate_per_hour"] = rate
             fast = np.nan_to_num(rate, nan=-np.inf) > c.rate_of_rise.per_hour
             level = np.where(fast, np.maximum(level, self._index(c.rate_of_rise.level)), level)
         if c.forecast:
             f = c.forecast
-            rate = rate_of_rise(s.times, s.values, f.window)
+            rate = f.rate(s.times, s.values)
             eta = time_to_level(s.values, rate, c.levels[f.target])
             details["time_to_" + f.target] = eta
             soon = np.nan_to_num(eta, nan=np.inf) <= f.horizon

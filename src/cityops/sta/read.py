@@ -96,7 +96,7 @@ class Reader:
         top = self._top(opts)
         q = base.order_by(*_order(src.et, opts)).offset(opts.skip).limit(top + 1)
         rows = [dict(r._mapping) for r in self.conn.execute(q)]
-        more = len(rows) > top
+        more = top > 0 and len(rows) > top  # $top=0 asks for the count only: no next page
         rows = rows[:top]
         self.expand(src.et, rows, opts)
         return Page(rows, count, more, opts.skip + top if more else None, top)
@@ -161,7 +161,7 @@ class Reader:
         self.expand(target, children, opts)
         for parent in rows:
             got = groups.get(parent["id"], [])
-            more = len(got) > top
+            more = top > 0 and len(got) > top
             page = Page(
                 got[:top],
                 counts.get(parent["id"], 0) if opts.count else None,

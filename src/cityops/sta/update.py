@@ -1,8 +1,7 @@
-"""PATCH (merge), JSON Patch and PUT of SensorThings entities."""
+"""PATCH (merge), JSON Patch (applied in the write job) and PUT of SensorThings entities."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -13,7 +12,7 @@ from cityops.errors import InvalidInput, NotFound
 from cityops.ingest.parse import entity_id, parse_observation
 from cityops.sta.create import Parent, attach, check_exists, move_thing
 from cityops.sta.entities import BY_NAME, EntityType, Kind
-from cityops.sta.jsonpatch import apply_op
+from cityops.sta.jsonpatch import apply_patch
 from cityops.sta.rows import json_value, row_values
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -169,21 +168,16 @@ def refresh_datastream(tx: Tx, ds_id: int) -> None:
     )
 
 
-def apply_json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
-    """Apply RFC 6902 operations to a copy of ``doc``; InvalidInput on a bad operation."""
-    if not isinstance(ops, list):
-        raise InvalidInput("JSON Patch: body must be an array of operations", field="body")
-    doc = copy.deepcopy(doc)
-    for i, op in enumerate(ops):
-        field = f"JSON Patch[{i}]"
-        if not isinstance(op, dict) or op.get("op") not in (
-            "add",
-            "remove",
-            "replace",
-            "move",
-            "copy",
-            "test",
-        ):
-            raise InvalidInput(f"{field}: unknown or missing op", field=field)
-        apply_op(doc, op, field)
-    return doc
+def patch_entity(tx: Tx, et: EntityType, ident: int, ops: Any, principal: Principal) -> list[str]:
+    """Apply a JSON Patch to the entity as it is in this transaction and store the change;
+    the names of the changed properties. Run inside the write job, so that a ``test``
+    operation guards this very write (a change committed meanwhile makes it fail)."""
+    current = current_row(tx, et, ident)
+    check_write(tx, et, current, principal)
+    doc = {p.name: json_value(p, current) for p in et.props if not p.read_only}
+    patched = apply_patch(doc, ops)
+    body = {k: v for k, v in patched.items() if k not in doc or doc[k] != v}
+    body.update(dict.fromkeys(set(doc) - set(patched)))  # a removed property becomes null
+    if body:
+        update_entity(tx, et, ident, body, principal)
+    return sorted(body)

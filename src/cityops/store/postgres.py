@@ -26,11 +26,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, create_engine, func, insert, text
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from cityops.store.dialect import register_backend
-from cityops.store.types import Geometry
+from cityops.store.types import Geometry, PostGISGeometry
+
+# Reflection (Alembic's autogenerate, the migration-agreement test) knows PostGIS geometry.
+ischema_names.setdefault("geometry", PostGISGeometry)
 
 COPY_MIN_ROWS = 64
 """Batches smaller than this use INSERT (fewer round trips); larger ones use COPY."""

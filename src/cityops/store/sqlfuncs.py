@@ -222,7 +222,8 @@ _templates(
 
 # -- strings -------------------------------------------------------------------------
 class IndexOf(_Fn):
-    """0-based position of b in a, -1 when absent. (a, b)"""
+    """1-based position of b in a, 0 when absent (a, b): the SensorThings specification's
+    example (``indexof(description,'Sensor') eq 1``) and FROST-Server count from 1."""
 
     type = Integer()
 
@@ -251,7 +252,7 @@ class CollateC(_Fn):
     type = Text()
 
 
-_templates(IndexOf, "(instr({0}, {1}) - 1)", "(strpos({0}, {1}) - 1)")
+_templates(IndexOf, "instr({0}, {1})", "strpos({0}, {1})")
 _templates(
     EndsWith,
     "(length({1}) <= length({0}) AND substr({0}, length({0}) - length({1}) + 1) = {1})",

@@ -44,8 +44,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return when.astimezone(UTC)
 
 
-class _PostGISGeometry(UserDefinedType[str]):
+class PostGISGeometry(UserDefinedType[str]):
+    """``geometry(Geometry,4326)``; reflection passes the type modifiers, always these."""
+
     cache_ok = True
+
+    def __init__(self, *modifiers: Any) -> None:
+        super().__init__()
 
     def get_col_spec(self, **kw: Any) -> str:
         return "geometry(Geometry,4326)"
@@ -59,7 +64,7 @@ class Geometry(TypeDecorator[str]):
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(_PostGISGeometry())
+            return dialect.type_descriptor(PostGISGeometry())
         return dialect.type_descriptor(Text())
 
     def bind_expression(self, bindvalue: Any) -> Any:

@@ -2,8 +2,10 @@
 
 Every write in a process goes through one writer thread. Jobs that arrive while a
 transaction is being written wait in a queue; the writer then runs all of them in one
-transaction, each inside its own savepoint, commits once, and only then answers each
-job. A failing job rolls back to its savepoint and fails alone: the others commit.
+transaction, commits once, and only then answers each job. It first runs them without
+savepoints (the common case, where every job succeeds); if a job raises, the transaction
+is rolled back and the batch runs again with a SAVEPOINT per job, so that the failing job
+fails alone and the others commit.
 
 SQLite allows one writer at a time, so this is how many concurrent requests share one
 fsync; on PostgreSQL it saves round trips and commits just the same.

@@ -145,8 +145,10 @@ THING_CASES: list[tuple[str, list[int]]] = [
     ("endswith(name, 'Ubon')", [3]),
     ("endswith(name, 'a suffix longer than any name')", []),
     ("length(name) eq 11", [2, 4]),
-    ("indexof(name, 'Ubon') eq 5", [3]),
-    ("indexof(name, 'zzz') eq -1", [1, 2, 3, 4]),
+    # 1-based, as the SensorThings specification's example and FROST-Server; 0 when absent
+    ("indexof(name, 'Ubon') eq 6", [3]),
+    ("indexof(name, 'Rain') eq 1", [3]),
+    ("indexof(name, 'zzz') eq 0", [1, 2, 3, 4]),
     ("substring(name, 6) eq 'pakse'", [2]),
     ("substring(name, 0, 4) eq 'Rain'", [3]),
     ("trim(name) eq 'Trim Me'", [4]),

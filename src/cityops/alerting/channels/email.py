@@ -47,12 +47,13 @@ class Email(Channel):
         mail["From"] = self.settings.smtp_from
         mail["To"] = target
         mail.set_content(_body(message))
-        mail.add_attachment(
-            message.xml,
-            maintype="application",
-            subtype="cap+xml",
-            filename=f"alert-{message.alert_id}.xml",
-        )
+        if message.xml:  # operational notices (escalations) carry no CAP document
+            mail.add_attachment(
+                message.xml,
+                maintype="application",
+                subtype="cap+xml",
+                filename=f"alert-{message.alert_id}.xml",
+            )
         return mail
 
     def _send_sync(self, mail: EmailMessage) -> None:

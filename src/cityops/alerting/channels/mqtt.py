@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 import aiomqtt
+import orjson
 
 from cityops.errors import InvalidInput
 
@@ -42,6 +43,7 @@ class Mqtt(Channel):
                 password=unquote(parts.password) if parts.password else None,
                 timeout=self.settings.delivery_timeout,
             ) as client:
-                await client.publish(topic, payload=message.xml, qos=1)
+                payload = message.xml or orjson.dumps(message.summary)  # notices: JSON
+                await client.publish(topic, payload=payload, qos=1)
         except (aiomqtt.MqttError, OSError) as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from None

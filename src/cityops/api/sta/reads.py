@@ -15,6 +15,7 @@ from cityops.api.json import JSON
 from cityops.api.sta.root import service_root
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidQuery, NotFound
+from cityops.settings import public_endpoint
 from cityops.sta.paths import Target, resolve
 from cityops.sta.query import QueryOptions, parse_options, validate_options
 from cityops.sta.read import Reader, Source
@@ -28,13 +29,16 @@ router = APIRouter()
 def root(request: Request) -> dict[str, Any]:
     """The service root: entity sets and the conformance classes implemented."""
     c = ctx(request)
-    return service_root(c.root_url(request), c.settings.mqtt_url)
+    mqtt = c.settings.mqtt_url
+    return service_root(c.root_url(request), public_endpoint(mqtt) if mqtt else None)
 
 
 @router.get("/v1.1/{path:path}", tags=["SensorThings"])
 def read(path: str, request: Request, who: Principal = Depends(principal)) -> Response:
     """Any SensorThings resource path with the query options of the spec."""
     c = ctx(request)
+    if path == "":  # /v1.1/ is the service root too (clients append a slash to the root)
+        return JSON(service_root(c.root_url(request), c.settings.mqtt_url))
     s = c.settings
     opts = parse_options(dict(request.query_params), default_top=s.default_top, max_top=s.max_top)
     ser = Serializer(c.root_url(request))
@@ -54,8 +58,8 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     assert target.prop is not None
     value = json_value(target.prop, row)
     if target.kind == "value":
-        if value is None:
-            raise NotFound(f"{target.prop.name} is null")
+        if value is None:  # the property exists and is null: the JSON literal, not a 404
+            return Response(b"null", media_type="application/json")
         text = value if isinstance(value, str) else orjson.dumps(value).decode()
         return PlainTextResponse(text)
     return JSON({target.prop.name: value})

@@ -24,7 +24,7 @@ from cityops.sta.paths import Target, bare_collection, resolve
 from cityops.sta.query import QueryOptions
 from cityops.sta.read import Reader
 from cityops.sta.serialize import Serializer
-from cityops.sta.update import apply_json_patch, update_entity
+from cityops.sta.update import patch_entity, update_entity
 from cityops.store.writer import Tx
 
 router = APIRouter()
@@ -109,16 +109,16 @@ async def patch(path: str, request: Request, who: Principal = Depends(principal)
     target = _single(c, path, who)
     et, ident = target.et, target.id
     assert ident is not None
-    if request.headers.get("content-type", "").startswith("application/json-patch+json"):
-        current = _entity_json(c, request, et, ident, who)
-        props = {p.name: current.get(p.name) for p in et.props if not p.read_only}
-        patched = apply_json_patch(props, body)
-        body = {k: v for k, v in patched.items() if props.get(k) != v}
     remote = client_address(request)
+    json_patch = request.headers.get("content-type", "").startswith("application/json-patch+json")
 
     def job(tx: Tx) -> None:
-        update_entity(tx, et, ident, body, who)
-        audit.record(tx, who, "update", et.name, ident, {"fields": sorted(body)}, remote)
+        if json_patch:  # applied to the entity as read in this transaction (``test`` guards)
+            fields = patch_entity(tx, et, ident, body, who)
+        else:
+            update_entity(tx, et, ident, body, who)
+            fields = sorted(body)
+        audit.record(tx, who, "update", et.name, ident, {"fields": fields}, remote)
 
     await c.store.write(job)
     return JSON(_entity_json(c, request, et, ident, who))

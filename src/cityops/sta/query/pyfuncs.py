@@ -80,7 +80,7 @@ _STRING: dict[str, Any] = {
     "endswith": lambda a, b: a.endswith(b),
     "startswith": lambda a, b: a.startswith(b),
     "length": len,
-    "indexof": lambda a, b: a.find(b),
+    "indexof": lambda a, b: a.find(b) + 1,  # 1-based, 0 when absent (as SQL instr/strpos)
     "tolower": str.lower,
     "toupper": str.upper,
     "trim": lambda a: a.strip(" "),

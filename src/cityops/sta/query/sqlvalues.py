@@ -199,7 +199,7 @@ def _date_part(part: str) -> Callable[[Any], tuple[str, Any]]:
 
 
 _BUILDERS: dict[str, Callable[..., tuple[str, Any]]] = {
-    "substringof": lambda a, b: ("bool", sf.IndexOf(b, a) >= 0),
+    "substringof": lambda a, b: ("bool", sf.IndexOf(b, a) > 0),
     "startswith": lambda a, b: ("bool", func.substr(a, 1, func.length(b)) == b),
     "endswith": lambda a, b: ("bool", sf.EndsWith(a, b)),
     "length": lambda a: ("number", func.length(a)),

@@ -22,6 +22,9 @@ from cityops.store.schema.identity import (
     api_tokens,
     audit_log,
     ingest_receipts,
+    login_attempts,
+    mqtt_clients,
+    sessions,
     users,
 )
 from cityops.store.schema.programmes import (
@@ -71,6 +74,9 @@ __all__ = [
     "api_tokens",
     "audit_log",
     "ingest_receipts",
+    "login_attempts",
+    "mqtt_clients",
+    "sessions",
     "rules",
     "incidents",
     "incident_timeline",

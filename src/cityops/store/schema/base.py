@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, MetaData, String
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -20,6 +20,12 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 def bbox_columns() -> list[Column[float]]:
     """The bounding box of a geometry, an index prefilter for geometry predicates."""
     return [Column(n, Float) for n in ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")]
+
+
+def gist_index(name: str) -> Index:
+    """The spatial (GiST) index of a table's ``geom`` column, on PostgreSQL only: SQLite
+    prefilters on the bbox columns instead."""
+    return Index(name, "geom", postgresql_using="gist").ddl_if(dialect="postgresql")
 
 
 def access_columns() -> list[Column[object]]:

@@ -64,6 +64,16 @@ incidents = Table(
     Column("assignee", Text),
     Column("last_value", Float),
     Column("last_time", UTCDateTime),
+    # one event is one incident (migration 0005): its peak, the condition cleared since
+    # (cool-down), rises within the cool-down, readings above normal, when the condition
+    # had lasted long enough for automatic issue, when it was escalated unacknowledged
+    Column("peak_value", Float),
+    Column("peak_at", UTCDateTime),
+    Column("cleared_at", UTCDateTime),
+    Column("oscillations", Integer, nullable=False, server_default="0"),
+    Column("readings", Integer, nullable=False, server_default="0"),
+    Column("persisted_at", UTCDateTime),
+    Column("escalated_at", UTCDateTime),
     Index("ix_incidents_rule_subject", "rule_id", "subject"),
     Index("ix_incidents_state_opened", "state", "opened_at"),
     # At most one incident per rule and subject that is not resolved (live incidents).

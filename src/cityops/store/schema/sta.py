@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
-from cityops.store.schema.base import BigId, access_columns, bbox_columns, metadata
+from cityops.store.schema.base import BigId, access_columns, bbox_columns, gist_index, metadata
 from cityops.store.types import Geometry, JSONDoc, UTCDateTime
 
 organisations = Table(
@@ -45,6 +45,7 @@ locations = Table(
     Column("properties", JSONDoc),
     *access_columns(),
     Index("ix_locations_bbox", "bbox_minx", "bbox_miny"),
+    gist_index("ix_locations_geom"),
 )
 
 thing_locations = Table(
@@ -142,6 +143,7 @@ features_of_interest = Table(
     # The Location a FeatureOfInterest was made from, so that it is reused.
     Column("location_id", BigId, ForeignKey("locations.id", ondelete="SET NULL"), index=True),
     *access_columns(),
+    gist_index("ix_features_of_interest_geom"),
 )
 
 observations = Table(

@@ -2,6 +2,7 @@
 import { el, when } from "./api.js";
 import { alertsApi } from "./alerts-api.js";
 import { debounce, onLive } from "./live.js";
+import { confirmAction } from "./confirm.js";
 
 const FIELDS = [["event", "Event"], ["headline", "Headline"], ["description", "Description"], ["instruction", "Instruction"]];
 const items = document.getElementById("alert-items");
@@ -88,6 +89,10 @@ async function saveEdits() {
 }
 
 async function run(action) {
+  if (!(await confirmAction(action, current))) {
+    statusLine.textContent = "Nothing was sent.";
+    return;
+  }
   statusLine.textContent = "Working…";
   try {
     if (action === "save" || action === "issue") await saveEdits();

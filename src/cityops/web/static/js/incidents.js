@@ -39,11 +39,18 @@ export class IncidentQueue {
     const id = `inc-${inc.id}`;
     const card = el("article", { class: `incident sev-${inc.severity} state-${inc.state}`, "data-incident": inc.id,
       "data-state": inc.state, "aria-labelledby": `${id}-t` },
-      el("h3", { id: `${id}-t` }, `${inc.level_name} · ${inc.subject}`),
+      el("h3", { id: `${id}-t` },
+        `${inc.state === "resolved" ? inc.max_level_name : inc.level_name} · ${inc.subject}`),
       el("p", { class: "meta" }, `#${inc.id} ${inc.rule} · ${inc.state}`,
+        inc.condition === "cleared" && inc.state !== "resolved" ? " · condition cleared" : "",
         inc.assignee ? ` · assigned to ${inc.assignee}` : "",
         ` · opened ${when(inc.opened_at)}`,
-        inc.last_value !== null ? ` · latest ${inc.last_value}` : ""),
+        inc.last_value !== null ? ` · latest ${inc.last_value}` : "",
+        inc.oscillations ? ` · came back ${inc.oscillations}×` : "",
+        inc.escalated_at ? ` · escalated ${when(inc.escalated_at)}` : ""),
+      el("p", { class: "peak" }, `Peak: ${inc.max_level_name}`,
+        inc.peak_value !== null && inc.peak_value !== undefined ? ` (${inc.peak_value})` : "",
+        inc.peak_at ? ` at ${when(inc.peak_at)}` : ""),
       this.actions(inc));
     const details = el("details", {}, el("summary", {}, "Timeline"));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));

@@ -1,0 +1,15 @@
+"""HTTP only: parse requests, call the services, shape responses. FastAPI lives here and
+nowhere else; ``cityops.app`` mounts the routers (docs/reference.md lists every route).
+
+Modules:
+- ``sta`` (the SensorThings API under /v1.1: reads, writes, CreateObservations);
+- ``auth`` (login, logout, who am I), ``admin`` (organisations, users, tokens, audit),
+  ``mqtt_clients`` (devices' MQTT broker accounts);
+- ``incidents``, ``rules``, ``alerts`` (CAP alerts, documents, feeds), ``alert_channels``
+  (subscriptions and deliveries), ``programmes``, ``exports``;
+- pages and their data: ``web_pages``, ``web_programmes``, ``web_data``, ``web_events``
+  (Server-Sent Events);
+- shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
+  (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
+  ``middleware`` (body limit, security headers, rate limits).
+"""

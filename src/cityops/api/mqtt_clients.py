@@ -1,0 +1,98 @@
+"""Broker accounts for devices (``mqtt_device_auth = "broker"``): created and revoked by
+administrators, provisioned in Mosquitto's dynamic-security plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from cityops.api.body import client_address
+from cityops.api.context import ctx
+from cityops.api.deps import signed_in
+from cityops.auth import audit, mqtt_clients
+from cityops.auth.principal import Principal, Role
+from cityops.errors import Conflict, Forbidden, NotFound
+from cityops.mqtt import dynsec
+from cityops.mqtt.service import parse_mqtt_url
+from cityops.mqtt.topics import device_root
+from cityops.settings import Settings
+from cityops.store import schema as s
+from cityops.store.writer import Tx
+
+router = APIRouter(tags=["administration"])
+
+
+class ClientIn(BaseModel):
+    thing: int
+
+
+def _broker(settings: Settings) -> tuple[str, int, str | None, str | None]:
+    if not settings.mqtt_url or settings.mqtt_device_auth != "broker":
+        raise Conflict("MQTT device accounts need mqtt_url and mqtt_device_auth = 'broker'")
+    address = parse_mqtt_url(settings.mqtt_url)
+    return address.host, address.port, address.username, address.password
+
+
+def _check_thing(request: Request, who: Principal, thing_id: int) -> None:
+    """Admins, and city admins for their own organisation's Things."""
+    if who.role not in (Role.ADMIN, Role.CITY_ADMIN):
+        raise Forbidden(f"role {who.role.value} may not do this")
+    with ctx(request).store.read() as conn:
+        row = conn.execute(select(s.things.c.org_id).where(s.things.c.id == thing_id)).first()
+    if row is None or (not who.is_admin and row.org_id != who.org_id):
+        raise NotFound(f"Thing {thing_id} not found")
+
+
+@router.post("/api/mqtt/clients", status_code=201)
+async def create_client(
+    body: ClientIn, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """A broker account for a device: user name and password (shown once; only the
+    broker keeps the password, hashed), allowed below its own topic root only."""
+    settings = ctx(request).settings
+    host, port, user, password = _broker(settings)
+    _check_thing(request, who, body.thing)
+    username, secret = mqtt_clients.new_credentials()
+    commands = dynsec.provision_commands(settings.mqtt_create_prefix, username, secret)
+    await run_in_threadpool(dynsec.send, host, port, user, password, commands)
+    remote = client_address(request)
+
+    def job(tx: Tx) -> None:
+        mqtt_clients.record(tx.conn, username, body.thing)
+        audit.record(tx, who, "create", "MqttClient", username, {"thing": body.thing}, remote)
+
+    await ctx(request).store.write(job)
+    return {
+        "username": username,
+        "password": secret,
+        "topic_root": device_root(settings.mqtt_create_prefix, username),
+        "thing": body.thing,
+    }
+
+
+@router.delete("/api/mqtt/clients/{username}")
+async def delete_client(
+    username: str, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """Revoke a device's broker account (the broker refuses it at once)."""
+    host, port, user, password = _broker(ctx(request).settings)
+    with ctx(request).store.read() as conn:
+        thing = mqtt_clients.thing_of(conn, username)
+    if thing is None:
+        raise NotFound(f"MQTT client {username!r} not found")
+    _check_thing(request, who, thing)
+    await run_in_threadpool(
+        dynsec.send, host, port, user, password, dynsec.revoke_commands(username)
+    )
+    remote = client_address(request)
+
+    def job(tx: Tx) -> None:
+        mqtt_clients.revoke(tx.conn, username)
+        audit.record(tx, who, "revoke", "MqttClient", username, {"thing": thing}, remote)
+
+    await ctx(request).store.write(job)
+    return {"username": username, "revoked": True}

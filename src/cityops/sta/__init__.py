@@ -1,0 +1,11 @@
+"""SensorThings API v1.1 services: the entity model, reads, writes and serialisation
+(plain Python; the HTTP routes are in ``cityops.api.sta``).
+
+Modules: ``entities`` (entity types, properties, relations), ``paths`` (resolve a
+resource path), ``query`` (the query language: parser, SQL compiler, evaluator), ``read``
+(filter, count, order, page, select, expand), ``serialize`` (rows -> SensorThings JSON),
+``rows`` (JSON properties <-> table rows), ``values`` (times, intervals, geometries,
+results), ``access`` (the organisation and visibility of a new entity), ``create`` (with
+deep insert), ``update`` (PATCH, JSON Patch in the write job, PUT), ``jsonpatch`` (RFC
+6902 with the ``jsonpatch`` library), ``delete`` (with the specification's cascades).
+"""
