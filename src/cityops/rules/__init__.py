@@ -1,12 +1,12 @@
 """Rule types, their registry, configuration and TOML loading (pure: no database).
 
 Importing this package registers the built-in rule types: river_level, rainfall,
-heat_index, aqi, drought_spi, data_quality, river_lag.
+heat_index, aqi, vn_aqi, drought_spi, data_quality, river_lag.
 
 Modules: ``base`` (the Rule class, its config model, series types), ``registry`` (name ->
 class, for built-ins and plugins), ``loader`` (rules from TOML), the rule types ``river``,
-``rainfall``, ``heat``, ``air``, ``drought``, ``quality``, ``lag``; and ``episodes``
-(level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
+``rainfall``, ``heat``, ``air``, ``vn_air`` (VN_AQI), ``drought``, ``quality``, ``lag``;
+and ``episodes`` (level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
 ``alert_policy`` (how incidents become public alerts), ``units`` (UCUM conversion with
 pint).
 """
