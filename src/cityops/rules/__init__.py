@@ -6,9 +6,9 @@ heat_index, aqi, vn_aqi, drought_spi, data_quality, river_lag.
 Modules: ``base`` (the Rule class, its config model, series types), ``registry`` (name ->
 class, for built-ins and plugins), ``loader`` (rules from TOML), the rule types ``river``,
 ``rainfall``, ``heat``, ``air``, ``vn_air`` (VN_AQI), ``drought``, ``quality``, ``lag``;
-and ``episodes`` (level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
-``alert_policy`` (how incidents become public alerts), ``units`` (UCUM conversion with
-pint).
+and ``episodes`` (level series -> transitions and episodes), ``severity`` (levels -> CAP
+severities), ``alert_policy`` (how incidents become public alerts), ``units`` (UCUM
+conversion with pint).
 """
 
 from . import air, drought, heat, lag, quality, rainfall, river, vn_air  # noqa: F401  (registration)
