@@ -123,3 +123,27 @@ def test_ops_map_popups_spread_and_context(browser: Any, world: World) -> None:
         page.context.close()
     assert world.foreign == [], world.foreign
     assert world.errors == [], world.errors
+
+
+def test_station_page_state_follows_live_values(browser: Any, world: World) -> None:
+    """The station page's badges, reason and trend change with a live value, judged as
+    the map judges them (they stayed as first rendered)."""
+    world.setup_city()
+    now = datetime.now(UTC)
+    world.observe(1.2, (now - timedelta(minutes=70)).isoformat())
+    world.observe(1.3, now.isoformat())
+    page = world.page(browser, WIDE)
+    login(page, world.url)
+    page.goto(world.url + "/ops/stations/1")
+    badge = page.locator("#station-state")
+    assert badge.inner_text() == "Normal"
+    page.locator(".uplot").first.wait_for()
+    world.observe(3.4, datetime.now(UTC).isoformat())  # above danger (3.0 m)
+    wait_until(lambda: badge.inner_text() == "Danger", "the badge to turn Danger")
+    ds_badge = page.locator("[data-ds-state]").first
+    wait_until(lambda: "danger" in ds_badge.inner_text(), "the datastream's level")
+    assert "↑" in page.locator("[data-trend]").first.inner_text()
+    assert "danger" in page.locator("#station-reason").inner_text()
+    shot(page, "ops-station-live-danger")
+    page.context.close()
+    assert world.errors == [], world.errors
