@@ -46,6 +46,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "rainfall": "cityops.rules.rainfall:RainfallRule",
         "heat_index": "cityops.rules.heat:HeatIndexRule",
         "aqi": "cityops.rules.air:AqiRule",
+        "vn_aqi": "cityops.rules.vn_air:VnAqiRule",
         "drought_spi": "cityops.rules.drought:DroughtSpiRule",
         "data_quality": "cityops.rules.quality:DataQualityRule",
         "river_lag": "cityops.rules.lag:RiverLagRule",

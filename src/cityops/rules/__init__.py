@@ -1,13 +1,13 @@
 """Rule types, their registry, configuration and TOML loading (pure: no database).
 
 Rule types are found through the ``cityops.rules`` entry points (``cityops.plugins``): the
-built-ins river_level, rainfall, heat_index, aqi, drought_spi, data_quality, river_lag, and
-any installed plugin.
+built-ins river_level, rainfall, heat_index, aqi, vn_aqi, drought_spi, data_quality,
+river_lag, and any installed plugin.
 
 Modules: ``base`` (the Rule class, its config model, series types), ``registry`` (rule types
 by name, from entry points), ``loader`` (rules from TOML), the rule types ``river``,
-``rainfall``, ``heat``, ``air``, ``drought``, ``quality``, ``lag``; and ``episodes``
-(level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
+``rainfall``, ``heat``, ``air``, ``vn_air`` (VN_AQI), ``drought``, ``quality``, ``lag``;
+and ``episodes`` (level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
 ``alert_policy`` (how incidents become public alerts), ``units`` (UCUM conversion with
 pint).
 """

@@ -2,7 +2,8 @@
 live events for Server-Sent Events, static assets and languages. No FastAPI here: the
 routers live in ``cityops.api.web_*``; templates and static files live beside this module.
 
-Modules: ``stations`` (a city's stations and their state), ``series`` (downsampled series
+Modules: ``stations`` (a city's stations, their values and trends), ``state`` (the one
+judgement of a state: badge, list and incident agree), ``series`` (downsampled series
 in SQL), ``events`` (live events, filtered per client), ``cities`` (the city a page
 shows, its areas, the network), ``warnings`` (the public page's warnings),
 ``alert_page`` (the page of one CAP message: texts in the reader's language, local times,

@@ -27,6 +27,7 @@ _TYPES = {
     ".mjs": "text/javascript",
     ".css": "text/css",
     ".json": "application/json",
+    ".geojson": "application/geo+json",
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".map": "application/json",

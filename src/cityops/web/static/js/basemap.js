@@ -64,7 +64,7 @@ async function cityBasemap(map, url) {
 }
 
 export const STATE_COLOURS = {
-  danger: "#b3261e", warning: "#f2a900", normal: "#1b6e35", nodata: "#9aa0a6",
+  danger: "#b3261e", warning: "#f2a900", normal: "#1b6e35", stale: "#8e7cc3", nodata: "#9aa0a6",
 };
 
 const GEO = "/static/geo/";
@@ -124,3 +124,6 @@ export async function placesIn(bounds, limit = 8) {
     .sort((a, b) => b.properties.pop - a.properties.pop)
     .slice(0, limit);
 }
+
+/** The ops map's name for ``text``. */
+export const textNode = text;
