@@ -44,6 +44,8 @@ class Metadata:
             raise InvalidInput(
                 "slug: lower-case letters, digits, '-' and '_' (at most 64)", field="slug"
             )
+        if self.slug == "catalogue":  # the Records collection of /ogc
+            raise InvalidInput("slug 'catalogue' is reserved", field="slug")
         if not self.title.strip():
             raise InvalidInput("title is required", field="title")
         if self.visibility not in VISIBILITIES:
