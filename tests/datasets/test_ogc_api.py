@@ -138,6 +138,8 @@ async def test_bad_parameters_are_400_naming_the_field(
         ("bbox=1,2,3", "bbox"),
         ("datetime=yesterday", "datetime"),
         ("filter-lang=sql&filter=x", "filter-lang"),
+        ("filter=id = 'abc'", "filter"),
+        ("filter=datetime > 3", "filter"),
     ]:
         r = await client.get(f"/ogc/collections/facilities/items?{query}")
         assert r.status_code == 400, (query, r.text)
@@ -198,3 +200,11 @@ async def test_queryables(client: httpx.AsyncClient, hub: Store) -> None:
 async def test_cql2_text_bbox_literal(client: httpx.AsyncClient, hub: Store) -> None:
     q = "filter=S_INTERSECTS(geometry, BBOX(108.405, 15, 108.425, 16))"
     assert _names(await _items(client, q)) == ["f1", "f2"]
+
+
+async def test_typed_queryables_refuse_other_types(client: httpx.AsyncClient, hub: Store) -> None:
+    for expr in ("id IN (1, 'x')", "id LIKE '1%'", "id = name", "id BETWEEN 1 AND 'z'"):
+        r = await client.get(f"/ogc/collections/facilities/items?filter={expr}")
+        assert r.status_code == 400, (expr, r.text)
+    first = (await _items(client, "limit=1"))["features"][0]["id"]
+    assert _names(await _items(client, f"filter=id = {first}")) == ["f0"]

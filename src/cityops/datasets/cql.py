@@ -95,12 +95,15 @@ def compile_filter(node: ast.Node) -> ColumnElement[bool]:
     if isinstance(node, ast.Comparison):
         return _comparison(node.op.value, node.lhs, node.rhs)
     if isinstance(node, ast.Between):
+        _operand(node.lhs, node.high)  # type check of the upper bound
         low, high = _operand(node.lhs, node.low), _comparable(node.low, node.lhs)
         cond: ColumnElement[bool] = and_(low >= high, low <= _comparable(node.high, node.lhs))
         return not_(cond) if node.not_ else cond
     if isinstance(node, ast.In):
         return _in(node)
     if isinstance(node, ast.Like):
+        if _name(node.lhs) in ("id", "datetime"):
+            raise InvalidQuery("filter: LIKE applies to text properties", field="filter")
         col = _operand(node.lhs, "")
         cond = col.like(node.pattern, escape="\\")
         return not_(cond) if node.not_ else cond
@@ -123,6 +126,8 @@ def _comparison(op: str, lhs: Any, rhs: Any) -> ColumnElement[bool]:
         flipped = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
         return _comparison(flipped, rhs, lhs)
     if _name(rhs) is not None:  # two properties: compared as text
+        if {_name(lhs), _name(rhs)} & {"id", "datetime"}:
+            raise InvalidQuery("filter: compare id and datetime with literals", field="filter")
         return COMPARE[op](_operand(lhs, ""), _operand(rhs, ""))  # type: ignore[no-any-return]
     return COMPARE[op](_operand(lhs, rhs), _comparable(rhs, lhs))  # type: ignore[no-any-return]
 
@@ -133,8 +138,10 @@ def _operand(node: Any, like: Any) -> Any:
     if name is None:
         return _comparable(node, None)
     if name == "id":
+        _typed(name, like, int, "an integer")
         return F.c.id
     if name == "datetime":
+        _typed(name, like, datetime, "a TIMESTAMP")
         return F.c.datetime
     if name in GEOMETRY_NAMES:
         raise InvalidQuery(f"filter: compare {name} with a spatial predicate", field="filter")
@@ -144,6 +151,16 @@ def _operand(node: Any, like: Any) -> Any:
     if isinstance(like, int | float):
         return sf.JsonNumber(F.c.properties, path)
     return sf.JsonText(F.c.properties, path)
+
+
+def _typed(name: str, like: Any, kind: type, what: str) -> None:
+    """``id`` and ``datetime`` are typed columns: a literal of another type is the
+    client's mistake (400), not a database error."""
+    if isinstance(like, ast.Attribute) or like == "":
+        return
+    values_ = like if isinstance(like, list) else [like]
+    if not all(isinstance(v, kind) and not isinstance(v, bool) for v in values_):
+        raise InvalidQuery(f"filter: {name} is compared with {what}", field="filter")
 
 
 def _comparable(value: Any, attribute: Any) -> Any:
@@ -163,6 +180,8 @@ def _in(node: ast.In) -> ColumnElement[bool]:
     items = list(node.sub_nodes)
     if not items:
         return false()
+    for item in items[1:]:
+        _operand(node.lhs, item)  # type check of every item against id and datetime
     col = _operand(node.lhs, items[0])
     cond: ColumnElement[bool] = col.in_([_comparable(i, node.lhs) for i in items])
     return not_(cond) if node.not_ else cond
