@@ -23,6 +23,7 @@ from cityops.api import (
     web_pages,
     web_programmes,
 )
+from cityops.api import datasets as datasets_api
 from cityops.api import exports as exports_api
 from cityops.api import incidents as incidents_api
 from cityops.api import mqtt_clients as mqtt_clients_api
@@ -62,6 +63,7 @@ ROUTERS = (
     alert_channels.router,
     programmes_api.router,
     exports_api.router,
+    datasets_api.router,
     ogc_api.router,
     web_data.router,
     web_events.router,
