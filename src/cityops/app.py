@@ -23,9 +23,11 @@ from cityops.api import (
     web_pages,
     web_programmes,
 )
+from cityops.api import datasets as datasets_api
 from cityops.api import exports as exports_api
 from cityops.api import incidents as incidents_api
 from cityops.api import mqtt_clients as mqtt_clients_api
+from cityops.api import ogc as ogc_api
 from cityops.api import programmes as programmes_api
 from cityops.api import rules as rules_api
 from cityops.api.context import Context
@@ -60,6 +62,8 @@ ROUTERS = (
     alert_channels.router,
     programmes_api.router,
     exports_api.router,
+    datasets_api.router,
+    ogc_api.router,
     web_data.router,
     web_events.router,
     web_pages.router,

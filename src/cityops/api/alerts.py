@@ -20,6 +20,7 @@ from cityops.auth.principal import Principal
 from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
 from cityops.egress import EgressPolicy
 from cityops.errors import Forbidden, InvalidInput
+from cityops.exposure import layers as exposure_layers
 
 router = APIRouter(tags=["alerts"])
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -46,7 +47,9 @@ async def _object(request: Request, empty_ok: bool = False) -> dict[str, Any]:
 
 def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
     with ctx(request).store.read() as conn:
-        return cap_queries.get_alert(conn, alert_id, who)
+        doc = cap_queries.get_alert(conn, alert_id, who)
+        doc["exposure"] = exposure_layers.for_alert(conn, doc)
+    return doc
 
 
 async def _read(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:

@@ -7,9 +7,9 @@ river_lag, and any installed plugin.
 Modules: ``base`` (the Rule class, its config model, series types), ``registry`` (rule types
 by name, from entry points), ``loader`` (rules from TOML), the rule types ``river``,
 ``rainfall``, ``heat``, ``air``, ``vn_air`` (VN_AQI), ``drought``, ``quality``, ``lag``;
-and ``episodes`` (level series -> transitions and episodes), ``severity`` (levels -> CAP severities),
-``alert_policy`` (how incidents become public alerts), ``units`` (UCUM conversion with
-pint).
+and ``episodes`` (level series -> transitions and episodes), ``severity`` (levels -> CAP
+severities), ``alert_policy`` (how incidents become public alerts), ``units`` (UCUM
+conversion with pint).
 """
 
 from .base import LevelSeries, Rule, RuleConfig, Series

@@ -13,6 +13,7 @@ Conventions:
 from __future__ import annotations
 
 from cityops.store.schema.base import NAMING, BigId, metadata
+from cityops.store.schema.datasets import dataset_features, datasets
 from cityops.store.schema.engine import (
     incident_timeline,
     incidents,
@@ -92,4 +93,6 @@ __all__ = [
     "project_things",
     "project_datastreams",
     "exchange_rates",
+    "datasets",
+    "dataset_features",
 ]

@@ -54,7 +54,9 @@ export class IncidentQueue {
       this.actions(inc));
     const details = el("details", {}, el("summary", {}, "Timeline"));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
-    card.append(details);
+    const exposed = el("details", { class: "exposure" }, el("summary", {}, "Who is exposed"));
+    exposed.addEventListener("toggle", () => exposed.open && this.exposure(inc.id, exposed));
+    card.append(exposed, details);
     return card;
   }
 
@@ -101,6 +103,17 @@ export class IncidentQueue {
     } catch (err) {
       box.append(el("span", { class: "error", role: "alert" }, err.message));
     }
+  }
+
+  // The exposure of the incident's alert area (the list leaves it out: computed per incident).
+  async exposure(incidentId, details) {
+    const doc = await getJSON(`/api/incidents/${incidentId}`);
+    details.querySelector("p")?.remove();
+    const exp = doc.exposure;
+    details.append(exp
+      ? el("p", { "data-exposure": incidentId }, exp.sentence,
+        exp.synthetic_facilities ? " (facilities include synthetic demo data)" : "")
+      : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
   }
 
   async timeline(incidentId, details) {
