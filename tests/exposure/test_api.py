@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cityops.alerting.areas import import_areas
+from cityops.alerting.alert_areas import import_areas
 
 from cityops.auth.principal import SYSTEM
 from cityops.datasets.catalogue import Metadata

@@ -15,7 +15,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import insert, select, update
 
-from cityops.alerting.areas import import_areas
+from cityops.alerting.alert_areas import import_areas
 from cityops.alerting.catalog import upsert_specs
 from cityops.auth.principal import SYSTEM
 from cityops.auth.tokens import TOKEN_CACHE, create_token
