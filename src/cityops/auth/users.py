@@ -185,3 +185,18 @@ def reset_password(conn: Connection, username: str, new: str) -> int:
     sessions.end_all(conn, uid)
     lockout.clear(conn, username)
     return uid
+
+
+def language_of(conn: Connection, user_id: int) -> str | None:
+    """The operator interface language the user chose (None: not chosen)."""
+    found = conn.execute(select(s.users.c.language).where(s.users.c.id == user_id)).scalar()
+    return str(found) if found else None
+
+
+def set_language(
+    conn: Connection, user_id: int, code: str | None, allowed: tuple[str, ...]
+) -> None:
+    """Store the user's interface language; ``None`` or "" goes back to the browser's."""
+    if code and code not in allowed:
+        raise InvalidInput(f"language: {code!r} is not one of {', '.join(allowed)}")
+    conn.execute(update(s.users).where(s.users.c.id == user_id).values(language=code or None))

@@ -5,6 +5,6 @@ routers live in ``cityops.api.web_*``; templates and static files live beside th
 Modules: ``stations`` (a city's stations and their state), ``series`` (downsampled series
 in SQL), ``events`` (live events, filtered per client), ``cities`` (the city a page
 shows, its areas, the network), ``warnings`` (the public page's warnings), ``i18n`` (the
-reader's language), ``units`` (UCUM codes shown as symbols, a precision per quantity),
-``assets`` (the JavaScript libraries from ``node_modules``).
+reader's language), ``translations`` (the operator interface's gettext catalogues),
+``units`` (UCUM codes shown as symbols, a precision per quantity), ``assets`` (the JavaScript libraries from ``node_modules``).
 """
