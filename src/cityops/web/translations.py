@@ -30,25 +30,31 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "cityops"
 SOURCE = "en"
 
+
+def N_(message: str) -> str:
+    """Marks a string for ``pybabel extract`` that is translated later (see babel.cfg)."""
+    return message
+
+
 #: Strings the operator pages' scripts show; the page hands them over translated.
 JS_MESSAGES = (
-    "Live updates on.",
-    "Live updates interrupted; reconnecting…",
-    "Acknowledge",
-    "Assign",
-    "Add note",
-    "Resolve",
-    "No open incidents.",
-    "Timeline",
-    "Note",
-    "Assignee",
-    "The alerts service is not available.",
-    "Alerts unavailable:",
-    "No alerts in force or drafted.",
-    "Draft",
-    "Review and issue",
-    "Open",
-    "No cities yet.",
+    N_("Live updates on."),
+    N_("Live updates interrupted; reconnecting…"),
+    N_("Acknowledge"),
+    N_("Assign"),
+    N_("Add note"),
+    N_("Resolve"),
+    N_("No open incidents."),
+    N_("Timeline"),
+    N_("Note"),
+    N_("Assignee"),
+    N_("The alerts service is not available."),
+    N_("Alerts unavailable:"),
+    N_("No alerts in force or drafted."),
+    N_("Draft"),
+    N_("Review and issue"),
+    N_("Open"),
+    N_("No cities yet."),
 )
 
 
