@@ -17,6 +17,7 @@ from cityops.api import (
     alerts,
     auth,
     errors,
+    web_admin,
     web_data,
     web_events,
     web_pages,
@@ -63,6 +64,7 @@ ROUTERS = (
     web_events.router,
     web_pages.router,
     web_programmes.router,  # pages
+    web_admin.router,
 )
 
 

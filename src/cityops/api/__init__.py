@@ -7,8 +7,8 @@ Modules:
   ``mqtt_clients`` (devices' MQTT broker accounts);
 - ``incidents``, ``rules``, ``alerts`` (CAP alerts, documents, feeds), ``alert_channels``
   (subscriptions and deliveries), ``programmes``, ``exports``;
-- pages and their data: ``web_pages``, ``web_programmes``, ``web_data``, ``web_events``
-  (Server-Sent Events);
+- pages and their data: ``web_pages``, ``web_programmes``, ``web_admin`` (people and
+  device tokens of a city, in forms), ``web_data``, ``web_events`` (Server-Sent Events);
 - shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
   (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
   ``middleware`` (body limit, security headers, rate limits).

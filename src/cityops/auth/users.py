@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from cityops.auth import lockout, sessions
 from cityops.auth.passwords import check_policy
 from cityops.auth.principal import Principal, Role
+from cityops.auth.tokens import TOKEN_CACHE
 from cityops.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.store import schema as s
 
@@ -89,6 +90,7 @@ def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None
     """Disable (its sessions end, its tokens stop) or re-enable a user."""
     uid = _user_id(conn, username)
     conn.execute(update(s.users).where(s.users.c.id == uid).values(disabled=disabled))
+    TOKEN_CACHE.clear()  # a cached answer for the user's tokens is wrong from now on
     if disabled:
         sessions.end_all(conn, uid)
     else:
