@@ -37,17 +37,24 @@ def _axe_source() -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _violations(page: Any, axe: str) -> list[str]:
+#: Swagger UI (/docs) puts its copy and lock buttons inside the button that opens an
+#: operation: its own markup, not ours to change (the one rule switched off, there only).
+UPSTREAM = {"/docs": ["nested-interactive"]}
+
+
+def _violations(page: Any, axe: str, skip: tuple[str, ...] | list[str] = ()) -> list[str]:
     """Serious and critical axe violations of the page as it is now (the script is
     evaluated through DevTools, so the page's CSP, which allows only its own scripts,
     stays as it is)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe)
     found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        """async (skip) => (await axe.run(document, {resultTypes: ['violations'],
+            rules: Object.fromEntries(skip.map(r => [r, {enabled: false}]))})).violations
         .filter(v => v.impact === 'serious' || v.impact === 'critical')
         .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
-            .map(n => n.target.join(' ')).join(', '))"""
+            .map(n => n.target.join(' ')).join(', '))""",
+        list(skip),
     )
     return [str(v) for v in found]
 
@@ -70,15 +77,18 @@ def test_axe_finds_no_serious_violation(
     world.observe(1.2, "2026-01-01T00:00:00Z")
     page = world.page(browser, viewport)
     problems: dict[str, list[str]] = {}
-    for path in ("/login", "/public", "/public?lang=th"):
+    for path in ("/login", "/public", "/public?lang=th", "/docs"):
         page.goto(world.url + path)
         page.wait_for_load_state("networkidle")
-        problems[path] = _violations(page, axe)
+        problems[path] = _violations(page, axe, UPSTREAM.get(path, []))
     login(page, world.url, CHIEF, CHIEF_PASSWORD)
     for path in PAGES:
         page.goto(world.url + path)
         page.wait_for_load_state("networkidle")
         problems[path] = _violations(page, axe)
+    # the check itself sees a violation: an input without a label is a critical one
+    page.evaluate("document.getElementById('main').append(document.createElement('input'))")
+    assert any(v.startswith("label (critical)") for v in _violations(page, axe))
     page.context.close()
     assert {p: v for p, v in problems.items() if v} == {}
     assert world.foreign == [] and world.errors == []
