@@ -14,6 +14,7 @@ from cityops.alerting.alert_worker import alert_worker
 from cityops.api import (
     admin,
     alert_channels,
+    alert_pages,
     alerts,
     auth,
     errors,
@@ -57,6 +58,7 @@ ROUTERS = (
     incidents_api.router,
     rules_api.router,
     alerts.router,
+    alert_pages.router,  # /alerts/{id} HTML, after /alerts/{id}.xml
     alert_channels.router,
     programmes_api.router,
     exports_api.router,

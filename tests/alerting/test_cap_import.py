@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cityops.alerting.external import fetch_feed
@@ -26,6 +27,7 @@ from cityops.cap import (
 )
 from cityops.cli import app as cli
 from cityops.errors import InvalidInput
+from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.alerting.cap_support import AUTO, add_rule, alerts, cap_xml, make_world, observe
 
@@ -149,6 +151,12 @@ async def test_outside_feed_imported_and_listed(
     got = r.json()["value"]
     assert sorted(a["headline"] for a in got) == ["Heavy rain 1", "Heavy rain 2"]
     assert {a["severity"] for a in got} == {"Severe"} and got[0]["language"] == "th-TH"
+    with store.read() as conn:  # the import is audited (issue 16, item 9)
+        a = s.audit_log
+        audited = conn.execute(select(a).where(a.c.entity == "ExternalAlerts")).all()
+    assert [(r.actor, r.action, r.detail) for r in audited] == [
+        ("system", "import", {"source": str(feed), "imported": 2, "skipped": 1})
+    ]
 
 
 @pytest.mark.parametrize("payload", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "xxe"])

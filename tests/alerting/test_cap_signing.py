@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from capvalidator import check_signature
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -71,3 +72,5 @@ async def test_issued_documents_are_signed(
         assert settings.cap_signing_cert is not None
         verified = verify_alert(xml, settings.cap_signing_cert.read_bytes())
         assert verified.tag.endswith("alert")
+        served = check_signature(xml)  # a receiver that normalises whitespace first
+        assert served.passed, served.message

@@ -16,7 +16,14 @@ ICT = timezone(timedelta(hours=7), "ICT")
 SENT = datetime(2025, 9, 14, 6, 30, 0, tzinfo=ICT)
 OID = "2.49.0.1.418.99"
 SENDER = "ioc@pakse.cityops.example"
-CONTEXT = {"city": "Pakse", "station": "Pakse", "value": 12.4, "threshold": 12.0, "hours": 3}
+CONTEXT = {
+    "city": "Pakse",
+    "station": "Pakse",
+    "value": 12.4,
+    "threshold": 12.0,
+    "hours": 3,
+    "unit": "°C",
+}
 REFERENCE_XSD = Path("/work/shared/reference/cap/CAP-v1.2.xsd")
 
 try:  # an independent oracle, with its own copy of the OASIS schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,7 +63,7 @@ def test_sign_and_verify_round_trip(signer: tuple[bytes, bytes]) -> None:
 def test_tampered_document_fails(signer: tuple[bytes, bytes]) -> None:
     key, cert = signer
     signed = sign_alert(build_alert_xml(sample_alert(("en",))), key, cert)
-    tampered = signed.replace(b"<severity>Severe</severity>", b"<severity>Minor</severity>", 1)
+    tampered = signed.replace(b"<urgency>Expected</urgency>", b"<urgency>Past</urgency>", 1)
     assert tampered != signed
     with pytest.raises(InvalidInput) as err:
         verify_alert(tampered, cert)
@@ -84,3 +85,19 @@ def test_unsigned_and_double_signing(signer: tuple[bytes, bytes]) -> None:
         verify_alert(xml, cert)
     with pytest.raises(InvalidInput):
         sign_alert(sign_alert(xml, key, cert), key, cert)
+
+
+def test_signed_bytes_verify_with_capvalidator_and_signxml(signer: tuple[bytes, bytes]) -> None:
+    """Receivers that drop whitespace between elements (capvalidator parses with
+    remove_blank_text) must verify the same signature as a byte-exact verifier."""
+    from capvalidator import check_signature
+    from signxml import XMLVerifier
+
+    key, cert = signer
+    # a pretty-printed input: the signer must sign (and return) a compact document
+    signed = sign_alert(build_alert_xml(sample_alert(("en", "th")), pretty=True), key, cert)
+    result = check_signature(signed)
+    assert result.passed, result.message
+    XMLVerifier().verify(signed, x509_cert=cert.decode())  # as served, byte for byte
+    body = signed.split(b"?>", 1)[1].strip()
+    assert not re.search(rb">\s+<", body)  # compact: nothing for a receiver to normalise

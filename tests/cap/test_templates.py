@@ -8,7 +8,14 @@ import unicodedata
 import pytest
 
 from cityops.cap import HAZARDS, LANGUAGES, LEVELS, Alert, build_alert_xml, draft_infos
-from cityops.cap.templates import load_templates, placeholders
+from cityops.cap.templates import (
+    HAZARD_SPECS,
+    TEXT_FIELDS,
+    cap_word,
+    load_templates,
+    placeholders,
+    shorten,
+)
 from cityops.errors import InvalidInput
 
 from .conftest import CONTEXT, assert_valid_cap, sample_alert
@@ -30,8 +37,11 @@ def test_all_files_have_every_hazard_and_level() -> None:
         assert data["language"] == LANGUAGES[code]
         for hazard in HAZARDS:
             assert data[hazard]["event"]
-            for level in ("moderate", "severe", "extreme"):
-                for name in ("headline", "description", "instruction"):
+            for level in HAZARD_SPECS[hazard].levels:
+                for name in (*TEXT_FIELDS, "description_below"):
+                    if name not in en[hazard][level]:
+                        assert name not in data[hazard][level]
+                        continue
                     text = data[hazard][level][name]
                     # same placeholders as the English source, no more, no fewer
                     assert placeholders(text) == placeholders(en[hazard][level][name]), (
@@ -42,8 +52,10 @@ def test_all_files_have_every_hazard_and_level() -> None:
                     )
 
 
-@pytest.mark.parametrize("hazard", HAZARDS)
-@pytest.mark.parametrize("level", LEVELS)
+_ALL = [(h, lv) for h in HAZARDS for lv in (*HAZARD_SPECS[h].levels, *LEVELS)]
+
+
+@pytest.mark.parametrize(("hazard", "level"), _ALL)
 def test_every_hazard_level_language_is_valid_cap(hazard: str, level: str) -> None:
     alert = sample_alert(tuple(LANGUAGES), hazard=hazard, level=level)
     assert [i.language for i in alert.infos] == list(LANGUAGES.values())
@@ -70,12 +82,84 @@ def test_language_rendered_in_its_script(code: str) -> None:
 
 def test_level_aliases_and_cap_values() -> None:
     (watch,) = draft_infos("heat", "watch", CONTEXT)
-    (danger,) = draft_infos("heat", "Danger", CONTEXT)
+    (danger,) = draft_infos("heat", "Extreme danger", CONTEXT)
     (clear,) = draft_infos("heat", "all_clear", CONTEXT)
-    assert (watch.severity, watch.urgency) == ("Moderate", "Expected")
+    assert (watch.severity, watch.urgency) == ("Minor", "Expected")
     assert (danger.severity, danger.urgency) == ("Extreme", "Immediate")
     assert clear.response_type == ("AllClear",) and clear.urgency == "Past"
     assert "Extreme heat" in clear.headline
+
+
+AQI = ("Moderate", "Unhealthy for Sensitive Groups", "Unhealthy", "Very Unhealthy", "Hazardous")
+RANK = {"Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_every_aqi_category_has_its_own_text(code: str) -> None:
+    infos = [draft_infos("air_quality", name, {**CONTEXT, "value": 71}, [code])[0] for name in AQI]
+    for field in ("headline", "description", "instruction"):
+        texts = [getattr(i, field) for i in infos]
+        assert len(set(texts)) == len(AQI), (code, field, texts)
+    ranks = [RANK[i.severity] for i in infos]
+    assert ranks == sorted(ranks)  # never less severe as the category rises
+
+
+def test_aqi_71_is_moderate_not_sensitive_groups() -> None:
+    (info,) = draft_infos("air_quality", "Moderate", {**CONTEXT, "value": 71})
+    assert "moderate" in info.description and "sensitive groups" not in info.description
+    assert info.severity == "Minor"
+
+
+def test_river_level_below_its_threshold_is_not_called_above() -> None:
+    """A level raised by the rate of rise or a forecast: the value is still under it."""
+    ctx = {**CONTEXT, "value": 11.6, "threshold": 12.0, "level_name": "danger"}
+    (info,) = draft_infos("river_flood", "danger", ctx)
+    assert "rising fast towards the danger level of 12 m" in info.description
+    assert "above" not in info.description
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_cap_words_translated(code: str) -> None:
+    en = load_templates("en")["words"]
+    for field, values in en.items():
+        for value in values:
+            word = cap_word(code, field, value)
+            assert word
+            if code != "en":  # every CAP word has its own translation, "Moderate" too
+                assert word != value, (code, field, value)
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_long_place_names_are_cut_safely(code: str) -> None:
+    name = {
+        "km": "ស្ថានីយ៍ស្ទឹងត្រែង",
+        "th": "สถานีวัดน้ำเชียงแสน",
+        "lo": "ສະຖານີປາກເຊ",
+        "my": "မြစ်ကြီးနားမြို့ ရေတိုင်းစခန်း",
+    }.get(code, "Station Sông Hồng Hà Nội")
+    ctx = {**CONTEXT, "station": name * 12, "level_name": "danger"}
+    (info,) = draft_infos("river_flood", "danger", ctx, [code])
+    assert len(info.headline) < 140
+    assert "…" in info.headline
+    cut = info.headline.index("…")
+    assert info.headline[cut - 1] not in ("\u17d2", "\u1039")  # no dangling joiner
+    # the hazard words survive: only the place name was shortened
+    assert (
+        info.headline.split(" ")[0]
+        == draft_infos("river_flood", "danger", CONTEXT, [code])[0].headline.split(" ")[0]
+    )
+
+
+def test_shorten_never_splits_a_cluster() -> None:
+    text = "ស្ទឹងត្រែង" * 3  # Khmer: coeng + consonant, vowel signs
+    for limit in range(2, len(text)):
+        out = shorten(text, limit)
+        assert len(out) <= limit
+        body = out.rstrip("…")
+        if body:
+            assert body[-1] != "\u17d2"
+            rest = text[len(body) :]
+            assert not rest or unicodedata.category(rest[0])[0] != "M"
 
 
 def test_language_tags_accepted() -> None:
@@ -106,3 +190,23 @@ def test_operator_can_edit_a_draft() -> None:
     alert2 = Alert(alert.identifier, alert.sender, alert.sent, infos=(alert.infos[0], edited))
     assert_valid_cap(build_alert_xml(alert2))
     assert alert.infos[1].instruction != edited.instruction
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_pakse_levels_named_and_quoted_in_every_language(code: str) -> None:
+    """Pakse (Lao DMH): warning 11.0 m, danger 12.0 m; at 11.3 m and 12.4 m each text names
+    the level that was crossed, in the language's words, with that level's threshold."""
+    names = load_templates(code)["river_flood"]["level_names"]
+    for level, threshold, value, other in (
+        ("warning", 11.0, 11.3, "danger"),
+        ("danger", 12.0, 12.4, "warning"),
+    ):
+        ctx = {**CONTEXT, "value": value, "threshold": threshold, "level_name": level}
+        (info,) = draft_infos("river_flood", level, ctx, [code])
+        assert (
+            f"{names[level]} {threshold:g} " in info.description
+            or (f"{names[level]} of {threshold:g} m" in info.description)
+            or f"{names[level]} na {threshold:g} m" in info.description
+        ), info.description
+        assert names[other] not in info.description
+        assert f"{value:g}" in info.headline

@@ -116,3 +116,24 @@ def test_epoch_seconds(world_store, tmp_path: Path) -> None:
     f.write_text("t,v\n1700000000,5\n")
     import_csv(store, f, _ds(world), CsvOptions("t", "v", time_format="epoch"))
     assert _rows(store, _ds(world)) == [(datetime.fromtimestamp(1700000000, UTC), 5.0)]
+
+
+def _import_audit(store) -> list[dict]:
+    a = s.audit_log
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(a).where(a.c.action == "import"))]
+
+
+def test_every_import_writes_an_audit_row(world_store, tmp_path: Path) -> None:
+    """Item 9 of issue 16: a CSV import is recorded (file, format, counts, datastream)."""
+    store, world = world_store
+    f = tmp_path / "audit.csv"
+    f.write_text("t,v\n2024-03-01T00:00Z,1\n2024-03-01T00:10Z,2\n")
+    import_csv(store, f, _ds(world), CsvOptions("t", "v"))
+    import_csv(store, f, _ds(world), CsvOptions("t", "v"))  # a re-import is audited too
+    rows = _import_audit(store)
+    assert [(r["entity"], r["entity_id"], r["actor"]) for r in rows] == [
+        ("Observation", str(_ds(world)), "system")
+    ] * 2
+    assert rows[0]["detail"] == {"file": "audit.csv", "format": "csv", "rows": 2, "stored": 2}
+    assert rows[1]["detail"]["stored"] == 0

@@ -56,6 +56,10 @@ def test_sekong_into_a_given_datastream(world_store) -> None:
     assert out.last == datetime(2025, 9, 21, 6, 15, tzinfo=UTC)
     assert _stored(store, ds) == (36656, out.first, out.last)
     assert import_mrc(store, SEKONG, datastream=ds).stored == 0
+    a = s.audit_log
+    with store.read() as conn:
+        audited = [r.detail for r in conn.execute(select(a).where(a.c.action == "import"))]
+    assert [(d["format"], d["stored"]) for d in audited] == [("mrc", 36656), ("mrc", 0)]
 
 
 def test_header_time_zone_choice_shifts_by_seven_hours(world_store, tmp_path: Path) -> None:

@@ -138,3 +138,16 @@ def test_city_admin_edits_only_its_city(store: Store, activities_xml: bytes) -> 
         store.write_sync(lambda tx: register.delete_project(tx, done.ids[1], ANONYMOUS))
     with store.read() as conn, pytest.raises(NotFound):
         register.get_project(conn, ANONYMOUS, done.ids[0])
+
+
+def test_iati_import_writes_an_audit_row(store: Store, activities_xml: bytes) -> None:
+    """Item 9 of issue 16: every import is audited, a re-import that changes nothing too."""
+    _import(store, activities_xml)
+    _import(store, activities_xml)
+    a = s.audit_log
+    with store.read() as conn:
+        rows = conn.execute(select(a.c.detail).where(a.c.action == "import")).scalars().all()
+    assert rows == [
+        {"added": 3, "updated": 0, "unchanged": 0},
+        {"added": 0, "updated": 0, "unchanged": 3},
+    ]

@@ -18,6 +18,7 @@ from cityops.auth import audit
 from cityops.auth.orgs import org_id as org_id_of
 from cityops.auth.principal import Principal
 from cityops.cap import polygons_from_geojson
+from cityops.cap.templates import names_from_properties
 from cityops.errors import InvalidInput
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -31,8 +32,11 @@ def _name(feature: dict[str, Any], n: int) -> str:
     return str(name).strip()[:128]
 
 
-def parse_areas(data: bytes | str) -> list[tuple[str, str, dict[str, Any], Any]]:
-    """(name, description, geometry, CAP polygons) per Feature of a FeatureCollection."""
+def parse_areas(
+    data: bytes | str,
+) -> list[tuple[str, str, dict[str, Any], Any, dict[str, str]]]:
+    """(name, description, geometry, CAP polygons, names per language) per Feature of a
+    FeatureCollection; names per language come from OSM-style ``name:<lang>`` properties."""
     try:
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -57,8 +61,9 @@ def parse_areas(data: bytes | str) -> list[tuple[str, str, dict[str, Any], Any]]
             polygons = polygons_from_geojson(feature)
         except InvalidInput as exc:
             raise InvalidInput(f"{where} ({name}): {exc.message}", field=where) from None
-        desc = str((feature.get("properties") or {}).get("description") or name)
-        out.append((name, desc, feature["geometry"], polygons))
+        props = feature.get("properties") or {}
+        desc = str(props.get("description") or name)
+        out.append((name, desc, feature["geometry"], polygons, names_from_properties(props)))
     return out
 
 
@@ -67,7 +72,7 @@ def import_areas(tx: Tx, org_slug: str, data: bytes | str, who: Principal) -> li
     org = org_id_of(tx.conn, org_slug)
     a, now = s.alert_areas, datetime.now(UTC)
     names = []
-    for name, desc, geometry, polygons in parse_areas(data):
+    for name, desc, geometry, polygons, local in parse_areas(data):
         lats = [lat for p in polygons for lat, _ in p]
         lons = [lon for p in polygons for _, lon in p]
         tx.conn.execute(delete(a).where(a.c.org_id == org, a.c.name == name))
@@ -78,6 +83,7 @@ def import_areas(tx: Tx, org_slug: str, data: bytes | str, who: Principal) -> li
                 description=desc,
                 geojson=geometry,
                 polygons=[[list(pt) for pt in p] for p in polygons],
+                names=local or None,
                 bbox_minx=min(lons),
                 bbox_miny=min(lats),
                 bbox_maxx=max(lons),

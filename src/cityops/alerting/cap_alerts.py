@@ -47,17 +47,20 @@ def _now() -> datetime:
 
 
 def texts_for(conn: Connection, facts: Facts, level: str) -> list[Info]:
-    """Drafted infos (English + the city's languages) of ``facts`` at template ``level``."""
+    """Drafted infos (English + the city's languages) of ``facts``: the texts of the level
+    the incident crossed (its name: warning, danger, BD2 ...), quoting that level's
+    threshold; ``level`` (the tier of its CAP severity) only when the name is unknown."""
     hazard = facts.policy.resolved_hazard(facts.rule_type)
     assert hazard is not None
     infos = draft_infos(
         hazard,
-        level,
+        "all_clear" if level == "all_clear" else facts.level_name,
         template_context(facts),
         facts.city.languages,
-        areas=[alert_area(conn, facts)],
-        sender_name=facts.city.name,
+        areas={lang: [area] for lang, area in alert_area(conn, facts).items()},
+        sender_name=facts.city.local_names,
         parameters=[("CityOpsIncident", str(facts.incident_id))],
+        fallback=level,  # a level name the templates do not know: by CAP severity
     )
     if level != "all_clear":  # the rule's own CAP severity, not the template's
         infos = [replace(i, severity=Severity(facts.severity)) for i in infos]

@@ -130,7 +130,7 @@ def complete_infos(row: Any, infos: list[Info], sent: datetime, settings: Settin
                 effective=sent,
                 expires=until,
                 onset=info.onset.astimezone(zone) if info.onset else None,
-                web=info.web or page_url(settings, row.id),
+                web=page_url(settings, row.id),  # not editable: always the message's own page
                 contact=info.contact or settings.cap_contact,
             )
         )
@@ -146,7 +146,7 @@ def build_message(
     if row.msg_type != MsgType.ALERT and head is None:
         raise Conflict("nothing issued to update or cancel in this chain", field="msg_type")
     if head is None:
-        alert = Alert(
+        alert: Alert = Alert(
             identifier,
             settings.cap_sender,
             sent,
@@ -156,10 +156,14 @@ def build_message(
         return alert, None
     previous = parse_alert(head.xml)
     if row.msg_type == MsgType.CANCEL:
-        return make_cancel(previous, identifier, sent), head
-    if row.kind == "all_clear":
-        return make_all_clear(previous, identifier, sent, infos=infos), head
-    return make_update(previous, identifier, sent, infos=infos), head
+        alert = make_cancel(previous, identifier, sent)
+    elif row.kind == "all_clear":
+        alert = make_all_clear(previous, identifier, sent, infos=infos)
+    else:
+        alert = make_update(previous, identifier, sent, infos=infos)
+    # infos copied from the previous message carry its page: each message links its own
+    own = page_url(settings, row.id)
+    return replace(alert, infos=tuple(replace(i, web=own) for i in alert.infos)), head
 
 
 def issue(

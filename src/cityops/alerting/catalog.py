@@ -6,9 +6,11 @@ needs, when its output datastream is missing, in the wrong unit or would feed th
 back (a loop), or when its own config is invalid (``cityops.rules`` validation).
 
 Who: an admin manages every rule; a city admin manages the rules of its organisation,
-on datastreams it can see. Incidents of a rule belong to the rule's organisation, which
-is the ``organisation`` given (admins only), else the caller's, else the organisation of
-the rule's first input datastream.
+on datastreams it can see. Whoever makes it, a rule reads only datastreams its own
+organisation may read, and writes (``output``) only into a datastream its organisation
+may write: a rule never carries data across organisations. Incidents of a rule belong
+to the rule's organisation, which is the ``organisation`` given (admins only), else the
+caller's, else the organisation of the rule's first input datastream.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from cityops.auth import audit
-from cityops.auth.policy import visible
+from cityops.auth.policy import Owner, may_write, sees_row, visible
 from cityops.auth.principal import Principal, Role
 from cityops.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.rules import RuleSpec, parse_rule
@@ -49,7 +51,7 @@ def rule_json(row: Any) -> dict[str, Any]:
 
 def _visible_datastreams(conn: Connection, ids: set[int], p: Principal) -> dict[int, Any]:
     ds = s.datastreams
-    q = select(ds.c.id, ds.c.org_id).where(ds.c.id.in_(sorted(ids)))
+    q = select(ds.c.id, ds.c.org_id, ds.c.visibility, ds.c.thing_id).where(ds.c.id.in_(sorted(ids)))
     cond = visible("Datastream", ds, p)
     if cond is not None:
         q = q.where(cond)
@@ -120,6 +122,7 @@ def check_spec(
     org_id = _org(conn, spec, p, seen[next(iter(inputs.values()))])
     if not p.is_admin and org_id != p.org_id:
         raise Forbidden("a rule belongs to your own organisation")
+    _same_organisation(spec, org_id, inputs, output, seen)
     return {
         "name": spec.name,
         "type": spec.type,
@@ -130,6 +133,33 @@ def check_spec(
         "output_datastream_id": output,
         "org_id": org_id,
     }
+
+
+def _same_organisation(
+    spec: RuleSpec, org_id: int | None, inputs: Mapping[str, int], output: int | None, seen: Any
+) -> None:
+    """The rule's organisation may read its inputs and write its output (``auth.policy``),
+    whoever creates the rule: an admin cannot make a city's rule read another city's
+    restricted data or write into another city's datastream either."""
+    if org_id is None:
+        return  # an organisation-less rule is the admins' own; its incidents are theirs
+    reader = Principal(Role.ANALYST, f"rule {spec.name}", org_id=org_id)
+    writer = Principal(Role.CITY_ADMIN, f"rule {spec.name}", org_id=org_id)
+    for role, ds_id in inputs.items():
+        row = seen[ds_id]
+        if not sees_row(reader, row.org_id, row.visibility):
+            raise Forbidden(
+                f"rule {spec.name!r}: inputs.{role}: Datastream {ds_id} is restricted to "
+                "another organisation",
+                field=f"inputs.{role}",
+            )
+    if output is not None:
+        row = seen[output]
+        if not may_write(writer, "Observation", Owner(row.org_id, row.visibility, row.thing_id)):
+            raise Forbidden(
+                f"rule {spec.name!r}: output: Datastream {output} belongs to another organisation",
+                field="output",
+            )
 
 
 def _row(conn: Connection, rule_id: int, p: Principal) -> Any:

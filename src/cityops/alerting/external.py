@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from sqlalchemy import delete, insert, select
 
+from cityops.auth import audit
+from cityops.auth.principal import SYSTEM, Principal
 from cityops.cap import Alert, FeedEntry, parse_cap, parse_feed
 from cityops.errors import InvalidInput
 from cityops.store import schema as s
@@ -147,8 +149,9 @@ def fetch_feed(
     return out
 
 
-def save_external(tx: Tx, fetched: Fetched) -> int:
-    """Store (insert or replace by source and entry id) the rows of one feed."""
+def save_external(tx: Tx, fetched: Fetched, who: Principal = SYSTEM) -> int:
+    """Store (insert or replace by source and entry id) the rows of one feed, with the
+    import's audit row."""
     e, now = s.external_alerts, datetime.now(UTC)
     for row in fetched.rows:
         tx.conn.execute(
@@ -156,6 +159,12 @@ def save_external(tx: Tx, fetched: Fetched) -> int:
         )
         tx.conn.execute(insert(e).values(imported_at=now, **row))
     tx.emit("updated", "ExternalAlerts", 0, source=fetched.source, count=len(fetched.rows))
+    detail = {
+        "source": fetched.source,
+        "imported": len(fetched.rows),
+        "skipped": len(fetched.errors),
+    }
+    audit.record(tx, who, "import", "ExternalAlerts", None, detail)
     return len(fetched.rows)
 
 

@@ -8,7 +8,8 @@ Modules:
 - ``incidents``, ``rules``, ``alerts`` (CAP alerts, documents, feeds), ``alert_channels``
   (subscriptions and deliveries), ``programmes``, ``exports``;
 - pages and their data: ``web_pages``, ``web_programmes``, ``web_admin`` (people and
-  device tokens of a city, in forms), ``web_data``, ``web_events`` (Server-Sent Events);
+  device tokens of a city, in forms), ``web_data``, ``web_events`` (Server-Sent Events),
+  ``alert_pages`` (the public page of each CAP message, its ``<web>`` link);
 - shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
   (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
   ``middleware`` (body limit, security headers, rate limits).

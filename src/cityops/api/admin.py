@@ -14,6 +14,7 @@ from cityops.api.context import ctx
 from cityops.api.deps import principal, signed_in
 from cityops.auth import audit
 from cityops.auth.orgs import add_org, list_orgs
+from cityops.auth.policy import may_write, owners, sees_row
 from cityops.auth.principal import Principal, Role
 from cityops.auth.tokens import create_token, list_tokens, revoke_token
 from cityops.auth.users import add_user, list_users, reset_password, set_disabled
@@ -39,6 +40,9 @@ class OrgIn(BaseModel):
     languages: list[str] | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    names: dict[str, str] | None = Field(
+        None, description='the name in other languages, e.g. {"lo": "ປາກເຊ"}'
+    )
 
 
 @router.get("/api/orgs")
@@ -210,13 +214,16 @@ async def new_token(
     remote = client_address(request)
 
     def job(tx: Tx) -> tuple[int, str]:
+        org = None
         if body.device is not None:
             _require(who, *ADMINS)
-            org = tx.conn.execute(
-                select(s.things.c.org_id).where(s.things.c.id == body.device)
-            ).first()
-            if org is None or (not who.is_admin and org.org_id != who.org_id):
+            # a device token writes for its Thing: the caller must be able to write it
+            thing = owners(tx.conn, "Thing", [body.device]).get(body.device)
+            if thing is None or not sees_row(who, thing.org_id, thing.visibility):
                 raise NotFound(f"Thing {body.device} not found")
+            if not may_write(who, "Thing", thing):
+                raise Forbidden(f"Thing {body.device} belongs to another organisation")
+            org = thing.org_id
             made = create_token(
                 tx.conn, thing_id=body.device, name=body.name, expires_at=body.expires_at
             )
@@ -224,7 +231,7 @@ async def new_token(
             made = create_token(
                 tx.conn, user_id=who.user_id, name=body.name, expires_at=body.expires_at
             )
-        audit.record(tx, who, "create", "Token", made[0], {"device": body.device}, remote)
+        audit.record(tx, who, "create", "Token", made[0], {"device": body.device}, remote, org)
         return made
 
     token_id, secret = await ctx(request).store.write(job)

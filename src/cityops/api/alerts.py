@@ -210,5 +210,5 @@ async def import_external(request: Request, who: Principal = Depends(signed_in))
         raise InvalidInput("url: an http(s) URL of an Atom or RSS feed", field="url")
     c = ctx(request)
     fetched = await asyncio.to_thread(external.fetch_feed, url, c.settings.feed_max_bytes)
-    count = await c.store.write(lambda tx: external.save_external(tx, fetched))
+    count = await c.store.write(lambda tx: external.save_external(tx, fetched, who))
     return {"source": url, "imported": count, "skipped": fetched.errors}

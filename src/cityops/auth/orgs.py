@@ -28,8 +28,11 @@ def add_org(
     languages: list[str] | None = None,
     lat: float | None = None,
     lon: float | None = None,
+    names: dict[str, str] | None = None,
 ) -> int:
-    """Create an organisation; InvalidInput names the bad field."""
+    """Create an organisation; InvalidInput names the bad field. ``names`` gives its name
+    in other languages (``{"lo": "ປາກເຊ"}``) for the alert texts in those languages."""
+    _check_names(names)
     if not _SLUG.match(slug):
         raise InvalidInput("slug: lower-case letters, digits and '-' (at most 63)", field="slug")
     if kind not in KINDS:
@@ -56,11 +59,22 @@ def add_org(
                 languages=languages,
                 lat=lat,
                 lon=lon,
+                names=names or None,
                 created_at=_now(),
             )
             .returning(o.c.id)
         ).scalar_one()
     )
+
+
+def _check_names(names: dict[str, str] | None) -> None:
+    for code, value in (names or {}).items():
+        if not re.fullmatch(r"[a-z]{2,3}", str(code)):
+            raise InvalidInput(
+                f"names: {code!r} is not a language code (vi, lo, km ...)", field="names"
+            )
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise InvalidInput(f"names.{code}: a name of 1 to 200 characters", field="names")
 
 
 def _now() -> datetime:

@@ -6,7 +6,8 @@
 - :mod:`.validate`: the official XSD (``schema/``) plus the publishing profile
 - :mod:`.identifiers`: WMO-style OID identifiers, references, Update / Cancel / AllClear
 - :mod:`.areas`: circles, GeoJSON polygons (lat,lon, 6 decimals, simple)
-- :mod:`.templates`: per-hazard texts in nine languages, ``draft_infos``
+- :mod:`.templates`: per-hazard texts in nine languages, ``draft_infos``, ``cap_word``;
+  :mod:`.hazard_levels`: the CAP values and level names of each text block
 - :mod:`.feeds`, :mod:`.importer`: Atom / RSS out, outside feeds in
 - :mod:`.signing`: XML-DSig (RSA-SHA256, enveloped)
 """
@@ -44,7 +45,7 @@ from cityops.cap.model import (
 )
 from cityops.cap.parse import parse_alert
 from cityops.cap.signing import sign_alert, verify_alert
-from cityops.cap.templates import HAZARDS, LANGUAGES, LEVELS, draft_infos
+from cityops.cap.templates import HAZARDS, LANGUAGES, LEVELS, cap_word, draft_infos
 from cityops.cap.validate import SCHEMA_PATH, Issue, check_profile, validate_alert, validate_schema
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "build_alert_xml",
     "build_atom_feed",
     "build_rss_feed",
+    "cap_word",
     "check_polygon",
     "check_profile",
     "circle_area",

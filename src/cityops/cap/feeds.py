@@ -97,6 +97,8 @@ def build_atom_feed(
         if info and info.sender_name:
             _sub(_sub(entry, f"{a}author"), f"{a}name", info.sender_name)
         _sub(entry, f"{a}link", rel="alternate", type=CAP_MIME, href=urljoin(base_url, url))
+        if info and info.web:  # the message's public page, for people
+            _sub(entry, f"{a}link", rel="alternate", type="text/html", href=info.web)
         if info and info.description:
             _sub(entry, f"{a}summary", info.description)
         for cat in info.category if info else ():

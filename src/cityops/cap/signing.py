@@ -32,6 +32,17 @@ def _pem(value: bytes | str) -> str:
     return value.decode("ascii") if isinstance(value, bytes) else value
 
 
+def _compact(root: etree._Element) -> etree._Element:
+    """Drop whitespace-only text between elements (CAP has no mixed content); the text of
+    leaf elements is kept as it is."""
+    for el in root.iter():
+        if len(el) and el.text is not None and not el.text.strip():
+            el.text = None
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+    return root
+
+
 def sign_alert(
     document: bytes,
     key_pem: bytes | str,
@@ -41,9 +52,13 @@ def sign_alert(
 ) -> bytes:
     """Return ``document`` (a CAP XML) with an enveloped RSA-SHA256 XML signature.
 
-    The certificate is embedded in ``ds:KeyInfo`` so receivers can check who signed.
+    The certificate is embedded in ``ds:KeyInfo`` so receivers can check who signed. The
+    document is made compact first (no whitespace between elements) and the signed bytes are
+    returned exactly as they must be served: receivers that normalise whitespace before
+    verifying (capvalidator parses with ``remove_blank_text``) and byte-exact verifiers then
+    see the same tree, so the signature holds for both.
     """
-    root = parse_xml(document, what="cap")
+    root = _compact(parse_xml(document, what="cap"))
     if root.tag != f"{{{CAP_NS}}}alert":
         raise InvalidInput("only CAP 1.2 <alert> documents can be signed", field="cap")
     if root.find(f"{{{DSIG_NS}}}Signature") is not None:

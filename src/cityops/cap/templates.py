@@ -11,24 +11,16 @@ from __future__ import annotations
 
 import string
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cityops.cap.model import (
-    Area,
-    Category,
-    Certainty,
-    Info,
-    ResponseType,
-    Severity,
-    Urgency,
-    ValuePair,
-    coerce_enum,
-)
+from cityops.cap.hazard_levels import ALL_CLEAR, HAZARD_SPECS, HazardSpec
+from cityops.cap.model import Area, Certainty, Info, ValuePair, coerce_enum
+from cityops.cap.validate import HEADLINE_MAX
 from cityops.errors import InvalidInput
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -67,78 +59,9 @@ LEVEL_ALIASES = {
 #: Name of the eventCode carrying the CityOps hazard key (same in every info of an alert).
 EVENT_CODE_NAME = "CityOpsHazard"
 
-
-@dataclass(frozen=True)
-class HazardSpec:
-    """Language-independent CAP fields of one hazard."""
-
-    category: tuple[Category, ...]
-    responses: Mapping[str, tuple[ResponseType, ...]]
-
-
-HAZARD_SPECS: dict[str, HazardSpec] = {
-    "river_flood": HazardSpec(
-        (Category.MET,),
-        {
-            "moderate": (ResponseType.MONITOR, ResponseType.PREPARE),
-            "severe": (ResponseType.PREPARE, ResponseType.AVOID),
-            "extreme": (ResponseType.EVACUATE, ResponseType.AVOID),
-        },
-    ),
-    "heavy_rain": HazardSpec(
-        (Category.MET,),
-        {
-            "moderate": (ResponseType.MONITOR,),
-            "severe": (ResponseType.PREPARE, ResponseType.AVOID),
-            "extreme": (ResponseType.AVOID, ResponseType.EVACUATE),
-        },
-    ),
-    "heat": HazardSpec(
-        (Category.MET, Category.HEALTH),
-        {
-            "moderate": (ResponseType.MONITOR,),
-            "severe": (ResponseType.PREPARE, ResponseType.AVOID),
-            "extreme": (ResponseType.AVOID,),
-        },
-    ),
-    "air_quality": HazardSpec(
-        (Category.ENV, Category.HEALTH),
-        {
-            "moderate": (ResponseType.MONITOR,),
-            "severe": (ResponseType.AVOID,),
-            "extreme": (ResponseType.SHELTER, ResponseType.AVOID),
-        },
-    ),
-    "drought": HazardSpec(
-        (Category.MET, Category.ENV),
-        {
-            "moderate": (ResponseType.MONITOR,),
-            "severe": (ResponseType.PREPARE,),
-            "extreme": (ResponseType.EXECUTE,),
-        },
-    ),
-    "sensor_failure": HazardSpec(
-        (Category.INFRA,),
-        {
-            "moderate": (ResponseType.MONITOR,),
-            "severe": (ResponseType.MONITOR,),
-            "extreme": (ResponseType.MONITOR, ResponseType.ASSESS),
-        },
-    ),
-}
-_SEVERITY = {
-    "moderate": Severity.MODERATE,
-    "severe": Severity.SEVERE,
-    "extreme": Severity.EXTREME,
-    "all_clear": Severity.MINOR,
-}
-_URGENCY = {
-    "moderate": Urgency.EXPECTED,
-    "severe": Urgency.EXPECTED,
-    "extreme": Urgency.IMMEDIATE,
-    "all_clear": Urgency.PAST,
-}
 TEXT_FIELDS = ("headline", "description", "instruction")
+#: Placeholders holding place names: shortened first when a headline is too long.
+PLACE_FIELDS = ("station", "city", "area")
 
 
 def language_code(language: str) -> str:
@@ -160,15 +83,49 @@ def load_templates(code: str) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+def _key(name: str) -> str:
+    """Comparable form of a level name: lower case, single spaces, Đ as D (``BĐ2`` ->
+    ``bd2``, ``extreme_caution`` -> ``extreme caution``)."""
+    text = name.strip().lower().replace("đ", "d").replace("_", " ").replace("-", " ")
+    return " ".join(text.split())
+
+
 def normalize_level(level: str) -> str:
-    """Canonical level name (moderate/severe/extreme/all_clear) for a level or its alias."""
-    key = level.strip().lower().replace(" ", "_")
+    """Generic tier (moderate/severe/extreme/all_clear) of a tier name or its alias."""
+    key = _key(level).replace(" ", "_")
     key = LEVEL_ALIASES.get(key, key)
     if key not in LEVELS:
         raise InvalidInput(
             f"unknown level {level!r}; use one of {', '.join(LEVELS)}", field="level"
         )
     return key
+
+
+def text_level(hazard: str, level: str, fallback: str | None = None) -> str:
+    """The text block of ``hazard`` for a rule's level name (``warning``, ``BD2``,
+    ``Unhealthy for Sensitive Groups``), a block key, or a generic tier; ``fallback`` (a
+    tier, e.g. from the CAP severity) when the name is unknown; ``all_clear`` as itself."""
+    spec = _spec(hazard)
+    key = _key(level)
+    if key.replace(" ", "_") in spec.levels:
+        return key.replace(" ", "_")
+    if key in spec.aliases:
+        return spec.aliases[key]
+    try:
+        tier = normalize_level(level)
+    except InvalidInput:
+        if fallback is None:
+            raise
+        tier = normalize_level(fallback)
+    return "all_clear" if tier == "all_clear" else spec.tiers[tier]
+
+
+def _spec(hazard: str) -> HazardSpec:
+    if hazard not in HAZARD_SPECS:
+        raise InvalidInput(
+            f"unknown hazard {hazard!r}; use one of {', '.join(HAZARDS)}", field="hazard"
+        )
+    return HAZARD_SPECS[hazard]
 
 
 def placeholders(text: str) -> set[str]:
@@ -193,23 +150,103 @@ def render(text: str, context: Mapping[str, Any], field: str = "context") -> str
     return text.format_map({k: _fmt(v) for k, v in context.items()})
 
 
+def localized(value: Any, language: str) -> Any:
+    """A context value in ``language``: a mapping of names per language (``{"": "Pakse",
+    "lo": "ປາກເຊ"}``, the empty key being the default) gives the language's own name."""
+    if isinstance(value, Mapping):
+        return value.get(language) or value.get("") or value.get("en") or ""
+    return value
+
+
+def names_from_properties(properties: Any) -> dict[str, str]:
+    """``{"vi": ..., "lo": ...}`` from OSM-style ``name:<lang>`` properties (the primary
+    language subtag, lower case; empty names ignored)."""
+    out: dict[str, str] = {}
+    if isinstance(properties, Mapping):
+        for key, value in properties.items():
+            if isinstance(key, str) and key.startswith("name:") and isinstance(value, str):
+                code = key[5:].replace("_", "-").split("-")[0].lower()
+                if code and value.strip():
+                    out[code] = value.strip()
+    return out
+
+
+def level_words(data: Mapping[str, Any], hazard: str, name: str | None) -> str:
+    """A rule's level name as the language calls it (river ``BD2`` -> "alarm level II"),
+    from ``[<hazard>.level_names]``, else the language's ``level_fallback``."""
+    if not name:
+        return ""
+    names = data.get(hazard, {}).get("level_names", {})
+    key = _key(name)
+    if key in names:
+        return str(names[key])
+    return str(data.get("level_fallback", "level “{name}”")).format(name=name)
+
+
 def hazard_texts(
     hazard: str, level: str, context: Mapping[str, Any], language: str
 ) -> dict[str, str]:
-    """Rendered ``event``, ``headline``, ``description``, ``instruction`` in one language."""
-    if hazard not in HAZARD_SPECS:
-        raise InvalidInput(
-            f"unknown hazard {hazard!r}; use one of {', '.join(HAZARDS)}", field="hazard"
-        )
-    level = normalize_level(level)
+    """Rendered ``event``, ``headline``, ``description``, ``instruction`` in one language.
+
+    ``level`` is a text block (see :func:`text_level`); ``context["level_name"]`` (the rule's
+    level) becomes ``{level}`` in the language's words. River texts have a
+    ``description_below`` used when the value is under the threshold (a level raised by
+    the rate of rise or a forecast, not by the value itself). The headline is kept under
+    the CAP profile's limit by shortening place names (:func:`fit_headline`).
+    """
+    level = text_level(hazard, level)
     data = load_templates(language)
     event = data[hazard]["event"]
     block = data["all_clear"] if level == "all_clear" else data[hazard][level]
-    ctx = {**context, "event": event}
+    ctx = {k: localized(v, language_code(language)) for k, v in context.items()}
+    ctx["event"] = event
+    ctx["level"] = level_words(data, hazard, ctx.get("level_name"))
     texts = {"event": event}
     for name in TEXT_FIELDS:
-        texts[name] = render(block[name], ctx)
+        template = block[name]
+        if name == "description" and "description_below" in block and _below(ctx):
+            template = block["description_below"]
+        texts[name] = render(template, ctx)
+    texts["headline"] = fit_headline(block["headline"], ctx)
     return texts
+
+
+def _below(ctx: Mapping[str, Any]) -> bool:
+    value, threshold = ctx.get("value"), ctx.get("threshold")
+    if isinstance(value, (int, float)) and isinstance(threshold, (int, float)):
+        return value < threshold
+    return False
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters with an ellipsis, never inside a
+    grapheme: not before a combining mark (Thai, Lao, Khmer, Myanmar vowels and tones) and
+    not after a joiner (Khmer coeng, Myanmar virama, zero-width joiner)."""
+    if len(text) <= limit:
+        return text
+    cut = max(limit - 1, 0)
+    while cut > 0 and (unicodedata.category(text[cut])[0] == "M" or text[cut - 1] in _JOINERS):
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+_JOINERS = {"\u17d2", "\u1039", "\u200d", "\u0e3a"}
+
+
+def fit_headline(template: str, ctx: dict[str, Any], limit: int = HEADLINE_MAX - 1) -> str:
+    """The rendered headline, at most ``limit`` characters: the longest place name is
+    shortened until it fits (never the hazard words), the whole line only as a last resort."""
+    values = dict(ctx)
+    text = render(template, values)
+    while len(text) > limit:
+        names = [k for k in PLACE_FIELDS if k in placeholders(template) and len(str(values[k])) > 8]
+        if not names:
+            return shorten(text, limit)
+        longest = max(names, key=lambda k: len(str(values[k])))
+        current = str(values[longest])
+        values[longest] = shorten(current, max(8, len(current) - (len(text) - limit)))
+        text = render(template, values)
+    return text
 
 
 def draft_infos(
@@ -218,60 +255,83 @@ def draft_infos(
     context: Mapping[str, Any],
     languages: Iterable[str] = ("en",),
     *,
-    areas: Sequence[Area] = (),
+    areas: Sequence[Area] | Mapping[str, Sequence[Area]] = (),
     effective: datetime | None = None,
     onset: datetime | None = None,
     expires: datetime | None = None,
     certainty: Certainty | str = Certainty.OBSERVED,
-    sender_name: str | None = None,
+    sender_name: str | Mapping[str, str] | None = None,
     web: str | None = None,
     contact: str | None = None,
     parameters: Iterable[tuple[str, str]] = (),
+    fallback: str | None = None,
 ) -> list[Info]:
     """One drafted :class:`Info` per language for ``hazard`` at ``level``.
 
-    ``context`` fills the placeholders ({city}, {station}, {value}, {threshold}, {hours});
-    the keyword arguments are copied into every info (category, event code, urgency,
-    severity and response types come from the hazard and level).
+    ``level`` is the rule's level name, a text block or a generic tier (see
+    :func:`text_level`; ``fallback`` is the tier used when the name is unknown).
+    ``context`` fills the placeholders ({city}, {station}, {value}, {threshold}, {unit},
+    {hours}, and ``level_name``); a place given as ``{"": "Pakse", "lo": "ປາກເຊ"}`` is
+    written in each language's own name. Areas given as a mapping language -> areas get
+    their names per language the same way, and so does a ``sender_name`` mapping. The
+    keyword arguments are copied into every info (category, event code, urgency, severity
+    and response types come from the level).
     """
-    level = normalize_level(level)
-    if hazard not in HAZARD_SPECS:
-        raise InvalidInput(
-            f"unknown hazard {hazard!r}; use one of {', '.join(HAZARDS)}", field="hazard"
-        )
-    spec = HAZARD_SPECS[hazard]
-    responses = (ResponseType.ALL_CLEAR,) if level == "all_clear" else spec.responses[level]
+    spec = _spec(hazard)
+    key = text_level(hazard, level, fallback)
+    level_spec = ALL_CLEAR if key == "all_clear" else spec.levels[key]
+    ctx = {"level_name": "" if key == "all_clear" else key, **context}
     params = tuple(ValuePair(str(k), str(v)) for k, v in parameters)
     infos = []
     for lang in dict.fromkeys(language_code(x) for x in languages):
-        texts = hazard_texts(hazard, level, context, lang)
+        texts = hazard_texts(hazard, key, ctx, lang)
         infos.append(
             Info(
                 language=LANGUAGES[lang],
                 category=spec.category,
                 event=texts["event"],
-                response_type=responses,
-                urgency=_URGENCY[level],
-                severity=_SEVERITY[level],
+                response_type=level_spec.responses,
+                urgency=level_spec.urgency,
+                severity=level_spec.severity,
                 certainty=(
                     Certainty.OBSERVED
-                    if level == "all_clear"
+                    if key == "all_clear"
                     else coerce_enum(Certainty, certainty, "certainty")
                 ),
                 event_code=(ValuePair(EVENT_CODE_NAME, hazard),),
                 effective=effective,
                 onset=onset,
                 expires=expires,
-                sender_name=sender_name,
+                sender_name=localized(sender_name, lang),
                 headline=texts["headline"],
                 description=texts["description"],
                 instruction=texts["instruction"],
                 web=web,
                 contact=contact,
                 parameters=params,
-                areas=tuple(areas),
+                areas=tuple(localized_areas(areas, lang)),
             )
         )
     if not infos:
         raise InvalidInput("at least one language is needed", field="languages")
     return infos
+
+
+def localized_areas(
+    areas: Sequence[Area] | Mapping[str, Sequence[Area]], lang: str
+) -> Sequence[Area]:
+    """Areas in ``lang``: a mapping language -> areas (``""`` the default) or one list."""
+    if isinstance(areas, Mapping):
+        return areas.get(lang) or areas.get("") or ()
+    return areas
+
+
+def cap_word(language: str, field: str, value: str) -> str:
+    """A CAP code word (``severity`` Moderate, ``urgency`` Expected, ``certainty`` Observed)
+    in ``language`` for people to read; the CAP value itself when no translation is given.
+    The document keeps the CAP values: these words are for pages and notifications."""
+    try:
+        words = load_templates(language).get("words", {})
+    except InvalidInput:
+        return value
+    return str(words.get(field, {}).get(value, value))

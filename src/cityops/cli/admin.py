@@ -210,6 +210,19 @@ def token_create(
     typer.echo(f"token {token_id}: {secret}")
 
 
+def _names(text: str | None) -> dict[str, str] | None:
+    """``vi=Hà Nội;lo=ຮ່າໂນ້ຍ`` as a dict (InvalidInput naming ``names`` when malformed)."""
+    if not text:
+        return None
+    out = {}
+    for part in text.split(";"):
+        code, sep, value = part.partition("=")
+        if not sep:
+            raise InvalidInput(f"names: {part!r} is not code=name", field="names")
+        out[code.strip()] = value.strip()
+    return out
+
+
 @orgs.command("add")
 def org_add(
     slug: str,
@@ -218,10 +231,14 @@ def org_add(
     country: str = typer.Option(None, help="ISO 3166 alpha-2 code."),
     timezone_name: str = typer.Option(None, "--timezone", help="IANA time zone."),
     languages: str = typer.Option(None, help="Language codes, separated by ';'."),
+    names: str = typer.Option(
+        None, help="The name in other languages for alert texts: 'vi=Hà Nội;lo=ຮ່າໂນ້ຍ'."
+    ),
     database: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
 ) -> None:
     """Add an organisation (a city or a partner)."""
+    local = _names(names)
 
     def job(tx: Any) -> int:
         oid = org_service.add_org(
@@ -232,6 +249,7 @@ def org_add(
             country_iso2=country,
             timezone=timezone_name,
             languages=languages.split(";") if languages else None,
+            names=local,
         )
         audit.record(tx, SYSTEM, "create", "Organisation", oid, {"slug": slug})
         return oid

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, select
 from sqlalchemy.engine import Connection
 
-from cityops.auth.policy import visible
+from cityops.auth.policy import reader_access, visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidQuery, NotFound
 from cityops.sta.entities import BY_NAME
@@ -64,7 +64,7 @@ def observations_query(conn: Connection, sel: Selection, who: Principal) -> Sele
     if access is not None:
         where.append(access)
     if opts.filter is not None:
-        where.append(compile_filter(opts.filter, BY_NAME["Observation"], o))
+        where.append(compile_filter(opts.filter, BY_NAME["Observation"], o, reader_access(who)))
     if sel.start is not None:
         where.append(o.c.phenomenon_time_start >= sel.start)
     if sel.end is not None:
@@ -72,7 +72,7 @@ def observations_query(conn: Connection, sel: Selection, who: Principal) -> Sele
     q = select(*(o.c[c] for c in COLUMNS))
     q = q.where(and_(*where)) if where else q
     keys = (
-        compile_orderby(opts.orderby, BY_NAME["Observation"], o)
+        compile_orderby(opts.orderby, BY_NAME["Observation"], o, reader_access(who))
         if opts.orderby
         else [o.c.datastream_id, o.c.phenomenon_time_start]
     )

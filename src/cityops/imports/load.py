@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from cityops.auth import audit
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.imports.timezones import from_epoch_us
@@ -38,6 +39,7 @@ class Target:
     id: int
     name: str
     unit: str
+    org_id: int | None = None  # for the audit row
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,14 @@ def find_target(store: Store, ds_id: int) -> Target:
     ds = s.datastreams
     with store.read() as conn:
         row = conn.execute(
-            select(ds.c.id, ds.c.name, ds.c.unit_of_measurement).where(ds.c.id == ds_id)
+            select(ds.c.id, ds.c.name, ds.c.unit_of_measurement, ds.c.org_id).where(
+                ds.c.id == ds_id
+            )
         ).first()
     if row is None:
         raise InvalidInput(f"datastream: Datastream {ds_id} does not exist", field="datastream")
-    return Target(int(row.id), row.name, str((row.unit_of_measurement or {}).get("symbol", "")))
+    unit = str((row.unit_of_measurement or {}).get("symbol", ""))
+    return Target(int(row.id), row.name, unit, row.org_id)
 
 
 def convert_units(values: np.ndarray, file_unit: str | None, target: Target) -> np.ndarray:
@@ -84,8 +89,10 @@ def import_job(
     values: np.ndarray,
     principal: Principal,
     progress: Progress | None = None,
+    source: dict[str, Any] | None = None,
 ) -> Callable[[Tx], Outcome]:
-    """The write job that stores ``times``/``values`` (sorted, µs UTC) in ``target``."""
+    """The write job that stores ``times``/``values`` (sorted, µs UTC) in ``target``, with
+    its audit row (``source`` describes the file: name, format)."""
 
     def job(tx: Tx) -> Outcome:
         stored = 0
@@ -108,6 +115,8 @@ def import_job(
                 progress(len(batch))
         first = from_epoch_us(int(times[0])) if times.size else None
         last = from_epoch_us(int(times[-1])) if times.size else None
+        detail = {**(source or {}), "rows": int(times.size), "stored": stored}
+        audit.record(tx, principal, "import", "Observation", target.id, detail, None, target.org_id)
         return Outcome(target.id, int(times.size), stored, int(times.size) - stored, first, last)
 
     return job

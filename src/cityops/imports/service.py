@@ -59,12 +59,14 @@ def _store(
     unit: str | None,
     principal: Principal,
     hooks: Hooks,
+    fmt: str,
 ) -> Outcome:
     times, values = rows.finish(str(path))
     values = convert_units(values, unit, target)
     if hooks.store_start is not None:
         hooks.store_start(int(times.size))
-    job = import_job(target, times, values, principal, hooks.stored)
+    source = {"file": path.name, "format": fmt}
+    job = import_job(target, times, values, principal, hooks.stored, source)
     return store.write_sync(job)
 
 
@@ -89,7 +91,7 @@ def import_mrc(
             f"station: the file is station {parsed.station}, not {station}", field="station"
         )
     target = find_target(store, datastream)
-    return _store(store, target, parsed.rows, path, parsed.unit, principal, hooks)
+    return _store(store, target, parsed.rows, path, parsed.unit, principal, hooks, "mrc")
 
 
 def import_csv(
@@ -105,4 +107,4 @@ def import_csv(
     hooks = hooks or Hooks()
     target = find_target(store, datastream)
     rows = read_csv(path, opts, hooks.read)
-    return _store(store, target, rows, path, None, principal, hooks)
+    return _store(store, target, rows, path, None, principal, hooks, "csv")

@@ -37,6 +37,7 @@ class FeatureResolver:
         self._foi_of_thing: dict[int, int] = {}
         self._ds_bbox: dict[int, BBox | None] = {}
         self._merged: set[tuple[int, int]] = set()  # (datastream, feature) already merged
+        self._restricted: set[int] = set()  # features only their organisation may read
 
     def resolve(self, obs: ObservationIn, stream: Any, field: str) -> int:
         if obs.foi_new is not None:
@@ -48,7 +49,11 @@ class FeatureResolver:
         pair = (stream.id, foi)
         if pair not in self._merged:  # a batch is mostly one feature per datastream
             self._merged.add(pair)
-            self._ds_bbox[stream.id] = _merge(self._ds_bbox.get(stream.id), self._bbox_of_foi[foi])
+            # A restricted feature does not widen a public datastream's observedArea:
+            # that would publish the restricted coordinates.
+            if foi not in self._restricted or stream.visibility != "public":
+                box = self._bbox_of_foi[foi]
+                self._ds_bbox[stream.id] = _merge(self._ds_bbox.get(stream.id), box)
         return foi
 
     def bbox_of_datastream(self, ds_id: int) -> BBox | None:
@@ -58,14 +63,17 @@ class FeatureResolver:
     def _check(self, foi_id: int, field: str) -> int:
         if foi_id in self._bbox_of_foi:
             return foi_id
-        q = select(
-            _FOI.c.id, _FOI.c.bbox_minx, _FOI.c.bbox_miny, _FOI.c.bbox_maxx, _FOI.c.bbox_maxy
-        ).where(_FOI.c.id == foi_id)
+        f = _FOI.c
+        q = select(f.id, f.bbox_minx, f.bbox_miny, f.bbox_maxx, f.bbox_maxy, f.visibility).where(
+            f.id == foi_id
+        )
         cond = visible("FeatureOfInterest", _FOI, self.principal)
         row = self.tx.conn.execute(q.where(cond) if cond is not None else q).first()
         if row is None:
             raise InvalidInput(f"{field}: FeatureOfInterest {foi_id} does not exist", field=field)
         self._bbox_of_foi[foi_id] = None if row[1] is None else (row[1], row[2], row[3], row[4])
+        if row.visibility != "public":
+            self._restricted.add(foi_id)
         return foi_id
 
     def _create(
@@ -97,6 +105,8 @@ class FeatureResolver:
         if not made and not sees_row(self.principal, ref.org_id, ref.visibility):
             raise InvalidInput(f"{field}: FeatureOfInterest {ref.id} does not exist", field=field)
         self._bbox_of_foi[ref.id] = ref.bbox
+        if ref.visibility != "public":
+            self._restricted.add(ref.id)
         self._foi_of_thing[thing_id] = ref.id
         return ref.id
 

@@ -193,6 +193,12 @@ def save_imported(
         else:
             replace_project(tx, int(row.id), merged, who, remote)
             summary.updated.append(project.key)
+    detail = {
+        "added": len(summary.added),
+        "updated": len(summary.updated),
+        "unchanged": len(summary.unchanged),
+    }
+    audit.record(tx, who, "import", ENTITY, None, detail, remote)
     return summary
 
 

@@ -20,10 +20,21 @@ from cityops.hazards.thresholds import classify_levels
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
 from .registry import register
+from .severity import default_severities
 
 #: AQI lower bounds of the EPA categories above Good.
 DEFAULT_LEVELS = dict(zip(CATEGORIES[1:], (51.0, 101.0, 151.0, 201.0, 301.0), strict=True))
 HOUR = 3600.0
+#: CAP severity of the EPA categories: Moderate air is a Minor matter (only unusually
+#: sensitive people), sensitive groups Moderate, Unhealthy and Very Unhealthy Severe,
+#: Hazardous Extreme; rising with the category, never falling.
+AQI_SEVERITIES = {
+    "moderate": "Minor",
+    "unhealthy for sensitive groups": "Moderate",
+    "unhealthy": "Severe",
+    "very unhealthy": "Severe",
+    "hazardous": "Extreme",
+}
 
 
 def _o3_index(means: np.ndarray) -> np.ndarray:
@@ -70,6 +81,9 @@ class AqiRule(Rule):
 
     def level_names(self) -> tuple[str, ...]:
         return ("normal", *self.config.levels)
+
+    def default_severities(self) -> list[str]:
+        return default_severities(self.level_names()[1:], AQI_SEVERITIES)
 
     def input_units(self) -> dict[str, str]:
         units = {"pm25": "ug/m3", "pm10": "ug/m3", "o3": "[ppm]"}

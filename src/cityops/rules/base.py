@@ -213,8 +213,13 @@ class Rule:
         """CAP severity of a level (``"Unknown"`` for level 0)."""
         if level <= 0:
             return "Unknown"
-        sev = self.config.severities or default_severities(self.level_names()[1:])
+        sev = self.config.severities or self.default_severities()
         return sev[min(level, len(sev)) - 1]
+
+    def default_severities(self) -> list[str]:
+        """CAP severity per level (lowest first) when the rule lists none: by name, else by
+        position, never decreasing as the level rises (see ``rules.severity``)."""
+        return default_severities(self.level_names()[1:])
 
 
 def ascending(levels: Mapping[str, float], what: str = "levels") -> Mapping[str, float]:

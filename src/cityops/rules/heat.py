@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from pydantic import Field, field_validator
+import numpy as np
+from pydantic import Field, field_validator, model_validator
 
 from cityops.hazards.heat import RISK_BANDS_F, heat_index_f
 from cityops.hazards.series import align_asof
@@ -15,15 +17,36 @@ from .registry import register
 from .units import converter
 
 
+def bands_in(unit: str) -> dict[str, float]:
+    """The NWS heat index bands (lower bounds) in ``unit`` (``Cel`` or ``[degF]``), exact
+    conversions of the published °F values, rounded to 0.01."""
+    convert = converter("[degF]", unit)
+    return {
+        name: round(float(convert(np.array([value]))[0]), 2) for name, value in RISK_BANDS_F.items()
+    }
+
+
 class HeatIndexConfig(RuleConfig):
     ROLES = ("temperature", "humidity")
     unit: str = Field(default="[degF]", description="UCUM unit of levels and output: Cel or [degF]")
-    levels: dict[str, float] = Field(default_factory=lambda: dict(RISK_BANDS_F))
+    levels: dict[str, float] = Field(
+        default_factory=lambda: dict(RISK_BANDS_F),
+        description="{name: heat index} in ``unit``; default: the NWS bands in that unit",
+    )
     max_skew: float = Field(
         default=1800.0, gt=0, description="seconds a humidity value may lag a temperature"
     )
     hysteresis: float = Field(default=0.0, ge=0)
     min_duration: float = Field(default=0.0, ge=0, description="seconds")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_levels(cls, data: Any) -> Any:
+        """Without explicit levels, the NWS bands in the rule's unit: a °C rule compares
+        °C heat indices with °C thresholds (80 °F = 26.67 °C ...), never with °F numbers."""
+        if isinstance(data, dict) and "levels" not in data and data.get("unit") == "Cel":
+            return {**data, "levels": bands_in("Cel")}
+        return data
 
     @field_validator("unit")
     @classmethod
@@ -42,8 +65,9 @@ class HeatIndexConfig(RuleConfig):
 class HeatIndexRule(Rule):
     """NWS heat index at each temperature sample, paired with the latest humidity.
 
-    Default levels are the NWS bands in °F (caution 80, extreme caution 90, danger 103,
-    extreme danger 125); with ``unit = "Cel"`` give levels in °C.
+    Default levels are the NWS bands (caution 80, extreme caution 90, danger 103, extreme
+    danger 125 °F) in the rule's unit: with ``unit = "Cel"`` and no levels, 26.67, 32.22,
+    39.44 and 51.67 °C. Explicit levels are in the rule's unit.
     """
 
     type_name = "heat_index"

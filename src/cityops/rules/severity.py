@@ -7,6 +7,7 @@ Default, when a rule does not list ``severities`` itself:
    extreme danger / hazardous / red / BD3 / very heavy -> Extreme;
 2. otherwise by position from the top: the highest level Severe, the one below Moderate,
    all lower Minor.
+3. a level never gets a lower severity than the level below it.
 So a river rule with "warning" and "danger" maps to Moderate and Severe by default; a
 city that treats its danger level as life-threatening sets ``severities = ["Severe",
 "Extreme"]`` on the rule.
@@ -14,7 +15,7 @@ city that treats its danger level as life-threatening sets ``severities = ["Seve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 CAP_SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 
@@ -35,14 +36,14 @@ _BY_NAME = {
     "orange": "Severe",
     "bd2": "Severe",
     "severely dry": "Severe",
-    "unhealthy": "Moderate",
+    "unhealthy": "Severe",
     "warning": "Moderate",
     "alarm": "Moderate",
     "moderate": "Moderate",
     "extreme caution": "Moderate",
     "bd1": "Moderate",
     "moderately dry": "Moderate",
-    "unhealthy for sensitive groups": "Minor",
+    "unhealthy for sensitive groups": "Moderate",
     "watch": "Minor",
     "advisory": "Minor",
     "caution": "Minor",
@@ -52,14 +53,21 @@ _BY_NAME = {
 }
 
 
-def default_severities(names: Sequence[str]) -> list[str]:
-    """CAP severity per level name (lowest first), by name or else by position."""
+def default_severities(names: Sequence[str], by_name: Mapping[str, str] | None = None) -> list[str]:
+    """CAP severity per level name (lowest first), by name (``by_name`` first, then the
+    table above) or else by position; never decreasing as the level rises, since a higher
+    level that reads as less severe than a lower one would mislead the public."""
     n = len(names)
-    out = []
+    out: list[str] = []
     for i, name in enumerate(names):
-        known = _BY_NAME.get(name.strip().lower())
+        key = name.strip().lower()
+        known = (by_name or {}).get(key) or _BY_NAME.get(key)
         from_top = n - 1 - i
-        out.append(
-            known or ("Severe" if from_top == 0 else "Moderate" if from_top == 1 else "Minor")
-        )
+        sev = known or ("Severe" if from_top == 0 else "Moderate" if from_top == 1 else "Minor")
+        if out and _RANK[sev] < _RANK[out[-1]]:
+            sev = out[-1]
+        out.append(sev)
     return out
+
+
+_RANK = {"Unknown": 0, "Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}

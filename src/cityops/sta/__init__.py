@@ -5,7 +5,9 @@ Modules: ``entities`` (entity types, properties, relations), ``paths`` (resolve 
 resource path), ``query`` (the query language: parser, SQL compiler, evaluator), ``read``
 (filter, count, order, page, select, expand), ``serialize`` (rows -> SensorThings JSON),
 ``rows`` (JSON properties <-> table rows), ``values`` (times, intervals, geometries,
-results), ``access`` (the organisation and visibility of a new entity), ``create`` (with
-deep insert), ``update`` (PATCH, JSON Patch in the write job, PUT), ``jsonpatch`` (RFC
-6902 with the ``jsonpatch`` library), ``delete`` (with the specification's cascades).
+results), ``access`` (the organisation and visibility of a new entity, and changes of
+visibility), ``guard`` (which entities a link or relink touches, checked with
+``auth.policy.WriteGuard``), ``create`` (with deep insert), ``update`` (PATCH, JSON Patch
+in the write job, PUT), ``jsonpatch`` (RFC 6902 with the ``jsonpatch`` library),
+``delete`` (with the specification's cascades, never across organisations).
 """

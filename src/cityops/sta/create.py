@@ -12,13 +12,14 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from cityops.auth.policy import require_sta_writer, visible
+from cityops.auth.policy import require_sta_writer
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.ingest.parse import entity_id, parse_observation
 from cityops.ingest.store import Stored, store_batch, store_observations
 from cityops.sta.access import ownership
 from cityops.sta.entities import BY_NAME, EntityType, Nav
+from cityops.sta.guard import check_attach, guard
 from cityops.sta.rows import row_values
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -46,6 +47,7 @@ def create_entity(
 
     ``parent`` is the entity the POST was made under; ``link=False`` when the caller links
     the new entity itself (several new Locations of one Thing make one HistoricalLocation).
+    The caller must be allowed to link to the parent and to every entity the body names.
     """
     field = field or et.name
     if not isinstance(body, dict):
@@ -53,6 +55,8 @@ def create_entity(
     if et.name == "Observation":
         return _create_observation(tx, body, principal, parent, field)
     require_sta_writer(principal, et.name)
+    if link and parent is not None:  # the parent of the request path gains a child
+        guard(tx, principal).link(parent.et.name, parent.id, field)
     row = row_values(et, body, field, partial=False)
     row.update(_to_one_links(tx, et, body, principal, parent, field))
     if et.access:
@@ -119,15 +123,8 @@ def _link_or_create(tx: Tx, nav: Nav, value: Any, principal: Principal, field: s
     target = BY_NAME[nav.target]
     if isinstance(value, dict) and "@iot.id" not in value:
         return create_entity(tx, target, value, principal, field=field)
-    return check_exists(tx, target, entity_id(value, field), principal, field)
-
-
-def check_exists(tx: Tx, et: EntityType, ident: int, principal: Principal, field: str) -> int:
-    """``ident`` if that entity exists and ``principal`` may see it; else InvalidInput."""
-    q = select(et.table.c.id).where(et.table.c.id == ident)
-    cond = visible(et.name, et.table, principal)
-    if tx.conn.execute(q.where(cond) if cond is not None else q).first() is None:
-        raise InvalidInput(f"{field}: {et.name} {ident} does not exist", field=field)
+    ident = entity_id(value, field)
+    guard(tx, principal).link(target.name, ident, field)
     return ident
 
 
@@ -154,7 +151,7 @@ def _to_many_links(
             ]
             store_observations(tx, obs, principal)
             continue
-        linked = []
+        linked, existing = [], []
         for i, item in enumerate(items):
             sub = f"{field}.{nav.name}[{i}]"
             if isinstance(item, dict) and "@iot.id" not in item:
@@ -162,7 +159,10 @@ def _to_many_links(
                 if nav.link is not None:
                     linked.append(new)
             else:
-                linked.append(check_exists(tx, target, entity_id(item, sub), principal, sub))
+                existing.append(entity_id(item, sub))
+        if existing:
+            check_attach(guard(tx, principal), tx, et, new_id, nav, existing, f"{field}.{nav.name}")
+            linked.extend(existing)
         if linked:
             attach(tx, here, linked)
 

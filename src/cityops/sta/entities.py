@@ -136,6 +136,7 @@ _ENTITIES = [
             Prop("properties", "properties", J),
         ),
         (Nav("Datastreams", "Datastream", True, back_fk="sensor_id"),),
+        access=True,
     ),
     EntityType(
         "ObservedProperty",
@@ -148,6 +149,7 @@ _ENTITIES = [
             Prop("properties", "properties", J),
         ),
         (Nav("Datastreams", "Datastream", True, back_fk="observed_property_id"),),
+        access=True,
     ),
     EntityType(
         "Datastream",

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
-from cityops.auth.policy import visible
+from cityops.auth.policy import reader_access, visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidQuery
 from cityops.sta.entities import BY_NAME, EntityType, Nav
@@ -47,7 +47,7 @@ def _where(
     if access is not None:
         where.append(access)
     if opts.filter is not None:
-        where.append(compile_filter(opts.filter, et, table))
+        where.append(compile_filter(opts.filter, et, table, reader_access(principal)))
     return where
 
 
@@ -59,11 +59,15 @@ def _base(
     return q.where(and_(*where)) if where else q
 
 
-def _order(et: EntityType, opts: QueryOptions, table: FromClause | None = None) -> list[Any]:
+def _order(
+    et: EntityType, opts: QueryOptions, principal: Principal, table: FromClause | None = None
+) -> list[Any]:
     """The requested keys, then id as a tie-breaker for stable pages. The id goes in the
     direction of the last key, so that (datastream, time, id) serves the order by itself."""
     table = et.table if table is None else table
-    keys = compile_orderby(opts.orderby, et, table) if opts.orderby else []
+    keys = (
+        compile_orderby(opts.orderby, et, table, reader_access(principal)) if opts.orderby else []
+    )
     last_desc = bool(opts.orderby) and opts.orderby[-1].desc
     return [*keys, table.c.id.desc() if last_desc else table.c.id.asc()]
 
@@ -94,7 +98,7 @@ class Reader:
                 select(func.count()).select_from(base.subquery())
             ).scalar_one()
         top = self._top(opts)
-        q = base.order_by(*_order(src.et, opts)).offset(opts.skip).limit(top + 1)
+        q = base.order_by(*_order(src.et, opts, self.principal)).offset(opts.skip).limit(top + 1)
         rows = [dict(r._mapping) for r in self.conn.execute(q)]
         more = top > 0 and len(rows) > top  # $top=0 asks for the count only: no next page
         rows = rows[:top]
@@ -189,7 +193,7 @@ class Reader:
         page = (
             select(*[child.c[c.name] for c in _columns(target)])
             .where(child.c[fk] == parent.c.id, *_where(target, child, opts, self.principal))
-            .order_by(*_order(target, opts, child))
+            .order_by(*_order(target, opts, self.principal, child))
             .limit(top + 1)
             .offset(opts.skip)
         )
@@ -200,7 +204,7 @@ class Reader:
                 select(kids, key)
                 .select_from(parent.join(kids, true()))
                 .where(parent.c.id.in_(parent_ids))
-                .order_by(parent.c.id, *_order(target, opts, kids))
+                .order_by(parent.c.id, *_order(target, opts, self.principal, kids))
             )
         t = target.table
         ids = page.with_only_columns(child.c.id).correlate(parent)
@@ -208,7 +212,7 @@ class Reader:
             select(*_columns(target), key)
             .select_from(parent.join(t, t.c.id.in_(ids)))
             .where(parent.c.id.in_(parent_ids))
-            .order_by(parent.c.id, *_order(target, opts))
+            .order_by(parent.c.id, *_order(target, opts, self.principal))
         )
 
     def _windowed_children(
@@ -217,7 +221,9 @@ class Reader:
         """Children through a link table (small tables: Locations, HistoricalLocations),
         paged per parent with row_number()."""
         q, parent_col = self._children_query(target, nav, parent_ids, opts)
-        rn = func.row_number().over(partition_by=parent_col, order_by=_order(target, opts))
+        rn = func.row_number().over(
+            partition_by=parent_col, order_by=_order(target, opts, self.principal)
+        )
         inner = q.add_columns(parent_col.label("parent_key_"), rn.label("row_n_")).subquery()
         return (
             select(inner)

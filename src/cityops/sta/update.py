@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from cityops.auth.policy import check_observation_write, check_org_write, require_sta_writer
+from cityops.auth.policy import check_observation_write, require_sta_writer
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput, NotFound
 from cityops.ingest.parse import entity_id, parse_observation
-from cityops.sta.create import Parent, attach, check_exists, move_thing
+from cityops.sta.access import change_visibility
+from cityops.sta.create import Parent, attach, move_thing
 from cityops.sta.entities import BY_NAME, EntityType, Kind
+from cityops.sta.guard import check_attach, check_move_thing, check_to_one, guard
 from cityops.sta.jsonpatch import apply_patch
 from cityops.sta.rows import json_value, row_values
 from cityops.store import schema as s
@@ -21,7 +23,10 @@ from cityops.store.writer import Tx
 def update_entity(
     tx: Tx, et: EntityType, ident: int, body: Any, principal: Principal, *, replace: bool = False
 ) -> None:
-    """Merge ``body`` into the entity (``replace``: PUT, unset optional properties become null)."""
+    """Merge ``body`` into the entity (``replace``: PUT, unset optional properties become null).
+
+    Every entity a changed link touches is checked before anything is written (see
+    ``sta.guard``); ``@cityops.visibility`` changes the entity and its children."""
     if not isinstance(body, dict):
         raise InvalidInput(f"{et.name}: must be a JSON object", field=et.name)
     current = current_row(tx, et, ident)
@@ -34,7 +39,8 @@ def update_entity(
             for prop in et.props:
                 if not prop.mandatory and not prop.read_only and prop.name not in body:
                     row.update(dict.fromkeys(_cols(prop), None))
-    row.update(_links(tx, et, ident, body, principal))
+    row.update(_links(tx, et, current, body, principal))
+    change_visibility(tx, et, current, body, principal)
     if row:
         tx.conn.execute(update(et.table).where(et.table.c.id == ident).values(**row))
     if et.name == "Observation":
@@ -60,6 +66,7 @@ def current_row(tx: Tx, et: EntityType, ident: int) -> dict[str, Any]:
 
 
 def check_write(tx: Tx, et: EntityType, current: dict[str, Any], principal: Principal) -> None:
+    """May ``principal`` change or delete this entity (``auth.policy``)?"""
     if et.name == "Observation":
         ds = tx.conn.execute(
             select(s.datastreams).where(s.datastreams.c.id == current["datastream_id"])
@@ -67,8 +74,7 @@ def check_write(tx: Tx, et: EntityType, current: dict[str, Any], principal: Prin
         check_observation_write(principal, ds)
         return
     require_sta_writer(principal, et.name)
-    if et.access:
-        check_org_write(principal, current["org_id"], et.name)
+    guard(tx, principal).write(et.name, int(current["id"]))
 
 
 def _observation_row(
@@ -82,10 +88,11 @@ def _observation_row(
         "FeatureOfInterest", {"@iot.id": current["feature_of_interest_id"]}
     )
     obs = parse_observation(merged)
-    if obs.datastream_id != current["datastream_id"]:
-        check_exists(
-            tx, BY_NAME["Datastream"], obs.datastream_id, principal, "Observation.Datastream"
-        )
+    g = guard(tx, principal)
+    if obs.datastream_id != current["datastream_id"]:  # the new one must take observations
+        g.observations_into(obs.datastream_id, "Observation.Datastream")
+    if obs.foi_id is not None and obs.foi_id != current["feature_of_interest_id"]:
+        g.link("FeatureOfInterest", obs.foi_id, "Observation.FeatureOfInterest")
     return {
         "datastream_id": obs.datastream_id,
         "feature_of_interest_id": obs.foi_id,
@@ -102,32 +109,31 @@ def _observation_row(
 
 
 def _links(
-    tx: Tx, et: EntityType, ident: int, body: dict[str, Any], principal: Principal
+    tx: Tx, et: EntityType, current: dict[str, Any], body: dict[str, Any], principal: Principal
 ) -> dict[str, Any]:
+    """New values of to-one keys; to-many links are changed here. Each changed link is
+    checked against everything it touches before it is made."""
     values: dict[str, Any] = {}
+    ident = int(current["id"])
+    g = guard(tx, principal)
     for nav in et.navs:
         if nav.name not in body or et.name == "Observation":
             continue
-        target = BY_NAME[nav.target]
         field = f"{et.name}.{nav.name}"
         if not nav.many and nav.fk is not None:
-            values[nav.fk] = check_exists(
-                tx, target, entity_id(body[nav.name], field), principal, field
-            )
-        elif et.name == "Thing" and nav.name == "Locations":
-            items = body[nav.name]
-            if not isinstance(items, list):
-                raise InvalidInput(f"{field}: must be a JSON array", field=nav.name)
-            ids = [
-                check_exists(tx, target, entity_id(v, f"{field}[{i}]"), principal, field)
-                for i, v in enumerate(items)
-            ]
+            new = entity_id(body[nav.name], field)
+            check_to_one(g, nav, current[nav.fk], new, field)
+            values[nav.fk] = new
+            continue
+        items = body[nav.name]
+        if not isinstance(items, list):
+            raise InvalidInput(f"{field}: must be a JSON array", field=nav.name)
+        ids = [entity_id(v, f"{field}[{i}]") for i, v in enumerate(items)]
+        if et.name == "Thing" and nav.name == "Locations":
+            check_move_thing(g, tx, ident, ids, field)
             move_thing(tx, ident, ids)
         else:
-            ids = [
-                check_exists(tx, target, entity_id(v, field), principal, field)
-                for v in body[nav.name]
-            ]
+            check_attach(g, tx, et, ident, nav, ids, field)
             attach(tx, Parent(et, ident, nav), ids)
     return values
 

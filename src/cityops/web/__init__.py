@@ -4,7 +4,9 @@ routers live in ``cityops.api.web_*``; templates and static files live beside th
 
 Modules: ``stations`` (a city's stations and their state), ``series`` (downsampled series
 in SQL), ``events`` (live events, filtered per client), ``cities`` (the city a page
-shows, its areas, the network), ``warnings`` (the public page's warnings), ``i18n`` (the
-reader's language), ``translations`` (the operator interface's gettext catalogues),
-``units`` (UCUM codes shown as symbols, a precision per quantity), ``assets`` (the JavaScript libraries from ``node_modules``).
+shows, its areas, the network), ``warnings`` (the public page's warnings),
+``alert_page`` (the page of one CAP message: texts in the reader's language, local times,
+its chain), ``i18n`` (the reader's language), ``translations`` (the operator interface's
+gettext catalogues), ``units`` (UCUM codes shown as symbols, a precision per quantity),
+``assets`` (the JavaScript libraries and the script fonts from ``node_modules``).
 """

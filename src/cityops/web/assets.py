@@ -13,6 +13,15 @@ STATIC_DIR = WEB_DIR / "static"
 
 #: npm packages the pages may load, by the name used under /assets/.
 PACKAGES = ("leaflet", "uplot", "world-atlas", "topojson-client", "swagger-ui-dist")
+#: Noto fonts for the scripts of the region that devices often lack (Thai, Khmer, Lao,
+#: Myanmar): served by CityOps, loaded by the browser only for the glyphs a page uses
+#: (``unicode-range``), so a warning in Khmer never shows empty boxes.
+FONT_PACKAGES = (
+    "@fontsource/noto-sans-thai",
+    "@fontsource/noto-sans-khmer",
+    "@fontsource/noto-sans-lao",
+    "@fontsource/noto-sans-myanmar",
+)
 _TYPES = {
     ".js": "text/javascript",
     ".mjs": "text/javascript",
@@ -21,6 +30,8 @@ _TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".map": "application/json",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
 }
 
 
@@ -42,8 +53,13 @@ def node_modules(assets_dir: Path | None) -> Path | None:
 
 
 def asset_file(root: Path | None, package: str, path: str) -> Path | None:
-    """The file ``path`` of an allowed package, or None (unknown, missing, or outside it)."""
-    if root is None or package not in PACKAGES:
+    """The file ``path`` of an allowed package, or None (unknown, missing, or outside it).
+    A scoped package (``@fontsource/noto-sans-thai``) arrives as ``@fontsource`` with the
+    package name as the first segment of ``path``."""
+    if package.startswith("@"):
+        name, _, path = path.partition("/")
+        package = f"{package}/{name}"
+    if root is None or package not in PACKAGES + FONT_PACKAGES:
         return None
     base = (root / package).resolve()
     target = (base / path).resolve()

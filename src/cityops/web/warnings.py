@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from cityops.alerting.cap_queries import list_alerts
 from cityops.auth.principal import ANONYMOUS
+from cityops.cap.templates import cap_word
 
 SEVERITY_ORDER = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 
@@ -66,13 +67,15 @@ def warning_json(alert: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
     if not infos or alert.get("msg_type") == "Cancel" or alert.get("kind") == "cancel":
         return None
     info, native = pick_info(infos, lang)
+    severity = info.get("severity") or alert.get("severity") or "Unknown"
     return {
         "id": alert["id"],
         "identifier": alert.get("identifier"),
         "sent": alert.get("sent"),
         "expires": alert.get("expires"),
         "msg_type": alert.get("msg_type"),
-        "severity": info.get("severity") or alert.get("severity") or "Unknown",
+        "severity": severity,
+        "severity_text": cap_word(lang, "severity", severity),  # "Moderate" in the reader's words
         "language": info.get("language"),
         "native": native,
         "event": info.get("event", ""),
@@ -82,6 +85,7 @@ def warning_json(alert: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
         "area": "; ".join(a.get("area_desc", "") for a in info.get("areas") or []),
         "features": area_features(info),
         "xml_url": alert.get("xml_url"),
+        "page_url": f"/alerts/{alert['id']}",  # the message's own page (its CAP <web>)
         "languages": [i.get("language") for i in infos],
     }
 

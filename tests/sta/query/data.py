@@ -108,9 +108,9 @@ def query(engine: Engine, set_name: str, params: dict[str, str]) -> list[int]:
     opts = parse_options(params, default_top=100, max_top=1000)
     stmt = select(et.table.c.id)
     if opts.filter is not None:
-        stmt = stmt.where(compile_filter(opts.filter, et, et.table))
+        stmt = stmt.where(compile_filter(opts.filter, et, et.table, None))
     if opts.orderby:
-        stmt = stmt.order_by(*compile_orderby(opts.orderby, et, et.table), et.table.c.id)
+        stmt = stmt.order_by(*compile_orderby(opts.orderby, et, et.table, None), et.table.c.id)
     else:
         stmt = stmt.order_by(et.table.c.id)
     with engine.connect() as conn:

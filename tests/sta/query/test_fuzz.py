@@ -110,8 +110,8 @@ def _compile(params: dict[str, str]) -> None:
             continue
         for dialect in (sqlite.dialect(), postgresql.dialect()):
             if opts.filter is not None:
-                compile_filter(opts.filter, et, et.table).compile(dialect=dialect)
-            for key in compile_orderby(opts.orderby, et, et.table):
+                compile_filter(opts.filter, et, et.table, None).compile(dialect=dialect)
+            for key in compile_orderby(opts.orderby, et, et.table, None):
                 key.compile(dialect=dialect)
 
 

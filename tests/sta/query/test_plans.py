@@ -28,8 +28,8 @@ def _window_statement() -> object:
     # what the executor builds for Datastreams(7)/Observations?$filter=...
     return (
         select(obs.c.id)
-        .where(obs.c.datastream_id == 7, compile_filter(opts.filter, et, obs))
-        .order_by(*compile_orderby(opts.orderby, et, obs), obs.c.id.desc())
+        .where(obs.c.datastream_id == 7, compile_filter(opts.filter, et, obs, None))
+        .order_by(*compile_orderby(opts.orderby, et, obs, None), obs.c.id.desc())
         .limit(100)
     )
 
@@ -74,6 +74,6 @@ def test_polygon_uses_the_bbox_index_on_sqlite(sqlite_engine: Engine) -> None:
     et = entity("Things")
     opts = parse_options({"$filter": POLYGON}, default_top=100, max_top=1000)
     assert opts.filter is not None
-    stmt = select(et.table.c.id).where(compile_filter(opts.filter, et, et.table))
+    stmt = select(et.table.c.id).where(compile_filter(opts.filter, et, et.table, None))
     plan = _plan(sqlite_engine, stmt, "EXPLAIN QUERY PLAN")
     assert "ix_locations_bbox" in plan, plan

@@ -14,7 +14,7 @@ from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.ingest.dataarray import parse_create_observations
 from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.ingest.store import store_batch
 from cityops.store.writer import Tx
 
 router = APIRouter()
@@ -29,17 +29,24 @@ async def create_observations(request: Request, who: Principal = Depends(princip
     remote = client_address(request)
 
     def job(tx: Tx) -> list[int]:
-        ids = store_observations(tx, good, who)
-        audit.record(
-            tx,
-            who,
-            "create",
-            "Observation",
-            ids[0] if ids else None,
-            {"count": len(ids), "path": "CreateObservations"},
-            remote,
-        )
-        return ids
+        stored = store_batch(tx, good, who)
+        # one audit row per organisation whose datastreams were written to
+        counts: dict[int | None, int] = {}
+        for row in stored.rows:
+            org = stored.streams[row["datastream_id"]].org_id
+            counts[org] = counts.get(org, 0) + 1
+        for org, count in (counts or {who.org_id: 0}).items():
+            audit.record(
+                tx,
+                who,
+                "create",
+                "Observation",
+                stored.ids[0] if stored.ids else None,
+                {"count": count, "path": "CreateObservations"},
+                remote,
+                org,
+            )
+        return stored.ids
 
     ids = iter(await c.store.write(job)) if good else iter(())
     root = c.root_url(request)

@@ -13,7 +13,7 @@ from cityops.api.context import Context, ctx
 from cityops.api.deps import principal
 from cityops.api.json import JSON
 from cityops.auth import audit
-from cityops.auth.policy import sees_row
+from cityops.auth.policy import owners, sees_row
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput, NotFound
 from cityops.ingest.store import Stored
@@ -28,6 +28,12 @@ from cityops.sta.update import patch_entity, update_entity
 from cityops.store.writer import Tx
 
 router = APIRouter()
+
+
+def _org_of(tx: Tx, entity: str, ident: int) -> int | None:
+    """The organisation of an entity, for its audit row (shown to that organisation)."""
+    found = owners(tx.conn, entity, [ident]).get(ident)
+    return None if found is None else found.org_id
 
 
 def _target(c: Context, path: str, who: Principal) -> Target:
@@ -64,7 +70,8 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
 
     def job(tx: Tx) -> int:
         new_id = create_entity(tx, target.et, body, who, target.parent)
-        audit.record(tx, who, "create", target.et.name, new_id, remote=remote)
+        org = _org_of(tx, target.et.name, new_id)
+        audit.record(tx, who, "create", target.et.name, new_id, remote=remote, org_id=org)
         return new_id
 
     new_id = await c.store.write(job)
@@ -80,7 +87,8 @@ async def _create_observation(
 
     def job(tx: Tx) -> Stored:
         stored = create_observation(tx, body, who, target.parent)
-        audit.record(tx, who, "create", "Observation", stored.ids[0], remote=remote)
+        org = next((ds.org_id for ds in stored.streams.values()), None)
+        audit.record(tx, who, "create", "Observation", stored.ids[0], remote=remote, org_id=org)
         return stored
 
     stored = await c.store.write(job)
@@ -118,7 +126,8 @@ async def patch(path: str, request: Request, who: Principal = Depends(principal)
         else:
             update_entity(tx, et, ident, body, who)
             fields = sorted(body)
-        audit.record(tx, who, "update", et.name, ident, {"fields": fields}, remote)
+        org = _org_of(tx, et.name, ident)
+        audit.record(tx, who, "update", et.name, ident, {"fields": fields}, remote, org)
 
     await c.store.write(job)
     return JSON(_entity_json(c, request, et, ident, who))
@@ -136,7 +145,7 @@ async def put(path: str, request: Request, who: Principal = Depends(principal)) 
 
     def job(tx: Tx) -> None:
         update_entity(tx, et, ident, body, who, replace=True)
-        audit.record(tx, who, "replace", et.name, ident, None, remote)
+        audit.record(tx, who, "replace", et.name, ident, None, remote, _org_of(tx, et.name, ident))
 
     await c.store.write(job)
     return JSON(_entity_json(c, request, et, ident, who))
@@ -155,8 +164,9 @@ async def remove(path: str, request: Request, who: Principal = Depends(principal
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
+        org = _org_of(tx, et.name, ident)
         delete_entity(tx, et, ident, who)
-        audit.record(tx, who, "delete", et.name, ident, None, remote)
+        audit.record(tx, who, "delete", et.name, ident, None, remote, org)
 
     await c.store.write(job)
     return Response(status_code=200)

@@ -36,9 +36,9 @@ def validate_options(opts: QueryOptions, et: EntityType, table: FromClause | Non
     before any SQL runs."""
     table = et.table if table is None else table
     if opts.filter is not None:
-        compile_filter(opts.filter, et, table)
+        compile_filter(opts.filter, et, table, None)
     if opts.orderby:
-        compile_orderby(opts.orderby, et, table)
+        compile_orderby(opts.orderby, et, table, None)
     for name in opts.select or ():
         if name not in et.prop_by_name and name not in et.nav_by_name and name not in SELECT_EXTRA:
             raise InvalidQuery(f"$select: {et.name} has no property {name!r}", field="$select")

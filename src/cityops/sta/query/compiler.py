@@ -11,6 +11,10 @@ SQLite and PostgreSQL alike (dialect differences live in ``store/sqlfuncs.py``).
   related entity satisfies it"; link tables use ``id IN (SELECT ...)`` when the inner
   condition does not refer to the outer row). To-one paths mixed with local members
   become correlated scalar subqueries.
+- Navigation paths see what the caller sees: each related table is restricted by the
+  caller's access condition (``access``), exactly as at the top level, so a condition on
+  an entity the caller may not read behaves as if that entity did not exist (a to-one
+  member of it is NULL; a to-many condition finds no such entity).
 - Interval-valued times (``phenomenonTime``; end NULL for an instant) compare with an
   instant t as: gt/ge: start > / >= t; lt/le: the whole interval before t (start and end
   < / <= t); eq: start = t and end (if any) = t; ne: not eq.
@@ -18,7 +22,7 @@ SQLite and PostgreSQL alike (dialect differences live in ``store/sqlfuncs.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -59,16 +63,29 @@ from cityops.sta.query.sqlvalues import (
 )
 from cityops.store import sqlfuncs as sf
 
+Access = Callable[[str, FromClause], ColumnElement[bool] | None]
+"""What the caller may read of an entity type's table (or alias): a condition, or None."""
+
 
 @dataclass(frozen=True)
 class Ctx:
     et: EntityType
     table: FromClause
+    access: Access | None = None
+
+    def visible(self, name: str, table: FromClause) -> list[ColumnElement[bool]]:
+        cond = self.access(name, table) if self.access is not None else None
+        return [] if cond is None else [cond]
 
 
-def compile_filter(node: Node, et: EntityType, table: FromClause) -> ColumnElement[bool]:
-    """A WHERE condition on ``table`` (the table of ``et`` or an alias of it)."""
-    condition: ColumnElement[bool] = _pred(node, Ctx(et, table))
+def compile_filter(
+    node: Node, et: EntityType, table: FromClause, access: Access | None
+) -> ColumnElement[bool]:
+    """A WHERE condition on ``table`` (the table of ``et`` or an alias of it).
+
+    ``access`` restricts every navigation path to what the caller may read; None only
+    where no rows are read (validation) or for a caller who sees everything."""
+    condition: ColumnElement[bool] = _pred(node, Ctx(et, table, access))
     return condition
 
 
@@ -113,7 +130,10 @@ def _through(nav_name: str, node: Node, ctx: Ctx) -> Any:
         v = value(p, ctx)
         return Bound(v, v.type, p.pos)
 
-    inner = _pred(replace_paths(node, strip), Ctx(target, alias))
+    inner = and_(
+        _pred(replace_paths(node, strip), Ctx(target, alias, ctx.access)),
+        *ctx.visible(target.name, alias),
+    )
     if nav.fk is not None:
         sub = select(alias.c.id).where(inner)
         return ctx.table.c[nav.fk].in_(sub if outer else sub.correlate(None))
@@ -209,14 +229,16 @@ def path_value(path: Path, ctx: Ctx) -> Val:
     nav = ctx.et.nav_by_name[path.segments[0]]
     target = entity(nav.target)
     alias = target.table.alias()
-    inner = path_value(Path(path.segments[1:], path.pos), Ctx(target, alias))
+    inner = path_value(Path(path.segments[1:], path.pos), Ctx(target, alias, ctx.access))
     assert nav.fk is not None  # not many: a to-one navigation holds the key
     fk = ctx.table.c[nav.fk]
     inner_wrap = inner.wrap
+    seen = ctx.visible(target.name, alias)  # an entity the caller may not read: NULL
 
     def wrap(expr: Any) -> Any:
         expr = inner_wrap(expr) if inner_wrap is not None else expr
-        return select(expr).where(alias.c.id == fk).correlate_except(alias).scalar_subquery()
+        q = select(expr).where(alias.c.id == fk, *seen)
+        return q.correlate_except(alias).scalar_subquery()
 
     return replace(inner, wrap=wrap)
 
@@ -271,11 +293,13 @@ def _interval_sql(op: str, iv: Val, t: Any) -> Any:
 
 
 def compile_orderby(
-    items: Sequence[Any], et: EntityType, table: FromClause
+    items: Sequence[Any], et: EntityType, table: FromClause, access: Access | None
 ) -> list[ColumnElement[Any]]:
     """ORDER BY keys for ``OrderItem``s: nulls first ascending, last descending, on both
-    databases. One item may give several keys (a JSON member: numbers, then strings)."""
-    ctx = Ctx(et, table)
+    databases. One item may give several keys (a JSON member: numbers, then strings).
+    ``access`` as for ``compile_filter``: a member of an entity the caller may not read
+    sorts as NULL."""
+    ctx = Ctx(et, table, access)
     keys: list[ColumnElement[Any]] = []
     for item in items:
         for key in _sort_keys(value(item.expr, ctx), getattr(item.expr, "pos", 0)):

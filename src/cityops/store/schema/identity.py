@@ -78,7 +78,10 @@ audit_log = Table(
     Column("actor", Text, nullable=False),
     Column("user_id", Integer),
     Column("token_id", Integer),
-    Column("org_id", Integer, index=True),
+    Column("org_id", Integer, index=True),  # the actor's organisation
+    # The organisation whose entity was acted on, where it is not the actor's own: the
+    # action then shows in both organisations' views of the log.
+    Column("subject_org_id", Integer, index=True),
     Column("action", String(32), nullable=False),
     Column("entity", String(64), nullable=False),
     Column("entity_id", Text),

@@ -17,6 +17,7 @@ organisations = Table(
     Column("country_iso2", String(2)),
     Column("timezone", String(64)),
     Column("languages", JSONDoc),
+    Column("names", JSONDoc),  # {"vi": ..., "lo": ...}: the name in other languages
     Column("lat", Float),
     Column("lon", Float),
     Column("created_at", UTCDateTime, nullable=False),
@@ -87,6 +88,7 @@ sensors = Table(
     Column("encoding_type", Text, nullable=False),
     Column("metadata", Text, nullable=False),
     Column("properties", JSONDoc),
+    *access_columns(),
 )
 
 observed_properties = Table(
@@ -97,6 +99,7 @@ observed_properties = Table(
     Column("definition", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("properties", JSONDoc),
+    *access_columns(),
 )
 
 datastreams = Table(

@@ -64,6 +64,7 @@ alert_areas = Table(
     Column("description", Text, nullable=False),
     Column("geojson", JSONDoc, nullable=False),  # the imported geometry (lon, lat)
     Column("polygons", JSON, nullable=False),  # CAP polygons: [[[lat, lon], ...], ...]
+    Column("names", JSONDoc),  # {"vi": ..., "lo": ...} from name:<lang> properties
     *bbox_columns(),
     Column("created_at", UTCDateTime, nullable=False),
     Index("uq_alert_areas_org_name", "org_id", "name", unique=True),

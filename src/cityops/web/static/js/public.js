@@ -30,7 +30,7 @@ function drawAreas(warnings) {
 }
 
 function item(w) {
-  const dl = el("dl", {}, el("dt", { lang }, t.severity), el("dd", {}, w.severity),
+  const dl = el("dl", {}, el("dt", { lang }, t.severity), el("dd", {}, w.severity_text || w.severity),
     w.area ? [el("dt", { lang }, t.area), el("dd", {}, w.area)] : null,
     w.expires ? [el("dt", { lang }, t.expires), el("dd", {}, el("time", { datetime: w.expires }, when(w.expires)))] : null);
   return el("li", { class: `warning sev-${w.severity}`, "data-alert": w.id, lang: w.language },
