@@ -115,7 +115,7 @@ def test_city_admin_manages_people_and_devices(browser: Any, world: World) -> No
     page.get_by_role("button", name="Enable night-duty").click()
     page.get_by_text("Account enabled again").wait_for()
     page.get_by_label("New password for night-duty").fill("typhoon-season-relief-5")
-    page.get_by_role("button", name="Reset password of night-duty").click()
+    page.get_by_role("button", name="Reset password (night-duty)").click()
     page.get_by_text("Password reset").wait_for()
 
     page.get_by_label("Station").select_option(label="Han River at Da Nang")
@@ -143,6 +143,7 @@ def test_city_admin_manages_people_and_devices(browser: Any, world: World) -> No
 
 def test_operator_chooses_vietnamese_in_the_top_bar(browser: Any, world: World) -> None:
     world.setup_city()
+    world.observe(1.2, "2026-03-05T01:00:00Z")
     page = world.page(browser)
     login(page, world.url)
     page.get_by_label("Language").select_option("vi")
@@ -152,6 +153,8 @@ def test_operator_chooses_vietnamese_in_the_top_bar(browser: Any, world: World) 
     page.locator("#live-status", has_text="Đang cập nhật trực tiếp").wait_for()
     page.goto(world.url + "/ops/data")
     assert page.get_by_role("columnheader", name="Chất lượng dữ liệu").count() == 1
+    seen = page.locator("td[data-seen] time").first
+    assert "thg 3" in seen.inner_text(), seen.inner_text()  # 5 thg 3, 2026 (Vietnamese)
     shot(page, "ops-data-vi")
     page.context.close()
     assert world.foreign == [] and world.errors == []

@@ -131,3 +131,13 @@ async def test_only_admins_and_admin_adds_cities(
     page = await client.get(r.headers["location"])
     assert "People and devices: Tam Kỳ" in page.text and "City added." in page.text
     assert password_of("root")  # the admin signs in with the helper's password
+
+
+async def test_admin_page_in_thai(
+    client: httpx.AsyncClient, city: dict[str, Any], city_admin: str
+) -> None:
+    csrf = await login(client, city_admin)
+    await _post(client, "/account/language", csrf, language="th", next="/ops/admin")
+    r = await _post(client, "/ops/admin/users/operator-a/disable", csrf)
+    page = await client.get(r.headers["location"])
+    assert "โทเคนอุปกรณ์" in page.text and "ปิดใช้งานบัญชีแล้ว" in page.text

@@ -30,6 +30,7 @@ from cityops.auth.tokens import list_tokens
 from cityops.auth.users import list_users
 from cityops.errors import CityOpsError, InvalidInput, NotFound
 from cityops.web import cities, stations
+from cityops.web.translations import N_
 
 router = APIRouter(include_in_schema=False)
 ROLES = {
@@ -38,12 +39,12 @@ ROLES = {
 }
 #: What a finished form reports (by key, so that no free text comes back in the URL).
 DONE = {
-    "added": "Person added. They must choose their own password at the first login.",
-    "disabled": "Account disabled: its sessions ended.",
-    "enabled": "Account enabled again.",
-    "password": "Password reset: they must choose a new one at the next login.",
-    "revoked": "Token revoked: the device can no longer send data with it.",
-    "city": "City added.",
+    "added": N_("Person added. They must choose their own password at the first login."),
+    "disabled": N_("Account disabled: its sessions ended."),
+    "enabled": N_("Account enabled again."),
+    "password": N_("Password reset: they must choose a new one at the next login."),
+    "revoked": N_("Token revoked: the device can no longer send data with it."),
+    "city": N_("City added."),
 }
 
 
