@@ -122,6 +122,7 @@ def settings(db_url: str) -> Settings:
         secret_key="test-secret",
         anonymous_rate_per_min=100000,
         login_rate_per_min=1000,
+        allowed_hosts="test",  # the test client's host: links are built from it
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from cityops import __version__
+from cityops import __version__, limits
 from cityops.alerting.alert_worker import alert_worker
 from cityops.api import (
     admin,
@@ -30,6 +30,7 @@ from cityops.api import mqtt_clients as mqtt_clients_api
 from cityops.api import programmes as programmes_api
 from cityops.api import rules as rules_api
 from cityops.api.context import Context
+from cityops.api.guard import InputGuard
 from cityops.api.json import JSON
 from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_proxies
 from cityops.api.sta import bulk, reads, writes
@@ -80,6 +81,8 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     )
     if upgrade:
         migrate.upgrade(store.write_engine)
+    limits.configure(settings)
+    store.set_statement_timeout(settings.statement_timeout)
     ctx = Context(settings, store)
 
     @asynccontextmanager
@@ -92,6 +95,8 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         try:
             yield
         finally:
+            if own_store:  # a shutdown: stop database work that would hold the process
+                store.interrupt()
             for stop in reversed(stops):
                 await stop()
             if own_store:
@@ -119,6 +124,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         login_per_min=settings.login_rate_per_min,
         context=ctx,
     )
+    app.add_middleware(InputGuard)
     app.add_middleware(ForwardedFor, proxies=parse_proxies(settings.trusted_proxies))
     app.add_middleware(
         Hardening,

@@ -51,3 +51,13 @@ class SchemaNotCurrent(CityOpsError):
 
 class ServiceUnavailable(CityOpsError):
     """A service CityOps depends on (a broker, a database) cannot do this now: 503."""
+
+
+class Unavailable(ServiceUnavailable):
+    """The database could not do the work in time (the statement time limit, a lock held
+    longer than the wait, a shutdown): nothing was changed; try again after
+    ``retry_after`` seconds (503 with Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

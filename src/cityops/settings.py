@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on")
     public_url: str | None = Field(
-        None, description="Base URL clients see (for selfLinks); default from the request"
+        None,
+        description="Base URL clients see (selfLinks, feed links); unset: the request's host "
+        "if allowed (allowed_hosts, the listen address, loopback), else the listen address",
     )
     access_log: bool = Field(
         False, description="Log every HTTP request (costs ~10 % of ingest throughput)"
@@ -173,6 +175,69 @@ class Settings(BaseSettings):
     )
     feed_max_bytes: int = Field(
         5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported"
+    )
+
+    # -- bounded cost of one request (docs/architecture.md, "Bounded cost") ----------
+    max_expand_depth: int = Field(
+        5, ge=1, le=20, description="Deepest $expand nesting a query may ask for (400 above)"
+    )
+    max_expression_nodes: int = Field(
+        1000,
+        ge=10,
+        le=100_000,
+        description="Most terms (operators, values, paths) in one $filter or $orderby key",
+    )
+    max_expression_depth: int = Field(
+        128,
+        ge=8,
+        le=200,
+        description="Deepest nesting of one $filter or $orderby key (a chain of 'or' counts "
+        "one level per operator); at most 200 so that no stage runs out of stack",
+    )
+    max_response_entities: int = Field(
+        100_000,
+        ge=100,
+        description="Most entities one SensorThings answer may hold, expanded ones included "
+        "(400 above: ask for smaller $top inside $expand)",
+    )
+    max_json_depth: int = Field(
+        64,
+        ge=4,
+        le=200,
+        description="Deepest nesting of a JSON request body or MQTT message (400 above): "
+        "nothing is stored that the server could not serialise again",
+    )
+    min_year: int = Field(
+        1900, ge=1, description="Earliest year accepted in times of requests and files"
+    )
+    max_year: int = Field(
+        2200, le=9998, description="Latest year accepted in times of requests and files"
+    )
+    statement_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds one request's database work may take before it is stopped "
+        "and answered 503 with Retry-After",
+    )
+    outgoing_allow: str = Field(
+        "",
+        description="Loopback, private or link-local targets that webhooks and outside "
+        "feed imports may reach anyway: host names, addresses or CIDR networks, separated "
+        "by commas or spaces (e.g. '10.20.0.0/16, intranet.city.example'); every other "
+        "inside address is refused",
+    )
+    allowed_hosts: str = Field(
+        "",
+        description="Host names (Host header) for which absolute links (selfLink, "
+        "nextLink, feed links) may be built from the request when public_url is unset; "
+        "other hosts get links to public_url, or to host:port of this server",
+    )
+    shutdown_grace: int = Field(
+        5,
+        ge=1,
+        le=300,
+        description="Seconds a shutdown waits for running requests before it stops them "
+        "(their database work is interrupted; live event streams are closed)",
     )
 
     @field_validator("database_url")

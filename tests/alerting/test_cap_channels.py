@@ -103,6 +103,7 @@ def settings(db_url: str, smtp: tuple[Inbox, int]) -> Settings:
         smtp_host="127.0.0.1",
         smtp_port=smtp[1],
         public_url="https://alerts.example.org",
+        outgoing_allow="127.0.0.1",  # the local webhook receiver
     )
 
 

@@ -20,9 +20,11 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from sqlalchemy import delete, insert, select
 
+from cityops import egress
 from cityops.auth import audit
 from cityops.auth.principal import SYSTEM, Principal
 from cityops.cap import Alert, FeedEntry, parse_cap, parse_feed
+from cityops.egress import EgressPolicy
 from cityops.errors import InvalidInput
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -55,17 +57,11 @@ class Fetched:
     errors: list[str] = field(default_factory=list)
 
 
-def _http_get(url: str, max_bytes: int, timeout: float) -> bytes:
+def _http_get(url: str, max_bytes: int, timeout: float, policy: EgressPolicy) -> bytes:
+    """GET through ``cityops.egress``: no loopback, private or link-local target (redirects
+    included) unless the policy allows it."""
     try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as r:
-            if r.status_code != 200:
-                raise InvalidInput(f"{url}: HTTP {r.status_code}", field="url")
-            data = b""
-            for chunk in r.iter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
-                    raise InvalidInput(f"{url}: larger than {max_bytes} bytes", field="url")
-            return data
+        return egress.get_bytes(url, policy, max_bytes=max_bytes, timeout=timeout)
     except httpx.HTTPError as exc:
         raise InvalidInput(f"{url}: {type(exc).__name__}: {exc}", field="url") from None
 
@@ -82,8 +78,15 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 class Fetcher:
     """Reads a feed and the documents it links, within the rules of the module docstring."""
 
-    def __init__(self, source: str, max_bytes: int, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        source: str,
+        max_bytes: int,
+        timeout: float = 20.0,
+        policy: EgressPolicy | None = None,
+    ) -> None:
         self.source, self.max_bytes, self.timeout = source, max_bytes, timeout
+        self.policy = policy or EgressPolicy()
         self.remote = urlsplit(source).scheme in ("http", "https")
         self.folder = None if self.remote else Path(source).resolve().parent
 
@@ -93,13 +96,13 @@ class Fetcher:
 
     def feed(self) -> bytes:
         if self.remote:
-            return _http_get(self.source, self.max_bytes, self.timeout)
+            return _http_get(self.source, self.max_bytes, self.timeout, self.policy)
         return _read_file(Path(self.source), self.max_bytes)
 
     def document(self, url: str) -> bytes:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https"):
-            return _http_get(url, self.max_bytes, self.timeout)
+            return _http_get(url, self.max_bytes, self.timeout, self.policy)
         if parts.scheme == "file" and self.folder is not None:
             path = Path(unquote(parts.path)).resolve()
             if path.is_relative_to(self.folder):
@@ -130,10 +133,15 @@ def _row(source: str, entry: FeedEntry, alert: Alert | None, xml: bytes | None) 
 
 
 def fetch_feed(
-    source: str, max_bytes: int, timeout: float = 20.0, data: bytes | None = None
+    source: str,
+    max_bytes: int,
+    timeout: float = 20.0,
+    data: bytes | None = None,
+    policy: EgressPolicy | None = None,
 ) -> Fetched:
-    """Read and parse a feed and its CAP documents (``data``: the feed already read)."""
-    fetcher = Fetcher(source, max_bytes, timeout)
+    """Read and parse a feed and its CAP documents (``data``: the feed already read;
+    ``policy``: which inside addresses may be fetched, none by default)."""
+    fetcher = Fetcher(source, max_bytes, timeout, policy)
     entries = parse_feed(fetcher.feed() if data is None else data, fetcher.base)
     out = Fetched(source)
     for entry in entries:

@@ -12,5 +12,6 @@ Modules:
   ``alert_pages`` (the public page of each CAP message, its ``<web>`` link);
 - shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
   (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
-  ``middleware`` (body limit, security headers, rate limits).
+  ``middleware`` (body limit, security headers, rate limits), ``guard`` (URLs with NUL
+  refused before routing).
 """

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from cityops.api.body import client_address
@@ -19,6 +19,7 @@ from cityops.auth.principal import Principal, Role
 from cityops.auth.tokens import create_token, list_tokens, revoke_token
 from cityops.auth.users import add_user, list_users, reset_password, set_disabled
 from cityops.errors import Forbidden, NotFound
+from cityops.limits import check_year
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 
@@ -198,7 +199,16 @@ async def reset_user_password(
 class TokenIn(BaseModel):
     device: int | None = Field(None, description="Thing id for a device token")
     name: str | None = Field(None, max_length=200)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        None, description="When the token stops working; must carry a UTC offset"
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_years(cls, value: datetime | None) -> datetime | None:
+        if value is not None:
+            check_year(value, "expires_at")
+        return value
 
 
 @router.post("/api/tokens", status_code=201)

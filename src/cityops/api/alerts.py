@@ -18,6 +18,7 @@ from cityops.api.deps import principal, signed_in
 from cityops.api.json import JSON
 from cityops.auth.principal import Principal
 from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
+from cityops.egress import EgressPolicy
 from cityops.errors import Forbidden, InvalidInput
 
 router = APIRouter(tags=["alerts"])
@@ -161,8 +162,7 @@ def _org_slug(org: str | None) -> str | None:
 
 
 def _feed_base(request: Request) -> str:
-    settings = ctx(request).settings
-    return (settings.public_url or str(request.base_url)).rstrip("/") + "/"
+    return ctx(request).public_base(request) + "/"
 
 
 @router.get("/alerts.atom", **_xml("application/atom+xml", "Atom feed"))
@@ -209,6 +209,9 @@ async def import_external(request: Request, who: Principal = Depends(signed_in))
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise InvalidInput("url: an http(s) URL of an Atom or RSS feed", field="url")
     c = ctx(request)
-    fetched = await asyncio.to_thread(external.fetch_feed, url, c.settings.feed_max_bytes)
+    policy = EgressPolicy.from_settings(c.settings)
+    fetched = await asyncio.to_thread(
+        external.fetch_feed, url, c.settings.feed_max_bytes, policy=policy
+    )
     count = await c.store.write(lambda tx: external.save_external(tx, fetched, who))
     return {"source": url, "imported": count, "skipped": fetched.errors}

@@ -8,6 +8,7 @@ import orjson
 from fastapi import Request
 
 from cityops.errors import InvalidInput
+from cityops.limits import check_json
 
 
 async def json_body(request: Request) -> Any:
@@ -15,9 +16,11 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise InvalidInput("body: empty; a JSON document is required", field="body")
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"body: invalid JSON ({exc})", field="body") from None
+    check_json(value)  # depth and NUL: never store what cannot be read back
+    return value
 
 
 def client_address(request: Request) -> str | None:

@@ -70,6 +70,7 @@ _TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
     501: "Not Implemented",
+    503: "Service Unavailable",
 }
 
 
@@ -85,7 +86,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
             "application/problem+json": {"schema": _ERROR_SCHEMA},
         },
     }
-    for code in (400, 401, 403, 404, 409, 413, 429, 501)
+    for code in (400, 401, 403, 404, 409, 413, 429, 501, 503)
 }
 
 
@@ -94,6 +95,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(e.CityOpsError)
     async def _domain(request: Request, exc: e.CityOpsError) -> JSONResponse:
+        if isinstance(exc, e.Unavailable):
+            retry = {"Retry-After": str(exc.retry_after)}
+            return error_response(request, 503, exc.message, extra_headers=retry)
         return error_response(request, status_of(exc), exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)
@@ -113,6 +117,15 @@ def install(app: FastAPI) -> None:
     async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
         # e.g. an id of 30 digits, or arithmetic in a $filter that overflows the column type
         return error_response(request, 400, "a number in the request is out of range")
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> JSONResponse:
+        # psycopg refuses NUL in text parameters wherever one slipped past the input checks
+        # (form fields, headers); anything else is a bug and logged as one
+        if "NUL (0x00)" in str(exc):
+            return error_response(request, 400, "text in the request may not contain NUL")
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal error (logged on the server)")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

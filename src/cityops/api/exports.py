@@ -8,11 +8,13 @@ and ``GET /api/export/stations.geojson``. Callers see what SensorThings reads sh
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.engine import Connection
 
 from cityops.api.context import ctx
 from cityops.api.deps import principal
@@ -22,18 +24,25 @@ from cityops.errors import InvalidInput
 from cityops.exports.geojson import stations_geojson
 from cityops.exports.query import Selection, check_datastream, iter_observations, observations_query
 from cityops.exports.writers import csv_chunks, write_parquet
+from cityops.limits import check_year
+from cityops.store.base import Store
 
 router = APIRouter(prefix="/api/export", tags=["exports"])
 PARQUET = "application/vnd.apache.parquet"
+T = TypeVar("T")
 
 
 def _time(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{name}: not an ISO 8601 time: {value!r}", field=name) from None
+    if when.tzinfo is None:
+        raise InvalidInput(f"{name}: give a time zone, e.g. 2025-08-01T00:00:00Z", field=name)
+    check_year(when, name)
+    return when
 
 
 def _file(request: Request, sel: Selection, who: Principal, fmt: str, name: str) -> Response:
@@ -45,16 +54,25 @@ def _file(request: Request, sel: Selection, who: Principal, fmt: str, name: str)
     if fmt == "parquet":
         buf = io.BytesIO()
         with store.read() as conn:
-            write_parquet(iter_observations(conn, sel, who), buf, {"cityops.path": sel.path})
+            chunks = _renewing(store, conn, iter_observations(conn, sel, who))
+            write_parquet(chunks, buf, {"cityops.path": sel.path})
         return Response(buf.getvalue(), media_type=PARQUET, headers=disposition)
     with store.read() as conn:  # path and $filter are checked before the 200 is sent
         observations_query(conn, sel, who)
 
     def body() -> Any:
         with store.read() as conn:
-            yield from csv_chunks(iter_observations(conn, sel, who))
+            yield from csv_chunks(_renewing(store, conn, iter_observations(conn, sel, who)))
 
     return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=disposition)
+
+
+def _renewing(store: Store, conn: Connection, chunks: Iterator[T]) -> Iterator[T]:
+    """The chunks, restarting the statement time limit after each: an export may run as
+    long as it keeps producing rows (the limit bounds the wait for the next chunk)."""
+    for chunk in chunks:
+        yield chunk
+        store.renew_deadline(conn)
 
 
 # What the export routes answer, so that the OpenAPI document says it (schemathesis checks).

@@ -10,6 +10,7 @@ from lxml import etree
 
 from cityops.cap.model import CAP_NS, Alert, Area, Circle, Info, Polygon, Resource, ValuePair
 from cityops.errors import InvalidInput
+from cityops.limits import check_year
 
 #: Namespaces accepted when reading (CAP 1.1 feeds are still common; 1.2 is always written).
 READ_NAMESPACES = (CAP_NS, "urn:oasis:names:tc:emergency:cap:1.1")
@@ -37,9 +38,11 @@ def parse_time(text: str, field: str = "time") -> datetime:
     if not _TIME_RE.match(text):
         raise InvalidInput(f"{text!r} is not a CAP time (YYYY-MM-DDThh:mm:ss+hh:mm)", field=field)
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(f"{text!r}: {exc}", field=field) from None
+    check_year(value, field)
+    return value
 
 
 def local_time(value: datetime, utc_offset: str | timedelta) -> datetime:

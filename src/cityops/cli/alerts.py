@@ -11,6 +11,7 @@ from cityops.alerting import areas as areas_service
 from cityops.alerting import external
 from cityops.auth.principal import SYSTEM
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
+from cityops.egress import EgressPolicy
 from cityops.errors import InvalidInput
 
 areas = typer.Typer(no_args_is_help=True, help="Alert areas of a city (GeoJSON polygons).")
@@ -50,7 +51,9 @@ def import_feed(
 ) -> None:
     """Fetch a feed and its CAP documents (hardened parsing) into the external alerts."""
     settings = settings_from(database, config)
-    fetched = external.fetch_feed(source, settings.feed_max_bytes)
+    fetched = external.fetch_feed(
+        source, settings.feed_max_bytes, policy=EgressPolicy.from_settings(settings)
+    )
     store = open_store(settings)
     try:
         count = store.write_sync(lambda tx: external.save_external(tx, fetched))

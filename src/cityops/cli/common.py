@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from cityops import limits
 from cityops.cli.errors import naming_database
 from cityops.settings import Settings, load_settings
 from cityops.store import migrate
@@ -19,7 +20,9 @@ CONFIG_OPTION = typer.Option(None, "--config", help="TOML settings file (CITYOPS
 def settings_from(
     database: str | None = None, config: Path | None = None, **overrides: Any
 ) -> Settings:
-    return load_settings(config, database_url=database, **overrides)
+    settings = load_settings(config, database_url=database, **overrides)
+    limits.configure(settings)  # imports apply the same input limits as the API
+    return settings
 
 
 def open_store(settings: Settings) -> Store:

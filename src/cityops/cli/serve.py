@@ -105,6 +105,9 @@ def run_server(settings: Settings, workers: int = 1, log_level: str = "info") ->
         # Workers start by importing the whole package (seconds on a small box);
         # uvicorn's 5 s health check would kill and respawn them in a loop.
         timeout_worker_healthcheck=60,
+        # uvicorn waits for running requests without end by default: a request stuck on a
+        # lock, or a live event stream, would hold a SIGTERM off for ever
+        timeout_graceful_shutdown=settings.shutdown_grace,
     )
 
 

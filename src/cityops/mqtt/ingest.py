@@ -24,6 +24,7 @@ from cityops.auth.tokens import principal_for
 from cityops.errors import CityOpsError, Forbidden, InvalidInput, NotFound, Unauthorized
 from cityops.ingest.parse import ObservationIn, parse_observation
 from cityops.ingest.store import store_observations
+from cityops.limits import check_json
 from cityops.mqtt.topics import CreateTarget, device_root, parse_create_topic, split_device_topic
 from cityops.store.writer import Tx
 
@@ -115,6 +116,7 @@ def prepare(
         return item
     item.timed = isinstance(body, dict) and body.get("phenomenonTime") is not None
     try:
+        check_json(body, "payload")
         item.obs = parse_observation(body, datastream_id=target.datastream_id, foi_id=target.foi_id)
     except InvalidInput as exc:
         item.rejection = Rejection(400, exc.message)

@@ -71,10 +71,36 @@ def _header_lines(text: str) -> list[int]:
     return lines
 
 
+# Bounds on one rule (docs/architecture.md, "Bounded cost"): names are shown in lists,
+# incident titles and CAP headlines; every level is a column of state the engine keeps
+# per subject and a branch of every evaluation.
+MAX_NAME = 100
+MAX_SUBJECT = 200
+MAX_DESCRIPTION = 4000
+MAX_LEVELS = 10
+MAX_LEVEL_NAME = 64
+
+
+def _at_most(value: str, limit: int, what: str, field: str) -> None:
+    if len(value) > limit:
+        raise InvalidInput(f"{what} may have at most {limit} characters", field=field)
+
+
+def _check_levels(name: str, rule: Rule) -> None:
+    levels = rule.level_names()[1:]
+    if len(levels) > MAX_LEVELS:
+        raise InvalidInput(
+            f"rule {name!r}: at most {MAX_LEVELS} levels, got {len(levels)}", field="levels"
+        )
+    for level in levels:
+        _at_most(level, MAX_LEVEL_NAME, f"rule {name!r}: a level name", "levels")
+
+
 def _spec(table: Mapping[str, Any], line: int | None) -> RuleSpec:
     name, type_name = table.get("name"), table.get("type")
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("rule needs a non-empty string 'name'", field="name")
+    _at_most(name, MAX_NAME, "a rule name", "name")
     if not isinstance(type_name, str):
         raise InvalidInput(f"rule {name!r} needs a string 'type'", field="type")
     enabled = table.get("enabled", True)
@@ -85,9 +111,12 @@ def _spec(table: Mapping[str, Any], line: int | None) -> RuleSpec:
         rule = build_rule(type_name, config)
     except InvalidInput as exc:
         raise InvalidInput(f"rule {name!r}: {exc.message}", field=exc.field) from None
+    _check_levels(name, rule)
     inputs = ",".join(str(v) for v in rule.inputs.values())
     subject = str(table.get("subject", inputs))
     description = str(table.get("description", ""))
+    _at_most(subject, MAX_SUBJECT, f"rule {name!r}: subject", "subject")
+    _at_most(description, MAX_DESCRIPTION, f"rule {name!r}: description", "description")
     output, org = table.get("output"), table.get("organisation")
     if output is not None and (isinstance(output, bool) or not isinstance(output, int | str)):
         raise InvalidInput(f"rule {name!r}: output must be a datastream id", field="output")

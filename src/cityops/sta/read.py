@@ -8,6 +8,7 @@ window function for per-parent ``$top``/``$skip``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,9 +83,25 @@ class Reader:
         ser: Serializer,
         default_top: int,
         max_top: int,
+        max_entities: int | None = None,
     ) -> None:
         self.conn, self.principal, self.ser = conn, principal, ser
         self.default_top, self.max_top = default_top, max_top
+        self.budget = max_entities  # entities this answer may still hold (None: no limit)
+
+    def _rows(self, q: Select[Any]) -> Iterator[dict[str, Any]]:
+        """The rows of ``q`` as dicts, counted against the answer's entity budget while
+        they arrive, so that a huge $expand stops before it fills memory."""
+        for r in self.conn.execute(q):
+            if self.budget is not None:
+                self.budget -= 1
+                if self.budget < 0:
+                    raise InvalidQuery(
+                        "the answer would hold too many entities (limit "
+                        "max_response_entities); ask for a smaller $top inside $expand",
+                        field="$expand",
+                    )
+            yield dict(r._mapping)
 
     def _top(self, opts: QueryOptions) -> int:
         return min(opts.top if opts.top is not None else self.default_top, self.max_top)
@@ -99,7 +116,7 @@ class Reader:
             ).scalar_one()
         top = self._top(opts)
         q = base.order_by(*_order(src.et, opts, self.principal)).offset(opts.skip).limit(top + 1)
-        rows = [dict(r._mapping) for r in self.conn.execute(q)]
+        rows = list(self._rows(q))
         more = top > 0 and len(rows) > top  # $top=0 asks for the count only: no next page
         rows = rows[:top]
         self.expand(src.et, rows, opts)
@@ -140,7 +157,7 @@ class Reader:
         found: dict[int, dict[str, Any]] = {}
         if ids:
             q = _base(target, [target.table.c.id.in_(ids)], opts, self.principal)
-            found = {r.id: dict(r._mapping) for r in self.conn.execute(q)}
+            found = {r["id"]: r for r in self._rows(q)}
             self.expand(target, list(found.values()), opts)
         for r in rows:
             r.setdefault("_expanded", {})[nav.name] = (found.get(r[fk]), opts)
@@ -156,8 +173,7 @@ class Reader:
         else:
             q = self._windowed_children(target, nav, parent_ids, opts, top)
         groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for r in self.conn.execute(q):
-            m = dict(r._mapping)
+        for m in self._rows(q):
             groups[m.pop("parent_key_")].append(m)
             m.pop("row_n_", None)
         counts = self._child_counts(target, nav, parent_ids, opts) if opts.count else {}

@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import shape
 
 from cityops.errors import InvalidInput
+from cityops.limits import check_year
 
 # ISO 8601 extended format with a mandatory offset: Z or +hh:mm (never +hhmm).
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$")
@@ -37,6 +38,7 @@ def parse_time(value: Any, field: str) -> datetime:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidInput(f"{field}: {value!r}: {exc}", field=field) from None
+    check_year(parsed, field)
     return parsed.astimezone(UTC)
 
 

@@ -6,5 +6,6 @@ Modules: ``base`` (the Store: engines, ``read()``, ``write(job)``, change events
 behind one interface) with ``sqlite`` and ``postgres``, ``sqlfuncs`` (SQL functions
 spelt differently), ``migrate`` (Alembic: ``cityops db upgrade``, the schema check every
 other command makes, the autogenerate filter; the history is in ``migrations/``),
-``copy`` (a whole database to another).
+``copy`` (a whole database to another), ``deadline`` (the statement time limit, bounded
+lock waits, interrupting work at shutdown).
 """

@@ -12,10 +12,12 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
+from cityops.errors import Unavailable
+from cityops.store import deadline
 from cityops.store.dialect import Dialect, backend_for
 from cityops.store.writer import Event, GroupCommitWriter, Job
 
@@ -35,6 +37,17 @@ class Store:
         self.writer = GroupCommitWriter(
             self.write_engine, self._dispatch, group_commit_max, self.dialect
         )
+        self.statement_timeout: float | None = None
+        self.closing: threading.Event = getattr(self.dialect, "closing", threading.Event())
+        self._active: set[Any] = set()
+        self._active_lock = threading.Lock()
+
+    def set_statement_timeout(self, seconds: float | None) -> None:
+        """Bound each read (and, on SQLite, each wait for the write lock) to ``seconds``;
+        work stopped by the limit raises ``Unavailable``."""
+        self.statement_timeout = seconds
+        if hasattr(self.dialect, "lock_wait"):
+            self.dialect.lock_wait = 30.0 if seconds is None else seconds
 
     @property
     def kind(self) -> str:
@@ -42,17 +55,61 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read connection inside one transaction (a consistent snapshot)."""
-        with self.read_engine.connect() as conn, conn.begin():
-            yield conn
+        """A read connection inside one transaction (a consistent snapshot), within the
+        statement time limit; ``Unavailable`` when the limit or a shutdown stopped it."""
+        if self.closing.is_set():
+            raise Unavailable("the server is shutting down")
+        try:
+            with self.read_engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                deadline.arm(conn, self.statement_timeout)
+                with self._active_lock:
+                    self._active.add(raw)
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    with self._active_lock:
+                        self._active.discard(raw)
+                    deadline.disarm(conn)
+        except Exception as exc:
+            stopped = deadline.unavailable(exc)
+            if stopped is not None:
+                raise stopped from exc
+            raise
 
     async def write(self, job: Job[R]) -> R:
         """Run a write job in the next group commit; return after it committed."""
-        return await asyncio.wrap_future(self.writer.submit(job))
+        try:
+            return await asyncio.wrap_future(self.writer.submit(job))
+        except Exception as exc:
+            stopped = deadline.unavailable(exc)
+            if stopped is not None:
+                raise stopped from exc
+            raise
 
     def write_sync(self, job: Job[R]) -> R:
         """Like ``write`` for code that is not async (CLI, importers)."""
-        return self.writer.submit(job).result()
+        try:
+            return self.writer.submit(job).result()
+        except Exception as exc:
+            stopped = deadline.unavailable(exc)
+            if stopped is not None:
+                raise stopped from exc
+            raise
+
+    def renew_deadline(self, conn: Connection) -> None:
+        """Restart the time limit of the read on ``conn`` (see ``deadline.renew``)."""
+        deadline.renew(conn, self.statement_timeout)
+
+    def interrupt(self) -> None:
+        """Stop every running read and any wait for a lock, now (a shutdown): the requests
+        they serve end with ``Unavailable`` instead of holding the process."""
+        self.closing.set()
+        with self._active_lock:
+            active = list(self._active)
+        for raw in active:
+            deadline.cancel(raw)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(events)`` after every commit (in the writer thread: be quick)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 
+from cityops.store.deadline import LOCK_STEP_MS, begin_immediate, install_progress_handler
 from cityops.store.dialect import register_backend
 from cityops.store.types import UTCDateTime
 
@@ -30,7 +32,7 @@ _PRAGMAS = (
 _WRITER_CACHE = "PRAGMA cache_size=-16384"
 
 
-def _configure(engine: Engine, immediate: bool) -> None:
+def _configure(engine: Engine, immediate: bool, owner: SQLiteDialect) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control from pysqlite so that SAVEPOINTs work (SQLAlchemy docs).
@@ -40,6 +42,10 @@ def _configure(engine: Engine, immediate: bool) -> None:
             cur.execute(pragma)
         if immediate:
             cur.execute(_WRITER_CACHE)
+            # short busy waits, repeated by begin_immediate until its deadline
+            cur.execute(f"PRAGMA busy_timeout={LOCK_STEP_MS}")
+        else:
+            install_progress_handler(dbapi_conn, _record.info)
         cur.close()
         try:
             from cityops.store.sqlfuncs import register_sqlite_functions
@@ -49,11 +55,19 @@ def _configure(engine: Engine, immediate: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            raw = conn.connection.dbapi_connection
+            begin_immediate(raw, owner.lock_wait, owner.closing)  # type: ignore[arg-type]
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 class SQLiteDialect:
     name = "sqlite"
+
+    def __init__(self) -> None:
+        self.lock_wait = 30.0  # seconds a write waits for another process's lock
+        self.closing = threading.Event()  # set by Store.interrupt: stop waiting at once
 
     def make_engines(self, url: str, read_pool_size: int) -> tuple[Engine, Engine]:
         args = {"check_same_thread": False, "timeout": 30}
@@ -65,8 +79,8 @@ class SQLiteDialect:
             pool_size=read_pool_size,
             max_overflow=read_pool_size * 2,
         )
-        _configure(writer, immediate=True)
-        _configure(reader, immediate=False)
+        _configure(writer, immediate=True, owner=self)
+        _configure(reader, immediate=False, owner=self)
         return writer, reader
 
     def least(self, *args: Any) -> ColumnElement[Any]:

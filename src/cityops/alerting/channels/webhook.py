@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from cityops import egress
+from cityops.egress import EgressPolicy, EgressRefused
 from cityops.errors import InvalidInput
 
 from . import register
@@ -56,10 +58,15 @@ class Webhook(Channel):
         if secret:
             headers[SIGNATURE_HEADER] = sign(secret, body)
         try:
-            async with httpx.AsyncClient(
-                timeout=self.settings.delivery_timeout, follow_redirects=False
-            ) as client:
-                response = await client.post(target, content=body, headers=headers)
+            response = await egress.post(
+                target,
+                EgressPolicy.from_settings(self.settings),
+                content=body,
+                headers=headers,
+                timeout=self.settings.delivery_timeout,
+            )
+        except EgressRefused as exc:  # an inside address: see cityops.egress
+            raise DeliveryError(exc.message) from None
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
         if not 200 <= response.status_code < 300:

@@ -18,6 +18,7 @@ from cityops.errors import InvalidQuery, NotFound
 from cityops.settings import public_endpoint
 from cityops.sta.paths import Target, resolve
 from cityops.sta.query import QueryOptions, parse_options, validate_options
+from cityops.sta.query.limits import QueryLimits
 from cityops.sta.read import Reader, Source
 from cityops.sta.rows import json_value
 from cityops.sta.serialize import Page, Serializer
@@ -40,12 +41,17 @@ def read(path: str, request: Request, who: Principal = Depends(principal)) -> Re
     if path == "":  # /v1.1/ is the service root too (clients append a slash to the root)
         return JSON(service_root(c.root_url(request), c.settings.mqtt_url))
     s = c.settings
-    opts = parse_options(dict(request.query_params), default_top=s.default_top, max_top=s.max_top)
+    opts = parse_options(
+        dict(request.query_params),
+        default_top=s.default_top,
+        max_top=s.max_top,
+        limits=QueryLimits.from_settings(s),
+    )
     ser = Serializer(c.root_url(request))
     with c.store.read() as conn:
         target = resolve(conn, path, who)
         validate_options(opts, target.et)
-        reader = Reader(conn, who, ser, s.default_top, s.max_top)
+        reader = Reader(conn, who, ser, s.default_top, s.max_top, s.max_response_entities)
         if target.kind == "collection":
             return _collection(request, path, target, opts, reader, ser)
         row = reader.entity(target.et, target.id or 0, opts)

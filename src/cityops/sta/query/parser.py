@@ -12,6 +12,7 @@ from cityops.errors import InvalidQuery
 from cityops.sta.query.ast import BinOp, Call, Lit, Neg, Node, Not, Path
 from cityops.sta.query.functions import FUNCTIONS
 from cityops.sta.query.lexer import Token, error, tokenize
+from cityops.sta.query.limits import DEFAULT, QueryLimits, check_expression
 
 _BINARY: dict[str, int] = {
     "or": 10,
@@ -32,15 +33,15 @@ _NOT_BP = 25
 _NEG_BP = 70
 _KEYWORDS = frozenset(_BINARY) | {"not"}
 _CONSTANTS = {"true": (True, "bool"), "false": (False, "bool"), "null": (None, "null")}
-MAX_DEPTH = 100
 
 
 class Parser:
     """Parses one expression text; ``offset`` is added to reported positions."""
 
-    def __init__(self, text: str, offset: int = 0) -> None:
+    def __init__(self, text: str, offset: int = 0, limits: QueryLimits = DEFAULT) -> None:
         self.text = text
         self.offset = offset
+        self.limits = limits
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
@@ -67,8 +68,14 @@ class Parser:
     # -- expressions ---------------------------------------------------------------
     def expression(self, rbp: int = 0) -> Node:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise error("expression nested too deeply", self.peek().pos, self.text)
+        if self.depth > self.limits.max_expression_depth:
+            limit = self.limits.max_expression_depth
+            raise error(
+                f"expression nested too deeply (more than {limit} levels; "
+                "limit max_expression_depth)",
+                self.peek().pos,
+                self.text,
+            )
         left = self.prefix(self.advance())
         while True:
             token = self.peek()
@@ -144,24 +151,30 @@ class Parser:
             raise self.fail("expected an operator or the end", token)
 
 
-def parse_filter(text: str, *, offset: int = 0) -> Node:
-    """The syntax tree of a ``$filter`` expression; InvalidQuery when malformed."""
-    parser = Parser(text, offset)
+def parse_filter(text: str, *, offset: int = 0, limits: QueryLimits = DEFAULT) -> Node:
+    """The syntax tree of a ``$filter`` expression; InvalidQuery when malformed or over
+    the limits. Linear in the length of ``text``: one tokenising pass, one parsing pass,
+    one walk to measure the tree."""
+    parser = Parser(text, offset, limits)
     if parser.peek().kind == "eof":
         raise InvalidQuery("$filter is empty")
     node = parser.expression()
     parser.finish()
+    check_expression(node, limits)
     return node
 
 
-def parse_orderby_items(text: str, *, offset: int = 0) -> list[tuple[Node, bool]]:
+def parse_orderby_items(
+    text: str, *, offset: int = 0, limits: QueryLimits = DEFAULT
+) -> list[tuple[Node, bool]]:
     """``$orderby`` keys as (expression, descending) pairs; asc/desc in any letter case."""
-    parser = Parser(text, offset)
+    parser = Parser(text, offset, limits)
     items: list[tuple[Node, bool]] = []
     while True:
         if parser.peek().kind == "eof":
             raise parser.fail("expected an $orderby key", parser.peek())
         node = parser.expression()
+        check_expression(node, limits)
         desc = False
         token = parser.peek()
         if token.kind == "ident" and token.value.lower() in ("asc", "desc"):

@@ -1,15 +1,15 @@
 // Alerts in force (and drafts) of the city, listed and drawn on the dashboard map.
 import { L } from "./basemap.js";
-import { el, getJSON, when } from "./api.js";
+import { el, getJSON, text, when } from "./api.js";
 import { t } from "./i18n.js";
 
 /** GeoJSON-ish layers of a CAP info's areas (polygons lat,lon; circles in km). */
 export function areaLayers(info, style) {
   const layers = [];
   for (const area of info.areas || []) {
-    for (const poly of area.polygons || []) layers.push(L.polygon(poly, style).bindTooltip(area.area_desc));
+    for (const poly of area.polygons || []) layers.push(L.polygon(poly, style).bindTooltip(text(area.area_desc)));
     for (const [lat, lon, km] of area.circles || []) {
-      layers.push(L.circle([lat, lon], { ...style, radius: km * 1000 }).bindTooltip(area.area_desc));
+      layers.push(L.circle([lat, lon], { ...style, radius: km * 1000 }).bindTooltip(text(area.area_desc)));
     }
   }
   return layers;
@@ -27,8 +27,8 @@ export class AlertList {
       const doc = await getJSON(`/api/alerts?status=draft,issued${org ? `&org=${org}` : ""}`);
       this.render(doc.value || doc);
     } catch (err) {
-      const text = err.status === 404 ? t("The alerts service is not available.") : `${t("Alerts unavailable:")} ${err.message}`;
-      this.box.replaceChildren(el("p", {}, text));
+      const message = err.status === 404 ? t("The alerts service is not available.") : `${t("Alerts unavailable:")} ${err.message}`;
+      this.box.replaceChildren(el("p", {}, message));
     }
   }
 

@@ -52,6 +52,14 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Text for a Leaflet tooltip or popup: Leaflet puts a string in as HTML, so names (which
+ * anyone who may name a Thing, a city or an alert area chose) go in as a text node. */
+export function text(value) {
+  const node = document.createElement("span");
+  node.textContent = String(value);
+  return node;
+}
+
 /** A short local time for a timestamp (ISO text or seconds). */
 export function when(value) {
   if (value === null || value === undefined) return "—";

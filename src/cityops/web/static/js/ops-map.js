@@ -1,6 +1,6 @@
 // The dashboard map: the city's stations coloured by state, its areas, incident rings.
 import { L, makeMap, STATE_COLOURS } from "./basemap.js";
-import { el, getJSON, orgQuery } from "./api.js";
+import { el, getJSON, orgQuery, text } from "./api.js";
 import { fmtTime, fmtValue } from "./format.js";
 
 const STATE_LABEL = { danger: "Danger", warning: "Warning", normal: "Normal", nodata: "No data" };
@@ -50,7 +50,7 @@ export class StationMap {
       radius: open ? 11 : 8, color: open ? "#000" : "#222", weight: open ? 3 : 2,
       fillColor: colour, fillOpacity: 0.95, className: `station-marker state-${st.state}`,
     });
-    m.bindTooltip(`${st.name}: ${STATE_LABEL[st.state]}`);
+    m.bindTooltip(text(`${st.name}: ${STATE_LABEL[st.state]}`));
     m.bindPopup(() => el("div", {}, el("strong", {}, st.name), el("br"),
       `${STATE_LABEL[st.state]}`, el("br"),
       el("a", { href: `/ops/stations/${st.id}${orgQuery()}` }, "Open station")));

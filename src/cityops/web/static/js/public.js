@@ -1,6 +1,6 @@
 // Public page: warnings on a map and as a list, refreshed live when alerts change.
 import { L, makeMap } from "./basemap.js";
-import { el, getJSON, when } from "./api.js";
+import { el, getJSON, text, when } from "./api.js";
 import { debounce, onLive } from "./live.js";
 
 const lang = document.body.dataset.lang || "en";
@@ -22,7 +22,7 @@ function drawAreas(warnings) {
     L.geoJSON({ type: "FeatureCollection", features: w.features }, {
       style: style(w),
       pointToLayer: (f, latlng) => L.circle(latlng, { ...style(w), radius: (f.properties.radius_km || 1) * 1000 }),
-      onEachFeature: (f, layer) => layer.bindTooltip(`${w.headline || w.event} — ${f.properties.name}`),
+      onEachFeature: (f, layer) => layer.bindTooltip(text(`${w.headline || w.event} — ${f.properties.name}`)),
     }).eachLayer((layer) => { layer.addTo(areas); bounds.push(layer.getBounds ? layer.getBounds() : null); });
   }
   const all = bounds.filter(Boolean);
