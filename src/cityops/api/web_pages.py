@@ -133,11 +133,11 @@ async def _operator(request: Request) -> Principal | Response:
     session = current_session(request)
     if session is not None and session.must_change_password:
         return RedirectResponse(f"/account/password?next={quote(target)}", status_code=303)
-    _remember_language(request, who)
+    remember_language(request, who)
     return who
 
 
-def _remember_language(request: Request, who: Principal) -> None:
+def remember_language(request: Request, who: Principal) -> None:
     """Put the user's chosen interface language where :func:`_ui_context` finds it."""
     if who.user_id is not None:
         with ctx(request).store.read() as conn:
@@ -186,7 +186,7 @@ async def password_form(request: Request) -> Response:
     who, by_cookie = await identify(request)
     if who.is_anonymous or not by_cookie:
         return RedirectResponse("/login?next=/account/password", status_code=303)
-    _remember_language(request, who)
+    remember_language(request, who)
     return _password_page(request, who)
 
 

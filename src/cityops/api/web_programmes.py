@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.api.context import ctx
 from cityops.api.deps import identify, session_data
-from cityops.api.web_pages import templates
+from cityops.api.web_pages import remember_language, templates
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.programmes import store as register
@@ -53,6 +53,7 @@ async def programmes_page(request: Request, by: str = "city", currency: str = "U
     who, _ = await identify(request)
     if who.is_anonymous:
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    remember_language(request, who)
     by = by if by in DIMENSIONS else "city"
     currency = currency.strip().upper()[:3] or "USD"
     data = await run_in_threadpool(_register, request, who, by, currency)
