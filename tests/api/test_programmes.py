@@ -180,7 +180,7 @@ async def test_dashboard_page(client: httpx.AsyncClient, store: Store) -> None:
     await _import(client, admin)
     r = await client.get("/ops/programmes", params={"by": "funder"}, headers=admin)
     assert r.status_code == 200 and "Example Funder B" in r.text
-    assert "no exchange-rate table" in r.text  # KRW cannot be shown in USD without rates
+    assert "1 KRW = " in r.text and "(ECB)" in r.text  # KRW in USD through the ECB rates
     assert "River City" in r.text and "<script>" not in r.text
     r = await client.get("/ops/programmes")
     assert r.status_code == 303 and r.headers["location"].startswith("/login")

@@ -22,8 +22,9 @@ def test_totals_by_year_in_usd(imported: list[Project], rates_csv: str) -> None:
     assert got["2021"]["budgeted"] == Decimal(400000)
     assert got["2021"]["committed"] == Decimal(1000000)
     assert got["2021"]["disbursed"] == Decimal("250000.50")
-    # 1.3e9 KRW and 2.6e9 KRW at 0.0008 (2022-01-01 rate) plus USD 600k budget
-    assert got["2022"]["budgeted"] == Decimal(1640000)
+    # 1.3e9 KRW at 0.0008 (2022-01-01 rate); the USD 600k budget is indicative (kept apart)
+    assert got["2022"]["budgeted"] == Decimal(1040000)
+    assert got["2022"]["indicative"] == Decimal(600000)
     assert got["2022"]["committed"] == Decimal(2080000)
     assert got["2022"]["disbursed"] == Decimal(150000)
     assert got["2023"]["budgeted"] == Decimal(84000)  # 80k EUR at 1.05

@@ -7,7 +7,11 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from cityops.programmes import Project, demo_projects, export_csv, totals
+from lxml import etree
+
+from cityops.programmes import Project, demo_projects, export_csv, export_iati, totals
+
+SHARED_SCHEMA = "/work/shared/reference/iati/iati-activities-schema.xsd"
 
 
 def by_title(title: str) -> Project:
@@ -28,18 +32,39 @@ def test_demo_figures_are_those_stated() -> None:
     assert tam_ky.cities == ("Tam Ky",)
 
 
-def test_demo_invents_nothing() -> None:
+def test_every_demo_project_exports_to_valid_iati() -> None:
+    projects = demo_projects()
+    assert all(p.iati_identifier for p in projects)
+    root = etree.fromstring(export_iati(projects))
+    schema = etree.XMLSchema(etree.parse(str(SHARED_SCHEMA)))
+    schema.assertValid(root)
+    assert len(root.findall("iati-activity")) == 7
+
+
+def test_yearly_money_adds_up_to_the_published_figure() -> None:
     for project in demo_projects():
-        assert project.iati_identifier is None
-        assert project.budgets == () and project.transactions == ()
-        assert all(loc.lat is None for loc in project.locations)
-        assert len(project.funders) == 1
-    names = {p.title for p in demo_projects()}
-    assert {
+        committed = sum(t.amount.value for t in project.transactions if t.type == 2)
+        disbursed = sum(t.amount.value for t in project.transactions if t.type == 3)
+        if project.envelope is None:  # named without a figure: nothing invented
+            assert project.transactions == () and project.budgets == ()
+            continue
+        assert committed == project.envelope.value
+        assert 0 < disbursed <= committed
+
+
+def test_demo_totals_name_every_funder_with_money() -> None:
+    rows = {r.key: r for r in totals(demo_projects(), "funder", "USD").rows}
+    assert set(rows) == {
+        "United States Government",
+        "Korea International Cooperation Agency (KOICA)",
+        "Government of the Republic of Korea",
         "ASEAN–Korea Cooperation Fund",
         "Green Climate Fund",
         "Global Green Growth Institute (GGGI)",
-    } <= names
+    }
+    assert rows["United States Government"].committed == Decimal(30_500_000)
+    assert rows["Korea International Cooperation Agency (KOICA)"].disbursed == Decimal(11_000_000)
+    assert rows["Green Climate Fund"].committed == 0
 
 
 def test_demo_totals_by_funder() -> None:

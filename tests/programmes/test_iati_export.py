@@ -20,6 +20,7 @@ from cityops.programmes import (
     Organisation,
     Participant,
     Project,
+    Recipient,
     Result,
     Sector,
     Transaction,
@@ -57,6 +58,7 @@ def full_project() -> Project:
         ],
         cities=["River City", "Hill Town"],
         sectors=[Sector("74020", percentage="75.5"), Sector("43030", percentage="24.5")],
+        recipients=[Recipient("VN")],
         status=2,
         planned_start=date(2022, 1, 1),
         planned_end=date(2024, 6, 30),
@@ -189,10 +191,11 @@ def test_round_trip_property(
 ) -> None:
     try:
         project = Project(
-            "XX-P-1",
+            "XX-CITYOPS-P-1",
             title,
             description,
             participants=[Participant(title, "funding")],
+            recipients=[Recipient("KH")],
             status=1,
             planned_start=when,
             transactions=[Transaction(3, when, Money(value, currency))],

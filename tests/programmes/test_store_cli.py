@@ -7,7 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cityops.cli import app
+from cityops.programmes.seed import seed_programmes
 from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.store.base import Store
 
 DATA = Path(__file__).parent / "data"
 
@@ -28,3 +30,18 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert iati_schema().validate(root) and len(root.findall("iati-activity")) == 2
     csv = run(app, ["programmes", "export-csv", "--sector", "14015", *db])
     assert csv.output.count("\n") == 2
+
+
+def test_cli_exports_the_demo_register(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    run = CliRunner().invoke
+    assert run(app, ["db", "upgrade", "-d", url]).exit_code == 0
+    store = Store(url)
+    try:
+        seed_programmes(store)
+    finally:
+        store.close()
+    out = run(app, ["programmes", "export-iati", "-d", url])
+    assert out.exit_code == 0, out.output
+    root = parse_untrusted(out.stdout_bytes)
+    assert iati_schema().validate(root) and len(root.findall("iati-activity")) == 7

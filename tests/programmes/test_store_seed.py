@@ -20,5 +20,5 @@ def test_seed_is_idempotent_and_links_tam_ky(store: Store) -> None:
         [tam_ky] = register.select_projects(conn, ANONYMOUS, city="Tam Ky")
         things = register.get_project(conn, ANONYMOUS, tam_ky.id).things
         envelope = tam_ky.project.envelope
-    assert len(things) == second.linked
+    assert 0 < len(things) < second.linked  # the other demo programmes link their cities too
     assert envelope is not None and (envelope.value, envelope.currency) == (11_000_000, "USD")

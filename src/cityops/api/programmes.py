@@ -14,14 +14,15 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from cityops.api.body import client_address
+from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
 from cityops.api.deps import principal, signed_in
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.programmes import export_csv, export_iati, parse_iati, views
 from cityops.programmes import store as register
-from cityops.programmes.codec import to_json
+from cityops.programmes.codec import from_json, to_json
+from cityops.programmes.csv_export import export_xlsx
 from cityops.programmes.delivery import delivery
 from cityops.programmes.model import Organisation
 
@@ -107,6 +108,21 @@ def project_delivery(
         return delivery(conn, who, project_id, *when)
 
 
+@router.put("/projects/{project_id}")
+async def replace_project(
+    project_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> dict[str, Any]:
+    """Replace a project with the JSON document given (the ``project`` of a GET); audited.
+    Admins, the city admin of a city it names, or a programme officer of an organisation
+    taking part in it (before and after the change)."""
+    project = from_json(await json_body(request))
+    remote = client_address(request)
+    await ctx(request).store.write(
+        lambda tx: register.replace_project(tx, project_id, project, who, remote)
+    )
+    return {"id": project_id, "project": to_json(project)}
+
+
 @router.delete("/projects/{project_id}", status_code=204)
 async def delete_project(
     project_id: int, request: Request, who: Principal = Depends(signed_in)
@@ -161,6 +177,7 @@ async def import_iati(
         "updated": done.updated,
         "unchanged": done.unchanged,
         "ids": done.ids,
+        "review": [to_json(r) for r in done.review],
     }
 
 
@@ -191,6 +208,20 @@ def export_csv_route(
     with ctx(request).store.read() as conn:
         projects = [i.project for i in register.select_projects(conn, who, **f)]
     return Response(export_csv(projects), media_type="text/csv; charset=utf-8")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def export_xlsx_route(
+    request: Request, f: dict[str, Any] = Depends(filters), who: Principal = Depends(principal)
+) -> Response:
+    """The selection as a spreadsheet: the CSV's columns, amounts as numbers."""
+    with ctx(request).store.read() as conn:
+        projects = [i.project for i in register.select_projects(conn, who, **f)]
+    headers = {"Content-Disposition": 'attachment; filename="programmes.xlsx"'}
+    return Response(export_xlsx(projects), media_type=XLSX, headers=headers)
 
 
 @router.get("/totals")

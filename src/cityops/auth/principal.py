@@ -13,6 +13,9 @@ class Role(StrEnum):
     CITY_ADMIN = "city_admin"  # everything in its organisation
     OPERATOR = "operator"  # incidents and alerts of its organisation; reads it
     ANALYST = "analyst"  # reads its organisation
+    #: reads the whole programme register, edits the projects its organisation takes part
+    #: in (as a funder, implementer or other participant); nothing else beyond public data
+    PROGRAMME_OFFICER = "prog_officer"
     DEVICE = "device"  # writes observations to the datastreams of its things
     PUBLIC = "public"  # anonymous: reads what is public
 

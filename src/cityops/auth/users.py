@@ -27,7 +27,7 @@ HASHER = PasswordHasher()
 # One answer for a wrong password, an unknown or disabled user and a locked pair, so
 # that a guesser learns nothing about which accounts exist or are locked.
 WRONG = "wrong user name or password, or too many failed attempts; try again later"
-PEOPLE_ROLES = (Role.ADMIN, Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST)
+PEOPLE_ROLES = (Role.ADMIN, Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST, Role.PROGRAMME_OFFICER)
 
 __all__ = ["WRONG", "add_user", "check_password", "check_policy", "change_password"]
 

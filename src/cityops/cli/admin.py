@@ -87,7 +87,7 @@ def _write(database: str | None, config: Path | None, job: Any) -> Any:
 @users.command("add")
 def user_add(
     username: str,
-    role: str = typer.Option(..., help="admin, city_admin, operator, analyst"),
+    role: str = typer.Option(..., help="admin, city_admin, operator, analyst, prog_officer"),
     org: str = typer.Option(None, help="Organisation slug (all roles but admin)."),
     password_file: Path = PASSWORD_FILE_OPTION,
     database: str = DB_OPTION,

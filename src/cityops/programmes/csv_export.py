@@ -1,8 +1,10 @@
-"""CSV export of the register: one row per project, money totalled per currency.
+"""CSV and XLSX export of the register: one row per project, money totalled per currency.
 
-No conversion happens here: each currency present gets its own columns
-(``budgeted_USD``, ``committed_USD``, ``disbursed_USD``, ``expended_USD``, ``announced_USD``).
-Text cells that a spreadsheet would read as a formula are prefixed with an apostrophe.
+No conversion happens here: each currency present gets its own columns (``budgeted_USD``,
+``indicative_USD``, ``committed_USD``, ``disbursed_USD``, ``expended_USD``,
+``announced_USD``). Budgets count as in the totals: a revised budget replaces its original,
+indicative budgets have their own column. Text cells that a spreadsheet would read as a
+formula are prefixed with an apostrophe; in XLSX, amounts are numbers.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
+from cityops.programmes.analysis import current_budgets
 from cityops.programmes.codes import COMMITMENT, DISBURSEMENT, EXPENDITURE
 from cityops.programmes.model import Participant, Project
 
-MONEY_COLUMNS = ("budgeted", "committed", "disbursed", "expended", "announced")
+MONEY_COLUMNS = ("budgeted", "indicative", "committed", "disbursed", "expended", "announced")
 TEXT_COLUMNS = (
     "iati_identifier",
     "title",
@@ -41,12 +44,13 @@ def _safe(text: str) -> str:
 def project_totals(project: Project) -> dict[tuple[str, str], Decimal]:
     """Sum a project's money by (column, currency), each amount in its own currency."""
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for budget in project.budgets:
-        sums["budgeted", budget.amount.currency] += budget.amount.value
+    for budget in current_budgets(project):
+        column = "indicative" if budget.status == "1" else "budgeted"
+        sums[column, budget.amount.currency] += budget.amount.value
     for tx in project.transactions:
-        column = _COLUMN_BY_TYPE.get(tx.type)
-        if column is not None:
-            sums[column, tx.amount.currency] += tx.amount.value
+        kind = _COLUMN_BY_TYPE.get(tx.type)
+        if kind is not None:
+            sums[kind, tx.amount.currency] += tx.amount.value
     if project.envelope is not None:
         sums["announced", project.envelope.currency] += project.envelope.value
     return dict(sums)
@@ -71,19 +75,45 @@ def _text_cells(project: Project) -> list[str]:
     return [_safe(c) for c in cells]
 
 
-def export_csv(projects: Sequence[Project]) -> str:
-    """The register as CSV text (header first), one row per project."""
+def table(projects: Sequence[Project]) -> tuple[list[str], list[tuple[list[str], list[Decimal]]]]:
+    """The header, and per project its text cells and its money cells."""
     totals = [project_totals(p) for p in projects]
     currencies = sorted({currency for t in totals for _column, currency in t})
     money_header = [f"{column}_{cur}" for cur in currencies for column in MONEY_COLUMNS]
+    rows = [
+        (
+            _text_cells(project),
+            [sums.get((c, cur), Decimal(0)) for cur in currencies for c in MONEY_COLUMNS],
+        )
+        for project, sums in zip(projects, totals, strict=True)
+    ]
+    return [*TEXT_COLUMNS, *money_header], rows
+
+
+def export_csv(projects: Sequence[Project]) -> str:
+    """The register as CSV text (header first), one row per project."""
+    header, rows = table(projects)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*TEXT_COLUMNS, *money_header])
-    for project, sums in zip(projects, totals, strict=True):
-        money = [
-            format(sums.get((column, cur), Decimal(0)), "f")
-            for cur in currencies
-            for column in MONEY_COLUMNS
-        ]
-        writer.writerow([*_text_cells(project), *money])
+    writer.writerow(header)
+    for text, money in rows:
+        writer.writerow([*text, *(format(m, "f") for m in money)])
+    return out.getvalue()
+
+
+def export_xlsx(projects: Sequence[Project]) -> bytes:
+    """The same table as a spreadsheet (openpyxl): one sheet, header row frozen."""
+    from openpyxl import Workbook  # imported here: only this download needs it
+
+    header, rows = table(projects)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Register"
+    sheet.append(header)
+    for text, money in rows:
+        sheet.append([*text, *(float(m) for m in money)])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()

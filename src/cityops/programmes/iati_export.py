@@ -1,7 +1,8 @@
 """Write projects as an IATI 2.03 ``iati-activities`` file, in schema order.
 
-Every amount carries its own ``@currency`` and ``@value-date``, so no default currency is
-needed. What IATI has no element for (cities, milestones, the funding envelope) is written
+Every amount carries its own ``@currency`` and ``@value-date``; the activity's
+``@default-currency``, ``@last-updated-datetime`` and ``@hierarchy`` are written when known.
+What IATI has no element for (cities, milestones, the funding envelope) is written
 as CityOps extension elements in their own namespace at the end of each activity, as the
 standard allows, so that an export re-imports to the same projects.
 """
@@ -94,7 +95,32 @@ def _require(project: Project, index: int, reporting: Organisation | None) -> Or
         raise InvalidInput(f"{where} has no activity status", field=f"{where}.status")
     if not any(getattr(project, name) for name in ACTIVITY_DATE_TYPES):
         raise InvalidInput(f"{where} has no activity date", field=f"{where}.planned_start")
+    _ruleset(project, where, org)
     return org
+
+
+def _shares_of_100(values: Sequence[Decimal | None], what: str, field: str) -> None:
+    """IATI ruleset: with more than one, every percentage is given and they sum to 100."""
+    if len(values) > 1 and (None in values or sum(v or 0 for v in values) != 100):
+        raise InvalidInput(f"{what} percentages must be given and sum to 100", field=field)
+
+
+def _ruleset(project: Project, where: str, org: Organisation) -> None:
+    """The IATI ruleset's mandatory rules the schema does not check."""
+    if org.ref and not (project.iati_identifier or "").startswith(org.ref):
+        raise InvalidInput(
+            f"{where}: the IATI identifier must begin with the reporting organisation's "
+            f"ref {org.ref!r}",
+            field=f"{where}.iati_identifier",
+        )
+    if not project.recipients:
+        raise InvalidInput(
+            f"{where} needs a recipient country or region", field=f"{where}.recipients"
+        )
+    _shares_of_100([r.percentage for r in project.recipients], "recipient", f"{where}.recipients")
+    for vocabulary in {s.vocabulary for s in project.sectors}:
+        shares = [s.percentage for s in project.sectors if s.vocabulary == vocabulary]
+        _shares_of_100(shares, f"sector (vocabulary {vocabulary})", f"{where}.sectors")
 
 
 def _location(act: _E, loc: Location) -> None:
@@ -107,7 +133,7 @@ def _location(act: _E, loc: Location) -> None:
 
 
 def _budget(act: _E, budget: Budget) -> None:
-    el = _sub(act, "budget")
+    el = _sub(act, "budget", type=budget.type, status=budget.status)
     _iso(el, "period-start", budget.period_start)
     _iso(el, "period-end", budget.period_end)
     _value(el, budget.amount, budget.period_start)
@@ -157,12 +183,20 @@ def _extensions(act: _E, project: Project) -> None:
         env.text = _num(project.envelope.value)
 
 
+def _translated(act: _E, tag: str, project: Project) -> None:
+    """The element's default-language narrative, then one per translation (xml:lang)."""
+    el = _text(act, tag, getattr(project, tag))
+    for t in project.translations:
+        if t.field == tag:
+            etree.SubElement(el, "narrative", {f"{{{XML_NS}}}lang": t.lang}).text = t.text
+
+
 def _header(act: _E, project: Project, org: Organisation) -> None:
     _sub(act, "iati-identifier").text = project.iati_identifier
     reporting = _sub(act, "reporting-org", ref=org.ref, type=org.type)
     etree.SubElement(reporting, "narrative").text = org.name
-    _text(act, "title", project.title)
-    _text(act, "description", project.description)
+    _translated(act, "title", project)
+    _translated(act, "description", project)
     for p in project.participants:
         _narrative(
             act, "participating-org", p.name, ref=p.ref, type=p.type, role=CODE_BY_ROLE[p.role]
@@ -172,6 +206,9 @@ def _header(act: _E, project: Project, org: Organisation) -> None:
         when = getattr(project, name)
         if when is not None:
             _sub(act, "activity-date", type=code, iso_date=when.isoformat())
+    for r in project.recipients:
+        pct = None if r.percentage is None else _num(r.percentage)
+        _sub(act, f"recipient-{r.kind}", code=r.code, vocabulary=r.vocabulary, percentage=pct)
 
 
 def project_to_activity(parent: _E, project: Project, org: Organisation) -> _E:
@@ -216,6 +253,13 @@ def export_iati(
         org = _require(project, index, reporting_org)
         act = project_to_activity(root, project, org)
         act.set(f"{{{XML_NS}}}lang", lang)
+        for name, value in (
+            ("default-currency", project.default_currency),
+            ("last-updated-datetime", project.last_updated and project.last_updated.isoformat()),
+            ("hierarchy", None if project.hierarchy is None else str(project.hierarchy)),
+        ):
+            if value:
+                act.set(name, value)
     validate_iati(root)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data

@@ -4,7 +4,9 @@ The file is parsed with the hardened parser of :mod:`.xmlsafe` and validated aga
 official schema (with publishers' extension namespaces set aside). Amounts keep their
 currency: an explicit ``@currency`` or else the activity's ``@default-currency``.
 CityOps' own extension elements (cities, milestones, envelope) are read back when present.
-Multilingual text keeps the first narrative; a result with several indicators becomes one
+A title or description in several languages keeps the default-language narrative as the
+text and the others as :class:`Text` translations; other multilingual elements keep their
+default-language narrative. A result with several indicators becomes one
 :class:`Result` per indicator, with the indicator's first period.
 """
 
@@ -33,8 +35,10 @@ from cityops.programmes.model import (
     Organisation,
     Participant,
     Project,
+    Recipient,
     Result,
     Sector,
+    Text,
     Transaction,
 )
 from cityops.programmes.xmlsafe import XML_NS, XMLRejected, parse_untrusted, validate_iati
@@ -140,7 +144,41 @@ def _budget(el: _El, currency: str | None) -> Budget:
     with _at(el, "budget"):
         start = check.date_value(el.find("period-start").get("iso-date"), "period_start")
         end = check.date_value(el.find("period-end").get("iso-date"), "period_end")
-        return Budget(start, end, money)
+        return Budget(start, end, money, el.get("type"), el.get("status"))
+
+
+def _recipients(act: _El) -> tuple[Recipient, ...]:
+    found: list[Recipient] = []
+    for kind in ("country", "region"):
+        for el in act.findall(f"recipient-{kind}"):
+            with _at(el, f"recipient-{kind}"):
+                pct = check.optional_decimal(el.get("percentage"), "percentage")
+                vocab = el.get("vocabulary") if kind == "region" else None
+                found.append(Recipient(el.get("code", ""), kind, pct, vocab))
+    return tuple(found)
+
+
+def _translations(act: _El) -> tuple[Text, ...]:
+    """Title and general-description narratives in languages other than the activity's."""
+    default = act.get(_XML_LANG)
+    found: list[Text] = []
+    described = [d for d in act.findall("description") if d.get("type", "1").strip() == "1"]
+    for name, el in (("title", act.find("title")), ("description", (described or [None])[0])):
+        for n in [] if el is None else el.findall("narrative"):
+            lang = n.get(_XML_LANG)
+            if lang is not None and lang != default and (n.text or "").strip():
+                with _at(n, f"{name}.narrative"):
+                    found.append(Text(name, lang, n.text or ""))
+    return tuple(found)
+
+
+def _header_attrs(act: _El) -> dict[str, Any]:
+    with _at(act, "iati-activity"):
+        return {
+            "default_currency": act.get("default-currency"),
+            "last_updated": act.get("last-updated-datetime"),
+            "hierarchy": act.get("hierarchy"),
+        }
 
 
 def _transaction(el: _El, currency: str | None) -> Transaction:
@@ -220,6 +258,9 @@ def activity_to_project(act: _El) -> Project:
         "cities": tuple((el.text or "").strip() for el in act.findall(_cx("city"))),
         "milestones": tuple(_milestone(el) for el in act.findall(_cx("milestone"))),
         "envelope": _envelope(act),
+        "recipients": _recipients(act),
+        "translations": _translations(act),
+        **_header_attrs(act),
         **_dates(act),
     }
     with _at(act, "iati-activity"):

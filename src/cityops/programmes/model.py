@@ -9,7 +9,7 @@ Amounts always stay in their own currency; see :mod:`cityops.programmes.money` t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,8 @@ from cityops.errors import InvalidInput
 from cityops.programmes import _check as check
 from cityops.programmes.codes import (
     ACTIVITY_STATUS,
+    BUDGET_STATUS,
+    BUDGET_TYPES,
     DAC_5_DIGIT,
     INDICATOR_MEASURES,
     ORGANISATION_TYPES,
@@ -113,14 +115,80 @@ class Sector:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """A recipient country (ISO 3166-1 alpha-2) or region (vocabulary + code), with its share."""
+
+    code: str
+    kind: str = "country"
+    percentage: Decimal | None = None
+    vocabulary: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "kind", check.code_in(self.kind, ("country", "region"), "kind"))
+        code = check.text(str(self.code), "code", required=True)
+        if self.kind == "country":
+            if not (len(code) == 2 and code.isalpha()):
+                raise InvalidInput(f"country code {code!r} is not ISO 3166-1 alpha-2", field="code")
+            code = code.upper()
+        _set(self, "code", code)
+        _set(self, "vocabulary", check.optional_text(self.vocabulary, "vocabulary"))
+        pct = check.optional_decimal(self.percentage, "percentage")
+        if pct is not None and not Decimal(0) <= pct <= Decimal(100):
+            raise InvalidInput("percentage must be between 0 and 100", field="percentage")
+        _set(self, "percentage", pct)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A translation of a project's title or description into another language (xml:lang)."""
+
+    field: str
+    lang: str
+    text: str
+
+    def __post_init__(self) -> None:
+        _set(self, "field", check.code_in(self.field, ("title", "description"), "field"))
+        lang = check.text(self.lang, "lang", required=True).lower()
+        if not 2 <= len(lang) <= 8 or not lang.replace("-", "").isalnum():
+            raise InvalidInput(f"language {lang!r} is not a language code", field="lang")
+        _set(self, "lang", lang)
+        _set(self, "text", check.text(self.text, "text", required=True))
+
+
+def _optional_datetime(value: Any, field: str) -> datetime | None:
+    """A timezone-aware datetime (naive ones are taken as UTC); None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{field} {value!r} is not an ISO 8601 time", field=field) from None
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"{field} must be a date and time", field=field)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class Budget:
-    """A budget for one period. The value date defaults to the period start."""
+    """A budget for one period. The value date defaults to the period start.
+
+    ``type`` is IATI BudgetType (1 original, 2 revised), ``status`` BudgetStatus (1
+    indicative, 2 committed); None where the publisher gave none (IATI reads that as
+    original and indicative). Totals keep indicative and committed budgets apart.
+    """
 
     period_start: date
     period_end: date
     amount: Money
+    type: str | None = None
+    status: str | None = None
 
     def __post_init__(self) -> None:
+        if self.type is not None:
+            _set(self, "type", check.code_in(str(self.type), BUDGET_TYPES, "type"))
+        if self.status is not None:
+            _set(self, "status", check.code_in(str(self.status), BUDGET_STATUS, "status"))
         _set(self, "period_start", check.date_value(self.period_start, "period_start"))
         _set(self, "period_end", check.date_value(self.period_end, "period_end"))
         check.ordered(self.period_start, self.period_end, "period_end")
@@ -264,8 +332,21 @@ class Project:
     results: tuple[Result, ...] = ()
     locations: tuple[Location, ...] = ()
     envelope: Money | None = field(default=None)
+    recipients: tuple[Recipient, ...] = ()
+    default_currency: str | None = None
+    last_updated: datetime | None = None
+    hierarchy: int | None = None
+    translations: tuple[Text, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.default_currency is not None:
+            _set(self, "default_currency", check.currency_code(self.default_currency, "currency"))
+        _set(self, "last_updated", _optional_datetime(self.last_updated, "last_updated"))
+        if self.hierarchy is not None:
+            level = check.decimal_value(self.hierarchy, "hierarchy")
+            if level != level.to_integral_value() or level < 1:
+                raise InvalidInput("hierarchy must be a positive whole number", field="hierarchy")
+            _set(self, "hierarchy", int(level))
         _set(self, "iati_identifier", check.optional_text(self.iati_identifier, "iati_identifier"))
         _set(self, "title", check.text(self.title, "title", required=True))
         _set(self, "description", check.text(self.description, "description"))
@@ -294,6 +375,8 @@ class Project:
         _set(self, "milestones", check.items(self.milestones, Milestone, "milestones"))
         _set(self, "results", check.items(self.results, Result, "results"))
         _set(self, "locations", check.items(self.locations, Location, "locations"))
+        _set(self, "recipients", check.items(self.recipients, Recipient, "recipients"))
+        _set(self, "translations", check.items(self.translations, Text, "translations"))
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from cityops.errors import InvalidInput
 from cityops.programmes import _check as check
@@ -26,12 +27,15 @@ _RATE_COLUMNS = ("rate", "rate_to_base", "rate-to-base")
 
 @dataclass(frozen=True, slots=True, order=True)
 class Rate:
-    """One row of the table: 1 ``currency`` = ``rate`` units of ``base`` on ``date``."""
+    """One row of the table: 1 ``currency`` = ``rate`` units of ``base`` on ``date``.
+
+    ``source`` says where the rate comes from (the ECB, or the city's loaded table)."""
 
     currency: str
     date: date
     rate: Decimal
     base: str
+    source: str = "city table"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,18 @@ class RatesTable:
                 field="currency",
             )
         return series[index - 1]
+
+
+class Rates(Protocol):
+    """What conversion needs of a rates source: a table, or the ECB plus a table."""
+
+    @property
+    def base(self) -> str: ...
+
+    @property
+    def currencies(self) -> frozenset[str]: ...
+
+    def rate_for(self, currency: str, when: date | None) -> Rate | None: ...
 
 
 def _parse_row(row: dict[str, str], line: int, base: str) -> Rate:
@@ -130,7 +146,7 @@ class Conversion:
     rates_used: tuple[Rate, ...]
 
 
-def convert_one(money: Money, rates: RatesTable | None, target: str) -> tuple[Money, list[Rate]]:
+def convert_one(money: Money, rates: Rates | None, target: str) -> tuple[Money, list[Rate]]:
     """Convert one amount to ``target`` through the table's base; return it and its rates."""
     if money.currency == target:
         return money, []
@@ -150,7 +166,7 @@ def convert_one(money: Money, rates: RatesTable | None, target: str) -> tuple[Mo
 
 
 def convert(
-    amounts: Iterable[Money], rates_table: RatesTable | None, target_currency: str
+    amounts: Iterable[Money], rates_table: Rates | None, target_currency: str
 ) -> Conversion:
     """Convert amounts to ``target_currency`` and total them, reporting the rates used.
 

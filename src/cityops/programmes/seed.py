@@ -1,7 +1,8 @@
 """The demo register: the programmes named in the issue, linked to the demo stations.
 
 ``seed_programmes(store)`` may run on every start: a programme already in the register
-(same title, no IATI identifier) is not added twice, and links are only added. A project
+(same IATI identifier) is not added twice (an older demo entry with the same title and no
+identifier is replaced by the current one), and links are only added. A project
 is linked to the Things of the organisation named like one of its cities (for the demo:
 the Tam Ky data platform to the Tam Ky weather and air monitors), when there are any.
 """
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from cityops.auth.principal import SYSTEM
 from cityops.programmes.demo import demo_projects
-from cityops.programmes.store import insert_project, link, norm
+from cityops.programmes.store import insert_project, link, norm, replace_project
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx
@@ -41,15 +42,28 @@ def _city_things(tx: Tx, city: str) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _seed(tx: Tx) -> Seeded:
+def _existing(tx: Tx) -> tuple[dict[str, int], dict[str, int]]:
+    """Stored projects by IATI identifier, and identifier-less ones (older demos) by title."""
     p = s.projects
-    have = {
-        r.title: int(r.id)
-        for r in tx.conn.execute(select(p.c.id, p.c.title).where(p.c.iati_identifier.is_(None)))
-    }
+    by_id: dict[str, int] = {}
+    by_title: dict[str, int] = {}
+    for r in tx.conn.execute(select(p.c.id, p.c.title, p.c.iati_identifier)):
+        if r.iati_identifier:
+            by_id[r.iati_identifier] = int(r.id)
+        else:
+            by_title[r.title] = int(r.id)
+    return by_id, by_title
+
+
+def _seed(tx: Tx) -> Seeded:
+    by_id, by_title = _existing(tx)
     added = linked = 0
     for project in demo_projects():
-        project_id = have.get(project.title)
+        project_id = by_id.get(project.iati_identifier or "")
+        if project_id is None and project.title in by_title:
+            # an older demo entry without identifier: bring it up to the current demo
+            project_id = by_title[project.title]
+            replace_project(tx, project_id, project, SYSTEM)
         if project_id is None:
             project_id = insert_project(tx, project, SYSTEM)
             added += 1

@@ -29,6 +29,7 @@ from cityops.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from cityops.programmes.codec import from_json, to_json
 from cityops.programmes.model import Project
 from cityops.programmes.money import Rate, RatesTable, load_rates
+from cityops.programmes.places import Place, Review, link_locations
 from cityops.programmes.register import merge_project
 from cityops.store import schema as s
 from cityops.store.writer import Tx
@@ -78,6 +79,14 @@ class ImportSummary:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+
+
+def city_places(conn: Connection) -> list[Place]:
+    """The organisations of kind city, as places to link IATI locations to."""
+    o = s.organisations
+    rows = conn.execute(select(o.c.name, o.c.lat, o.c.lon).where(o.c.kind == "city"))
+    return [Place(r.name, r.lat, r.lon) for r in rows]
 
 
 # Access -----------------------------------------------------------------------------
@@ -92,21 +101,28 @@ def _org_names(conn: Connection, org_id: int | None) -> set[str]:
 
 
 def check_edit(conn: Connection, who: Principal, project: Project) -> None:
-    """Admins edit any project; a city admin only one naming its own city."""
+    """Admins edit any project; a city admin one naming its own city; a programme officer
+    one its organisation takes part in (by participant name or IATI ref)."""
     if who.is_anonymous:
         raise Unauthorized("changing the programme register needs a token or a login")
     if who.is_admin:
         return
-    cities = {norm(c) for c in project.cities}
-    if who.role is Role.CITY_ADMIN and cities & _org_names(conn, who.org_id):
+    mine = _org_names(conn, who.org_id)
+    if who.role is Role.CITY_ADMIN and {norm(c) for c in project.cities} & mine:
         return
+    if who.role is Role.PROGRAMME_OFFICER:
+        taking_part = {norm(v) for p in project.participants for v in (p.name, p.ref) if v}
+        if taking_part & mine:
+            return
+        raise Forbidden(f"project {project.key!r} is not one of the caller's organisation")
     raise Forbidden(f"project {project.key!r} is not in the caller's city")
 
 
 def _readable(conn: Connection, who: Principal) -> ColumnElement[bool] | None:
-    """Which projects ``who`` may read: public ones, and their own city's (None: all)."""
+    """Which projects ``who`` may read: public ones and their own city's; admins and
+    programme officers all (None)."""
     p = s.projects
-    if who.is_admin:
+    if who.is_admin or who.role is Role.PROGRAMME_OFFICER:
         return None
     names = _org_names(conn, who.org_id)
     if not names:
@@ -171,9 +187,12 @@ def save_imported(
     """Store imported projects: update the one with the same IATI identifier, else add.
 
     What IATI does not carry (cities, milestones, envelope) is kept from the register when
-    the imported version lacks it. All or nothing: one refused project refuses the import.
+    the imported version lacks it. Locations that clearly name a city become its cities;
+    unclear ones are listed in ``review`` (see :mod:`.places`). All or nothing: one refused
+    project refuses the import.
     """
     p, summary = s.projects, ImportSummary()
+    projects, summary.review = link_locations(projects, city_places(tx.conn))
     for project in projects:
         row = None
         if project.iati_identifier:
@@ -214,10 +233,13 @@ def _link_target(conn: Connection, who: Principal, entity: str, ident: int) -> N
     if entity not in LINKS:
         raise InvalidInput(f"cannot link a {entity}", field="entity")
     _, _, table = LINKS[entity]
-    q = select(table.c.id).where(table.c.id == ident)
+    q = select(table.c.id, table.c.org_id).where(table.c.id == ident)
     cond = visible(entity, table, who)
-    if conn.execute(q if cond is None else q.where(cond)).first() is None:
+    row = conn.execute(q if cond is None else q.where(cond)).first()
+    if row is None:
         raise NotFound(f"{entity} {ident} not found", field=entity)
+    if not who.is_admin and (who.role is not Role.CITY_ADMIN or row.org_id != who.org_id):
+        raise Forbidden(f"only the city that owns {entity} {ident} links it to a project")
 
 
 def link(
@@ -320,10 +342,12 @@ def select_projects(
     status: int | None = None,
     year: int | None = None,
     ids: Sequence[int] | None = None,
+    years: tuple[int, int] | None = None,
 ) -> list[Stored]:
     """The projects ``who`` may read that match every filter given, by start date.
 
-    ``year`` keeps projects running in that year (a project with no end runs on).
+    ``year`` keeps projects running in that year, ``years`` (first, last) those running in
+    any of those years (a project with no end runs on).
     """
     p = s.projects
     conds = [
@@ -335,9 +359,11 @@ def select_projects(
     if status is not None:
         conds.append(p.c.status == status)
     if year is not None:
+        years = (year, year)
+    if years is not None:
         conds += [
-            p.c.start_date <= date(year, 12, 31),
-            or_(p.c.end_date.is_(None), p.c.end_date >= date(year, 1, 1)),
+            p.c.start_date <= date(years[1], 12, 31),
+            or_(p.c.end_date.is_(None), p.c.end_date >= date(years[0], 1, 1)),
         ]
     if ids is not None:
         conds.append(p.c.id.in_(list(ids)))

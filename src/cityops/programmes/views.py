@@ -18,6 +18,7 @@ from cityops.errors import InvalidInput
 from cityops.programmes.analysis import Dimension, spans, timeline, totals
 from cityops.programmes.codec import to_json
 from cityops.programmes.coordination import coordination
+from cityops.programmes.reference_rates import ReferenceRates
 from cityops.programmes.store import Stored, rates_table, select_projects
 from cityops.store import schema as s
 
@@ -47,10 +48,10 @@ def totals_view(
     """Budgeted, committed, disbursed, expended and announced money by city, funder,
     sector or year, in ``currency``, with the exchange rates used."""
     items = select_projects(conn, who, **filters)
-    rates = rates_table(conn, currency.upper())
+    rates = ReferenceRates(rates_table(conn))
     report = totals([i.project for i in items], cast(Dimension, by), currency, rates)
     doc: dict[str, Any] = to_json(report)
-    doc["rates_base"] = rates.base if rates else None
+    doc["rates_base"] = rates.base
     doc["projects"] = len(items)
     return doc
 
