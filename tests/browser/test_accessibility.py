@@ -86,6 +86,15 @@ def test_axe_finds_no_serious_violation(
         page.goto(world.url + path)
         page.wait_for_load_state("networkidle")
         problems[path] = _violations(page, axe)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > viewport["width"]:  # the top bar (language selector) must wrap
+            wide = page.evaluate(
+                """(w) => [...document.querySelectorAll('body *')].filter(e =>
+                e.getBoundingClientRect().right > w && !e.closest('.table-wrap'))
+                .slice(0, 4).map(e => e.outerHTML.slice(0, 60))""",
+                viewport["width"],
+            )
+            problems[path].append(f"scrolls sideways: {width} px {wide}")
     # the check itself sees a violation: an input without a label is a critical one
     page.evaluate("document.getElementById('main').append(document.createElement('input'))")
     assert any(v.startswith("label (critical)") for v in _violations(page, axe))
