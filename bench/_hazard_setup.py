@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from cityops.alerting import catalog
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.entities import BY_NAME
 from cityops.rules import parse_rule
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store

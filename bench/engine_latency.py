@@ -25,8 +25,8 @@ from _hazard_setup import add_rules, make_datastreams, temp_store
 
 from cityops.alerting.engine import Engine
 from cityops.auth.principal import SYSTEM
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.datamodel.observation import ObservationIn
+from cityops.ingest.write import store_observations
 from cityops.store.base import Store
 
 T0 = datetime(2025, 8, 1, tzinfo=UTC)

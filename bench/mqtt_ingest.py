@@ -375,8 +375,8 @@ def _world(tx: Any, n_streams: int) -> tuple[str, list[int]]:
     """One Thing with ``n_streams`` Datastreams, and its device token."""
     from cityops.auth.principal import SYSTEM
     from cityops.auth.tokens import create_token
+    from cityops.datamodel.entities import BY_NAME
     from cityops.sta.create import create_entity
-    from cityops.sta.entities import BY_NAME
 
     thing = create_entity(
         tx,

@@ -39,11 +39,11 @@ from bench._common import Server, fresh_dir, machine, table  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from cityops.auth.principal import SYSTEM  # noqa: E402
+from cityops.datamodel.entities import BY_NAME  # noqa: E402
 from cityops.sta import read as sta_read  # noqa: E402
 from cityops.sta.create import create_entity  # noqa: E402
-from cityops.sta.entities import BY_NAME  # noqa: E402
-from cityops.sta.paths import resolve  # noqa: E402
 from cityops.sta.query import parse_options, validate_options  # noqa: E402
+from cityops.sta.resource_paths import resolve  # noqa: E402
 from cityops.sta.serialize import Serializer  # noqa: E402
 from cityops.store import migrate  # noqa: E402
 from cityops.store.base import Store  # noqa: E402

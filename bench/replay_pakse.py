@@ -20,9 +20,9 @@ from _hazard_setup import add_rules, make_datastreams, temp_store
 from cityops.alerting.replay import replay
 from cityops.alerting.windows import load_series
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.observation import ObservationIn
 from cityops.hazards.thresholds import classify_levels
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.ingest.write import store_observations
 
 CSV = Path("/work/shared/data/mekong/pakse_water_level_MRC_013901.csv")
 

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import create_engine, insert, text
 
 from cityops.auth.principal import SYSTEM
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.datamodel.observation import ObservationIn
+from cityops.ingest.write import store_observations
 from cityops.store import migrate
 from cityops.store import schema as s
 from cityops.store.base import Store

@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from cityops import __version__, limits
-from cityops.alerting.alert_worker import alert_worker
 from cityops.api import (
     admin,
     alert_channels,
@@ -19,14 +18,17 @@ from cityops.api import (
     auth,
     errors,
     web_admin,
+    public,
     web_data,
     web_events,
     web_pages,
     web_programmes,
 )
+from cityops.api import datasets as datasets_api
 from cityops.api import exports as exports_api
 from cityops.api import incidents as incidents_api
 from cityops.api import mqtt_clients as mqtt_clients_api
+from cityops.api import ogc as ogc_api
 from cityops.api import programmes as programmes_api
 from cityops.api import rules as rules_api
 from cityops.api.context import Context
@@ -34,18 +36,16 @@ from cityops.api.guard import InputGuard
 from cityops.api.json import JSON
 from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_proxies
 from cityops.api.sta import bulk, reads, writes
-from cityops.mqtt.worker import mqtt_worker
+from cityops.plugins import PluginGroup
 from cityops.settings import Settings
 from cityops.store import migrate
 from cityops.store.base import Store
 
-# Components that start and stop with the app: name -> factory(ctx) -> (start, stop).
+# Components that start and stop with the app: name -> factory(ctx) -> (start, stop), found
+# through the ``cityops.workers`` entry points (``cityops.plugins``); started in the order of
+# the built-in table, then plugins; stopped in reverse.
 Worker = Callable[[Context], tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]]
-WORKERS: dict[str, Worker] = {}
-
-
-def register_worker(name: str, factory: Worker) -> None:
-    WORKERS[name] = factory
+workers: PluginGroup[Worker] = PluginGroup("cityops.workers", "worker", callable)
 
 
 # In order: CreateObservations before the generic STA POST route, which would take its path.
@@ -63,9 +63,12 @@ ROUTERS = (
     alert_channels.router,
     programmes_api.router,
     exports_api.router,
+    datasets_api.router,
+    ogc_api.router,
     web_data.router,
     web_events.router,
     web_pages.router,
+    public.router,
     web_programmes.router,  # pages
     web_admin.router,
 )
@@ -88,7 +91,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stops = []
-        for factory in WORKERS.values():
+        for _name, factory in workers.items():
             start, stop = factory(ctx)
             await start()
             stops.append(stop)
@@ -132,30 +135,6 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         tls=(settings.public_url or "").startswith("https:"),
     )
     return app
-
-
-def _hazard_engine(
-    ctx: Context,
-) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
-    """The hazard engine as a worker: evaluates rules on every committed ingest batch."""
-    from cityops.alerting.engine import Engine
-
-    engine = Engine(ctx.store)
-    ctx.services["engine"] = engine
-
-    async def start() -> None:
-        engine.start()
-
-    async def stop() -> None:
-        engine.stop()
-
-    return start, stop
-
-
-register_worker("hazard_engine", _hazard_engine)
-register_worker("alerts", alert_worker)  # CAP alerts from incidents; channel deliveries
-register_worker("web_events", web_events.web_events_worker)  # live events for /api/events
-register_worker("mqtt", mqtt_worker)  # does nothing unless settings.mqtt_url is set
 
 
 def _health(app: FastAPI, ctx: Context) -> None:

@@ -7,14 +7,65 @@ names the setting (the CLI prints it and exits).
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cityops.errors import InvalidInput
+
+MQTT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """An MQTT broker: where, who, and whether over TLS (``mqtts://``)."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for an MQTT client (aiomqtt.Client): TLS verifies the broker's
+        certificate against the system's certificate authorities."""
+        return {
+            "hostname": self.host,
+            "port": self.port,
+            "username": self.username,
+            "password": self.password,
+            "tls_context": ssl.create_default_context() if self.tls else None,
+        }
+
+
+def parse_mqtt_url(url: str) -> BrokerAddress:
+    """``mqtt[s]://[user[:password]@]host[:port]``, with user and password %-decoded (a ``@``
+    or ``:`` in them must be written ``%40``, ``%3A``). Default ports: 1883, TLS 8883.
+    Raises ValueError saying what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in MQTT_PORTS:
+        raise ValueError(f"{url!r}: the scheme must be mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError(f"{url!r}: no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: only mqtt[s]://[user:password@]host[:port] is allowed")
+    try:
+        port = parts.port or MQTT_PORTS[parts.scheme]
+    except ValueError:
+        raise ValueError(f"{url!r}: the port must be a number from 1 to 65535") from None
+    return BrokerAddress(
+        parts.hostname,
+        port,
+        unquote(parts.username) if parts.username is not None else None,
+        unquote(parts.password) if parts.password is not None else None,
+        tls=parts.scheme == "mqtts",
+    )
 
 
 class Settings(BaseSettings):
@@ -60,7 +111,9 @@ class Settings(BaseSettings):
     )
     login_rate_per_min: int = Field(10, ge=1, description="Login attempts a minute per address")
     mqtt_url: str | None = Field(
-        None, description="mqtt://[user:password@]host:port of the broker; unset: no MQTT"
+        None,
+        description="mqtt[s]://[user:password@]host[:port] of the broker (user and password "
+        "%-escaped; mqtts: TLS, port 8883 by default); unset: no MQTT",
     )
     mqtt_client_id: str = Field(
         "cityops",
@@ -173,6 +226,28 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between checks for due deliveries (retries, other processes' alerts)",
     )
+    public_all_clear_hours: float = Field(
+        6.0,
+        ge=0,
+        le=24 * 14,
+        description="Hours the public page keeps an all-clear notice after a Cancel or an "
+        "all-clear Update (0: none)",
+    )
+    public_basemap_file: Path | None = Field(
+        None,
+        description="Optional offline basemap of the city (a .pmtiles file of raster tiles), "
+        "served at /public/basemap.pmtiles and drawn under the warnings",
+    )
+    push_subject: str | None = Field(
+        None,
+        description="VAPID 'sub' claim of Web Push (mailto: or https: contact of the operator "
+        "of this CityOps); default: mailto: the SMTP From address",
+    )
+    push_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts a Web Push endpoint may be on although they are loopback, private "
+        "or plain http (an on-premises push service, tests); others must be public https",
+    )
     feed_max_bytes: int = Field(
         5 * 1024 * 1024, ge=1024, description="Largest outside feed or CAP document imported"
     )
@@ -240,11 +315,28 @@ class Settings(BaseSettings):
         "(their database work is interrupted; live event streams are closed)",
     )
 
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value:
+            parse_mqtt_url(value)  # ValueError: refused when the settings load
+        return value or None
+
+    @property
+    def mqtt_broker(self) -> BrokerAddress | None:
+        """The broker of ``mqtt_url``, decoded once for every MQTT user; None if unset."""
+        return parse_mqtt_url(self.mqtt_url) if self.mqtt_url else None
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError("must start with sqlite: or postgresql:")
+        # Any installed storage backend (entry points of cityops.storage), not only built-ins.
+        from cityops.store.dialect import backends
+
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if ":" not in value or scheme not in backends:
+            known = " or ".join(f"{name}:" for name in backends.names())
+            raise ValueError(f"must start with {known}")
         return value
 
     @field_validator("trusted_proxies")

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from cityops.alerting import catalog
 from cityops.auth.principal import SYSTEM
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.datamodel.entities import BY_NAME
+from cityops.datamodel.observation import ObservationIn
+from cityops.ingest.write import store_observations
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import schema as s
 from cityops.store.base import Store
 

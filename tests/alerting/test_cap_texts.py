@@ -158,7 +158,7 @@ async def test_station_name_in_each_language(
 async def test_city_and_area_names_in_each_language(
     client: httpx.AsyncClient, app: Any, store: Store, world: dict[str, Any]
 ) -> None:
-    from cityops.alerting.areas import import_areas
+    from cityops.alerting.alert_areas import import_areas
     from cityops.auth.principal import SYSTEM
 
     with store.write_engine.begin() as conn:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from cityops.alerting.replay import record, replay
 from cityops.auth.principal import SYSTEM
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.datamodel.observation import ObservationIn
+from cityops.ingest.write import store_observations
 from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.pakse import CSV, LOCAL, expected_danger, read_pakse, season

@@ -16,9 +16,9 @@ import pytest
 
 from cityops.app import create_app
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.entities import BY_NAME
 from cityops.settings import Settings
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import migrate
 from cityops.store.base import Store
 from tests.helpers import make_org

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from cityops.demo.world import ensure_world
+from cityops.programmes.iati_schema import iati_schema
 from cityops.programmes.seed import seed_programmes
-from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.safexml import parse_untrusted
 from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.api.sta_fixtures import admin_headers

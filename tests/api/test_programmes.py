@@ -10,7 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.programmes.iati_schema import iati_schema
+from cityops.safexml import parse_untrusted
 from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.api.sta_fixtures import admin_headers, make_world

@@ -22,9 +22,9 @@ from schemathesis.specs.openapi.checks import (
 
 from cityops.app import create_app
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.entities import BY_NAME
 from cityops.settings import Settings
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store.base import Store
 from tests.api.sta_fixtures import THING
 from tests.helpers import bearer, make_user_token

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.entities import BY_NAME
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import schema as s
 from tests.api.sta_fixtures import THING, datastream_body
 from tests.helpers import bearer, make_device_token, make_org, make_user_token

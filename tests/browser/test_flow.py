@@ -58,7 +58,8 @@ def test_operator_flow(browser: Any, world: World) -> None:
         item.wait_for()
         assert item.get_attribute("lang", timeout=1000).startswith(lang)
         assert texts[lang]["instruction"] in item.inner_text()
-        assert item.get_by_role("link").get_attribute("href") == alert["xml_url"]
+        cap_link = item.locator("a[type='application/cap+xml']")
+        assert cap_link.get_attribute("href") == alert["xml_url"]
         shot(public, f"flow-3-public-{lang}")
     assert world.foreign == [], world.foreign
     assert world.errors == [], world.errors

@@ -107,8 +107,39 @@ def test_demo_serves_simulates_and_warns(demo) -> None:
         log,
     )
     assert "incident" in text and "Logins" in text and "demo-chief-2024-ops" in text
+    assert f"{base}/login" in text and "tam-ky-operator" in text
     _nothing_after_now(c)
+    _tam_ky(base, log)
     assert proc.poll() is None
+
+
+def _tam_ky(base: str, log: Path) -> None:
+    """Tam Ky's operator logs in with the printed demo login and sees the city's gauges
+    with the national alarm levels, the flood above them, VN_AQI and the wards."""
+    c = httpx.Client(base_url=base, timeout=10)
+    token = c.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {"username": "tam-ky-operator", "password": "demo-operator-tamky-2024"}
+    r = c.post("/login", data={**form, "csrf_token": token, "next": "/ops"})
+    assert r.status_code == 303, r.text
+    doc = c.get("/api/web/stations").json()
+    assert doc["org"]["slug"] == "tam-ky"
+    assert sorted(a["properties"]["name"] for a in doc["areas"]["features"]) == sorted(
+        ["Phường Tam Kỳ", "Phường Bàn Thạch", "Phường Quảng Phú", "Phường Hương Trà"]
+    )
+    by_name = {st["name"]: st for st in doc["stations"]}
+    hoi_an = by_name["Thu Bồn at Hội An"]["datastreams"][0]
+    assert list(hoi_an["levels"]) == ["Báo động I", "Báo động II", "Báo động III"]
+    assert hoi_an["state"] == "danger" and hoi_an["level"] == "Báo động III"
+    assert by_name["Tam Kỳ at Tam Kỳ"]["datastreams"][0]["levels"]["Báo động I"] == 1.7
+
+    def vn_aqi() -> float | None:
+        air = c.get("/api/web/stations").json()["stations"]
+        monitor = next(st for st in air if st["name"] == "Tam Ky air quality monitor")
+        ds = next(d for d in monitor["datastreams"] if d["name"].startswith("VN_AQI"))
+        return ds["last_value"]
+
+    value = _wait(vn_aqi, 60, "a VN_AQI value", log)
+    assert 0 <= value < 500 and float(value).is_integer()
 
 
 def _nothing_after_now(c: httpx.Client) -> None:

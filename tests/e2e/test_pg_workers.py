@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from cityops.sta.values import parse_interval
+from cityops.datamodel.values import parse_interval
 from cityops.store import schema as s
 from tests.conftest import _drop_pg, _pg_database, require_service
 from tests.e2e.conftest import Server, cli

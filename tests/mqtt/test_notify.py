@@ -210,8 +210,8 @@ async def test_restricted_observations_are_never_published(
     client_: Any, world, service, store
 ) -> None:
     from cityops.auth.principal import SYSTEM
+    from cityops.datamodel.entities import BY_NAME
     from cityops.sta.create import create_entity
-    from cityops.sta.entities import BY_NAME
     from tests.api.sta_fixtures import THING, datastream_body
 
     def job(tx: Any) -> int:

@@ -138,3 +138,35 @@ def test_topic_matching_as_paho(filters: list[str]) -> None:
         assert list(matcher.iter_match(topic)) == list(
             paho_speed.ORIGINAL_ITER_MATCH(matcher, topic)
         )
+
+
+def test_installed_on_the_paho_it_was_written_for() -> None:
+    assert paho_speed.incompatibility() is None
+    assert paho_speed.install() is True and paho_speed.installed()
+
+
+@pytest.mark.parametrize("version", ["3.0.0", "2.0.1", None])
+def test_another_paho_version_falls_back_to_plain_paho_with_a_warning(
+    version: str | None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    paho_speed.uninstall()
+    monkeypatch.setattr(paho_speed, "paho_version", lambda: version)
+    with caplog.at_level("WARNING", "cityops.mqtt.paho_speed"):
+        assert paho_speed.install() is False
+    assert not paho_speed.installed()
+    assert Properties.__dict__["__init__"] is paho_speed.ORIGINAL["__init__"]
+    assert "using plain paho-mqtt" in caplog.text and "is not one of" in caplog.text
+    props = paho_speed.PackedProperties(PacketTypes.PUBLISH)  # still works, paho's way
+    props.UserProperty = [("k", "v")]
+    assert props.pack() == props.pack() and len(props.pack()) > 4
+
+
+def test_a_missing_paho_method_falls_back_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    paho_speed.uninstall()
+    monkeypatch.delitem(paho_speed.ORIGINAL, "readProperty")  # as if paho had renamed it
+    with caplog.at_level("WARNING", "cityops.mqtt.paho_speed"):
+        assert paho_speed.install() is False
+    assert "lacks readProperty" in caplog.text
+    assert not paho_speed.installed()

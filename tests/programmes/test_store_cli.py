@@ -7,8 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cityops.cli import app
+from cityops.programmes.iati_schema import iati_schema
 from cityops.programmes.seed import seed_programmes
-from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.safexml import parse_untrusted
 from cityops.store.base import Store
 
 DATA = Path(__file__).parent / "data"

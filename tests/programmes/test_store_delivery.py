@@ -10,13 +10,13 @@ from sqlalchemy import insert, select
 
 from cityops.alerting.engine import Engine
 from cityops.auth.principal import ANONYMOUS, SYSTEM
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.datamodel.entities import BY_NAME
+from cityops.datamodel.observation import ObservationIn
+from cityops.ingest.write import store_observations
 from cityops.programmes import parse_iati
 from cityops.programmes import store as register
 from cityops.programmes.delivery import declared_cadence, delivery
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.alerting.support import add_rule, river_rule

@@ -12,7 +12,8 @@ from cityops.auth.principal import ANONYMOUS, SYSTEM, Principal, Role
 from cityops.errors import Forbidden, NotFound, Unauthorized
 from cityops.programmes import export_iati, load_rates, parse_iati, views
 from cityops.programmes import store as register
-from cityops.programmes.xmlsafe import iati_schema, parse_untrusted
+from cityops.programmes.iati_schema import iati_schema
+from cityops.safexml import parse_untrusted
 from cityops.store import schema as s
 from cityops.store.base import Store
 from tests.helpers import make_org

@@ -6,7 +6,7 @@ import pytest
 
 from cityops.errors import InvalidInput, TooLarge
 from cityops.programmes import XMLRejected, parse_iati
-from cityops.programmes.xmlsafe import parse_untrusted
+from cityops.safexml import parse_untrusted
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE iati-activities [
@@ -115,3 +115,22 @@ def test_text_is_required_as_bytes_and_size_is_limited() -> None:
         parse_untrusted("<x/>")  # type: ignore[arg-type]
     with pytest.raises(TooLarge):
         parse_untrusted(b"<x>" + b" " * 100 + b"</x>", max_bytes=50)
+
+
+def test_one_parser_for_cap_feeds_and_iati() -> None:
+    """CAP, feeds and IATI share cityops.safexml: the same refusal, naming each its field."""
+    from cityops.cap import parse_cap, parse_feed
+
+    for parse, field in ((parse_cap, "cap"), (parse_feed, "feed"), (parse_untrusted, "xml")):
+        with pytest.raises(XMLRejected) as err:
+            parse(XXE)
+        assert err.value.line == 3 and err.value.field == field
+        assert "external entity 'secret'" in err.value.reason
+
+
+def test_the_size_limit_can_only_be_lowered() -> None:
+    from cityops import safexml
+
+    big = b"<x>" + b" " * safexml.MAX_BYTES + b"</x>"
+    with pytest.raises(TooLarge):
+        parse_untrusted(big, max_bytes=2 * safexml.MAX_BYTES)

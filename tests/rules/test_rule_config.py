@@ -2,9 +2,7 @@ import numpy as np
 import pytest
 
 from cityops.errors import InvalidInput
-from cityops.rules import Registry, build_rule, register
-from cityops.rules.base import Rule, RuleConfig
-from cityops.rules.registry import rule_types
+from cityops.rules import build_rule
 
 RIVER = {"inputs": {"level": "ds1"}, "levels": {"warning": 11.0, "danger": 12.0}}
 
@@ -105,39 +103,3 @@ def test_unit_conversion_and_refusal():
     with pytest.raises(InvalidInput) as err:
         rule.converter("level", "furlongs!")
     assert err.value.field == "inputs.level"
-
-
-def test_registry_for_plugins():
-    reg: Registry[type] = Registry("channel")
-
-    @reg.register("email")
-    class Email:
-        pass
-
-    assert reg.get("email") is Email and reg.names() == ["email"] and "email" in reg
-    with pytest.raises(ValueError):
-        reg.register("email", object)
-    with pytest.raises(InvalidInput):
-        reg.get("sms")
-
-
-def test_plugin_rule_type_registers_and_builds():
-    class CountConfig(RuleConfig):
-        ROLES = ("value",)
-
-    @register("test_plugin_count")
-    class CountRule(Rule):
-        type_name = "test_plugin_count"
-        Config = CountConfig
-
-        def level_names(self):
-            return ("normal", "any")
-
-        def input_units(self):
-            return {"value": "1"}
-
-    try:
-        rule = build_rule("test_plugin_count", {"inputs": {"value": 7}})
-        assert isinstance(rule, CountRule) and rule.inputs == {"value": 7}
-    finally:
-        rule_types._items.pop("test_plugin_count")

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from sqlalchemy import or_, select
 
 from cityops.auth.principal import Principal, Role
+from cityops.datamodel.entities import BY_NAME
 from cityops.errors import CityOpsError
 from cityops.sta.create import create_entity
 from cityops.sta.delete import delete_entity
-from cityops.sta.entities import BY_NAME
 from cityops.sta.update import update_entity
 from cityops.store import schema as s
 from cityops.store.base import Store

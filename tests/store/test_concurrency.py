@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from cityops.auth.principal import SYSTEM
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.datamodel.observation import ObservationIn
+from cityops.ingest.write import store_observations
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx

@@ -114,7 +114,7 @@ async def test_public_page_language(client: httpx.AsyncClient) -> None:
     assert "Current warnings" in r.text and 'href="/alerts.atom"' in r.text
     assert (await client.get("/")).headers["location"] == "/public"
     doc = (await client.get("/api/public/warnings?lang=th")).json()
-    assert doc == {"lang": "th", "value": []}
+    assert doc == {"lang": "th", "region": None, "value": [], "all_clear": []}
 
 
 async def test_assets_only_from_allowed_packages(client: httpx.AsyncClient) -> None:

@@ -10,8 +10,9 @@ Modules:
   datastream, in memory), ``evaluate`` (one rule over its windows), ``fold`` (levels ->
   the incident of a rule and subject; shared with replay), ``persist`` (the engine's
   outcomes as write jobs), ``replay`` (the same rules over stored history), ``catalog``
-  (rules as stored, checked against the store);
-- incidents: ``incidents`` (load and save with timeline entries), ``operations`` (list,
+  (rules as stored, checked against the store), ``engine_worker`` (the engine as an app
+  worker);
+- incidents: ``incident_store`` (load and save with timeline entries), ``operations`` (list,
   read, acknowledge, assign, annotate, resolve);
 - public warnings: ``cap_alerts`` (drafts from incidents, edits, Update/Cancel),
   ``auto_issue`` (when the system may issue: only where a city enabled it, after the
@@ -20,6 +21,7 @@ Modules:
   ``cap_sources`` (what an alert is made of), ``cap_codec`` (CAP info blocks as JSON),
   ``cap_issue`` (validate, sign, store once), ``cap_queries`` (reading alerts and feed
   items), ``alert_worker`` (incident changes -> alerts; deliveries), ``channels``
-  (webhook, e-mail, MQTT), ``areas`` (a city's alert areas), ``external`` (outside CAP
-  feeds).
+  (webhook, e-mail, MQTT, Web Push), ``alert_areas`` (a city's alert areas), ``external``
+  (outside CAP feeds), ``composer`` (a draft from an incident, message-wide fields, the
+  draft as issued now), ``residents`` (residents' push and e-mail subscriptions).
 """

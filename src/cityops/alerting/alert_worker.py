@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from cityops.errors import CityOpsError
 from cityops.settings import Settings
@@ -24,11 +24,13 @@ from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Event
 
+from . import residents
 from .auto_issue import release_due
 from .cap_alerts import on_incident
-from .cap_issue import base_url
+from .cap_issue import base_url, page_url
 from .channels import DeliveryError, Message, channel_types
 from .channels.outbox import Claimed, claim_due, next_due, record
+from .channels.webpush import VAPID_SECRET, SubscriptionGone, new_vapid_pem
 from .escalation import escalate_due, send_escalations
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,12 @@ class AlertWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Any = None
+        self.keys: dict[str, str] = {}
 
     # lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.keys = await self.store.write(server_keys)
         self._unsubscribe = self.store.subscribe(self._listen)
         self._tasks = [
             asyncio.create_task(self._incident_loop(), name="cityops-alerts"),
@@ -155,20 +159,46 @@ class AlertWorker:
         if not claimed:
             return 0
         messages = self._messages({c.alert_id for c in claimed})
-        results = await asyncio.gather(*(self._attempt(c, messages[c.alert_id]) for c in claimed))
+        gone: list[int] = []
+        results = await asyncio.gather(
+            *(self._attempt(c, messages[c.alert_id], gone) for c in claimed)
+        )
         await self.store.write(
             lambda tx: record(tx, list(zip(claimed, results, strict=True)), self.settings)
         )
+        if gone:  # a resident's phone dropped the subscription: delete it, as unsubscribing
+            await self.store.write(lambda tx: _forget(tx, gone))
         return len(claimed)
 
-    async def _attempt(self, c: Claimed, message: Message) -> str | None:
+    def _message(self, c: Claimed, message: Message) -> Message:
+        """The alert as this subscriber gets it: language, and a resident's unsubscribe link."""
+        unsubscribe = None
+        if c.public and c.channel == "email" and residents.LINK_KEY in self.keys:
+            key = self.keys[residents.LINK_KEY]
+            token = residents.sign_token(key, "unsubscribe", c.subscription_id, c.target)
+            unsubscribe = f"{base_url(self.settings)}/public/email/unsubscribe?token={token}"
+        return Message(
+            message.alert_id,
+            c.id,
+            message.org,
+            message.xml,
+            message.summary,
+            language=c.language,
+            unsubscribe_url=unsubscribe,
+        )
+
+    async def _attempt(self, c: Claimed, message: Message, gone: list[int]) -> str | None:
         """One attempt; the error text, or None when delivered."""
         try:
-            channel = channel_types.get(c.channel)(self.settings)
-            msg = Message(message.alert_id, c.id, message.org, message.xml, message.summary)
+            channel = channel_types.get(c.channel)(self.settings, self.keys)
             await asyncio.wait_for(
-                channel.send(c.target, c.secret, msg), self.settings.delivery_timeout
+                channel.send(c.target, c.secret, self._message(c, message)),
+                self.settings.delivery_timeout,
             )
+        except SubscriptionGone as exc:
+            if c.public:
+                gone.append(c.subscription_id)
+            return str(exc)
         except DeliveryError as exc:
             return str(exc) or "delivery failed"
         except TimeoutError:
@@ -216,6 +246,8 @@ def message_of(row: Any, settings: Settings) -> Message:
         "severity": row.severity,
         "org": row.slug,
         "incident_id": row.incident_id,
+        "chain_id": row.chain_id,
+        "page_url": page_url(settings, int(row.id)),
         "references": (row.references or "").split(),
         "cap_url": f"{base_url(settings)}/alerts/{row.id}.xml",
         "headline": infos[0]["headline"] if infos else None,
@@ -224,8 +256,27 @@ def message_of(row: Any, settings: Settings) -> Message:
     return Message(int(row.id), 0, row.slug or "cityops", bytes(row.xml), summary)
 
 
+def server_keys(tx: Any) -> dict[str, str]:
+    """The server's keys channels need, created once: VAPID (Web Push) and the key of
+    residents' links."""
+    import secrets
+
+    return {
+        VAPID_SECRET: residents.server_secret(tx, VAPID_SECRET, new_vapid_pem),
+        residents.LINK_KEY: residents.server_secret(
+            tx, residents.LINK_KEY, lambda: secrets.token_urlsafe(32)
+        ),
+    }
+
+
+def _forget(tx: Any, subscription_ids: list[int]) -> None:
+    t = s.alert_subscriptions
+    tx.conn.execute(delete(t).where(t.c.id.in_(subscription_ids), t.c.public.is_(True)))
+
+
 def alert_worker(ctx: Any) -> tuple[Any, Any]:
-    """Factory for ``app.register_worker``: the worker on the app's store and settings."""
+    """Factory for the app lifespan (a ``cityops.workers`` entry point): the worker on the
+    app's store and settings."""
     worker = AlertWorker(ctx.store, ctx.settings)
     ctx.services["alerts"] = worker
     return worker.start, worker.stop

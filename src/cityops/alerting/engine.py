@@ -38,7 +38,7 @@ from cityops.store.writer import Event
 
 from .active import ActiveRule, load_active
 from .evaluate import Outcome, evaluate, inputs_of
-from .incidents import open_levels
+from .incident_store import open_levels
 from .persist import Persist
 from .windows import Windows, batch_arrays
 

@@ -22,7 +22,7 @@ from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 from .channels import Message, channel_types
-from .incidents import ENGINE, emit, insert_entries, tracked_from_row
+from .incident_store import ENGINE, emit, insert_entries, tracked_from_row
 
 log = logging.getLogger(__name__)
 

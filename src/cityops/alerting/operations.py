@@ -24,7 +24,7 @@ from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 from .fold import Tracked
-from .incidents import emit, insert_entries, row_values, tracked_from_row
+from .incident_store import emit, insert_entries, row_values, tracked_from_row
 
 READERS = {Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST}
 ACTORS = {Role.CITY_ADMIN, Role.OPERATOR}

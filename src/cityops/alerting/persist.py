@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.observation import ObservationIn
 from cityops.incidents.state import expire
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_observations
+from cityops.ingest.write import store_observations
 from cityops.store.base import Store
 from cityops.store.writer import Tx
 
 from .active import ActiveRule
 from .evaluate import Outcome
 from .fold import Tracked, fold, persistence
-from .incidents import load_open, save, touch_last_value
+from .incident_store import load_open, save, touch_last_value
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from cityops.store.writer import Tx
 from .active import ActiveRule, load_active
 from .evaluate import inputs_of
 from .fold import Tracked, fold
-from .incidents import REPLAY, insert_entries, row_values, save, ts
+from .incident_store import REPLAY, insert_entries, row_values, save, ts
 from .windows import Window, load_series
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from cityops.store import schema as s
 
-from .incidents import ts
+from .incident_store import ts
 
 
 def number(value: Any) -> float:

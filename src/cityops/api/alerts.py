@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from cityops.alerting import cap_alerts, cap_queries, external
+from cityops.alerting import cap_alerts, cap_queries, composer, external
 from cityops.alerting.cap_issue import issue
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
@@ -20,6 +20,7 @@ from cityops.auth.principal import Principal
 from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
 from cityops.egress import EgressPolicy
 from cityops.errors import Forbidden, InvalidInput
+from cityops.exposure import layers as exposure_layers
 
 router = APIRouter(tags=["alerts"])
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -46,7 +47,16 @@ async def _object(request: Request, empty_ok: bool = False) -> dict[str, Any]:
 
 def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
     with ctx(request).store.read() as conn:
-        return cap_queries.get_alert(conn, alert_id, who)
+        doc = cap_queries.get_alert(conn, alert_id, who)
+        doc["exposure"] = exposure_layers.for_alert(conn, doc)
+    return doc
+
+
+async def _read(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
+    """``_get`` for async handlers: the read runs in a reader thread."""
+    return await ctx(request).store.read_async(
+        lambda conn: cap_queries.get_alert(conn, alert_id, who)
+    )
 
 
 @router.get("/api/alerts")
@@ -82,18 +92,29 @@ def get_alert(
 async def patch_alert(
     alert_id: int, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
-    """Draft settings. Body: ``{"valid_hours": 12}`` (hours it stays current after issue)."""
+    """Message-wide fields of a draft, set in every language: ``severity``, ``urgency``,
+    ``certainty``, ``response_type`` (list), ``valid_hours`` (expiry after issue) and
+    ``area`` (``{"name": warning area}`` or ``{"name", "geometry": GeoJSON Polygon}``).
+    Texts per language at /api/alerts/{id}/infos/{language}."""
     body = await _object(request)
-    if set(body) != {"valid_hours"}:
-        raise InvalidInput(
-            "body: only valid_hours can be changed here; texts per language "
-            "at /api/alerts/{id}/infos/{language}",
-            field="body",
+    c = ctx(request)
+    await c.store.write(lambda tx: composer.set_message(tx, alert_id, body, who, c.settings))
+    return await _read(request, alert_id, who)
+
+
+@router.post("/api/incidents/{incident_id}/alert", status_code=201)
+async def alert_from_incident(
+    incident_id: int, request: Request, who: Principal = Depends(signed_in)
+) -> Response:
+    """A draft for the incident (its open draft if it has one; an Update when its alert
+    is in force): the composer's "New alert" button on an incident card."""
+    c = ctx(request)
+    new_id = await c.store.write(
+        lambda tx: composer.draft_from_incident(
+            tx, incident_id, who, c.settings, client_address(request)
         )
-    await ctx(request).store.write(
-        lambda tx: cap_alerts.set_validity(tx, alert_id, body["valid_hours"], who)
     )
-    return _get(request, alert_id, who)
+    return JSON(await _read(request, new_id, who), status_code=201)
 
 
 @router.patch("/api/alerts/{alert_id}/infos/{language}")
@@ -108,7 +129,7 @@ async def edit_language(
             tx, alert_id, language, body, who, c.settings, client_address(request)
         )
     )
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 @router.post("/api/alerts/{alert_id}/issue")
@@ -118,7 +139,7 @@ async def issue_alert(
     """Issue a draft: the CAP document is validated, stored and never changed again."""
     c = ctx(request)
     await c.store.write(lambda tx: issue(tx, alert_id, who, c.settings, client_address(request)))
-    return _get(request, alert_id, who)
+    return await _read(request, alert_id, who)
 
 
 async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Principal) -> Response:
@@ -128,7 +149,7 @@ async def _follow_up(request: Request, alert_id: int, msg_type: str, who: Princi
             tx, alert_id, msg_type, who, c.settings, client_address(request)
         )
     )
-    return JSON(_get(request, new_id, who), status_code=201)
+    return JSON(await _read(request, new_id, who), status_code=201)
 
 
 @router.post("/api/alerts/{alert_id}/update", status_code=201)

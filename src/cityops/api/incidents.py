@@ -13,6 +13,7 @@ from cityops.api.context import ctx
 from cityops.api.deps import principal
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
+from cityops.exposure import layers as exposure_layers
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -57,7 +58,9 @@ def get_incident(
 ) -> dict[str, Any]:
     """One incident and its timeline."""
     with ctx(request).store.read() as conn:
-        return ops.get_incident(conn, incident_id, who)
+        doc = ops.get_incident(conn, incident_id, who)
+        doc["exposure"] = exposure_layers.for_incident(conn, doc)
+    return doc
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -81,8 +84,7 @@ async def _act(
 ) -> dict[str, Any]:
     c, remote = ctx(request), client_address(request)
     await c.store.write(lambda tx: ops.act(tx, incident_id, who, action, change, remote))
-    with c.store.read() as conn:
-        return ops.get_incident(conn, incident_id, who)
+    return await c.store.read_async(lambda conn: ops.get_incident(conn, incident_id, who))
 
 
 @router.post("/{incident_id}/acknowledge")

@@ -17,9 +17,8 @@ from cityops.auth import audit, mqtt_clients
 from cityops.auth.principal import Principal, Role
 from cityops.errors import Conflict, Forbidden, NotFound
 from cityops.mqtt import dynsec
-from cityops.mqtt.service import parse_mqtt_url
 from cityops.mqtt.topics import device_root
-from cityops.settings import Settings
+from cityops.settings import BrokerAddress, Settings
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 
@@ -30,11 +29,10 @@ class ClientIn(BaseModel):
     thing: int
 
 
-def _broker(settings: Settings) -> tuple[str, int, str | None, str | None]:
-    if not settings.mqtt_url or settings.mqtt_device_auth != "broker":
+def _broker(settings: Settings) -> BrokerAddress:
+    if settings.mqtt_broker is None or settings.mqtt_device_auth != "broker":
         raise Conflict("MQTT device accounts need mqtt_url and mqtt_device_auth = 'broker'")
-    address = parse_mqtt_url(settings.mqtt_url)
-    return address.host, address.port, address.username, address.password
+    return settings.mqtt_broker
 
 
 def _check_thing(request: Request, who: Principal, thing_id: int) -> None:
@@ -54,11 +52,11 @@ async def create_client(
     """A broker account for a device: user name and password (shown once; only the
     broker keeps the password, hashed), allowed below its own topic root only."""
     settings = ctx(request).settings
-    host, port, user, password = _broker(settings)
-    _check_thing(request, who, body.thing)
+    broker = _broker(settings)
+    await run_in_threadpool(_check_thing, request, who, body.thing)
     username, secret = mqtt_clients.new_credentials()
     commands = dynsec.provision_commands(settings.mqtt_create_prefix, username, secret)
-    await run_in_threadpool(dynsec.send, host, port, user, password, commands)
+    await run_in_threadpool(dynsec.send, broker, commands)
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
@@ -79,15 +77,12 @@ async def delete_client(
     username: str, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
     """Revoke a device's broker account (the broker refuses it at once)."""
-    host, port, user, password = _broker(ctx(request).settings)
-    with ctx(request).store.read() as conn:
-        thing = mqtt_clients.thing_of(conn, username)
+    broker = _broker(ctx(request).settings)
+    thing = await ctx(request).store.read_async(lambda conn: mqtt_clients.thing_of(conn, username))
     if thing is None:
         raise NotFound(f"MQTT client {username!r} not found")
-    _check_thing(request, who, thing)
-    await run_in_threadpool(
-        dynsec.send, host, port, user, password, dynsec.revoke_commands(username)
-    )
+    await run_in_threadpool(_check_thing, request, who, thing)
+    await run_in_threadpool(dynsec.send, broker, dynsec.revoke_commands(username))
     remote = client_address(request)
 
     def job(tx: Tx) -> None:

@@ -60,8 +60,7 @@ async def create_rule(request: Request, who: Principal = Depends(principal)) -> 
     """Create a rule; 400 names the field when the rule or its datastreams do not fit."""
     c, body, remote = ctx(request), await _object(request), client_address(request)
     rule_id = await c.store.write(lambda tx: catalog.create_rule(tx, body, _signed_in(who), remote))
-    with c.store.read() as conn:
-        doc = catalog.get_rule(conn, rule_id, who)
+    doc = await c.store.read_async(lambda conn: catalog.get_rule(conn, rule_id, who))
     return JSON(doc, status_code=201, headers={"Location": f"/api/rules/{rule_id}"})
 
 
@@ -70,8 +69,7 @@ async def _replace(request: Request, rule_id: int, who: Principal, merge: bool) 
     await c.store.write(
         lambda tx: catalog.replace_rule(tx, rule_id, body, _signed_in(who), remote, merge)
     )
-    with c.store.read() as conn:
-        return catalog.get_rule(conn, rule_id, who)
+    return await c.store.read_async(lambda conn: catalog.get_rule(conn, rule_id, who))
 
 
 @router.put("/{rule_id}")

@@ -111,12 +111,22 @@ def get_network(request: Request, who: Principal = Depends(principal)) -> dict[s
 
 
 @router.get("/api/public/warnings")
-def public_warnings(request: Request, lang: str | None = None) -> dict[str, Any]:
-    """Warnings in force for everybody, each in ``lang`` (else Accept-Language) if the
-    alert has it; with links to the CAP documents."""
+def public_warnings(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> dict[str, Any]:
+    """Warnings in force for everybody (of one city with ``region``, its slug), each in
+    ``lang`` (else Accept-Language) if the alert has it, with issuer, times in the city's
+    zone and links; ``all_clear``: chains cancelled within ``public_all_clear_hours``."""
     code = i18n.negotiate(lang, request.headers.get("accept-language"))
+    region = warnings.check_region(region)
+    hours = ctx(request).settings.public_all_clear_hours
     with ctx(request).store.read() as conn:
-        return {"lang": code, "value": warnings.current(conn, code)}
+        return {
+            "lang": code,
+            "region": region,
+            "value": warnings.current(conn, code, region=region),
+            "all_clear": warnings.all_clears(conn, code, hours, region=region),
+        }
 
 
 @router.get("/assets/{package}/{path:path}", include_in_schema=False)

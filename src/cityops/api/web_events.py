@@ -89,7 +89,7 @@ def _chain_exit_signals(hub: Hub) -> Callable[[], None]:
 def web_events_worker(
     c: Context,
 ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
-    """The live-event hub as an app worker (``app.register_worker``)."""
+    """The live-event hub as an app worker (entry point ``web_events`` of ``cityops.workers``)."""
     hub = Hub(c.store)
     c.services["web_events"] = hub
     restore: list[Callable[[], None]] = []

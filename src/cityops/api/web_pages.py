@@ -15,8 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
+from cityops.alerting import composer
 from cityops.api import auth
 from cityops.api.context import ctx
 from cityops.api.deps import (
@@ -211,12 +213,16 @@ async def password_submit(request: Request) -> Response:
     return RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
 
 
-def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
+async def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) -> Response:
     """Render an /ops page with what every one needs: user, city, cities, CSRF token."""
     data = session_data(request) or {}
-    with ctx(request).store.read() as conn:
-        org = cities.choose_org(conn, who, request.query_params.get("org"))
-        orgs = cities.all_orgs(conn) if who.is_admin else []
+    chosen = request.query_params.get("org")
+
+    def orgs_of(conn: Connection) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        org = cities.choose_org(conn, who, chosen)
+        return org, (cities.all_orgs(conn) if who.is_admin else [])
+
+    org, orgs = await ctx(request).store.read_async(orgs_of)
     settings = ctx(request).settings
     return templates.TemplateResponse(
         request,
@@ -237,7 +243,9 @@ def _page(request: Request, who: Principal, name: str, page: str, **extra: Any) 
 async def dashboard(request: Request) -> Response:
     """Map of the city's stations, areas, incidents and alerts; the incident queue."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/dashboard.html", "map")
+    return (
+        who if isinstance(who, Response) else await _page(request, who, "ops/dashboard.html", "map")
+    )
 
 
 @router.get("/ops/stations/{thing_id}", response_class=HTMLResponse)
@@ -261,7 +269,7 @@ async def station_page(thing_id: int, request: Request) -> Response:
             },
             status_code=404,
         )
-    return _page(request, who, "ops/station.html", "map", station=found[0])
+    return await _page(request, who, "ops/station.html", "map", station=found[0])
 
 
 @router.get("/ops/alerts", response_class=HTMLResponse)
@@ -270,7 +278,29 @@ async def alerts_page(request: Request) -> Response:
     who = await _operator(request)
     if isinstance(who, Response):
         return who
-    return _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
+    return await _page(request, who, "ops/alerts.html", "alerts", languages=i18n.language_names())
+
+
+@router.get("/ops/alerts/{alert_id}/preview", response_class=HTMLResponse)
+async def alert_preview(alert_id: int, request: Request) -> Response:
+    """The draft in each of its languages exactly as the public page would show it if
+    issued now (the same templates); the composer shows it beside the editor."""
+    who = await _operator(request)
+    if isinstance(who, Response):
+        return who
+    settings = ctx(request).settings
+    with ctx(request).store.read() as conn:
+        doc = composer.as_issued_now(conn, alert_id, who, settings)
+        orgs = {o["id"]: o for o in cities.all_orgs(conn)}
+    org = orgs.get(doc["org_id"])
+    previews = []
+    for info in doc["infos"]:
+        code = i18n.negotiate(info["language"], None)
+        shaped = warnings.warning_json(doc, code, org, doc["first_sent"])
+        previews.append({"language": info["language"], "lang": code, "w": shaped})
+    return templates.TemplateResponse(
+        request, "ops/preview.html", {"previews": previews, "labels": i18n.labels}
+    )
 
 
 @router.get("/ops/data", response_class=HTMLResponse)
@@ -280,7 +310,7 @@ async def data_page(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     found = await run_in_threadpool(_stations, request, who, request.query_params.get("org"))
-    return _page(request, who, "ops/data.html", "data", stations=found)
+    return await _page(request, who, "ops/data.html", "data", stations=found)
 
 
 def _stations(
@@ -299,7 +329,11 @@ def _stations(
 async def network_page(request: Request) -> Response:
     """All pilot cities on one map."""
     who = await _operator(request)
-    return who if isinstance(who, Response) else _page(request, who, "ops/network.html", "network")
+    return (
+        who
+        if isinstance(who, Response)
+        else await _page(request, who, "ops/network.html", "network")
+    )
 
 
 @router.get("/")
@@ -319,19 +353,26 @@ async def api_docs(request: Request) -> Response:
 
 
 @router.get("/public", response_class=HTMLResponse)
-async def public_page(request: Request, lang: str | None = None) -> Response:
-    """Current warnings for everybody: map, list, instructions in the reader's language."""
+async def public_page(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> Response:
+    """Current warnings for everybody: map, list, instructions in the reader's language;
+    ``region`` (a city's slug) narrows them to one city."""
     code = i18n.negotiate(lang, request.headers.get("accept-language"))
-    current = await run_in_threadpool(_warnings, request, code)
+    region = warnings.check_region(region)
+    lists = await run_in_threadpool(public_lists, request, code, region)
+    settings = ctx(request).settings
     resp = templates.TemplateResponse(
         request,
         "public.html",
         {
-            "warnings": current,
+            **lists,
             "lang": code,
+            "region": region,
             "t": i18n.labels(code),
             "languages": i18n.language_names(),
-            "tile_url": ctx(request).settings.tile_url or "",
+            "tile_url": settings.tile_url or "",
+            "basemap_url": "/public/basemap.pmtiles" if settings.public_basemap_file else "",
             "page": "public",
         },
     )
@@ -340,6 +381,28 @@ async def public_page(request: Request, lang: str | None = None) -> Response:
     return resp
 
 
-def _warnings(request: Request, lang: str) -> list[dict[str, Any]]:
+@router.get("/public/warnings.html", response_class=HTMLResponse)
+async def public_fragment(
+    request: Request, lang: str | None = None, region: str | None = None
+) -> Response:
+    """The list part of /public, rendered by the same templates (the page's script and the
+    service worker's offline copy use it, so the list never differs from the page)."""
+    code = i18n.negotiate(lang, request.headers.get("accept-language"))
+    region = warnings.check_region(region)
+    lists = await run_in_threadpool(public_lists, request, code, region)
+    resp = templates.TemplateResponse(
+        request, "public_list.html", {**lists, "lang": code, "t": i18n.labels(code)}
+    )
+    resp.headers["Vary"] = "Accept-Language"
+    return resp
+
+
+def public_lists(request: Request, lang: str, region: str | None) -> dict[str, Any]:
+    """Warnings in force, recent all-clear notices, and the cities to choose from."""
+    hours = ctx(request).settings.public_all_clear_hours
     with ctx(request).store.read() as conn:
-        return warnings.current(conn, lang)
+        return {
+            "warnings": warnings.current(conn, lang, region=region),
+            "all_clear": warnings.all_clears(conn, lang, hours, region=region),
+            "regions": [o for o in cities.all_orgs(conn) if o["kind"] == "city"],
+        }

@@ -29,7 +29,15 @@ from cityops.store import schema as s
 READERS_OF_RESTRICTED = {Role.CITY_ADMIN, Role.OPERATOR, Role.ANALYST, Role.DEVICE}
 STA_WRITERS = {Role.ADMIN, Role.CITY_ADMIN}
 # Entities with their own organisation and visibility columns.
-OWNED = ("Thing", "Location", "Datastream", "Sensor", "ObservedProperty", "FeatureOfInterest")
+OWNED = (
+    "Thing",
+    "Location",
+    "Datastream",
+    "Sensor",
+    "ObservedProperty",
+    "FeatureOfInterest",
+    "Dataset",
+)
 # The shared catalogue: may be linked to by anyone who may see it.
 CATALOGUE = frozenset({"Sensor", "ObservedProperty", "FeatureOfInterest"})
 _TABLES = {
@@ -39,6 +47,7 @@ _TABLES = {
     "Sensor": s.sensors,
     "ObservedProperty": s.observed_properties,
     "FeatureOfInterest": s.features_of_interest,
+    "Dataset": s.datasets,
 }
 
 

@@ -1,7 +1,7 @@
 """Import of outside CAP feeds (national met services): Atom or RSS in, entries with CAP links.
 
 Pure: the caller fetches the bytes (feed and CAP documents) and hands them over; everything
-is parsed with the hardened parser of :mod:`cityops.cap.safexml`.
+is parsed with the hardened parser of :mod:`cityops.safexml`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from lxml import etree
 from cityops.cap.feeds import ATOM_NS
 from cityops.cap.model import CAP_MIME, Alert
 from cityops.cap.parse import parse_alert
-from cityops.cap.safexml import parse_xml
 from cityops.errors import InvalidInput
+from cityops.safexml import parse_untrusted
 
 _CAP_TYPES = {CAP_MIME, "application/xml", "text/xml"}
 
@@ -123,7 +123,7 @@ def parse_feed(data: bytes, base_url: str = "") -> list[FeedEntry]:
     Raises ``InvalidInput`` naming the line and reason for malformed XML, a DTD or entity
     declaration, or a document that is neither Atom nor RSS.
     """
-    root = parse_xml(data, what="feed")
+    root = parse_untrusted(data, field="feed")
     name = etree.QName(root)
     if name.namespace == ATOM_NS and name.localname == "feed":
         return _atom_entries(root, base_url)

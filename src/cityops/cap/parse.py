@@ -27,8 +27,8 @@ from cityops.cap.model import (
     ValuePair,
     coerce_enum,
 )
-from cityops.cap.safexml import parse_xml
 from cityops.errors import InvalidInput
+from cityops.safexml import parse_untrusted
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -186,4 +186,4 @@ def element_to_alert(root: etree._Element) -> Alert:
 
 def parse_alert(data: bytes) -> Alert:
     """Parse an untrusted CAP document (bytes) into an :class:`Alert` (hardened parser)."""
-    return element_to_alert(parse_xml(data, what="cap"))
+    return element_to_alert(parse_untrusted(data, field="cap"))

@@ -2,28 +2,17 @@
 
 The signature is appended as the last child of ``<alert>``, where the CAP 1.2 schema allows
 elements of the XML-DSig namespace. Verification pins the certificate given by the caller
-and returns only what the signature covers.
+and returns only what the signature covers. signxml (and the cryptography stack under it) is
+imported on the first signature, not with the application: most deployments never sign.
 """
 
 from __future__ import annotations
 
 from lxml import etree
-from signxml import (
-    DigestAlgorithm,
-    InvalidSignature,
-    SignatureConfiguration,
-    SignatureMethod,
-    XMLSigner,
-    XMLVerifier,
-)
-from signxml import (
-    InvalidInput as SignxmlInvalidInput,
-)
-from signxml.exceptions import SignXMLException
 
 from cityops.cap.model import CAP_NS
-from cityops.cap.safexml import parse_xml
 from cityops.errors import InvalidInput
+from cityops.safexml import parse_untrusted
 
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -58,7 +47,11 @@ def sign_alert(
     verifying (capvalidator parses with ``remove_blank_text``) and byte-exact verifiers then
     see the same tree, so the signature holds for both.
     """
-    root = _compact(parse_xml(document, what="cap"))
+    from signxml.algorithms import DigestAlgorithm, SignatureMethod
+    from signxml.exceptions import SignXMLException
+    from signxml.signer import XMLSigner
+
+    root = _compact(parse_untrusted(document, field="cap"))
     if root.tag != f"{{{CAP_NS}}}alert":
         raise InvalidInput("only CAP 1.2 <alert> documents can be signed", field="cap")
     if root.find(f"{{{DSIG_NS}}}Signature") is not None:
@@ -80,7 +73,12 @@ def verify_alert(document: bytes, cert_pem: bytes | str) -> etree._Element:
     Returns the verified ``<alert>`` element (only signed content). Raises ``InvalidInput``
     (field ``signature``) when the signature is missing, malformed or does not match.
     """
-    root = parse_xml(document, what="cap")
+    from signxml.algorithms import DigestAlgorithm, SignatureMethod
+    from signxml.exceptions import InvalidInput as SignxmlInvalidInput
+    from signxml.exceptions import InvalidSignature, SignXMLException
+    from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+    root = parse_untrusted(document, field="cap")
     if root.find(f"{{{DSIG_NS}}}Signature") is None:
         raise InvalidInput("document is not signed", field="signature")
     config = SignatureConfiguration(

@@ -15,8 +15,8 @@ from lxml import etree
 from cityops.cap.areas import check_polygon
 from cityops.cap.document import alert_to_element
 from cityops.cap.model import Alert, Info, MsgType
-from cityops.cap.safexml import hardened_parser, parse_xml
 from cityops.errors import InvalidInput
+from cityops.safexml import hardened_parser, parse_untrusted
 
 #: The official OASIS CAP 1.2 schema shipped with the package.
 SCHEMA_PATH = Path(__file__).parent / "schema" / "CAP-v1.2.xsd"
@@ -49,7 +49,7 @@ def validate_schema(
     if isinstance(document, Alert):
         root = alert_to_element(document)
     elif isinstance(document, (bytes, bytearray)):
-        root = parse_xml(bytes(document), what="cap")
+        root = parse_untrusted(bytes(document), field="cap")
     else:
         root = document
     schema = load_schema(schema_path)

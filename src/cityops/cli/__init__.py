@@ -3,9 +3,9 @@
 Modules: ``serve`` (the HTTP server), ``demo`` (the demo world), ``db`` (migrations and
 copies), ``admin`` (users, tokens, organisations), ``rules`` (rules and replay), ``data``
 (file imports and exports), ``alerts`` (alert areas, outside CAP feeds), ``programmes``
-(the cooperation-programmes register), ``common`` (settings from flags, a store whose
-schema is current), ``errors`` (an operator's mistake as one line; ``--debug`` for the
-trace).
+(the cooperation-programmes register), ``datasets`` (the city data hub), ``common``
+(settings from flags, a store whose schema is current), ``errors`` (an operator's mistake
+as one line; ``--debug`` for the trace).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import click
 import typer
 
 from cityops import __version__
-from cityops.cli import admin, data, db, demo, serve
+from cityops.cli import admin, data, datasets, db, demo, serve
 from cityops.cli import alerts as alerts_cli
 from cityops.cli import programmes as programmes_cli
 from cityops.cli import rules as rules_cli
@@ -40,6 +40,7 @@ rules_cli.register(app)
 data.register(app)
 alerts_cli.register(app)
 programmes_cli.register(app)
+app.add_typer(datasets.app, name="datasets")
 
 
 def _version(value: bool) -> None:

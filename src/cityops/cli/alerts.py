@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cityops.alerting import areas as areas_service
+from cityops.alerting import alert_areas as areas_service
 from cityops.alerting import external
 from cityops.auth.principal import SYSTEM
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from

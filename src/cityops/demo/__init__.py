@@ -6,5 +6,6 @@ Modules: ``run`` (end to end: seed, serve in-process, simulate, print URLs and l
 datastream kinds), ``reference`` (the facts the world is built from, embedded),
 ``setup`` (rules, demo users, simulator tokens), ``simulator`` (seeded synthetic streams
 through the public ingest paths), ``models`` (the synthetic signals: plausible, not
-science), ``scenario`` (the Pakse 2011 flood season replayed).
+science), ``scenario`` (the Pakse 2011 flood season replayed), ``vietnam`` (Tam Ky, the platform
+city: its gauges with Viet Nam's alarm levels, its wards).
 """

@@ -78,6 +78,11 @@ PROPERTIES: dict[str, dict[str, Any]] = {
         "definition": "https://www.wpc.ncep.noaa.gov/html/heatindex_equation.shtml",
         "description": "NWS heat index",
     },
+    "vn_aqi": {
+        "name": "VN_AQI",
+        "definition": "https://cem.gov.vn/",
+        "description": "Viet Nam air quality index (Decision 1459/QĐ-TCMT), hourly",
+    },
     "aqi": {
         "name": "Air Quality Index",
         "definition": "https://www.airnow.gov/aqi/",
@@ -96,6 +101,13 @@ AIR = (
     Kind("pm25", "pm25", "pm25", "ug/m3", "microgram per cubic metre"),
     Kind("aqi", "aqi", "engine", "{AQI}", "AQI"),
 )
+
+VN_AQI = Kind("vn_aqi", "vn_aqi", "engine", "{AQI}", "VN_AQI")
+
+
+def air_kinds(city: Any) -> tuple[Kind, ...]:
+    """The air monitor's datastreams: a Vietnamese city reports VN_AQI beside the EPA AQI."""
+    return (*AIR, VN_AQI) if city.country_iso2 == "VN" else AIR
 
 
 def unit_json(kind: Kind) -> dict[str, str]:

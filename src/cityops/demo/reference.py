@@ -21,6 +21,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from cityops.demo import vietnam
+
 
 class City(NamedTuple):
     """An ASCN pilot city."""
@@ -479,13 +481,18 @@ def slug(name: str) -> str:
 
 
 def levels_of(station: str) -> dict[str, float]:
-    """The published levels of ``station``, lowest first ({} when none is known)."""
+    """The published levels of ``station``, lowest first ({} when none is known);
+    Vietnamese gauges of Tam Ky (``demo.vietnam``) by their national names."""
+    if station in vietnam.BY_NAME:
+        return vietnam.levels(station)
     found = sorted((lv.metres, lv.name) for lv in LEVELS if lv.station == station)
     return {name: metres for metres, name in found}
 
 
 def sources_of(station: str) -> dict[str, str]:
     """Where each level of ``station`` was published."""
+    if station in vietnam.BY_NAME:
+        return vietnam.sources(station)
     return {lv.name: lv.source for lv in LEVELS if lv.station == station}
 
 

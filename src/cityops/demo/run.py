@@ -13,7 +13,13 @@ import uvicorn
 
 from cityops.auth.tokens import create_token
 from cityops.demo.scenario import Replay, mrc_file, replay, season
-from cityops.demo.setup import DemoUser, device_tokens, ensure_rules, ensure_users
+from cityops.demo.setup import (
+    DemoUser,
+    device_tokens,
+    ensure_areas,
+    ensure_rules,
+    ensure_users,
+)
 from cityops.demo.simulator import SimConfig, Simulator
 from cityops.demo.world import World, ensure_world
 from cityops.programmes.seed import seed_programmes
@@ -45,6 +51,7 @@ def prepare(settings: Settings) -> Prepared:
         migrate.upgrade(store.write_engine)
         world = ensure_world(store)
         seed_programmes(store)  # the cooperation programmes of the issue, linked to stations
+        ensure_areas(store)  # before the rules: Tam Kỳ's river warnings use a ward
         rules = ensure_rules(store, world)
         users = ensure_users(store)
         tokens = device_tokens(store, world)
@@ -85,9 +92,22 @@ def banner(settings: Settings, p: Prepared, say: Say) -> None:
     say(f"  Public warnings:    {base}/public")
     say(f"  SensorThings API:   {base}/v1.1")
     say(f"  CAP feed:           {base}/alerts.atom")
-    say("  Logins (demo passwords, change them for anything real):")
-    for u in p.users:
-        say(f"    {u.username:<20} {u.password:<24} {u.role}{' of ' + u.org if u.org else ''}")
+    for line in login_lines(base, p.users):
+        say(line)
+
+
+def login_lines(base: str, users: list[DemoUser]) -> list[str]:
+    """The demo logins, one line per organisation (admin, operator, analyst), with the URL."""
+    lines = [f"  Logins at {base}/login (demo passwords: change them for anything real):"]
+    by_org: dict[str, list[DemoUser]] = {}
+    for u in users:
+        if u.org is None:
+            lines.append(f"    {'platform':<22} {u.username} / {u.password} ({u.role})")
+        else:
+            by_org.setdefault(u.org, []).append(u)
+    for org, members in by_org.items():
+        lines.append(f"    {org:<22} " + ", ".join(f"{m.username} / {m.password}" for m in members))
+    return lines
 
 
 async def serve_and_simulate(

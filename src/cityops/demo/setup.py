@@ -7,16 +7,19 @@ with published levels (``reference.LEVELS``); the others have none until configu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from argon2 import PasswordHasher
+from sqlalchemy import insert, select, update
 
+from cityops.alerting.areas import import_areas
 from cityops.alerting.catalog import upsert_specs
 from cityops.auth.principal import SYSTEM
 from cityops.auth.tokens import TOKEN_CACHE, create_token
-from cityops.auth.users import add_user
+from cityops.demo import vietnam as vn
 from cityops.demo.reference import CITIES, levels_of, slug
 from cityops.demo.world import MEKONG_ORG, World
 from cityops.rules import parse_rule
@@ -39,14 +42,38 @@ class DemoUser:
     org: str | None
 
 
-USERS = (
-    DemoUser("admin", "demo-chief-2024-ops", "admin", None),
-    DemoUser("mekong-admin", "demo-river-admin-2024", "city_admin", MEKONG_ORG),
-    DemoUser("mekong-operator", "demo-river-operator-2024", "operator", MEKONG_ORG),
-    DemoUser("mekong-analyst", "demo-river-analyst-2024", "analyst", MEKONG_ORG),
-    DemoUser("bangkok-operator", "demo-bkk-operator-2024", "operator", "bangkok"),
-    DemoUser("vientiane-operator", "demo-vte-operator-2024", "operator", "vientiane"),
-)
+#: The roles each demo organisation has a login for (besides the one platform admin).
+CITY_ROLES = ("city_admin", "operator", "analyst")
+_ROLE_SUFFIX = {"city_admin": "admin", "operator": "operator", "analyst": "analyst"}
+#: Logins kept from earlier demos (their passwords are in docs and tests).
+KNOWN = {
+    "admin": "demo-chief-2024-ops",
+    "mekong-admin": "demo-river-admin-2024",
+    "mekong-operator": "demo-river-operator-2024",
+    "mekong-analyst": "demo-river-analyst-2024",
+    "bangkok-operator": "demo-bkk-operator-2024",
+    "vientiane-operator": "demo-vte-operator-2024",
+}
+#: Demo accounts have public passwords, so a strong (slow) hash protects nothing: they
+#: are hashed with light argon2 parameters, else ~85 accounts cost a minute at first start.
+DEMO_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def demo_users() -> tuple[DemoUser, ...]:
+    """The admin, then an admin, operator and analyst login per demo organisation (Tam Ky,
+    the platform city, first). Passwords ``demo-<role>-<org without hyphens>-2024`` pass
+    the password policy (not built on the user name); a test checks every one."""
+    orgs = [slug(vn.CITY), MEKONG_ORG] + [slug(c.name) for c in CITIES if c.name != vn.CITY]
+    users = [DemoUser("admin", KNOWN["admin"], "admin", None)]
+    for org in orgs:
+        for role in CITY_ROLES:
+            name = f"{org}-{_ROLE_SUFFIX[role]}"
+            password = KNOWN.get(name, f"demo-{_ROLE_SUFFIX[role]}-{org.replace('-', '')}-2024")
+            users.append(DemoUser(name, password, role, org))
+    return tuple(users)
+
+
+USERS = demo_users()
 
 
 def river_rules(world: World) -> list[dict[str, Any]]:
@@ -57,6 +84,11 @@ def river_rules(world: World) -> list[dict[str, Any]]:
         levels = levels_of(t.place)
         if not levels:
             continue
+        alert: dict[str, Any] = {"mode": "draft", "radius_km": 15.0}
+        if t.place in vn.BY_NAME:
+            alert = {"mode": "draft", "radius_km": 5.0}
+            if t.place == vn.RIVER_AREA[0]:
+                alert["area"] = vn.RIVER_AREA[1]
         rules.append(
             {
                 "name": f"river-{slug(t.place)}",
@@ -67,7 +99,7 @@ def river_rules(world: World) -> list[dict[str, Any]]:
                 "inputs": {"level": t.streams["level"]},
                 "levels": levels,
                 "hysteresis": 0.05,
-                "alert": {"mode": "draft", "radius_km": 15.0},
+                "alert": alert,
             }
         )
     up, down = world.find("station", "Pakse"), world.find("station", "Stung Treng")
@@ -143,6 +175,18 @@ def city_rules(world: World) -> list[dict[str, Any]]:
                 "inputs": {"pm25": a.streams["pm25"]},
             }
         )
+        if "vn_aqi" in a.streams:
+            rules.append(
+                {
+                    "name": f"vn-aqi-{slug(a.place)}",
+                    "type": "vn_aqi",
+                    "subject": a.place,
+                    "organisation": a.org,
+                    "description": "Viet Nam air quality index (Decision 1459/QĐ-TCMT)",
+                    "output": a.streams["vn_aqi"],
+                    "inputs": {"pm25": a.streams["pm25"]},
+                }
+            )
     return rules
 
 
@@ -159,24 +203,35 @@ def ensure_users(store: Store) -> list[DemoUser]:
         u, o = s.users, s.organisations
         have = {r[0] for r in tx.conn.execute(select(u.c.username))}
         orgs = dict(tx.conn.execute(select(o.c.slug, o.c.id)).all())
-        for d in USERS:
-            if d.username not in have:
-                add_user(
-                    tx.conn,
-                    d.username,
-                    d.password,
-                    d.role,
-                    orgs.get(d.org) if d.org else None,
-                    display_name=f"Demo {d.role}",
-                )
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "username": d.username,
+                "display_name": f"Demo {d.role.replace('_', ' ')}"
+                + (f" ({d.org})" if d.org else ""),
+                "password_hash": DEMO_HASHER.hash(d.password),
+                "role": d.role,
+                "org_id": orgs[d.org] if d.org else None,
+                "created_at": now,
+            }
+            for d in USERS
+            if d.username not in have
+        ]
+        if rows:
+            tx.conn.execute(insert(u), rows)
 
     store.write_sync(job)
     return list(USERS)
 
 
+def ensure_areas(store: Store) -> list[str]:
+    """Tam Ky's 2025 wards as its warning areas (replaced by name on every start)."""
+    data = json.dumps(vn.wards_geojson())
+    return store.write_sync(lambda tx: import_areas(tx, slug(vn.CITY), data, SYSTEM))
+
+
 def device_tokens(store: Store, world: World) -> dict[int, str]:
     """A fresh device token per demo Thing (the previous demo tokens are revoked)."""
-    from datetime import datetime
 
     def job(tx: Tx) -> dict[int, str]:
         t = s.api_tokens

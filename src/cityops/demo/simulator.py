@@ -28,6 +28,7 @@ import numpy as np
 import orjson
 
 from cityops.demo import models as m
+from cityops.demo import vietnam as vn
 from cityops.demo.reference import levels_of
 from cityops.demo.setup import PAKSE_STUNG_TRENG_LAG
 from cityops.demo.world import DemoThing, World
@@ -42,6 +43,10 @@ HAZE_CITIES = {
     "Nay Pyi Taw",
     "Hai Phong",
 }
+#: The Tam Ky typhoon flood crests this long before the demo starts (levels still above
+#: the alarm levels when it opens); Câu Lâu and Hội An crest after Ái Nghĩa upstream.
+TYPHOON_CREST_BEFORE = 4 * m.HOUR
+TYPHOON_DELAY = {"Câu Lâu": 2 * m.HOUR, "Hội An": 3 * m.HOUR}
 STATION_LAG = 6 * m.HOUR  # simulated travel time between neighbouring stations
 Reading = tuple[int, float]  # (datastream id, value)
 
@@ -94,9 +99,8 @@ class Signals:
             for t in world.by_kind("weather")
         }
         self.pm_base = {t.id: float(self.rng.uniform(12.0, 35.0)) for t in world.by_kind("air")}
-        self.order = {
-            t.id: i + 1 for i, t in enumerate(sorted(world.by_kind("station"), key=lambda t: t.id))
-        }
+        mekong = [t for t in world.by_kind("station") if t.place not in vn.BY_NAME]
+        self.order = {t.id: i + 1 for i, t in enumerate(sorted(mekong, key=lambda t: t.id))}
 
     def readings(self, thing: DemoThing, t: float, step: float) -> list[Reading]:
         """The Thing's readings at ``t``; rain is the amount over the ``step`` before."""
@@ -107,6 +111,8 @@ class Signals:
         return [(thing.streams["pm25"], round(self._pm25(thing, t), 1))]
 
     def _level(self, thing: DemoThing, t: float) -> float:
+        if thing.place in vn.BY_NAME:
+            return self._typhoon_level(thing.place, t)
         levels = levels_of(thing.place)
         base = (min(levels.values()) - 3.0) if levels else 6.0
         season = 1.0 * m.monsoon(t, thing.lat)
@@ -119,6 +125,17 @@ class Signals:
         start = self.cfg.start + self.cfg.flood_after
         x = t - start - centre_shift
         return (3.4 if known else 4.0) * float(np.exp(-(((x - 20 * m.HOUR) / (10 * m.HOUR)) ** 2)))
+
+    def _typhoon_level(self, name: str, t: float) -> float:
+        """A Central Viet Nam typhoon flood: the gauge rises from 1 m below level I to its
+        crest (``vietnam.crest``) ``TYPHOON_CREST_BEFORE`` before the demo starts and
+        recedes over the following day; downstream gauges crest a few hours later."""
+        bd1 = vn.BY_NAME[name].levels[0]
+        base, peak = bd1 - 1.0, vn.crest(name)
+        at = self.cfg.now - TYPHOON_CREST_BEFORE + TYPHOON_DELAY.get(name, 0.0)
+        width = 14 * m.HOUR if t < at else 30 * m.HOUR  # fast rise, slow recession
+        wave = (peak - base) * float(np.exp(-(((t - at) / width) ** 2)))
+        return base + wave + float(self.rng.normal(0.0, 0.01))
 
     def _weather(self, thing: DemoThing, t: float, step: float) -> list[Reading]:
         wet = m.monsoon(t, thing.lat)
@@ -309,16 +326,12 @@ class MqttSender:
 async def _sender(cfg: SimConfig) -> Any:
     if not cfg.mqtt_url:
         return HttpSender(cfg.base_url)
-    from urllib.parse import urlsplit
-
     import aiomqtt
 
-    u = urlsplit(cfg.mqtt_url)
+    from cityops.settings import parse_mqtt_url
+
     client = aiomqtt.Client(
-        u.hostname or "localhost",
-        port=u.port or 1883,
-        username=u.username,
-        password=u.password,
+        **parse_mqtt_url(cfg.mqtt_url).client_options(),
         identifier=f"cityops-demo-sim-{cfg.seed}",
         protocol=aiomqtt.ProtocolVersion.V5,
     )

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from cityops.auth.orgs import add_org
 from cityops.auth.principal import SYSTEM
+from cityops.datamodel.entities import BY_NAME
 from cityops.demo import catalog as c
+from cityops.demo import vietnam as vn
 from cityops.demo.reference import CITIES, STATIONS, City, Station, levels_of, slug, sources_of
 from cityops.sta.create import create_entity
-from cityops.sta.entities import BY_NAME
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Tx
@@ -105,6 +106,8 @@ def _create_world(tx: Tx) -> None:
     }
     for st in STATIONS:
         create_entity(tx, BY_NAME["Thing"], _station_body(st, sensors, props), SYSTEM)
+    for vst in vn.STATIONS:
+        create_entity(tx, BY_NAME["Thing"], _vn_station_body(vst, sensors, props), SYSTEM)
     for city in CITIES:
         for body in _city_bodies(city, sensors, props):
             create_entity(tx, BY_NAME["Thing"], body, SYSTEM)
@@ -192,6 +195,33 @@ def _station_body(st: Station, sensors: dict[str, int], props: dict[str, int]) -
     }
 
 
+def _vn_station_body(
+    st: vn.VnStation, sensors: dict[str, int], props: dict[str, int]
+) -> dict[str, Any]:
+    """A Vietnamese gauge of Tam Ky's platform, with its national alarm levels I/II/III."""
+    extra = {
+        "station": st.name,
+        "levels": levels_of(st.name),
+        "level_sources": sources_of(st.name),
+        "levels_note": "Viet Nam flood alarm levels (metres above gauge datum)",
+    }
+    where = f"{st.river} at {st.name}"
+    return {
+        "name": where,
+        "description": f"Water-level station {st.name} ({st.basin} basin, code {st.code}); "
+        "demo readings are simulated",
+        "properties": {
+            **_mark("station", st.name, st.lat, st.lon),
+            "country": "VN",
+            "basin": st.basin,
+            "position_note": f"approximate: centroid of {st.commune}",
+        },
+        "@cityops.organisation": slug(vn.CITY),
+        "Locations": [_location(st.name, st.lat, st.lon)],
+        "Datastreams": [_stream(c.LEVEL, where, sensors, props, extra)],
+    }
+
+
 def _city_bodies(
     city: City, sensors: dict[str, int], props: dict[str, int]
 ) -> list[dict[str, Any]]:
@@ -213,6 +243,6 @@ def _city_bodies(
         "properties": {**_mark("air", city.name, alat, alon), "timezone": city.timezone},
         "@cityops.organisation": org,
         "Locations": [_location(f"{city.name} air quality monitor", alat, alon)],
-        "Datastreams": [_stream(k, city.name, sensors, props) for k in c.AIR],
+        "Datastreams": [_stream(k, city.name, sensors, props) for k in c.air_kinds(city)],
     }
     return [weather, air]

@@ -17,10 +17,10 @@ from sqlalchemy.engine import Connection
 
 from cityops.auth.policy import reader_access, visible
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME
 from cityops.errors import InvalidQuery, NotFound
-from cityops.sta.entities import BY_NAME
-from cityops.sta.paths import resolve
 from cityops.sta.query import compile_filter, compile_orderby, parse_options
+from cityops.sta.resource_paths import resolve
 from cityops.store import schema as s
 
 FETCH = 50_000

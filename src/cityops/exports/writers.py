@@ -8,15 +8,16 @@ in Parquet; ``result`` is the number, or the JSON text of a non-numeric result.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:  # pyarrow is heavy (about 0.2 s and 60 MB): imported only to write Parquet
+    import pyarrow as pa
 
 HEADER = (
     "id",
@@ -28,18 +29,24 @@ HEADER = (
     "result_quality",
 )
 
-SCHEMA = pa.schema(
-    [
-        ("id", pa.int64()),
-        ("datastream_id", pa.int64()),
-        ("phenomenon_time_start", pa.timestamp("us", tz="UTC")),
-        ("phenomenon_time_end", pa.timestamp("us", tz="UTC")),
-        ("result_time", pa.timestamp("us", tz="UTC")),
-        ("result", pa.float64()),
-        ("result_json", pa.string()),
-        ("result_quality", pa.string()),
-    ]
-)
+
+@functools.cache
+def parquet_schema() -> pa.Schema:
+    """The Parquet columns (pyarrow is imported here, on the first Parquet export)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("id", pa.int64()),
+            ("datastream_id", pa.int64()),
+            ("phenomenon_time_start", pa.timestamp("us", tz="UTC")),
+            ("phenomenon_time_end", pa.timestamp("us", tz="UTC")),
+            ("result_time", pa.timestamp("us", tz="UTC")),
+            ("result", pa.float64()),
+            ("result_json", pa.string()),
+            ("result_quality", pa.string()),
+        ]
+    )
 
 
 def iso(value: datetime | None) -> str:
@@ -86,6 +93,8 @@ def csv_chunks(chunks: Iterable[list[Any]]) -> Iterator[str]:
 
 
 def _batch(rows: list[Any]) -> pa.RecordBatch:
+    import pyarrow as pa
+
     cols = {
         "id": [r.id for r in rows],
         "datastream_id": [r.datastream_id for r in rows],
@@ -98,14 +107,18 @@ def _batch(rows: list[Any]) -> pa.RecordBatch:
             None if r.result_quality is None else _json(r.result_quality) for r in rows
         ],
     }
-    return pa.RecordBatch.from_pydict(cols, schema=SCHEMA)
+    return pa.RecordBatch.from_pydict(cols, schema=parquet_schema())
 
 
 def write_parquet(
     chunks: Iterable[list[Any]], sink: str | Path | BinaryIO, metadata: dict[str, str] | None = None
 ) -> int:
     """Write the rows to ``sink`` as Parquet (zstd); returns the number of rows."""
-    schema = SCHEMA.with_metadata({k.encode(): v.encode() for k, v in (metadata or {}).items()})
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema().with_metadata(
+        {k.encode(): v.encode() for k, v in (metadata or {}).items()}
+    )
     n = 0
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for rows in chunks:

@@ -2,7 +2,7 @@
 
 Every import parses and checks the whole file first (bad rows are reported with their
 line numbers and reasons, and the file is rejected), then stores it in ONE write job
-through ``ingest.store_observations`` - the one write path - so that a file is imported
+through ``ingest.write.store_observations`` - the one write path - so that a file is imported
 whole or not at all. Each observation carries the receipt ``("import", "<ds>@<µs>")``:
 importing a file twice stores nothing twice.
 

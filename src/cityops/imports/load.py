@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from cityops.auth import audit
 from cityops.auth.principal import Principal
+from cityops.datamodel.observation import ObservationIn
 from cityops.errors import InvalidInput
 from cityops.imports.timezones import from_epoch_us
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_batch
+from cityops.ingest.write import store_batch
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Event, Tx

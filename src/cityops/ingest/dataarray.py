@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityops.datamodel.observation import ObservationIn, entity_id, parse_observation
 from cityops.errors import InvalidInput
-from cityops.ingest.parse import ObservationIn, entity_id, parse_observation
 
 COMPONENTS = {
     "id",

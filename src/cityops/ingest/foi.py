@@ -9,11 +9,11 @@ from sqlalchemy import insert, select
 
 from cityops.auth.policy import sees_row, visible
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME
+from cityops.datamodel.observation import ObservationIn
+from cityops.datamodel.rows import row_values
 from cityops.errors import InvalidInput
 from cityops.ingest.cache import FeatureRef, ingest_cache
-from cityops.ingest.parse import ObservationIn
-from cityops.sta.entities import BY_NAME
-from cityops.sta.rows import row_values
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -3,7 +3,7 @@
 Topics (relative to ``v1.1/``; ``<p>`` is the ``mqtt_create_prefix`` setting, '' by default)
 - create: a device publishes an Observation to ``<p>v1.1/Observations``,
   ``<p>v1.1/Datastreams(n)/Observations`` or ``<p>v1.1/FeaturesOfInterest(n)/Observations``
-  (QoS 1). It is stored by ``ingest.store.store_observations``, the one write path, many
+  (QoS 1). It is stored by ``ingest.write.store_observations``, the one write path, many
   messages per write job.
 - notify: every create and update is published on its entity set (``v1.1/Things``), the
   entity (``v1.1/Things(1)``), its navigation collections
@@ -38,5 +38,6 @@ Modules: ``worker`` (the app worker), ``service`` (the broker connection: batche
 acknowledgements after the commit, reconnects), ``ingest`` (messages -> observations),
 ``topics`` (which topics create, where changes go), ``notify`` (store events ->
 notifications), ``stats`` (the counters), ``paho_speed`` (faster MQTT 5 properties for
-paho, same results).
+paho, same results; plain paho on another version), ``aiomqtt_adapter`` (the one use of
+aiomqtt's wrapped paho client).
 """

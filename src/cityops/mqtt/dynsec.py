@@ -25,6 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from cityops.errors import ServiceUnavailable
 from cityops.mqtt.topics import device_root
+from cityops.settings import BrokerAddress
 
 CONTROL = "$CONTROL/dynamic-security/v1"
 TIMEOUT = 10.0
@@ -68,10 +69,9 @@ def revoke_commands(username: str) -> list[dict[str, Any]]:
     ]
 
 
-def send(
-    host: str, port: int, user: str | None, password: str | None, commands: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def send(broker: BrokerAddress, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Send ``commands``; their responses, or BrokerUnavailable on any error."""
+    host, port = broker.host, broker.port
     done = threading.Event()
     answers: list[dict[str, Any]] = []
     client = paho.Client(
@@ -79,8 +79,11 @@ def send(
         client_id=f"cityops-dynsec-{uuid.uuid4().hex[:8]}",
         protocol=paho.MQTTv5,
     )
-    if user is not None:
-        client.username_pw_set(user, password)
+    if broker.username is not None:
+        client.username_pw_set(broker.username, broker.password)
+    tls = broker.client_options()["tls_context"]
+    if tls is not None:
+        client.tls_set_context(tls)
 
     def on_connect(c: Any, _u: Any, _f: Any, reason: Any, _p: Any = None) -> None:
         if reason.is_failure:

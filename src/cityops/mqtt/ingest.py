@@ -3,7 +3,7 @@
 ``prepare`` turns one message into an ``Item`` (an observation to store, or the reason it
 is rejected) without touching the database. ``authenticate`` maps the device tokens of a
 batch to principals (one database read per unknown token, cached). ``store_job`` is the
-write job: it calls ``ingest.store.store_observations`` (the one write path) once per
+write job: it calls ``ingest.write.store_observations`` (the one write path) once per
 principal, and falls back to one savepoint per message when a group fails, so that one
 bad message rejects itself only.
 """
@@ -21,9 +21,9 @@ import orjson
 from cityops.auth import mqtt_clients
 from cityops.auth.principal import Principal
 from cityops.auth.tokens import principal_for
+from cityops.datamodel.observation import ObservationIn, parse_observation
 from cityops.errors import CityOpsError, Forbidden, InvalidInput, NotFound, Unauthorized
-from cityops.ingest.parse import ObservationIn, parse_observation
-from cityops.ingest.store import store_observations
+from cityops.ingest.write import store_observations
 from cityops.limits import check_json
 from cityops.mqtt.topics import CreateTarget, device_root, parse_create_topic, split_device_topic
 from cityops.store.writer import Tx

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from cityops.auth.principal import ANONYMOUS
+from cityops.datamodel.entities import BY_NAME, EntityType
 from cityops.mqtt.topics import SelectTopic, change_topics, entity_topic, property_topic
-from cityops.sta.entities import BY_NAME, EntityType
 from cityops.sta.query.options import QueryOptions
 from cityops.sta.read import Reader, Source
 from cityops.sta.serialize import Serializer

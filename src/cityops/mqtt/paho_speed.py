@@ -19,12 +19,19 @@ are unchanged (one error message now names the repeated property where paho's pr
 the ``property`` builtin): ``tests/mqtt/test_paho_speed.py`` compares them with the
 original methods for every property of every packet type. The originals are kept in
 ``ORIGINAL`` and ``ORIGINAL_ITER_MATCH``.
+
+The replaced methods and the attributes read are paho's internals, checked against the
+paho-mqtt minors in :data:`TESTED_MINORS` (pinned in pyproject.toml). ``install()`` first
+checks the installed version and that every method and table it replaces or reads exists;
+if not, it leaves paho alone and logs a warning: MQTT then works at paho's own speed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from importlib import metadata
 from typing import Any
 
 from paho.mqtt.exception import MalformedPacket, MQTTException
@@ -55,20 +62,9 @@ _METHODS = (
     "writeProperty",
     "pack",
 )
-ORIGINAL: dict[str, Any] = {name: Properties.__dict__[name] for name in _METHODS}
-ORIGINAL_ITER_MATCH = MQTTMatcher.iter_match
-
-_TEMPLATE = Properties(PacketTypes.PUBLISH)
-TYPES: list[str] = _TEMPLATE.types
-NAMES: dict[str, int] = _TEMPLATE.names
-PROPERTIES: dict[int, tuple[int, list[int]]] = _TEMPLATE.properties
-_IDENT = {name.replace(" ", ""): ident for name, ident in NAMES.items()}  # compressed -> id
-_NAME = {ident: name for name, ident in NAMES.items()}  # id -> spaced name
-_COMPRESSED = tuple(_IDENT)  # in the order of NAMES, as paho's pack() walks them
-_MULTIPLE = frozenset({11, 38})  # Subscription Identifier, User Property
-_PRIVATE = frozenset({"packetType", "types", "names", "properties"})
-_BYTE, _INT16, _INT32, _VBI, _BINARY, _UTF8, _PAIR = range(7)
-assert TYPES == [
+#: paho-mqtt minors these replacements were written for and compared with (tests).
+TESTED_MINORS = ("2.2",)
+EXPECTED_TYPES = [
     "Byte",
     "Two Byte Integer",
     "Four Byte Integer",
@@ -76,7 +72,59 @@ assert TYPES == [
     "Binary Data",
     "UTF-8 Encoded String",
     "UTF-8 String Pair",
-], TYPES
+]
+log = logging.getLogger(__name__)
+
+ORIGINAL: dict[str, Any] = {
+    name: Properties.__dict__[name] for name in _METHODS if name in Properties.__dict__
+}
+ORIGINAL_ITER_MATCH: Any = getattr(MQTTMatcher, "iter_match", None)
+
+
+def _template_tables() -> tuple[list[str], dict[str, int], dict[int, tuple[int, list[int]]]]:
+    """The tables paho's constructor sets on each instance (empty if it no longer does)."""
+    try:
+        template = Properties(PacketTypes.PUBLISH)
+        return template.types, template.names, template.properties
+    except Exception:  # another paho: install() will refuse, never import-time failure
+        return [], {}, {}
+
+
+TYPES, NAMES, PROPERTIES = _template_tables()
+_IDENT = {name.replace(" ", ""): ident for name, ident in NAMES.items()}  # compressed -> id
+_NAME = {ident: name for name, ident in NAMES.items()}  # id -> spaced name
+_COMPRESSED = tuple(_IDENT)  # in the order of NAMES, as paho's pack() walks them
+_MULTIPLE = frozenset({11, 38})  # Subscription Identifier, User Property
+_PRIVATE = frozenset({"packetType", "types", "names", "properties"})
+_BYTE, _INT16, _INT32, _VBI, _BINARY, _UTF8, _PAIR = range(7)
+
+
+def paho_version() -> str | None:
+    """The installed paho-mqtt version, from its distribution metadata."""
+    try:
+        return metadata.version("paho-mqtt")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def incompatibility() -> str | None:
+    """Why the speed-ups must not be installed on this paho, or None when they may."""
+    version = paho_version()
+    if version is None or ".".join(version.split(".")[:2]) not in TESTED_MINORS:
+        return f"paho-mqtt {version or 'of unknown version'} is not one of {TESTED_MINORS}"
+    missing = [name for name in _METHODS if name not in ORIGINAL]
+    if missing:
+        return f"paho's Properties lacks {', '.join(missing)}"
+    if TYPES != EXPECTED_TYPES or not NAMES or not PROPERTIES:
+        return "paho's Properties tables (types, names, properties) changed"
+    root = getattr(MQTTMatcher(), "_root", None)
+    if (
+        ORIGINAL_ITER_MATCH is None
+        or not hasattr(root, "_children")
+        or not hasattr(root, "_content")
+    ):
+        return "paho's MQTTMatcher internals (iter_match, _root) changed"
+    return None
 
 
 def _init(self: Properties, packetType: int) -> None:
@@ -270,25 +318,40 @@ class PackedProperties(Properties):
     def pack(self) -> bytes:
         packed = self.__dict__.get("_packed")
         if packed is None:
-            packed = _pack(self)
+            packed = Properties.pack(self)  # the fast one when installed, else paho's
             object.__setattr__(self, "_packed", packed)
         return packed
 
 
-def install() -> None:
-    """Use the fast methods on paho's ``Properties`` (idempotent)."""
+def install() -> bool:
+    """Use the fast methods on paho's ``Properties`` (idempotent); True if installed.
+
+    On a paho that is not the one they were written for, nothing is replaced and a warning
+    is logged: never an assertion, MQTT keeps working with paho's own methods.
+    """
+    reason = incompatibility()
+    if reason is not None:
+        log.warning("MQTT speed-ups not installed, using plain paho-mqtt: %s", reason)
+        return False
     for name, fn in _FAST.items():
         setattr(Properties, name, fn)
     # the tables the original constructor set on each instance, now shared
     Properties.types, Properties.names, Properties.properties = TYPES, NAMES, PROPERTIES
     MQTTMatcher.iter_match = _iter_match  # type: ignore[method-assign]
+    return True
+
+
+def installed() -> bool:
+    """Whether paho's ``Properties`` currently runs the fast methods."""
+    return Properties.__dict__.get("pack") is _pack
 
 
 def uninstall() -> None:
     """Back to paho's own methods (tests compare the two)."""
     for name, fn in ORIGINAL.items():
         setattr(Properties, name, fn)
-    MQTTMatcher.iter_match = ORIGINAL_ITER_MATCH  # type: ignore[method-assign]
+    if ORIGINAL_ITER_MATCH is not None:
+        MQTTMatcher.iter_match = ORIGINAL_ITER_MATCH  # type: ignore[method-assign]
     for table in ("types", "names", "properties"):
         if table in Properties.__dict__:
             delattr(Properties, table)

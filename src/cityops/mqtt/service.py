@@ -21,24 +21,21 @@ import functools
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import aiomqtt
 import orjson
-import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from cityops.mqtt import ingest, paho_speed
+from cityops.datamodel.entities import BY_NAME
+from cityops.mqtt import aiomqtt_adapter, ingest, paho_speed
 from cityops.mqtt.ingest import Item
 from cityops.mqtt.notify import Notifier, Publication
 from cityops.mqtt.stats import Stats
 from cityops.mqtt.topics import create_filters, device_create_filters, parse_select_topics
 from cityops.settings import Settings
-from cityops.sta.entities import BY_NAME
 from cityops.store.base import Store
 from cityops.store.writer import Event
 
@@ -51,22 +48,6 @@ PUBLISH_CHUNK = 1000  # notifications handed to paho before waiting for the sock
 
 
 _Batch = tuple["asyncio.Future[Any]", list[aiomqtt.Message], list[Item]]
-
-
-@dataclass(frozen=True)
-class BrokerAddress:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-
-
-def parse_mqtt_url(url: str) -> BrokerAddress:
-    """``mqtt://[user:password@]host[:port]``; raise ValueError otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme != "mqtt" or not parts.hostname:
-        raise ValueError(f"not an mqtt://host:port URL: {url!r}")
-    return BrokerAddress(parts.hostname, parts.port or 1883, parts.username, parts.password)
 
 
 def _properties(packet: int, **values: Any) -> Properties:
@@ -105,7 +86,9 @@ class MqttService:
     ) -> None:
         paho_speed.install()
         self.settings, self.store = settings, store
-        self.address = parse_mqtt_url(settings.mqtt_url or "")
+        if settings.mqtt_broker is None:
+            raise ValueError("mqtt_url is not set")
+        self.address = settings.mqtt_broker
         self.client_id = client_id or settings.mqtt_client_id
         self.prefix = settings.mqtt_create_prefix
         self.notifier = Notifier(
@@ -175,7 +158,7 @@ class MqttService:
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, 30.0)
 
-    def _client(self) -> aiomqtt.Client:
+    def _new_client(self) -> aiomqtt.Client:
         s = self.settings
 
         def inbox(maxsize: int = 0) -> Inbox:  # aiomqtt makes its queue with this
@@ -183,11 +166,8 @@ class MqttService:
             return self._inbox
 
         client = aiomqtt.Client(
-            self.address.host,
-            self.address.port,
+            **self.address.client_options(),
             identifier=self.client_id,
-            username=self.address.username,
-            password=self.address.password,
             protocol=aiomqtt.ProtocolVersion.V5,
             clean_start=False,
             keepalive=30,
@@ -198,14 +178,12 @@ class MqttService:
             ),
             queue_type=cast(Any, inbox),
         )
-        # Acknowledge only after the commit. aiomqtt has no public switch for this yet
-        # (empicano/aiomqtt#345), so it is set on the paho client it wraps, before the
-        # connection, since queued messages arrive right after CONNACK.
-        client._client.manual_ack_set(True)
+        # Acknowledge only after the commit (aiomqtt has no public switch for it yet).
+        aiomqtt_adapter.manual_acks(client)
         return client
 
     async def _session(self) -> None:
-        async with self._client() as client:
+        async with self._new_client() as client:
             self.stats.connects += 1
             shared = bool(self.settings.mqtt_shared_group)
             # no_local keeps our own notifications away (not allowed on shared subscriptions,
@@ -284,7 +262,7 @@ class MqttService:
             await self._answer(client, item)
         for message in batch:
             if message.qos > 0:
-                client._client.ack(message.mid, message.qos)
+                aiomqtt_adapter.ack(client, message)
 
     def _count(self, items: list[Item], write: asyncio.Future[Any]) -> None:
         """Count a batch when its transaction has ended."""
@@ -360,13 +338,10 @@ class MqttService:
         aiomqtt's awaited publish of the last one returns once it was sent (QoS 0) or
         acknowledged (QoS 1), so paho's queue stays bounded. Awaiting every publish costs
         an event-loop round trip each (about 150 µs against 25 µs for paho's queueing)."""
-        direct = client._client
         for start in range(0, len(publications), PUBLISH_CHUNK):
             chunk = publications[start : start + PUBLISH_CHUNK]
             for topic, payload in chunk[:-1]:
-                info = direct.publish(topic, payload, qos=qos, properties=self._origin)
-                if info.rc != paho.MQTT_ERR_SUCCESS:
-                    raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
+                aiomqtt_adapter.queue_publish(client, topic, payload, qos, self._origin)
             topic, payload = chunk[-1]
             await client.publish(topic, payload, qos=qos, properties=self._origin)
             self.stats.published += len(chunk)

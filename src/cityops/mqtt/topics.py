@@ -1,6 +1,6 @@
 """SensorThings MQTT topics: which topics create observations, and where changes go.
 
-Pure functions on strings and the entity table of ``sta.entities``; no I/O.
+Pure functions on strings and the entity table of ``datamodel.entities``; no I/O.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cityops.sta.entities import BY_NAME, BY_SET, EntityType
+from cityops.datamodel.entities import BY_NAME, BY_SET, EntityType
 
 VERSION = "v1.1"
 _CREATE = re.compile(r"^v1\.1/(?:(Datastreams|FeaturesOfInterest)\((\d+)\)/)?Observations$")

@@ -1,4 +1,4 @@
-"""The MQTT worker as the app starts it: ``register_worker("mqtt", mqtt_worker)``.
+"""The MQTT worker as the app starts it: the ``mqtt`` entry point of ``cityops.workers``.
 
 With ``mqtt_shared_group`` several processes share the subscriptions. Each needs its own,
 stable client id so that its session (and the messages the broker queued for it) outlives
@@ -63,7 +63,8 @@ def root_url(settings: Any) -> str:
 
 
 def mqtt_worker(ctx: Any) -> StartStop:
-    """Factory for ``app.register_worker``: no-ops when ``mqtt_url`` is unset."""
+    """Factory for the app lifespan (a ``cityops.workers`` entry point): no-ops when
+    ``mqtt_url`` is unset."""
     settings = ctx.settings
     state: dict[str, Any] = {}
 

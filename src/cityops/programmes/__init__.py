@@ -2,7 +2,8 @@
 
 A pure core (no database, no HTTP): ``model`` (the domain model, checked by ``_check``),
 ``codes`` (IATI 2.03 code lists), ``iati_import`` / ``iati_export`` (IATI 2.03 XML, read
-through the hardened ``xmlsafe``), ``csv_export``, ``money`` (conversion with the rates
+through the hardened ``cityops.safexml``), ``iati_schema`` (validation against the IATI
+2.03 schema), ``csv_export``, ``money`` (conversion with the rates
 table an operator loads), ``analysis`` (totals and timelines), ``coordination``
 (overlapping projects, uncovered city-sector-years), ``register`` (re-import merges),
 ``demo`` (the demo register's projects), ``places`` (IATI locations linked to cities,
@@ -53,7 +54,7 @@ from cityops.programmes.model import (
 )
 from cityops.programmes.money import Conversion, Rate, RatesTable, convert, load_rates
 from cityops.programmes.register import MergeResult, merge_reimported
-from cityops.programmes.xmlsafe import XMLRejected
+from cityops.safexml import XMLRejected
 
 __all__ = [
     "Budget",

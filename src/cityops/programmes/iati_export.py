@@ -18,6 +18,7 @@ from lxml import etree
 
 from cityops.errors import InvalidInput
 from cityops.programmes.codes import ACTIVITY_DATE_TYPES, CITYOPS_NS, CODE_BY_ROLE, SRS_WGS84
+from cityops.programmes.iati_schema import XML_NS, validate_iati
 from cityops.programmes.model import (
     Budget,
     Location,
@@ -27,7 +28,6 @@ from cityops.programmes.model import (
     Result,
     Transaction,
 )
-from cityops.programmes.xmlsafe import XML_NS, validate_iati
 
 _E: TypeAlias = etree._Element
 

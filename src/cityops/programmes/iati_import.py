@@ -1,6 +1,6 @@
 """Read an IATI 2.03 ``iati-activities`` file into :class:`~cityops.programmes.model.Project`.
 
-The file is parsed with the hardened parser of :mod:`.xmlsafe` and validated against the
+The file is parsed with the hardened parser of :mod:`cityops.safexml` and validated against the
 official schema (with publishers' extension namespaces set aside). Amounts keep their
 currency: an explicit ``@currency`` or else the activity's ``@default-currency``.
 CityOps' own extension elements (cities, milestones, envelope) are read back when present.
@@ -27,6 +27,7 @@ from cityops.programmes.codes import (
     CITYOPS_NS,
     TRANSACTION_TYPES,
 )
+from cityops.programmes.iati_schema import XML_NS, validate_iati
 from cityops.programmes.model import (
     Budget,
     Location,
@@ -41,7 +42,7 @@ from cityops.programmes.model import (
     Text,
     Transaction,
 )
-from cityops.programmes.xmlsafe import XML_NS, XMLRejected, parse_untrusted, validate_iati
+from cityops.safexml import XMLRejected, parse_untrusted
 
 _El: TypeAlias = etree._Element
 _XML_LANG = f"{{{XML_NS}}}lang"
@@ -276,7 +277,7 @@ def activity_to_project(act: _El) -> Project:
 def parse_iati(data: bytes) -> list[Project]:
     """Parse and validate an IATI 2.03 activities file; return its projects in file order.
 
-    Raises :class:`~cityops.programmes.xmlsafe.XMLRejected` (an InvalidInput) with the line
+    Raises :class:`~cityops.safexml.XMLRejected` (an InvalidInput) with the line
     number and reason for malformed, hostile or schema-invalid files and for values the
     model refuses.
     """

@@ -19,7 +19,6 @@ from cityops.hazards.aqi import (
 from cityops.hazards.thresholds import classify_levels
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
-from .registry import register
 from .severity import default_severities
 
 #: AQI lower bounds of the EPA categories above Good.
@@ -67,7 +66,6 @@ class AqiConfig(RuleConfig):
         return dict(ascending(value))
 
 
-@register("aqi")
 class AqiRule(Rule):
     """Hourly AQI (the maximum over the pollutants given) against AQI levels.
 

@@ -24,6 +24,7 @@ HAZARD_OF_TYPE = {
     "rainfall": "heavy_rain",
     "heat_index": "heat",
     "aqi": "air_quality",
+    "vn_aqi": "air_quality",
     "drought_spi": "drought",
     "data_quality": "sensor_failure",
 }

@@ -14,7 +14,6 @@ from cityops.hazards.spi import spi
 from cityops.hazards.thresholds import classify_levels
 
 from .base import LevelSeries, Rule, RuleConfig, Series
-from .registry import register
 
 #: WMO/McKee dry categories as SPI upper bounds (level when SPI <= bound).
 DEFAULT_LEVELS = {"moderately dry": -1.0, "severely dry": -1.5, "extremely dry": -2.0}
@@ -74,7 +73,6 @@ class DroughtSpiConfig(RuleConfig):
         return value
 
 
-@register("drought_spi")
 class DroughtSpiRule(Rule):
     """Monthly SPI from a precipitation datastream (any reporting interval, summed per
     calendar month of the rule's city, ``zone``). Level k when SPI <= the k-th

@@ -13,7 +13,6 @@ from cityops.hazards.series import align_asof
 from cityops.hazards.thresholds import classify_levels
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
-from .registry import register
 from .units import converter
 
 
@@ -61,7 +60,6 @@ class HeatIndexConfig(RuleConfig):
         return dict(ascending(value))
 
 
-@register("heat_index")
 class HeatIndexRule(Rule):
     """NWS heat index at each temperature sample, paired with the latest humidity.
 

@@ -17,7 +17,6 @@ from cityops.hazards.series import align_asof
 from cityops.hazards.thresholds import classify_levels
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
-from .registry import register
 
 
 class RiverLagConfig(RuleConfig):
@@ -42,7 +41,6 @@ class RiverLagConfig(RuleConfig):
         return self
 
 
-@register("river_lag")
 class RiverLagRule(Rule):
     """Level at the downstream station forecast from the upstream station's rise."""
 

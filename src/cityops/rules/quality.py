@@ -10,7 +10,6 @@ from pydantic import Field, model_validator
 from cityops.hazards import quality as qc
 
 from .base import LevelSeries, Rule, RuleConfig, Series
-from .registry import register
 
 #: Bits of the per-sample flag value.
 GAP, FLAT, SPIKE, RANGE, STALE = 1, 2, 4, 8, 16
@@ -39,7 +38,6 @@ class DataQualityConfig(RuleConfig):
         return self
 
 
-@register("data_quality")
 class DataQualityRule(Rule):
     """Level 1 ("suspect") where any configured check flags a sample.
 

@@ -10,7 +10,6 @@ from pydantic import Field, field_validator, model_validator
 from cityops.hazards.rainfall import PRESETS, RainfallTable, classify_rainfall, simple_table
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
-from .registry import register
 
 
 class RainfallConfig(RuleConfig):
@@ -47,7 +46,6 @@ class RainfallConfig(RuleConfig):
         return self
 
 
-@register("rainfall")
 class RainfallRule(Rule):
     """Rolling rainfall accumulation (mm) classified by a level table."""
 

@@ -16,7 +16,6 @@ from cityops.hazards.thresholds import classify_levels
 from cityops.hazards.trend import rate_of_rise, time_to_level
 
 from .base import LevelSeries, Rule, RuleConfig, Series, ascending
-from .registry import register
 
 
 class TrendWindow(BaseModel):
@@ -90,7 +89,6 @@ class RiverLevelConfig(RuleConfig):
         return self
 
 
-@register("river_level")
 class RiverLevelRule(Rule):
     """Water level against ascending levels, with hysteresis, minimum duration and trends."""
 

@@ -4,7 +4,9 @@ Default, when a rule does not list ``severities`` itself:
 1. a level whose name is known gets its usual meaning (table ``_BY_NAME``), e.g.
    caution / advisory / yellow / light -> Minor; warning / alarm / BD1 -> Moderate;
    danger / flood / critical / orange / BD2 / heavy -> Severe;
-   extreme danger / hazardous / red / BD3 / very heavy -> Extreme;
+   extreme danger / hazardous / red / BD3 / very heavy -> Extreme; Viet Nam's
+   "Báo động I/II/III" like BD1-3; VN_AQI Poor / Bad / Very bad like the EPA's
+   sensitive-groups / unhealthy / very unhealthy;
 2. otherwise by position from the top: the highest level Severe, the one below Moderate,
    all lower Minor.
 3. a level never gets a lower severity than the level below it.
@@ -28,6 +30,7 @@ _BY_NAME = {
     "extremely dry": "Extreme",
     "red": "Extreme",
     "bd3": "Extreme",
+    "báo động iii": "Extreme",
     "danger": "Severe",
     "flood": "Severe",
     "critical": "Severe",
@@ -35,6 +38,8 @@ _BY_NAME = {
     "heavy": "Severe",
     "orange": "Severe",
     "bd2": "Severe",
+    "báo động ii": "Severe",
+    "very bad": "Severe",
     "severely dry": "Severe",
     "unhealthy": "Severe",
     "warning": "Moderate",
@@ -42,8 +47,11 @@ _BY_NAME = {
     "moderate": "Moderate",
     "extreme caution": "Moderate",
     "bd1": "Moderate",
+    "báo động i": "Moderate",
+    "bad": "Severe",
     "moderately dry": "Moderate",
     "unhealthy for sensitive groups": "Moderate",
+    "poor": "Moderate",
     "watch": "Minor",
     "advisory": "Minor",
     "caution": "Minor",

@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 
 from cityops.auth.policy import WriteGuard
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import EntityType
 from cityops.errors import Forbidden, InvalidInput
-from cityops.sta.entities import EntityType
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -1,6 +1,6 @@
 """Create SensorThings entities, with deep insert (all-or-nothing: one write job).
 
-Observations are never inserted here: they go through ``ingest.store_observations``,
+Observations are never inserted here: they go through ``ingest.write.store_observations``,
 the one write path for observations.
 """
 
@@ -14,13 +14,13 @@ from sqlalchemy import insert, select
 
 from cityops.auth.policy import require_sta_writer
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME, EntityType, Nav
+from cityops.datamodel.observation import entity_id, parse_observation
+from cityops.datamodel.rows import row_values
 from cityops.errors import InvalidInput
-from cityops.ingest.parse import entity_id, parse_observation
-from cityops.ingest.store import Stored, store_batch, store_observations
+from cityops.ingest.write import Stored, store_batch, store_observations
 from cityops.sta.access import ownership
-from cityops.sta.entities import BY_NAME, EntityType, Nav
 from cityops.sta.guard import check_attach, guard
-from cityops.sta.rows import row_values
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select
 
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import EntityType
 from cityops.errors import Conflict
-from cityops.sta.entities import EntityType
 from cityops.sta.update import check_write, current_row, refresh_datastream
 from cityops.store import schema as s
 from cityops.store.writer import Tx

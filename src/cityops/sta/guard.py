@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from cityops.auth.policy import WriteGuard
 from cityops.auth.principal import Principal
-from cityops.sta.entities import BY_NAME, EntityType, Nav
+from cityops.datamodel.entities import BY_NAME, EntityType, Nav
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -19,8 +19,8 @@ from sqlalchemy.sql.expression import FromClause
 
 from cityops.auth.policy import reader_access, visible
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME, EntityType, Nav
 from cityops.errors import InvalidQuery
-from cityops.sta.entities import BY_NAME, EntityType, Nav
 from cityops.sta.query import QueryOptions, compile_filter, compile_orderby
 from cityops.sta.serialize import Page, Serializer
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from cityops.sta.entities import BY_NAME, EntityType
-from cityops.sta.rows import json_value
+from cityops.datamodel.entities import BY_NAME, EntityType
+from cityops.datamodel.rows import json_value
 
 
 @dataclass

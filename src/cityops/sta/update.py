@@ -8,14 +8,14 @@ from sqlalchemy import func, select, update
 
 from cityops.auth.policy import check_observation_write, require_sta_writer
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME, EntityType, Kind
+from cityops.datamodel.observation import entity_id, parse_observation
+from cityops.datamodel.rows import json_value, row_values
 from cityops.errors import InvalidInput, NotFound
-from cityops.ingest.parse import entity_id, parse_observation
 from cityops.sta.access import change_visibility
 from cityops.sta.create import Parent, attach, move_thing
-from cityops.sta.entities import BY_NAME, EntityType, Kind
 from cityops.sta.guard import check_attach, check_move_thing, check_to_one, guard
 from cityops.sta.jsonpatch import apply_patch
-from cityops.sta.rows import json_value, row_values
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

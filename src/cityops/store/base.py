@@ -1,9 +1,10 @@
 """The generic SQL store: engines, the group-commit writer, and change events.
 
 Callers never see which database is behind it. Reads run on pooled read connections
-(``store.read()``); writes are jobs given to the single writer (``await store.write(job)``
-in async code, ``store.write_sync(job)`` in scripts), which commits many of them in one
-transaction and publishes their events after the commit.
+(``store.read()`` in threads, ``await store.read_async(fn)`` in async code); writes are jobs
+given to the single writer (``await store.write(job)`` in async code, ``store.write_sync(job)``
+in scripts), which commits many of them in one transaction and publishes their events after
+the commit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -32,6 +34,8 @@ class Store:
         self.url = url
         self.dialect: Dialect = backend_for(url)
         self.write_engine, self.read_engine = self.dialect.make_engines(url, read_pool_size)
+        # As many reader threads as pooled read connections: no thread waits for a connection.
+        self._readers = ThreadPoolExecutor(read_pool_size, thread_name_prefix="cityops-read")
         self._listeners: list[Listener] = []
         self._listeners_lock = threading.Lock()
         self.writer = GroupCommitWriter(
@@ -77,6 +81,19 @@ class Store:
             if stopped is not None:
                 raise stopped from exc
             raise
+
+    async def read_async(self, fn: Callable[[Connection], R]) -> R:
+        """``fn(conn)`` on a read connection in a reader thread, for async code.
+
+        The event loop also runs MQTT ingest and live events, so async code never waits on
+        the database itself (tests/test_event_loop.py checks the handlers).
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._read_with, fn)
+
+    def _read_with(self, fn: Callable[[Connection], R]) -> R:
+        with self.read() as conn:
+            return fn(conn)
 
     async def write(self, job: Job[R]) -> R:
         """Run a write job in the next group commit; return after it committed."""
@@ -130,6 +147,7 @@ class Store:
             listener(events)
 
     def close(self) -> None:
+        self._readers.shutdown(wait=True)
         self.writer.close()
         self.write_engine.dispose()
         self.read_engine.dispose()

@@ -1,8 +1,8 @@
 """What differs between databases, behind one small interface.
 
 The generic store and the services call these hooks; ``sqlite.py`` and ``postgres.py``
-implement them. Backends are registered by URL scheme in ``BACKENDS`` (the same small
-registry a plugin would use).
+implement them. Backends are found by URL scheme through the ``cityops.storage`` entry
+points (``cityops.plugins``), the built-in ``sqlite`` and ``postgresql`` as any plugin.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
+
+from cityops.plugins import PluginGroup
 
 
 class Dialect(Protocol):
@@ -33,20 +35,19 @@ class Dialect(Protocol):
         """Insert many rows fast; return their ids in order when ``returning``."""
 
 
-BACKENDS: dict[str, type[Dialect]] = {}
+def _is_backend(obj: object) -> bool:
+    return isinstance(obj, type) and callable(getattr(obj, "make_engines", None))
 
 
-def register_backend(scheme: str, cls: type[Dialect]) -> None:
-    """Register a storage backend for URLs starting with ``scheme``."""
-    BACKENDS[scheme] = cls
+#: Storage backends: URL scheme -> Dialect class.
+backends: PluginGroup[type[Dialect]] = PluginGroup(
+    "cityops.storage", "storage backend", _is_backend
+)
 
 
 def backend_for(url: str) -> Dialect:
     """The backend instance for a database URL."""
     scheme = url.split(":", 1)[0].split("+", 1)[0]
-    if scheme not in BACKENDS:
-        from cityops.store import postgres, sqlite  # noqa: F401  (they register themselves)
-    try:
-        return BACKENDS[scheme]()
-    except KeyError:
-        raise ValueError(f"no storage backend for {scheme!r} URLs") from None
+    if scheme not in backends:
+        raise ValueError(f"no storage backend for {scheme!r} URLs (known: {backends.names()})")
+    return backends.get(scheme)()

@@ -30,7 +30,6 @@ from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from cityops.store.dialect import register_backend
 from cityops.store.types import Geometry, PostGISGeometry
 
 # Reflection (Alembic's autogenerate, the migration-agreement test) knows PostGIS geometry.
@@ -169,6 +168,3 @@ class PostgresDialect:
             return [r[0] for r in conn.execute(stmt, list(rows))]
         conn.execute(insert(table), list(rows))
         return []
-
-
-register_backend("postgresql", PostgresDialect)

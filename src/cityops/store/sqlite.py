@@ -13,7 +13,6 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 
 from cityops.store.deadline import LOCK_STEP_MS, begin_immediate, install_progress_handler
-from cityops.store.dialect import register_backend
 from cityops.store.types import UTCDateTime
 
 _PRAGMAS = (
@@ -156,6 +155,3 @@ def _utc_text(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-register_backend("sqlite", SQLiteDialect)

@@ -12,7 +12,7 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 #: npm packages the pages may load, by the name used under /assets/.
-PACKAGES = ("leaflet", "uplot", "world-atlas", "topojson-client", "swagger-ui-dist")
+PACKAGES = ("leaflet", "uplot", "world-atlas", "topojson-client", "swagger-ui-dist", "pmtiles")
 #: Noto fonts for the scripts of the region that devices often lack (Thai, Khmer, Lao,
 #: Myanmar): served by CityOps, loaded by the browser only for the glyphs a page uses
 #: (``unicode-range``), so a warning in Khmer never shows empty boxes.
@@ -27,6 +27,7 @@ _TYPES = {
     ".mjs": "text/javascript",
     ".css": "text/css",
     ".json": "application/json",
+    ".geojson": "application/geo+json",
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".map": "application/json",

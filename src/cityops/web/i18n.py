@@ -4,6 +4,7 @@ else English. Alert texts come in the alert's own languages; these are the page'
 from __future__ import annotations
 
 from cityops.cap.templates import LANGUAGES, load_templates
+from cityops.web.public_labels import PUBLIC_LABELS
 
 DEFAULT = "en"
 
@@ -24,6 +25,7 @@ LABELS: dict[str, dict[str, str]] = {
         "loading": "Loading warnings…",
         "show": "Show",
         "other_language": "Not available in your language; shown in",
+        **{k: v["en"] for k, v in PUBLIC_LABELS.items()},
     },
     "vi": {
         "title": "Cảnh báo hiện hành",
@@ -40,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "loading": "Đang tải cảnh báo…",
         "show": "Hiển thị",
         "other_language": "Không có bằng ngôn ngữ của bạn; hiển thị bằng",
+        **{k: v["vi"] for k, v in PUBLIC_LABELS.items() if "vi" in v},
     },
     "th": {
         "title": "คำเตือนปัจจุบัน",

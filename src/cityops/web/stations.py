@@ -1,10 +1,11 @@
 """Stations of a city and their state for the map, the station page and the data page.
 
-A station is a Thing with a Location. Its state is the worst of its datastreams':
-``danger`` / ``warning`` from the latest value against the levels of the rules that read
-it (river levels, or levels of a derived index on the rule's output datastream) or from
-an open incident of such a rule (the rule's top level is danger, lower levels warning);
-``normal`` otherwise; ``nodata`` when no datastream has a value newer than ``STALE_AFTER``.
+A station is a Thing with a Location. Its state is the worst of its datastreams', each
+judged by ``web.state.judge`` (the one function): the latest value against the levels of
+the rules that read it (river levels, or levels of a derived index on the rule's output
+datastream) and the open incidents of those rules, a level judged by its CAP severity as
+its incident is; ``stale`` when the latest value is older than ``STALE_AFTER``, ``nodata``
+when there is none. Each value carries its time and its trend over the last hour.
 """
 
 from __future__ import annotations
@@ -19,29 +20,43 @@ from sqlalchemy.engine import Connection
 
 from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
+from cityops.rules.severity import default_severities
 from cityops.store import schema as s
+from cityops.web.state import (
+    LABELS,
+    STALE_AFTER,
+    STATES,
+    judge,
+    reached_level,
+    severity_state,
+    worst,
+)
 from cityops.web.units import format_value, shown
 
-STATES = ("nodata", "normal", "warning", "danger")  # worst last
-STALE_AFTER = timedelta(hours=24)
+__all__ = ["STALE_AFTER", "STATES", "classify", "stations", "worst"]
 #: Rule types whose ``levels`` are on the raw values of their input datastreams.
 LEVELS_ON_INPUTS = {"river_level"}
+TREND_OVER = timedelta(hours=1)
 
 
-def worst(states: Iterable[str]) -> str:
-    """The worst state; ``nodata`` only when nothing else is known."""
-    known = [x for x in states if x in STATES]
-    return max(known, key=STATES.index) if known else "nodata"
+def _with_severities(
+    levels: Mapping[str, float], severities: Iterable[str] | None = None
+) -> list[tuple[str, float, str]]:
+    """``(name, bound, CAP severity)`` per level, ascending, as the rule's incidents get."""
+    names = list(levels)
+    sev = list(severities or []) or default_severities(names)
+    if len(sev) != len(names):
+        sev = default_severities(names)
+    return sorted(zip(names, levels.values(), sev, strict=True), key=lambda lv: lv[1])
 
 
 def classify(value: float | None, levels: Mapping[str, float]) -> str:
-    """normal / warning / danger of a value against ascending levels (top = danger)."""
+    """normal / warning / danger of a value against ascending levels, by the severity
+    each level's incident would have (``web.state.severity_state``)."""
     if value is None:
         return "nodata"
-    reached = [name for name, bound in levels.items() if value >= bound]
-    if not reached:
-        return "normal"
-    return "danger" if len(reached) == len(levels) else "warning"
+    hit = reached_level(value, _with_severities(levels))
+    return "normal" if hit is None else severity_state(hit[2])
 
 
 def _numeric_levels(config: Mapping[str, Any]) -> dict[str, float]:
@@ -61,8 +76,16 @@ def rule_links(conn: Connection, org_id: int | None) -> dict[int, list[dict[str,
         q = q.where(r.c.org_id == org_id)
     links: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in conn.execute(q.where(r.c.enabled.is_(True))):
-        levels = _numeric_levels(row.config or {})
-        info = {"id": int(row.id), "name": row.name, "type": row.type, "levels": levels}
+        config = row.config or {}
+        levels = _numeric_levels(config)
+        sev = _with_severities(levels, config.get("severities")) if levels else []
+        info = {
+            "id": int(row.id),
+            "name": row.name,
+            "type": row.type,
+            "levels": levels,
+            "severities": {name: severity for name, _, severity in sev},
+        }
         for value in (row.config or {}).get("inputs", {}).values():
             if str(value).isdigit():
                 on_raw = row.type in LEVELS_ON_INPUTS
@@ -83,31 +106,26 @@ def open_incidents(conn: Connection, org_id: int | None) -> dict[int, dict[str, 
     return {int(r.rule_id): dict(r._mapping) for r in conn.execute(q)}
 
 
-def _incident_state(rule: Mapping[str, Any], inc: Mapping[str, Any] | None) -> str | None:
-    if inc is None:
-        return None
-    top = len(rule["levels"]) if rule["levels"] else None
-    return "danger" if top is None or inc["level"] >= top else "warning"
-
-
 def datastream_state(
-    row: Any, rules: list[dict[str, Any]], incidents: Mapping[int, Any], now: datetime
+    row: Any,
+    rules: list[dict[str, Any]],
+    incidents: Mapping[int, Any],
+    now: datetime,
+    trend: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One datastream as JSON, with its levels, state and open incidents."""
-    levels: dict[str, float] = {}
+    """One datastream as JSON, with its levels, state (``web.state.judge``), the reason,
+    its trend and its open incidents."""
+    graded: dict[str, tuple[float, str]] = {}
     for rule in rules:
-        levels.update(rule["levels"])
-    levels = dict(sorted(levels.items(), key=lambda kv: kv[1]))
-    fresh = row.last_phenomenon_time is not None and now - row.last_phenomenon_time <= STALE_AFTER
-    by_value = classify(row.last_result, levels) if fresh else "nodata"
+        sev = rule.get("severities") or {n: v for n, _, v in _with_severities(rule["levels"])}
+        for name, bound in rule["levels"].items():
+            graded[name] = (bound, sev.get(name, "Moderate"))
+    ordered = sorted(((n, b, sv) for n, (b, sv) in graded.items()), key=lambda lv: lv[1])
     incs = [incidents[r["id"]] for r in rules if r["id"] in incidents]
-    state = worst(
-        [
-            by_value,
-            *(x for r in rules if (x := _incident_state(r, incidents.get(r["id"]))) is not None),
-        ]
-    )
     unit = shown(row.unit_of_measurement)
+    verdict = judge(row.last_result, row.last_phenomenon_time, now, ordered, incs, unit.symbol)
+    fresh = verdict.state not in ("stale", "nodata") and row.last_phenomenon_time is not None
+    fresh = fresh and now - row.last_phenomenon_time <= STALE_AFTER
     quality = [
         incidents[r["id"]]["level_name"]
         for r in rules
@@ -124,12 +142,54 @@ def datastream_state(
         "last_time": row.last_phenomenon_time,
         "last_value": row.last_result,
         "display": format_value(row.last_result, unit.decimals),
-        "levels": levels,
-        "state": state,
+        "levels": {name: bound for name, bound, _ in ordered},
+        "state": verdict.state,
+        "label": verdict.label,
+        "level": verdict.level,
+        "reason": verdict.reason,
+        "trend": trend,
         "fresh": fresh,
         "incidents": [int(x["id"]) for x in incs],
         "rules": [r["name"] for r in rules],
     }
+
+
+def trend_of(
+    value: float | None, before: tuple[datetime, float] | None, last: datetime | None, decimals: int
+) -> dict[str, Any] | None:
+    """Rising / falling / steady from the reading about an hour before the latest: a change
+    smaller than the last shown decimal is steady (the arrow never contradicts the digits)."""
+    if value is None or before is None or last is None:
+        return None
+    change = round(value - before[1], decimals)
+    step = 10.0**-decimals
+    direction = "rising" if change >= step else "falling" if change <= -step else "steady"
+    arrow = {"rising": "↑", "falling": "↓", "steady": "→"}[direction]
+    minutes = round((last - before[0]).total_seconds() / 60)
+    return {"direction": direction, "arrow": arrow, "change": change, "over_minutes": minutes}
+
+
+def readings_before(conn: Connection, rows: Iterable[Any]) -> dict[int, tuple[datetime, float]]:
+    """Per datastream: its newest numeric reading at least ``TREND_OVER`` before its latest
+    (one indexed lookup each, on ``ix_observations_ds_time``)."""
+    o = s.observations
+    out: dict[int, tuple[datetime, float]] = {}
+    for row in rows:
+        if row.last_phenomenon_time is None or not isinstance(row.last_result, (int, float)):
+            continue
+        found = conn.execute(
+            select(o.c.phenomenon_time_start, o.c.result_number)
+            .where(
+                o.c.datastream_id == row.id,
+                o.c.phenomenon_time_start <= row.last_phenomenon_time - TREND_OVER,
+                o.c.result_number.is_not(None),
+            )
+            .order_by(o.c.phenomenon_time_start.desc())
+            .limit(1)
+        ).first()
+        if found is not None:
+            out[int(row.id)] = (found[0], float(found[1]))
+    return out
 
 
 def _point(doc: Any) -> tuple[float, float] | None:
@@ -181,22 +241,32 @@ def stations(
     links, incidents = rule_links(conn, org_id), open_incidents(conn, org_id)
     streams: dict[int, list[dict[str, Any]]] = defaultdict(list)
     dq = select(ds).where(ds.c.thing_id.in_(list(things)), *_where_org(ds, who, None))
-    for row in conn.execute(dq.order_by(ds.c.id)):
+    rows = conn.execute(dq.order_by(ds.c.id)).all()
+    before = readings_before(conn, rows)
+    for row in rows:
+        decimals = shown(row.unit_of_measurement).decimals
+        trend = trend_of(
+            row.last_result, before.get(int(row.id)), row.last_phenomenon_time, decimals
+        )
         streams[int(row.thing_id)].append(
-            datastream_state(row, links.get(int(row.id), []), incidents, now)
+            datastream_state(row, links.get(int(row.id), []), incidents, now, trend)
         )
     points = thing_points(conn, list(things))
     out = []
     for tid, thing in things.items():
         lat, lon = points.get(tid, (None, None))
         dss = streams.get(tid, [])
+        state = worst(d["state"] for d in dss)
+        why = next((d for d in dss if d["state"] == state), None)
         out.append(
             {
                 **thing,
                 "lat": lat,
                 "lon": lon,
                 "datastreams": dss,
-                "state": worst(d["state"] for d in dss),
+                "state": state,
+                "label": LABELS[state],
+                "reason": f"{why['name']}: {why['reason']}" if why else "No datastreams",
             }
         )
     return out

@@ -11,7 +11,7 @@ import shapely
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
-from cityops.sta.entities import entity
+from cityops.datamodel.entities import entity
 from cityops.sta.query import compile_filter, compile_orderby, parse_options
 from cityops.store import schema as s
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cityops.datamodel.entities import entity
 from cityops.errors import InvalidQuery, NotImplementedOption
-from cityops.sta.entities import entity
 from cityops.sta.query import compile_filter, compile_orderby, parse_options, validate_options
 
 FRAGMENTS = [

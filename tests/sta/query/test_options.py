@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cityops.datamodel.entities import entity
 from cityops.errors import InvalidQuery, NotImplementedOption
-from cityops.sta.entities import entity
 from cityops.sta.query import parse_options, validate_options
 from cityops.sta.query.ast import BinOp, Path
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from cityops.sta.entities import entity
+from cityops.datamodel.entities import entity
 from cityops.sta.query import compile_filter, compile_orderby, parse_options
 
 WINDOW = (

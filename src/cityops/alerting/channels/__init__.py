@@ -1,28 +1,28 @@
-"""Notification channels for issued alerts: webhook, e-mail (SMTP), MQTT.
+"""Notification channels for issued alerts: webhook, e-mail (SMTP), MQTT, Web Push.
 
-Channel types are registered by name in :data:`channel_types`, the same small registry
-the rule types use; a plugin adds one with ``@register("name")`` on a :class:`Channel`
-subclass. Deliveries are queued in the issuing transaction (``outbox``) and sent by the
-background worker (``worker``), so a channel that is down never blocks ingest or the
-hazard engine.
+Channel types are found by name through the ``cityops.channels`` entry points
+(``cityops.plugins``), the same mechanism as rule types: a plugin declares
+``[project.entry-points."cityops.channels"] name = "package.module:MyChannel"`` for a
+:class:`Channel` subclass. Deliveries are queued in the issuing transaction (``outbox``)
+and sent by the background worker (``alerting.alert_worker``), so a channel that is down
+never blocks ingest or the hazard engine.
+
+Modules: base (Channel, Message, DeliveryError), webhook, email, mqtt, webpush, outbox,
+subscriptions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from cityops.rules.registry import Registry
+from cityops.plugins import PluginGroup
 
 from .base import Channel, DeliveryError, Message
 
-channel_types: Registry[type[Channel]] = Registry("channel")
+
+def _is_channel(obj: object) -> bool:
+    return isinstance(obj, type) and issubclass(obj, Channel)
 
 
-def register(name: str) -> Callable[[type[Channel]], type[Channel]]:
-    """Class decorator registering a Channel subclass under ``name``."""
-    return channel_types.register(name)  # type: ignore[return-value]
+#: Channel types: name -> Channel subclass.
+channel_types: PluginGroup[type[Channel]] = PluginGroup("cityops.channels", "channel", _is_channel)
 
-
-from . import email, mqtt, webhook  # noqa: E402, F401  (registration after register exists)
-
-__all__ = ["Channel", "DeliveryError", "Message", "channel_types", "register"]
+__all__ = ["Channel", "DeliveryError", "Message", "channel_types"]

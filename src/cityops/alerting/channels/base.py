@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -21,6 +22,8 @@ class Message:
     org: str
     xml: bytes
     summary: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # a resident's chosen language (None: every language)
+    unsubscribe_url: str | None = None  # a resident's one-click unsubscribe link
 
     @property
     def headline(self) -> str:
@@ -32,8 +35,9 @@ class Channel:
 
     name: ClassVar[str] = ""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keys: Mapping[str, str] | None = None) -> None:
         self.settings = settings
+        self.keys = keys or {}  # server secrets a channel needs (the VAPID key of Web Push)
 
     @classmethod
     def check_target(cls, target: str) -> str:

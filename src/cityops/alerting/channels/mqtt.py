@@ -6,18 +6,14 @@ The target is a topic; ``{org}`` in it becomes the organisation's slug (default
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
-
 import aiomqtt
 import orjson
 
 from cityops.errors import InvalidInput
 
-from . import register
 from .base import Channel, DeliveryError, Message
 
 
-@register("mqtt")
 class Mqtt(Channel):
     """Publish to an MQTT topic."""
 
@@ -30,18 +26,13 @@ class Mqtt(Channel):
         return target
 
     async def send(self, target: str, secret: str | None, message: Message) -> None:
-        url = self.settings.mqtt_url
-        if not url:
+        broker = self.settings.mqtt_broker
+        if broker is None:
             raise DeliveryError("mqtt_url is not set")
-        parts = urlsplit(url)
         topic = target.replace("{org}", message.org)
         try:
             async with aiomqtt.Client(
-                parts.hostname or "127.0.0.1",
-                parts.port or 1883,
-                username=unquote(parts.username) if parts.username else None,
-                password=unquote(parts.password) if parts.password else None,
-                timeout=self.settings.delivery_timeout,
+                **broker.client_options(), timeout=self.settings.delivery_timeout
             ) as client:
                 payload = message.xml or orjson.dumps(message.summary)  # notices: JSON
                 await client.publish(topic, payload=payload, qos=1)

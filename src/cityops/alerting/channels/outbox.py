@@ -84,6 +84,9 @@ class Claimed:
     target: str
     secret: str | None
     alert_id: int
+    subscription_id: int = 0
+    language: str | None = None
+    public: bool = False
 
 
 def claim_due(tx: Tx, lease: float, limit: int = 50) -> list[Claimed]:
@@ -92,7 +95,17 @@ def claim_due(tx: Tx, lease: float, limit: int = 50) -> list[Claimed]:
     now = _now()
     rows = list(
         tx.conn.execute(
-            select(d.c.id, d.c.attempts, d.c.alert_id, sub.c.channel, sub.c.target, sub.c.secret)
+            select(
+                d.c.id,
+                d.c.attempts,
+                d.c.alert_id,
+                sub.c.channel,
+                sub.c.target,
+                sub.c.secret,
+                sub.c.id.label("subscription_id"),
+                sub.c.language,
+                sub.c.public,
+            )
             .join(sub, sub.c.id == d.c.subscription_id)
             .where(d.c.status == "pending", d.c.next_attempt_at <= now)
             .order_by(d.c.next_attempt_at, d.c.id)
@@ -105,7 +118,20 @@ def claim_due(tx: Tx, lease: float, limit: int = 50) -> list[Claimed]:
             .where(d.c.id.in_([r.id for r in rows]))
             .values(next_attempt_at=now + timedelta(seconds=lease))
         )
-    return [Claimed(r.id, r.attempts, r.channel, r.target, r.secret, r.alert_id) for r in rows]
+    return [
+        Claimed(
+            r.id,
+            r.attempts,
+            r.channel,
+            r.target,
+            r.secret,
+            r.alert_id,
+            r.subscription_id,
+            r.language,
+            bool(r.public),
+        )
+        for r in rows
+    ]
 
 
 def next_due(conn: Connection) -> datetime | None:

@@ -177,7 +177,8 @@ def create(tx: Tx, body: dict[str, Any], p: Principal, remote: str | None = None
 
 def list_subscriptions(conn: Connection, p: Principal) -> list[dict[str, Any]]:
     sub = s.alert_subscriptions
-    q = select(sub).order_by(sub.c.id)
+    # residents' own subscriptions (addresses, phones) are theirs, not the operators' list
+    q = select(sub).where(sub.c.public.is_(False)).order_by(sub.c.id)
     if not p.is_admin:
         check_manager(p, p.org_id)
         q = q.where(sub.c.org_id == p.org_id)

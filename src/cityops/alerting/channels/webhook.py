@@ -19,7 +19,6 @@ from cityops import egress
 from cityops.egress import EgressPolicy, EgressRefused
 from cityops.errors import InvalidInput
 
-from . import register
 from .base import Channel, DeliveryError, Message
 
 SIGNATURE_HEADER = "X-CityOps-Signature"
@@ -35,7 +34,6 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
     return header is not None and hmac.compare_digest(sign(secret, body), header)
 
 
-@register("webhook")
 class Webhook(Channel):
     """POST JSON to an http(s) URL."""
 

@@ -11,10 +11,10 @@ from cityops.api.deps import principal
 from cityops.api.json import JSON
 from cityops.auth import audit
 from cityops.auth.principal import Principal
+from cityops.datamodel.observation import ObservationIn
 from cityops.errors import InvalidInput
 from cityops.ingest.dataarray import parse_create_observations
-from cityops.ingest.parse import ObservationIn
-from cityops.ingest.store import store_batch
+from cityops.ingest.write import store_batch
 from cityops.store.writer import Tx
 
 router = APIRouter()

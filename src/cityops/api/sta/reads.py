@@ -14,13 +14,13 @@ from cityops.api.deps import principal
 from cityops.api.json import JSON
 from cityops.api.sta.root import service_root
 from cityops.auth.principal import Principal
+from cityops.datamodel.rows import json_value
 from cityops.errors import InvalidQuery, NotFound
 from cityops.settings import public_endpoint
-from cityops.sta.paths import Target, resolve
 from cityops.sta.query import QueryOptions, parse_options, validate_options
 from cityops.sta.query.limits import QueryLimits
 from cityops.sta.read import Reader, Source
-from cityops.sta.rows import json_value
+from cityops.sta.resource_paths import Target, resolve
 from cityops.sta.serialize import Page, Serializer
 
 router = APIRouter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityops.sta.entities import BY_SET
+from cityops.datamodel.entities import BY_SET
 
 _REQ = "http://www.opengis.net/spec/iot_sensing/1.1/req/"
 CONFORMANCE = [

@@ -15,14 +15,14 @@ from cityops.api.json import JSON
 from cityops.auth import audit
 from cityops.auth.policy import owners, sees_row
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import EntityType
 from cityops.errors import InvalidInput, NotFound
-from cityops.ingest.store import Stored
+from cityops.ingest.write import Stored
 from cityops.sta.create import create_entity, create_observation
 from cityops.sta.delete import delete_entity
-from cityops.sta.entities import EntityType
-from cityops.sta.paths import Target, bare_collection, resolve
 from cityops.sta.query import QueryOptions
 from cityops.sta.read import Reader
+from cityops.sta.resource_paths import Target, bare_collection, resolve
 from cityops.sta.serialize import Serializer
 from cityops.sta.update import patch_entity, update_entity
 from cityops.store.writer import Tx
@@ -36,20 +36,20 @@ def _org_of(tx: Tx, entity: str, ident: int) -> int | None:
     return None if found is None else found.org_id
 
 
-def _target(c: Context, path: str, who: Principal) -> Target:
+async def _target(c: Context, path: str, who: Principal) -> Target:
     bare = bare_collection(path)  # POST /Observations, the hot path, needs no query
     if bare is not None:
         return bare
-    with c.store.read() as conn:
-        return resolve(conn, path, who)
+    return await c.store.read_async(lambda conn: resolve(conn, path, who))
 
 
-def _entity_json(
+async def _entity_json(
     c: Context, request: Request, et: EntityType, ident: int, who: Principal
 ) -> dict[str, Any]:
     ser = Serializer(c.root_url(request))
-    with c.store.read() as conn:
-        row = Reader(conn, who, ser, 1, 1).entity(et, ident, QueryOptions())
+    row = await c.store.read_async(
+        lambda conn: Reader(conn, who, ser, 1, 1).entity(et, ident, QueryOptions())
+    )
     if row is None:  # created, but the caller may not read it back (a device)
         return {"@iot.id": ident, "@iot.selfLink": ser.self_link(et, ident)}
     return ser.entity(et, row)
@@ -60,7 +60,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
     """Create an entity (deep insert allowed) in a collection or under a parent entity."""
     c = ctx(request)
     body = await json_body(request)
-    target = _target(c, path, who)
+    target = await _target(c, path, who)
     if target.kind != "collection" or target.ref:
         raise InvalidInput(f"POST needs a collection, not {path!r}", field="path")
     remote = client_address(request)
@@ -75,7 +75,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
         return new_id
 
     new_id = await c.store.write(job)
-    out = _entity_json(c, request, target.et, new_id, who)
+    out = await _entity_json(c, request, target.et, new_id, who)
     return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 
@@ -93,7 +93,7 @@ async def _create_observation(
 
     stored = await c.store.write(job)
     if not stored.rows:  # an earlier copy (receipt key): read it
-        return _entity_json(c, request, target.et, stored.ids[0], who)
+        return await _entity_json(c, request, target.et, stored.ids[0], who)
     row = stored.rows[0]
     ser = Serializer(c.root_url(request))
     stream = stored.streams[row["datastream_id"]]
@@ -102,8 +102,8 @@ async def _create_observation(
     return ser.entity(target.et, row)
 
 
-def _single(c: Context, path: str, who: Principal) -> Target:
-    target = _target(c, path, who)
+async def _single(c: Context, path: str, who: Principal) -> Target:
+    target = await _target(c, path, who)
     if target.kind != "entity" or target.ref or target.id is None:
         raise InvalidInput(f"{path!r} is not a single entity", field="path")
     return target
@@ -114,7 +114,7 @@ async def patch(path: str, request: Request, who: Principal = Depends(principal)
     """Merge the body into an entity; ``application/json-patch+json`` applies RFC 6902."""
     c = ctx(request)
     body = await json_body(request)
-    target = _single(c, path, who)
+    target = await _single(c, path, who)
     et, ident = target.et, target.id
     assert ident is not None
     remote = client_address(request)
@@ -130,7 +130,7 @@ async def patch(path: str, request: Request, who: Principal = Depends(principal)
         audit.record(tx, who, "update", et.name, ident, {"fields": fields}, remote, org)
 
     await c.store.write(job)
-    return JSON(_entity_json(c, request, et, ident, who))
+    return JSON(await _entity_json(c, request, et, ident, who))
 
 
 @router.put("/v1.1/{path:path}", tags=["SensorThings"])
@@ -138,7 +138,7 @@ async def put(path: str, request: Request, who: Principal = Depends(principal)) 
     """Replace an entity's properties (unset optional ones become null)."""
     c = ctx(request)
     body = await json_body(request)
-    target = _single(c, path, who)
+    target = await _single(c, path, who)
     et, ident = target.et, target.id
     assert ident is not None
     remote = client_address(request)
@@ -148,7 +148,7 @@ async def put(path: str, request: Request, who: Principal = Depends(principal)) 
         audit.record(tx, who, "replace", et.name, ident, None, remote, _org_of(tx, et.name, ident))
 
     await c.store.write(job)
-    return JSON(_entity_json(c, request, et, ident, who))
+    return JSON(await _entity_json(c, request, et, ident, who))
 
 
 @router.delete("/v1.1/{path:path}", status_code=200, tags=["SensorThings"])
@@ -156,7 +156,7 @@ async def remove(path: str, request: Request, who: Principal = Depends(principal
     """Delete an entity and what the spec cascades to."""
     c = ctx(request)
     try:
-        target = _single(c, path, who)
+        target = await _single(c, path, who)
     except InvalidInput:
         raise NotFound(f"no single entity at {path!r}") from None
     et, ident = target.et, target.id

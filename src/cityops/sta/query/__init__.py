@@ -10,7 +10,7 @@ lines), and owning it gives exact error positions and the two-valued null semant
 the SQL compiler and the Python evaluator share (checked by differential tests).
 
 Pipeline: ``parse_options`` (text -> QueryOptions with syntax trees, no entity model
-needed) -> ``validate_options`` (names checked against ``sta/entities.py``) ->
+needed) -> ``validate_options`` (names checked against ``datamodel/entities.py``) ->
 ``compile_filter`` / ``compile_orderby`` (SQLAlchemy Core, both dialects).
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from sqlalchemy.sql.expression import FromClause
 
+from cityops.datamodel.entities import EntityType, entity
 from cityops.errors import InvalidQuery
-from cityops.sta.entities import EntityType, entity
 from cityops.sta.query.ast import Node
 from cityops.sta.query.compiler import compile_filter, compile_orderby
 from cityops.sta.query.evaluate import evaluate

@@ -30,8 +30,8 @@ from sqlalchemy import Column, and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
+from cityops.datamodel.entities import EntityType, entity
 from cityops.errors import InvalidQuery
-from cityops.sta.entities import EntityType, entity
 from cityops.sta.query import evaluate as ev
 from cityops.sta.query.ast import (
     ARITHMETIC,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
+from cityops.datamodel.entities import BY_NAME, BY_SET, Kind
 from cityops.errors import InvalidQuery
-from cityops.sta.entities import BY_NAME, BY_SET, Kind
 from cityops.sta.query import pyfuncs
 from cityops.sta.query.ast import (
     ARITHMETIC,

@@ -1,11 +1,11 @@
-"""Resolution of member paths against the entity model (``sta/entities.py``)."""
+"""Resolution of member paths against the entity model (``datamodel/entities.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cityops.datamodel.entities import EntityType, Kind, Nav, Prop, entity
 from cityops.errors import InvalidQuery
-from cityops.sta.entities import EntityType, Kind, Nav, Prop, entity
 from cityops.sta.query.ast import Path
 
 ID_NAMES = ("id", "@iot.id")
@@ -83,7 +83,7 @@ def _no_rest(path: Path, i: int, seg: str) -> None:
 
 def property_kind(name: str) -> Kind | None:
     """The storage kind of a property name in any entity type (for the evaluator)."""
-    from cityops.sta.entities import BY_NAME
+    from cityops.datamodel.entities import BY_NAME
 
     kinds = {p.kind for et in BY_NAME.values() for p in et.props if p.name == name}
     if Kind.INTERVAL in kinds:  # resultTime: an instant on Observations

@@ -12,8 +12,8 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import BigInteger, Boolean, Date, Float, Text, Time, case, cast, func, literal, null
 from sqlalchemy.sql.expression import FromClause
 
+from cityops.datamodel.entities import Kind
 from cityops.errors import InvalidQuery
-from cityops.sta.entities import Kind
 from cityops.sta.query.functions import accepts
 from cityops.sta.query.paths import Resolved
 from cityops.store import sqlfuncs as sf

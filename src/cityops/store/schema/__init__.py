@@ -13,6 +13,7 @@ Conventions:
 from __future__ import annotations
 
 from cityops.store.schema.base import NAMING, BigId, metadata
+from cityops.store.schema.datasets import dataset_features, datasets
 from cityops.store.schema.engine import (
     incident_timeline,
     incidents,
@@ -53,6 +54,7 @@ from cityops.store.schema.warnings import (
     alert_subscriptions,
     alerts,
     external_alerts,
+    server_secrets,
 )
 
 __all__ = [
@@ -85,9 +87,12 @@ __all__ = [
     "alert_subscriptions",
     "alert_deliveries",
     "external_alerts",
+    "server_secrets",
     "projects",
     "project_facets",
     "project_things",
     "project_datastreams",
     "exchange_rates",
+    "datasets",
+    "dataset_features",
 ]

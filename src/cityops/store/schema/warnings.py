@@ -84,6 +84,20 @@ alert_subscriptions = Table(
     Column("min_severity", String(16), nullable=False, server_default="Minor"),
     Column("enabled", Boolean, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime, nullable=False),
+    # A resident's own subscription from the public page (Web Push or e-mail): only what
+    # is needed to reach them — target, keys, region, language; deleted on unsubscribe.
+    Column("language", String(35)),  # the language notifications are written in
+    Column("public", Boolean, nullable=False, server_default="0"),
+)
+
+# Keys the server generates once and keeps (the VAPID key of Web Push, the key that signs
+# residents' confirmation and unsubscribe links), shared by every process on the database.
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 # One row per (alert, subscription): the outbox the delivery worker drains. status:

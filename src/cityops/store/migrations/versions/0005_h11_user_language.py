@@ -1,7 +1,7 @@
 """users: the operator interface language each person chose
 
 Revision ID: 0005_h11
-Revises: 0005_h3
+Revises: 0005_h12
 Create Date: 2026-12-05 15:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_h11"
-down_revision = "0005_h3"  # re-chained after h7 and h3 merged into main
+down_revision = "0005_h12"  # re-chained after h8 and h12 merged into main
 branch_labels = None
 depends_on = None
 

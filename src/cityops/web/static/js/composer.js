@@ -2,6 +2,7 @@
 import { el, when } from "./api.js";
 import { alertsApi } from "./alerts-api.js";
 import { debounce, onLive } from "./live.js";
+import { clearDrawing, loadAreas, messageBody, showMessage, showPreview } from "./composer-message.js";
 import { confirmAction } from "./confirm.js";
 
 const FIELDS = [["event", "Event"], ["headline", "Headline"], ["description", "Description"], ["instruction", "Instruction"]];
@@ -37,6 +38,8 @@ async function open(id) {
   document.getElementById("editor-meta").textContent =
     `#${current.id} · ${current.msg_type} · ${current.status}${current.sent ? ` · sent ${when(current.sent)}` : ""}`;
   renderLanguages(current);
+  showMessage(current);
+  showPreview(current.id).catch(() => {});
   const draft = current.status === "draft";
   form.querySelector("[data-action=save]").disabled = !draft;
   form.querySelector("[data-action=issue]").disabled = !draft;
@@ -96,9 +99,10 @@ async function run(action) {
   statusLine.textContent = "Working…";
   try {
     if (action === "save" || action === "issue") await saveEdits();
-    const result = action === "save" ? null : await alertsApi[action](current.id);
+    if (action === "message") await alertsApi.message(current.id, messageBody());
+    const result = action === "save" || action === "message" ? null : await alertsApi[action](current.id);
     const next = result && result.id && action !== "issue" ? result.id : current.id;
-    statusLine.textContent = { save: "Edits saved.", issue: "Alert issued.", update: "Update drafted: edit and issue it.",
+    statusLine.textContent = { save: "Edits saved.", message: "Message saved.", issue: "Alert issued.", update: "Update drafted: edit and issue it.",
       cancel: "Cancel issued." }[action];
     await open(next);
     await refreshList();
@@ -109,11 +113,13 @@ async function run(action) {
 
 form.addEventListener("click", (ev) => {
   const action = ev.target.closest("[data-action]")?.dataset.action;
-  if (action) run(action);
+  if (action === "clear-drawing") clearDrawing();
+  else if (action) run(action);
 });
 form.addEventListener("submit", (ev) => ev.preventDefault());
 filter.addEventListener("change", refreshList);
 onLive("alert", debounce(refreshList, 150));
 refreshList();
+loadAreas();
 const wanted = new URLSearchParams(location.search).get("alert");
 if (wanted) open(Number(wanted)).catch((err) => { statusLine.textContent = err.message; });

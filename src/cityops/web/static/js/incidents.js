@@ -55,7 +55,9 @@ export class IncidentQueue {
       this.actions(inc));
     const details = el("details", {}, el("summary", {}, t("Timeline")));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
-    card.append(details);
+    const exposed = el("details", { class: "exposure" }, el("summary", {}, "Who is exposed"));
+    exposed.addEventListener("toggle", () => exposed.open && this.exposure(inc.id, exposed));
+    card.append(exposed, details);
     return card;
   }
 
@@ -72,7 +74,21 @@ export class IncidentQueue {
       box.append(el("button", { type: "button", "data-action": name,
         onclick: () => this.act(inc, name, spec, box) }, spec.label));
     }
+    if (inc.state !== "resolved") {
+      box.append(el("button", { type: "button", "data-action": "new-alert", onclick: () => this.newAlert(inc, box) },
+        "New alert"));
+    }
     return box;
+  }
+
+  /** Open (or start) the incident's alert draft in the composer. */
+  async newAlert(inc, box) {
+    try {
+      const draft = await send(`/api/incidents/${inc.id}/alert`);
+      location.href = `/ops/alerts?alert=${draft.id}${orgQuery("&")}`;
+    } catch (err) {
+      box.append(el("span", { class: "error", role: "alert" }, err.message));
+    }
   }
 
   async act(inc, name, spec, box) {
@@ -88,6 +104,17 @@ export class IncidentQueue {
     } catch (err) {
       box.append(el("span", { class: "error", role: "alert" }, err.message));
     }
+  }
+
+  // The exposure of the incident's alert area (the list leaves it out: computed per incident).
+  async exposure(incidentId, details) {
+    const doc = await getJSON(`/api/incidents/${incidentId}`);
+    details.querySelector("p")?.remove();
+    const exp = doc.exposure;
+    details.append(exp
+      ? el("p", { "data-exposure": incidentId }, exp.sentence,
+        exp.synthetic_facilities ? " (facilities include synthetic demo data)" : "")
+      : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
   }
 
   async timeline(incidentId, details) {

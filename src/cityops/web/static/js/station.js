@@ -1,6 +1,6 @@
 // Station page: one uPlot chart per datastream over min/mean/max buckets, levels as lines.
 import uPlot from "/assets/uplot/dist/uPlot.esm.js";
-import { getJSON } from "./api.js";
+import { el, getJSON, orgQuery } from "./api.js";
 import { fmtTime, fmtValue } from "./format.js";
 import { debounce, onLive } from "./live.js";
 
@@ -55,6 +55,36 @@ document.getElementById("range").addEventListener("change", drawAll);
 document.getElementById("buckets").addEventListener("change", drawAll);
 window.addEventListener("resize", debounce(drawAll, 300));
 
+/** Badges, reasons and trend arrows from the same judgement as the map (web/state.py). */
+async function refreshState() {
+  const id = Number(document.getElementById("charts").dataset.thing);
+  const doc = await getJSON(`/api/web/stations${orgQuery()}`);
+  const st = doc.stations.find((s) => s.id === id);
+  if (!st) return;
+  const badge = (node, state, text, reason) => {
+    if (!node) return;
+    node.className = `badge state-${state}`;
+    node.textContent = text;
+    node.title = reason || "";
+  };
+  badge(document.getElementById("station-state"), st.state, st.label, st.reason);
+  const why = document.getElementById("station-reason");
+  if (why) why.textContent = st.reason;
+  for (const d of st.datastreams) {
+    badge(document.querySelector(`[data-ds-state="${d.id}"]`), d.state, d.level ? `${d.label} · ${d.level}` : d.label, d.reason);
+    const reason = document.querySelector(`[data-ds-reason="${d.id}"]`);
+    if (reason) reason.textContent = d.reason;
+    const trend = document.querySelector(`[data-trend="${d.id}"]`);
+    if (trend && d.trend) {
+      trend.className = `trend trend-${d.trend.direction}`;
+      trend.title = `${d.trend.direction}: ${d.trend.change >= 0 ? "+" : ""}${d.trend.change} ${d.unit} in ${d.trend.over_minutes} min`;
+      trend.replaceChildren(d.trend.arrow, el("span", { class: "visually-hidden" }, ` ${d.trend.direction}`));
+    }
+  }
+}
+const refreshLater = debounce(() => refreshState().catch(() => {}), 300);
+onLive("incident", () => refreshLater());
+
 const redraw = new Map();
 onLive("observation", (ev) => {
   const box = document.querySelector(`[data-chart="${ev.datastream}"]`);
@@ -65,6 +95,7 @@ onLive("observation", (ev) => {
     const seen = document.querySelector(`[data-seen="${ev.datastream}"]`);
     if (seen) seen.textContent = fmtTime(ev.times[ev.times.length - 1]);
   }
+  refreshLater();
   if (!redraw.has(box)) redraw.set(box, debounce(() => draw(box).catch(() => {}), 200));
   redraw.get(box)();
 });

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from cityops.auth.policy import check_observation_write, sees_row
 from cityops.auth.principal import ANONYMOUS, Principal
+from cityops.datamodel.observation import ObservationIn
 from cityops.errors import InvalidInput
 from cityops.ingest.cache import ingest_cache
 from cityops.ingest.derived import DatastreamDelta
 from cityops.ingest.foi import FeatureResolver
-from cityops.ingest.parse import ObservationIn
 from cityops.store import schema as s
 from cityops.store.writer import Tx
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityops.errors import InvalidInput
-from cityops.sta.entities import EntityType, Kind, Prop
-from cityops.sta.values import (
+from cityops.datamodel.entities import EntityType, Kind, Prop
+from cityops.datamodel.values import (
     format_interval,
     format_time,
     geometry_of,
@@ -14,6 +13,7 @@ from cityops.sta.values import (
     parse_interval,
     parse_time,
 )
+from cityops.errors import InvalidInput
 
 CONTROL = {"@iot.id", "@iot.selfLink"}
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cityops.datamodel.values import parse_interval, parse_time, split_result
 from cityops.errors import InvalidInput
-from cityops.sta.values import parse_interval, parse_time, split_result
 
 _KNOWN = {
     "phenomenonTime",

@@ -14,9 +14,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
+from cityops.datamodel.entities import BY_NAME, BY_SET, EntityType, Prop
 from cityops.errors import InvalidQuery, NotFound
 from cityops.sta.create import Parent
-from cityops.sta.entities import BY_NAME, BY_SET, EntityType, Prop
 
 _SEGMENT = re.compile(r"^([A-Za-z]+)(?:\((\d+)\))?$")
 

@@ -1,0 +1,114 @@
+"""The inputs of an exposure: the organisation's layers and the area of an alert or
+incident, read from the store.
+
+Layers are the organisation's datasets tagged with the keyword ``wards`` (polygons with
+numeric ``population`` and ``households``) or ``facilities`` (``kind`` shelter, hospital
+or school; optional ``name``, ``capacity``, ``synthetic``). An alert's area is the union of
+the CAP polygons and circles of its info blocks; an incident's is that of its latest
+alert. No layers or no area: no exposure (``None``), never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import shapely
+from shapely import affinity
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from cityops.exposure.compute import KINDS, Facility, Layers, Ward, exposure
+from cityops.store import schema as s
+
+WARDS, FACILITIES = "wards", "facilities"
+KM_PER_DEGREE = 111.195
+
+
+def _features(conn: Connection, org_id: int, keyword: str) -> list[tuple[Any, BaseGeometry]]:
+    d, f = s.datasets, s.dataset_features
+    ids = [
+        r.id
+        for r in conn.execute(select(d.c.id, d.c.keywords).where(d.c.org_id == org_id))
+        if keyword in (r.keywords or [])
+    ]
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(f.c.properties, f.c.geom).where(f.c.dataset_id.in_(ids)).order_by(f.c.id)
+    )
+    return [(r.properties or {}, shapely.from_wkt(r.geom)) for r in rows if r.geom]
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _flag(value: Any) -> bool:
+    """``synthetic`` as written in GeoJSON (true) or CSV ("true", "yes", "1")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return value is True or value == 1
+
+
+def load_layers(conn: Connection, org_id: int) -> Layers | None:
+    wards = [
+        Ward(str(p.get("name", "")), g, _number(p.get("population")), _number(p.get("households")))
+        for p, g in _features(conn, org_id, WARDS)
+        if g.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    facilities = [
+        Facility(
+            str(p.get("name", "")),
+            str(p.get("kind", "")).lower(),
+            g,
+            _number(p["capacity"]) if p.get("capacity") is not None else None,
+            _flag(p.get("synthetic")),
+        )
+        for p, g in _features(conn, org_id, FACILITIES)
+        if str(p.get("kind", "")).lower() in KINDS
+    ]
+    if not wards and not facilities:
+        return None
+    return Layers(wards, facilities)
+
+
+def area_of_infos(infos: list[dict[str, Any]]) -> BaseGeometry | None:
+    """The union of the CAP areas (polygons as lat,lon; circles as lat,lon radius-km)."""
+    parts: list[BaseGeometry] = []
+    for info in infos or []:
+        for area in info.get("areas", []):
+            for ring in area.get("polygons", []):
+                if len(ring) >= 4:
+                    parts.append(shapely.Polygon([(lon, lat) for lat, lon in ring]).buffer(0))
+            for circle in area.get("circles", []):
+                lat, lon, radius = circle[:3]
+                disc = shapely.Point(lon, lat).buffer(radius / KM_PER_DEGREE, quad_segs=16)
+                scale = 1 / max(math.cos(math.radians(lat)), 0.01)
+                parts.append(affinity.scale(disc, xfact=scale, yfact=1.0))
+    parts = [p for p in parts if not p.is_empty]
+    return shapely.union_all(parts) if parts else None
+
+
+def for_alert(conn: Connection, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The exposure of an alert document (``alert_json``)."""
+    area = area_of_infos(doc.get("infos") or [])
+    if area is None or doc.get("org_id") is None:
+        return None
+    layers = load_layers(conn, int(doc["org_id"]))
+    return exposure(layers, area) if layers else None
+
+
+def for_incident(conn: Connection, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The exposure of an incident: the area of its latest alert."""
+    a = s.alerts
+    row = conn.execute(
+        select(a.c.infos, a.c.org_id)
+        .where(a.c.incident_id == doc["id"])
+        .order_by(a.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return for_alert(conn, {"infos": row.infos, "org_id": row.org_id or doc.get("org_id")})

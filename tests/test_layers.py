@@ -1,0 +1,162 @@
+"""The layer rules of docs/architecture.md, checked on the source with ``ast``.
+
+Every import counts, including those inside functions and under ``TYPE_CHECKING``: a lazy
+import still makes one package depend on another, and a cycle between top-level packages is
+what left it unclear which package owned the write path (issue 15).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "cityops"
+WEB_FRAMEWORKS = ("fastapi", "starlette")
+# The composition root builds the ASGI app; api/ and web/ are the HTTP layer.
+WEB_LAYER = ("api", "web", "app")
+
+
+def _modules() -> Iterator[tuple[str, Path]]:
+    for path in sorted(SRC.rglob("*.py")):
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        yield name, path
+
+
+def imported_modules(name: str, path: Path) -> set[str]:
+    """Absolute names of every module (or module attribute) imported by one file."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def top_level(module: str) -> str | None:
+    """``cityops.sta.read`` -> ``sta``; ``cityops.errors`` -> ``errors``; others -> None."""
+    parts = module.split(".")
+    if parts[0] != "cityops" or len(parts) < 2 or parts[1].startswith("__"):
+        return None
+    return parts[1]
+
+
+def package_graph(src_modules: list[tuple[str, Path]]) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = defaultdict(set)
+    for name, path in src_modules:
+        source = top_level(name)
+        if source is None:
+            continue
+        for target in map(top_level, imported_modules(name, path)):
+            if target is not None and target != source:
+                graph[source].add(target)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph as a list of nodes (first == last), or None."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+MODULES = list(_modules())
+
+
+def test_the_checker_sees_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+def test_relative_imports_are_resolved(tmp_path: Path) -> None:
+    init = tmp_path / "__init__.py"
+    init.write_text("from . import register\nfrom .state import X\n")
+    mod = tmp_path / "m.py"
+    mod.write_text("from ..errors import E\n")
+    assert "cityops.alerting.channels.register" in imported_modules(
+        "cityops.alerting.channels", init
+    )
+    assert "cityops.alerting.channels.state" in imported_modules("cityops.alerting.channels", init)
+    assert "cityops.errors" in imported_modules("cityops.alerting.m", mod)
+
+
+def test_no_import_cycle_between_top_level_packages() -> None:
+    cycle = find_cycle(package_graph(MODULES))
+    assert cycle is None, "import cycle between packages: " + " -> ".join(cycle or [])
+
+
+def test_sta_and_ingest_share_the_data_model_below_them() -> None:
+    graph = package_graph(MODULES)
+    assert "sta" not in graph["ingest"]
+    assert graph["datamodel"] <= {"errors", "limits", "store"}
+
+
+def test_hazards_imports_nothing_of_cityops() -> None:
+    offenders = {
+        name: sorted(
+            m
+            for m in imported_modules(name, path)
+            if m.split(".")[0] == "cityops" and top_level(m) != "hazards"
+        )
+        for name, path in MODULES
+        if top_level(name) == "hazards"
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+@pytest.mark.parametrize("framework", WEB_FRAMEWORKS)
+def test_only_the_web_layer_uses_the_web_framework(framework: str) -> None:
+    users = sorted(
+        name
+        for name, path in MODULES
+        if top_level(name) not in WEB_LAYER
+        and any(m.split(".")[0] == framework for m in imported_modules(name, path))
+    )
+    assert users == [], f"{framework} imported outside {WEB_LAYER}: {users}"
+
+
+# The pure core: what each may import of CityOps (docs/architecture.md, "Layers").
+PURE = {
+    "hazards": set(),
+    "incidents": {"errors"},
+    "cap": {"errors", "limits", "safexml"},
+    "rules": {"errors", "hazards", "incidents", "plugins"},  # incidents: the pure state machine
+    "safexml": {"errors"},
+    "plugins": {"errors"},
+    "errors": set(),
+    "datamodel": {"errors", "limits", "store"},
+    "limits": {"errors"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(PURE))
+def test_the_pure_core_imports_only_what_it_may(package: str) -> None:
+    assert package_graph(MODULES).get(package, set()) <= PURE[package]
