@@ -17,6 +17,7 @@ from cityops.api import (
     alerts,
     auth,
     errors,
+    web_admin,
     public,
     web_data,
     web_events,
@@ -69,6 +70,7 @@ ROUTERS = (
     web_pages.router,
     public.router,
     web_programmes.router,  # pages
+    web_admin.router,
 )
 
 

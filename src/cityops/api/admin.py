@@ -16,7 +16,7 @@ from cityops.auth import audit
 from cityops.auth.orgs import add_org, list_orgs
 from cityops.auth.policy import may_write, owners, sees_row
 from cityops.auth.principal import Principal, Role
-from cityops.auth.tokens import create_token, revoke_token
+from cityops.auth.tokens import create_token, list_tokens, revoke_token
 from cityops.auth.users import add_user, list_users, reset_password, set_disabled
 from cityops.errors import Forbidden, NotFound
 from cityops.limits import check_year
@@ -104,6 +104,14 @@ def users(request: Request, who: Principal = Depends(signed_in)) -> list[dict[st
 async def create_user(
     body: UserIn, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
+    return await add_person(body, request, who)
+
+
+async def add_person(
+    body: UserIn, request: Request, who: Principal, must_change_password: bool = False
+) -> dict[str, Any]:
+    """Add a user as :func:`create_user` does; the web form marks the password it sets as
+    chosen by someone else (``must_change_password``)."""
     _require(who, *ADMINS)
     remote = client_address(request)
 
@@ -111,7 +119,14 @@ async def create_user(
         org_id = _org_of(tx, body.org)
         if not who.is_admin and (org_id != who.org_id or body.role == Role.ADMIN.value):
             raise Forbidden("city admins add users of their own organisation only")
-        uid = add_user(tx.conn, body.username, body.password, body.role, org_id)
+        uid = add_user(
+            tx.conn,
+            body.username,
+            body.password,
+            body.role,
+            org_id,
+            must_change_password=must_change_password,
+        )
         audit.record(tx, who, "create", "User", uid, {"role": body.role}, remote, org_id)
         return uid
 
@@ -126,7 +141,9 @@ def _managed_user(tx: Tx, who: Principal, username: str) -> int | None:
     return row.org_id  # type: ignore[no-any-return]
 
 
-async def _set_disabled(request: Request, who: Principal, username: str, disabled: bool) -> None:
+async def set_user_disabled(
+    request: Request, who: Principal, username: str, disabled: bool
+) -> None:
     _require(who, *ADMINS)
     remote = client_address(request)
 
@@ -144,7 +161,7 @@ async def disable_user(
     username: str, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
     """Disable a user: their sessions end and their tokens stop working."""
-    await _set_disabled(request, who, username, True)
+    await set_user_disabled(request, who, username, True)
     return {"username": username, "disabled": True}
 
 
@@ -153,7 +170,7 @@ async def enable_user(
     username: str, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
     """Re-enable a disabled user (their failed-login counts are cleared too)."""
-    await _set_disabled(request, who, username, False)
+    await set_user_disabled(request, who, username, False)
     return {"username": username, "disabled": False}
 
 
@@ -229,6 +246,20 @@ async def new_token(
 
     token_id, secret = await ctx(request).store.write(job)
     return {"id": token_id, "token": secret}
+
+
+@router.get("/api/tokens")
+def tokens(request: Request, who: Principal = Depends(signed_in)) -> list[dict[str, Any]]:
+    """Tokens without secrets, newest first: admins every token, city admins their city's
+    device tokens, everybody else their own tokens."""
+    with ctx(request).store.read() as conn:
+        if who.is_admin:
+            return list_tokens(conn)
+        if who.role is Role.CITY_ADMIN and who.org_id is not None:
+            return list_tokens(conn, org_id=who.org_id)
+        if who.user_id is None:
+            raise Forbidden("devices cannot list tokens")
+        return list_tokens(conn, user_id=who.user_id)
 
 
 @router.delete("/api/tokens/{token_id}")

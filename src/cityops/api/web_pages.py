@@ -30,11 +30,29 @@ from cityops.api.deps import (
     session_data,
 )
 from cityops.auth.principal import Principal
+from cityops.auth.users import language_of, set_language
+from cityops.cap.templates import LANGUAGES
 from cityops.errors import CityOpsError
-from cityops.web import assets, cities, i18n, stations, warnings
+from cityops.store.writer import Tx
+from cityops.web import assets, cities, i18n, stations, translations, warnings
+
+
+def _ui_context(request: Request) -> dict[str, Any]:
+    """The interface language of every page: the signed-in user's choice (set on
+    ``request.state`` by :func:`_operator`), else ``?lang=`` / Accept-Language, else English."""
+    code = getattr(request.state, "ui_lang", None) or i18n.negotiate(
+        request.query_params.get("lang"), request.headers.get("accept-language")
+    )
+    return {
+        "ui_lang": code,
+        "ui_languages": i18n.language_names(),
+        "ui_strings": translations.js_catalogue(code),
+    }
+
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(assets.TEMPLATES_DIR))
+templates = Jinja2Templates(directory=str(assets.TEMPLATES_DIR), context_processors=[_ui_context])
+translations.install(templates.env)
 LOGIN_CSRF_COOKIE = "cityops_login_csrf"
 
 
@@ -117,7 +135,32 @@ async def _operator(request: Request) -> Principal | Response:
     session = current_session(request)
     if session is not None and session.must_change_password:
         return RedirectResponse(f"/account/password?next={quote(target)}", status_code=303)
+    remember_language(request, who)
     return who
+
+
+def remember_language(request: Request, who: Principal) -> None:
+    """Put the user's chosen interface language where :func:`_ui_context` finds it."""
+    if who.user_id is not None:
+        with ctx(request).store.read() as conn:
+            request.state.ui_lang = language_of(conn, who.user_id)
+
+
+@router.post("/account/language")
+async def language_submit(request: Request) -> Response:
+    """Store the interface language chosen in the top bar's selector; back to ``next``."""
+    who, by_cookie = await identify(request)
+    if who.is_anonymous or not by_cookie or who.user_id is None:
+        return RedirectResponse("/login", status_code=303)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    code, user_id = str(form.get("language") or ""), who.user_id
+
+    def job(tx: Tx) -> None:
+        set_language(tx.conn, user_id, code, tuple(LANGUAGES))
+
+    await ctx(request).store.write(job)
+    return RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
 
 
 def _password_page(
@@ -145,6 +188,7 @@ async def password_form(request: Request) -> Response:
     who, by_cookie = await identify(request)
     if who.is_anonymous or not by_cookie:
         return RedirectResponse("/login?next=/account/password", status_code=303)
+    remember_language(request, who)
     return _password_page(request, who)
 
 

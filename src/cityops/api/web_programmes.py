@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from cityops.api.body import client_address
 from cityops.api.context import ctx
 from cityops.api.deps import check_csrf, identify, session_data
-from cityops.api.web_pages import templates
+from cityops.api.web_pages import remember_language, templates
 from cityops.auth.principal import Principal
 from cityops.errors import Forbidden, InvalidInput, Unauthorized
 from cityops.programmes import pages
@@ -109,6 +109,7 @@ async def programmes_page(request: Request) -> Response:
     who, _ = await identify(request)
     if who.is_anonymous:
         return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    remember_language(request, who)
     data = await run_in_threadpool(_register, request, who)
     return templates.TemplateResponse(
         request, "ops/programmes.html", {**data, **_common(request, who)}

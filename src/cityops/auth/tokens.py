@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
@@ -162,3 +163,30 @@ def principal_for(conn_factory: object, plain: str) -> Principal | None:
         value = lookup(conn, plain)
     TOKEN_CACHE.put(key, value)
     return value
+
+
+def list_tokens(
+    conn: Connection, *, org_id: int | None = None, user_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Tokens without their hashes, newest first: the device tokens of ``org_id``'s Things,
+    or the own tokens of ``user_id``, or (neither given) every token."""
+    t, th = s.api_tokens, s.things
+    q = (
+        select(
+            t.c.id,
+            t.c.name,
+            t.c.user_id,
+            t.c.thing_id,
+            th.c.name.label("thing"),
+            t.c.created_at,
+            t.c.expires_at,
+            t.c.revoked_at,
+        )
+        .select_from(t.outerjoin(th, th.c.id == t.c.thing_id))
+        .order_by(t.c.id.desc())
+    )
+    if org_id is not None:
+        q = q.where(th.c.org_id == org_id)
+    if user_id is not None:
+        q = q.where(t.c.user_id == user_id)
+    return [dict(r._mapping) for r in conn.execute(q)]

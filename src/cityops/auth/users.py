@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from cityops.auth import lockout, sessions
 from cityops.auth.passwords import check_policy
 from cityops.auth.principal import Principal, Role
+from cityops.auth.tokens import TOKEN_CACHE
 from cityops.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cityops.store import schema as s
 
@@ -89,6 +90,7 @@ def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None
     """Disable (its sessions end, its tokens stop) or re-enable a user."""
     uid = _user_id(conn, username)
     conn.execute(update(s.users).where(s.users.c.id == uid).values(disabled=disabled))
+    TOKEN_CACHE.clear()  # a cached answer for the user's tokens is wrong from now on
     if disabled:
         sessions.end_all(conn, uid)
     else:
@@ -185,3 +187,18 @@ def reset_password(conn: Connection, username: str, new: str) -> int:
     sessions.end_all(conn, uid)
     lockout.clear(conn, username)
     return uid
+
+
+def language_of(conn: Connection, user_id: int) -> str | None:
+    """The operator interface language the user chose (None: not chosen)."""
+    found = conn.execute(select(s.users.c.language).where(s.users.c.id == user_id)).scalar()
+    return str(found) if found else None
+
+
+def set_language(
+    conn: Connection, user_id: int, code: str | None, allowed: tuple[str, ...]
+) -> None:
+    """Store the user's interface language; ``None`` or "" goes back to the browser's."""
+    if code and code not in allowed:
+        raise InvalidInput(f"language: {code!r} is not one of {', '.join(allowed)}")
+    conn.execute(update(s.users).where(s.users.c.id == user_id).values(language=code or None))

@@ -8,7 +8,7 @@ in SQL), ``events`` (live events, filtered per client), ``cities`` (the city a p
 shows, its areas, the network), ``warnings`` (the public page's warnings),
 ``alert_page`` (the page of one CAP message: texts in the reader's language, local times,
 its chain), ``i18n`` (the reader's language), ``public_labels`` (the resident
-page's newer labels), ``units`` (UCUM codes shown as symbols, a
-precision per quantity), ``assets`` (the JavaScript libraries and the script fonts from
-``node_modules``).
+page's newer labels), ``translations`` (the operator interface's gettext catalogues),
+``units`` (UCUM codes shown as symbols, a precision per quantity), ``assets`` (the
+JavaScript libraries and the script fonts from ``node_modules``).
 """

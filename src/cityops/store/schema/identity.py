@@ -24,6 +24,8 @@ users = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # set for a password someone else chose (first admin, admin reset): change it first
     Column("must_change_password", Boolean, nullable=False, server_default="0"),
+    # the operator interface language this person chose (None: the browser's, else English)
+    Column("language", String(16)),
 )
 
 # Server-side sessions: the cookie holds a random id; the row holds its SHA-256 hash, so

@@ -1,6 +1,7 @@
 // Alerts in force (and drafts) of the city, listed and drawn on the dashboard map.
 import { L } from "./basemap.js";
 import { el, getJSON, text, when } from "./api.js";
+import { t } from "./i18n.js";
 
 /** GeoJSON-ish layers of a CAP info's areas (polygons lat,lon; circles in km). */
 export function areaLayers(info, style) {
@@ -26,7 +27,7 @@ export class AlertList {
       const doc = await getJSON(`/api/alerts?status=draft,issued${org ? `&org=${org}` : ""}`);
       this.render(doc.value || doc);
     } catch (err) {
-      const message = err.status === 404 ? "The alerts service is not available." : `Alerts unavailable: ${err.message}`;
+      const message = err.status === 404 ? t("The alerts service is not available.") : `${t("Alerts unavailable:")} ${err.message}`;
       this.box.replaceChildren(el("p", {}, message));
     }
   }
@@ -34,16 +35,16 @@ export class AlertList {
   render(items) {
     this.layer?.clearLayers();
     const shown = items.filter((a) => a.msg_type !== "Cancel");
-    if (!shown.length) { this.box.replaceChildren(el("p", {}, "No alerts in force or drafted.")); return; }
+    if (!shown.length) { this.box.replaceChildren(el("p", {}, t("No alerts in force or drafted."))); return; }
     this.box.replaceChildren(el("ul", {}, shown.map((a) => {
       const info = (a.infos || [])[0] || {};
       if (this.layer && a.status === "issued") {
         for (const l of areaLayers(info, { color: "#b3261e", weight: 2, fillOpacity: 0.12 })) l.addTo(this.layer);
       }
       return el("li", { class: "alert-item", "data-alert": a.id, "data-status": a.status },
-        el("strong", {}, `${a.status === "draft" ? "Draft" : a.msg_type}: `), info.headline || info.event || `Alert ${a.id}`,
+        el("strong", {}, `${a.status === "draft" ? t("Draft") : a.msg_type}: `), info.headline || info.event || `Alert ${a.id}`,
         el("br"), `${a.severity || ""} · ${a.status}${a.sent ? ` · sent ${when(a.sent)}` : ""}`, " ",
-        el("a", { href: `/ops/alerts?alert=${a.id}` }, a.status === "draft" ? "Review and issue" : "Open"));
+        el("a", { href: `/ops/alerts?alert=${a.id}` }, a.status === "draft" ? t("Review and issue") : t("Open")));
     })));
   }
 }

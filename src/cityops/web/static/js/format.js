@@ -1,9 +1,11 @@
 // How values and times are shown: numbers at their quantity's precision, times in the
 // city's time zone (the page's data-tz, else the browser's) with the zone named, in the
-// reader's locale. Every <time datetime> on the page is rewritten on load.
+// page's language (<html lang>). Every <time datetime> on the page is rewritten on load.
 
 const zone = document.body.dataset.tz || undefined;
-const timeFormat = new Intl.DateTimeFormat(undefined, {
+// the page's language (the user's choice on operator pages), else the browser's
+const locale = document.documentElement.lang || undefined;
+const timeFormat = new Intl.DateTimeFormat(locale, {
   year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
   timeZone: zone, timeZoneName: "short",
 });

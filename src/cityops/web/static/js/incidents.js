@@ -1,11 +1,12 @@
 // The incident queue: list, acknowledge, assign, annotate, resolve, timeline.
 import { el, getJSON, orgQuery, send, when } from "./api.js";
+import { t } from "./i18n.js";
 
 const ACTIONS = {
-  acknowledge: { label: "Acknowledge", states: ["open"] },
-  assign: { label: "Assign", states: ["open", "acknowledged"], field: "assignee" },
-  annotate: { label: "Add note", states: ["open", "acknowledged", "resolved"], field: "note" },
-  resolve: { label: "Resolve", states: ["open", "acknowledged"] },
+  acknowledge: { label: t("Acknowledge"), states: ["open"] },
+  assign: { label: t("Assign"), states: ["open", "acknowledged"], field: "assignee" },
+  annotate: { label: t("Add note"), states: ["open", "acknowledged", "resolved"], field: "note" },
+  resolve: { label: t("Resolve"), states: ["open", "acknowledged"] },
 };
 
 export class IncidentQueue {
@@ -29,7 +30,7 @@ export class IncidentQueue {
 
   render(items) {
     if (!items.length) {
-      this.box.replaceChildren(el("p", {}, "No open incidents."));
+      this.box.replaceChildren(el("p", {}, t("No open incidents.")));
       return;
     }
     this.box.replaceChildren(...items.map((inc) => this.card(inc)));
@@ -52,7 +53,7 @@ export class IncidentQueue {
         inc.peak_value !== null && inc.peak_value !== undefined ? ` (${inc.peak_value})` : "",
         inc.peak_at ? ` at ${when(inc.peak_at)}` : ""),
       this.actions(inc));
-    const details = el("details", {}, el("summary", {}, "Timeline"));
+    const details = el("details", {}, el("summary", {}, t("Timeline")));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
     const exposed = el("details", { class: "exposure" }, el("summary", {}, "Who is exposed"));
     exposed.addEventListener("toggle", () => exposed.open && this.exposure(inc.id, exposed));
@@ -67,7 +68,7 @@ export class IncidentQueue {
       if (spec.field) {
         const inputId = `inc-${inc.id}-${name}`;
         box.append(el("label", { for: inputId, class: "visually-hidden" }, `${spec.label} for incident ${inc.id}`),
-          el("input", { id: inputId, name: spec.field, placeholder: spec.field === "note" ? "Note" : "Assignee",
+          el("input", { id: inputId, name: spec.field, placeholder: spec.field === "note" ? t("Note") : t("Assignee"),
             size: 10, value: spec.field === "assignee" ? inc.assignee || "" : "" }));
       }
       box.append(el("button", { type: "button", "data-action": name,

@@ -1,3 +1,4 @@
+import { t } from "./i18n.js";
 // Server-Sent Events from /api/events: one EventSource per page, many listeners.
 
 const handlers = { observation: [], incident: [], alert: [] };
@@ -19,8 +20,8 @@ export function onLive(kind, fn) {
 function connect() {
   if (source) return;
   source = new EventSource("/api/events");
-  source.addEventListener("open", () => { lastEvent = Date.now(); status("Live updates on."); });
-  source.addEventListener("error", () => status("Live updates interrupted; reconnecting…", true));
+  source.addEventListener("open", () => { lastEvent = Date.now(); status(t("Live updates on.")); });
+  source.addEventListener("error", () => status(t("Live updates interrupted; reconnecting…"), true));
   setInterval(() => {
     if (source.readyState !== EventSource.OPEN) return;
     const quiet = Math.floor((Date.now() - lastEvent) / 60000);
@@ -29,7 +30,7 @@ function connect() {
   for (const kind of Object.keys(handlers)) {
     source.addEventListener(kind, (ev) => {
       lastEvent = Date.now();
-      if (kind === "observation") status("Live updates on.");
+      if (kind === "observation") status(t("Live updates on."));
       let data = {};
       try { data = JSON.parse(ev.data); } catch { return; }
       for (const fn of handlers[kind]) fn(data);

@@ -2,6 +2,7 @@
 import { L, makeMap } from "./basemap.js";
 import { el, getJSON, text } from "./api.js";
 import { debounce, onLive } from "./live.js";
+import { t } from "./i18n.js";
 
 const map = makeMap("network-map", [10, 110], 4);
 const layer = L.layerGroup().addTo(map);
@@ -26,7 +27,7 @@ async function refresh() {
   rows.replaceChildren(...cities.map((c) => el("tr", { "data-org": c.slug },
     el("td", {}, cityLink(c)), el("td", {}, c.country_iso2 || ""), el("td", {}, c.timezone || ""),
     el("td", {}, c.open_incidents === null ? "—" : String(c.open_incidents)))));
-  if (!cities.length) rows.replaceChildren(el("tr", {}, el("td", { colspan: 4 }, "No cities yet.")));
+  if (!cities.length) rows.replaceChildren(el("tr", {}, el("td", { colspan: 4 }, t("No cities yet."))));
 }
 
 onLive("incident", debounce(() => refresh().catch(() => {}), 200));

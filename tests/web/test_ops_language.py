@@ -1,0 +1,128 @@
+"""The operator interface in the user's language: every string of the operator pages is
+translated in every catalogue; the language is chosen per user in the top bar and the
+pages (and their scripts' strings) follow it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from cityops.api import web_admin
+from cityops.cap.templates import LANGUAGES
+from cityops.web import assets, translations
+from tests.web.conftest import login
+
+
+def _msgids() -> set[str]:
+    """Every string the templates pass to ``_()`` plus the scripts' strings."""
+    found = extract_from_dir(
+        str(assets.TEMPLATES_DIR),
+        method_map=[("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+    )
+    ids = {str(m) for _, _, m, _, _ in found}
+    return ids | set(translations.JS_MESSAGES) | set(web_admin.DONE.values())
+
+
+def test_operator_pages_have_translatable_strings() -> None:
+    ids = _msgids()
+    assert {"Incident queue", "Log in", "Language", "Live updates on."} <= ids
+
+
+@pytest.mark.parametrize("code", sorted(set(LANGUAGES) - {"en"}))
+def test_catalogue_is_complete(code: str) -> None:
+    """A wrapped string with no translation in any language fails here."""
+    path = translations.po_path(code)
+    assert path.is_file(), f"no catalogue for {code}: {path}"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=code)
+    done = {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and m.string and not m.fuzzy and not isinstance(m.id, tuple)
+    }
+    missing = sorted(_msgids() - set(done))
+    assert not missing, f"{code}: untranslated {missing}"
+    for msgid, text in done.items():
+        names = set(re.findall(r"%\((\w+)\)s", msgid))
+        assert names == set(re.findall(r"%\((\w+)\)s", text)), f"{code}: {msgid!r}"
+    assert "X-Translation-Quality" in path.read_text(encoding="utf-8")  # says how good
+
+
+async def _choose(client: httpx.AsyncClient, csrf: str, code: str) -> httpx.Response:
+    return await client.post(
+        "/account/language", data={"csrf_token": csrf, "language": code, "next": "/ops/data"}
+    )
+
+
+def _js_strings(html: str) -> dict[str, str]:
+    block = html.split('<script type="application/json" id="ui-strings">', 1)[1]
+    return dict(json.loads(block.split("</script>", 1)[0]))
+
+
+@pytest.mark.parametrize(
+    ("code", "strings"),
+    [
+        (
+            "vi",
+            {
+                "/ops": "Hàng đợi sự cố",
+                "/ops/data": "Luồng dữ liệu",
+                "/ops/alerts": "Soạn cảnh báo",
+                "/ops/network": "Múi giờ",
+            },
+        ),
+        (
+            "th",
+            {
+                "/ops": "คิวเหตุการณ์",
+                "/ops/data": "คุณภาพข้อมูล",
+                "/ops/alerts": "บันทึกการแก้ไข",
+                "/ops/network": "เขตเวลา",
+            },
+        ),
+    ],
+)
+async def test_pages_follow_the_users_language(
+    client: httpx.AsyncClient, city: dict[str, Any], code: str, strings: dict[str, str]
+) -> None:
+    csrf = await login(client, "operator-a")
+    assert "Incident queue" in (await client.get("/ops")).text  # English until chosen
+    r = await _choose(client, csrf, code)
+    assert r.status_code == 303 and r.headers["location"] == "/ops/data"
+    for path, text in strings.items():
+        page = await client.get(path)
+        assert page.status_code == 200 and text in page.text, path
+        assert f'<html lang="{code}">' in page.text
+        assert f'<option value="{code}" lang="{code}" selected>' in page.text
+    live = _js_strings(page.text)["Live updates on."]
+    assert live == translations.gettext_for(code, "Live updates on.") != "Live updates on."
+    # the choice is the user's: a new session keeps it
+    await client.post("/logout", data={"csrf_token": csrf})
+    await login(client, "operator-a")
+    assert strings["/ops"] in (await client.get("/ops")).text
+
+
+async def test_login_page_follows_the_browser(client: httpx.AsyncClient) -> None:
+    page = await client.get("/login", headers={"Accept-Language": "th-TH,th;q=0.9"})
+    assert '<html lang="th">' in page.text and "เข้าสู่ระบบ" in page.text
+    assert "Đăng nhập" in (await client.get("/login?lang=vi")).text
+
+
+async def test_language_choice_is_checked(client: httpx.AsyncClient, city: dict[str, Any]) -> None:
+    csrf = await login(client, "operator-a")
+    r = await _choose(client, csrf, "xx")
+    assert r.status_code == 400 and "language" in r.text
+    r = await client.post("/account/language", data={"language": "vi", "next": "/ops"})
+    assert r.status_code == 403
+    assert "Incident queue" in (await client.get("/ops")).text
+    r = await _choose(client, csrf, "")  # back to the browser's language
+    assert r.status_code == 303
+    page = await client.get("/ops", headers={"Accept-Language": "vi"})
+    assert "Hàng đợi sự cố" in page.text
