@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cityops.alerting.alert_areas import import_areas
 
+from cityops.alerting.alert_areas import import_areas
 from cityops.auth.principal import SYSTEM
 from cityops.datasets.catalogue import Metadata
 from cityops.datasets.service import import_file
