@@ -41,7 +41,11 @@ async def test_unacknowledged_incident_is_escalated_once(
     worker = app.state.ctx.services["alerts"]
     hook = f"webhook:http://127.0.0.1:{server.server_port}/ops"
     worker.settings = worker.settings.model_copy(
-        update={"escalate_after": 60.0, "escalation_targets": [hook]}
+        update={
+            "escalate_after": 60.0,
+            "escalation_targets": [hook],
+            "outgoing_allow": "127.0.0.1",  # the local webhook receiver
+        }
     )
     try:
         await add_rule(client, world)
