@@ -210,3 +210,15 @@ async def test_nul_in_a_login_is_refused(client) -> None:
     assert 400 <= r.status_code < 500, r.text
     r = await client.post("/api/login", data={"username": "ad\x00min", "password": "x" * 12})
     assert 400 <= r.status_code < 500, r.text
+
+
+def test_integers_beyond_64_bits_are_rendered_exactly() -> None:
+    """PostgreSQL's jsonb reads a stored 1e20 back as a 21-digit integer, which orjson
+    alone refuses (a 500 on every read of that entity): written as an exact number."""
+    from cityops.api.json import JSON
+
+    body = JSON({"result": 10**20, "nested": [{"n": -(2**70)}], "ok": True}).body
+    assert (
+        body
+        == b'{"result":100000000000000000000,"nested":[{"n":-1180591620717411303424}],"ok":true}'
+    )
