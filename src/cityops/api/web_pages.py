@@ -135,7 +135,7 @@ async def _operator(request: Request) -> Principal | Response:
     session = current_session(request)
     if session is not None and session.must_change_password:
         return RedirectResponse(f"/account/password?next={quote(target)}", status_code=303)
-    remember_language(request, who)
+    await run_in_threadpool(remember_language, request, who)
     return who
 
 
@@ -188,7 +188,7 @@ async def password_form(request: Request) -> Response:
     who, by_cookie = await identify(request)
     if who.is_anonymous or not by_cookie:
         return RedirectResponse("/login?next=/account/password", status_code=303)
-    remember_language(request, who)
+    await run_in_threadpool(remember_language, request, who)
     return _password_page(request, who)
 
 
@@ -289,9 +289,12 @@ async def alert_preview(alert_id: int, request: Request) -> Response:
     if isinstance(who, Response):
         return who
     settings = ctx(request).settings
-    with ctx(request).store.read() as conn:
-        doc = composer.as_issued_now(conn, alert_id, who, settings)
-        orgs = {o["id"]: o for o in cities.all_orgs(conn)}
+
+    def read(conn: Any) -> tuple[dict[str, Any], dict[int, Any]]:
+        issued = composer.as_issued_now(conn, alert_id, who, settings)
+        return issued, {o["id"]: o for o in cities.all_orgs(conn)}
+
+    doc, orgs = await ctx(request).store.read_async(read)
     org = orgs.get(doc["org_id"])
     previews = []
     for info in doc["infos"]:

@@ -168,8 +168,9 @@ async def edit_project(request: Request, project_id: int) -> Response:
     who, _ = await identify(request)
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    with ctx(request).store.read() as conn:
-        current = register.get_project(conn, who, project_id).project
+    current = await ctx(request).store.read_async(
+        lambda conn: register.get_project(conn, who, project_id).project
+    )
     back = f"/ops/programmes/{project_id}"
     try:
         cities = [c.strip() for c in str(form.get("cities") or "").split(",") if c.strip()]
