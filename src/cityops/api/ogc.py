@@ -59,7 +59,11 @@ def conformance(request: Request, f: str | None = None) -> Response:
     return _answer(request, f, "Conformance", {"conformsTo": ogc.CONFORMANCE})
 
 
-@router.get("/catalogue.jsonld", summary="The catalogue as DCAT (JSON-LD)")
+@router.get(
+    "/catalogue.jsonld",
+    summary="The catalogue as DCAT (JSON-LD)",
+    responses={200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}},
+)
 def dcat_catalogue(request: Request, who: Principal = Depends(principal)) -> Response:
     """Every dataset the caller may see, as a DCAT 2 catalogue in JSON-LD."""
     with ctx(request).store.read() as conn:
