@@ -124,6 +124,3 @@ export async function placesIn(bounds, limit = 8) {
     .sort((a, b) => b.properties.pop - a.properties.pop)
     .slice(0, limit);
 }
-
-/** The ops map's name for ``text``. */
-export const textNode = text;

@@ -2,7 +2,7 @@
 // overlap), popups with each value, its unit, time, trend and levels, the city's warning
 // areas, and Natural Earth context (rivers, lakes, places). Text only: every label and
 // popup is built with el(), which never parses HTML.
-import { L, makeMap, STATE_COLOURS, addContext, textNode } from "./basemap.js";
+import { L, makeMap, STATE_COLOURS, addContext, text } from "./basemap.js";
 import { el, getJSON, orgQuery } from "./api.js";
 import { fmtTime, fmtValue } from "./format.js";
 import { spreadPoints } from "./spread.js";
@@ -49,7 +49,7 @@ export class StationMap {
     this.leaders = L.layerGroup().addTo(this.map);
     this.areas = L.geoJSON(null, {
       style: { color: "#0b57d0", weight: 2, fillOpacity: 0.08 },
-      onEachFeature: (f, layer) => { if (f.properties && f.properties.name) layer.bindTooltip(textNode(f.properties.name), { sticky: true }); },
+      onEachFeature: (f, layer) => { if (f.properties && f.properties.name) layer.bindTooltip(text(f.properties.name), { sticky: true }); },
     }).addTo(this.map);
     this.byDatastream = new Map();
     this.markers = [];
