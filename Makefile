@@ -45,6 +45,7 @@ check: setup
 	$(VENV)/bin/mypy
 
 bench: setup
+	scripts/system-packages.sh --bench
 	$(PY) bench/run_all.py
 
 lint: setup
