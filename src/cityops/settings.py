@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         6000, ge=1, description="Requests a minute an anonymous client (by address) may make"
     )
     login_rate_per_min: int = Field(10, ge=1, description="Login attempts a minute per address")
+    events_url: str | None = Field(
+        None,
+        description="nats://host:port[,nats://host:port...] of the NATS JetStream cluster that "
+        "carries the event log when several CityOps nodes act as one; unset: one process, "
+        "events in-process (the embedded default)",
+    )
     mqtt_url: str | None = Field(
         None,
         description="mqtt[s]://[user:password@]host[:port] of the broker (user and password "
