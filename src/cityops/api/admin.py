@@ -1,4 +1,5 @@
-"""Organisations, users, tokens and the audit log (administrators)."""
+"""Organisations, users, tokens and the audit log (administrators): HTTP only; what each
+caller may do is decided in ``auth.accounts``."""
 
 from __future__ import annotations
 
@@ -7,29 +8,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
-from sqlalchemy import select
 
 from cityops.api.body import client_address
 from cityops.api.context import ctx
 from cityops.api.deps import principal, signed_in
-from cityops.auth import audit
-from cityops.auth.orgs import add_org, list_orgs
-from cityops.auth.policy import may_write, owners, sees_row
-from cityops.auth.principal import Principal, Role
-from cityops.auth.tokens import create_token, list_tokens, revoke_token
-from cityops.auth.users import add_user, list_users, reset_password, set_disabled
-from cityops.errors import Forbidden, NotFound
+from cityops.auth import accounts
+from cityops.auth.orgs import list_orgs
+from cityops.auth.principal import Principal
 from cityops.limits import check_year
-from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 router = APIRouter(tags=["administration"])
-ADMINS = (Role.ADMIN, Role.CITY_ADMIN)
-
-
-def _require(who: Principal, *roles: Role) -> None:
-    if who.role not in roles:
-        raise Forbidden(f"role {who.role.value} may not do this")
+ADMINS = accounts.ADMINS
 
 
 class OrgIn(BaseModel):
@@ -57,13 +47,10 @@ def orgs(request: Request) -> list[dict[str, Any]]:
 async def create_org(
     body: OrgIn, request: Request, who: Principal = Depends(signed_in)
 ) -> dict[str, Any]:
-    _require(who, Role.ADMIN)
     remote = client_address(request)
 
     def job(tx: Tx) -> int:
-        oid = add_org(tx.conn, **body.model_dump())
-        audit.record(tx, who, "create", "Organisation", oid, {"slug": body.slug}, remote, oid)
-        return oid
+        return accounts.create_org(tx, who, body.model_dump(), remote)
 
     return {"id": await ctx(request).store.write(job), "slug": body.slug}
 
@@ -75,29 +62,11 @@ class UserIn(BaseModel):
     org: str | None = None
 
 
-def _org_of(tx: Tx, slug: str | None) -> int | None:
-    if slug is None:
-        return None
-    found = tx.conn.execute(
-        select(s.organisations.c.id).where(s.organisations.c.slug == slug)
-    ).scalar()
-    if found is None:
-        raise NotFound(f"organisation {slug!r} not found")
-    return int(found)
-
-
 @router.get("/api/users")
 def users(request: Request, who: Principal = Depends(signed_in)) -> list[dict[str, Any]]:
     """Users: all for admins, their own organisation's for city admins."""
-    _require(who, *ADMINS)
     with ctx(request).store.read() as conn:
-        rows = list_users(conn)
-        if who.is_admin:
-            return rows
-        own = conn.execute(
-            select(s.organisations.c.slug).where(s.organisations.c.id == who.org_id)
-        ).scalar()
-    return [r for r in rows if r["org"] == own]
+        return accounts.users_for(conn, who)
 
 
 @router.post("/api/users", status_code=201)
@@ -112,46 +81,30 @@ async def add_person(
 ) -> dict[str, Any]:
     """Add a user as :func:`create_user` does; the web form marks the password it sets as
     chosen by someone else (``must_change_password``)."""
-    _require(who, *ADMINS)
     remote = client_address(request)
 
     def job(tx: Tx) -> int:
-        org_id = _org_of(tx, body.org)
-        if not who.is_admin and (org_id != who.org_id or body.role == Role.ADMIN.value):
-            raise Forbidden("city admins add users of their own organisation only")
-        uid = add_user(
-            tx.conn,
+        return accounts.add_person(
+            tx,
+            who,
             body.username,
             body.password,
             body.role,
-            org_id,
+            body.org,
+            remote,
             must_change_password=must_change_password,
         )
-        audit.record(tx, who, "create", "User", uid, {"role": body.role}, remote, org_id)
-        return uid
 
     return {"id": await ctx(request).store.write(job), "username": body.username}
-
-
-def _managed_user(tx: Tx, who: Principal, username: str) -> int | None:
-    """The organisation of a user this admin manages; NotFound for anyone else."""
-    row = tx.conn.execute(select(s.users.c.org_id).where(s.users.c.username == username)).first()
-    if row is None or (not who.is_admin and row.org_id != who.org_id):
-        raise NotFound(f"user {username!r} not found")
-    return row.org_id  # type: ignore[no-any-return]
 
 
 async def set_user_disabled(
     request: Request, who: Principal, username: str, disabled: bool
 ) -> None:
-    _require(who, *ADMINS)
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
-        org_id = _managed_user(tx, who, username)
-        set_disabled(tx.conn, username, disabled)
-        action = "disable" if disabled else "enable"
-        audit.record(tx, who, action, "User", username, None, remote, org_id)
+        accounts.set_user_disabled(tx, who, username, disabled, remote)
 
     await ctx(request).store.write(job)
 
@@ -184,13 +137,10 @@ async def reset_user_password(
 ) -> dict[str, Any]:
     """Set a user's password (admins; city admins for their organisation): the user must
     change it at the next login, and their sessions end."""
-    _require(who, *ADMINS)
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
-        org_id = _managed_user(tx, who, username)
-        reset_password(tx.conn, username, body.password)
-        audit.record(tx, who, "reset-password", "User", username, None, remote, org_id)
+        accounts.reset_user_password(tx, who, username, body.password, remote)
 
     await ctx(request).store.write(job)
     return {"username": username, "must_change_password": True}
@@ -219,30 +169,10 @@ async def new_token(
 
     The secret is in this answer only; CityOps stores its hash.
     """
-    if who.role is Role.DEVICE:
-        raise Forbidden("devices cannot create tokens")
     remote = client_address(request)
 
     def job(tx: Tx) -> tuple[int, str]:
-        org = None
-        if body.device is not None:
-            _require(who, *ADMINS)
-            # a device token writes for its Thing: the caller must be able to write it
-            thing = owners(tx.conn, "Thing", [body.device]).get(body.device)
-            if thing is None or not sees_row(who, thing.org_id, thing.visibility):
-                raise NotFound(f"Thing {body.device} not found")
-            if not may_write(who, "Thing", thing):
-                raise Forbidden(f"Thing {body.device} belongs to another organisation")
-            org = thing.org_id
-            made = create_token(
-                tx.conn, thing_id=body.device, name=body.name, expires_at=body.expires_at
-            )
-        else:
-            made = create_token(
-                tx.conn, user_id=who.user_id, name=body.name, expires_at=body.expires_at
-            )
-        audit.record(tx, who, "create", "Token", made[0], {"device": body.device}, remote, org)
-        return made
+        return accounts.new_token(tx, who, body.device, body.name, body.expires_at, remote)
 
     token_id, secret = await ctx(request).store.write(job)
     return {"id": token_id, "token": secret}
@@ -253,13 +183,7 @@ def tokens(request: Request, who: Principal = Depends(signed_in)) -> list[dict[s
     """Tokens without secrets, newest first: admins every token, city admins their city's
     device tokens, everybody else their own tokens."""
     with ctx(request).store.read() as conn:
-        if who.is_admin:
-            return list_tokens(conn)
-        if who.role is Role.CITY_ADMIN and who.org_id is not None:
-            return list_tokens(conn, org_id=who.org_id)
-        if who.user_id is None:
-            raise Forbidden("devices cannot list tokens")
-        return list_tokens(conn, user_id=who.user_id)
+        return accounts.tokens_for(conn, who)
 
 
 @router.delete("/api/tokens/{token_id}")
@@ -270,18 +194,7 @@ async def delete_token(
     remote = client_address(request)
 
     def job(tx: Tx) -> None:
-        t, th = s.api_tokens, s.things
-        row = tx.conn.execute(
-            select(t.c.user_id, th.c.org_id)
-            .select_from(t.outerjoin(th, th.c.id == t.c.thing_id))
-            .where(t.c.id == token_id)
-        ).first()
-        mine = row is not None and row.user_id is not None and row.user_id == who.user_id
-        city = row is not None and who.role is Role.CITY_ADMIN and row.org_id == who.org_id
-        if row is None or not (mine or city or who.is_admin):
-            raise NotFound(f"token {token_id} not found")
-        revoke_token(tx.conn, token_id)
-        audit.record(tx, who, "revoke", "Token", token_id, None, remote)
+        accounts.revoke(tx, who, token_id, remote)
 
     await ctx(request).store.write(job)
     return {"id": token_id, "revoked": True}
@@ -297,9 +210,7 @@ def audit_log(
     before_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """The audit log, newest first: admins see all, city admins their organisation's."""
-    _require(who, *ADMINS)
-    org = None if who.is_admin else who.org_id
     with ctx(request).store.read() as conn:
-        return audit.query(
-            conn, org_id=org, entity=entity, actor=actor, limit=limit, before_id=before_id
+        return accounts.audit_for(
+            conn, who, entity=entity, actor=actor, limit=limit, before_id=before_id
         )

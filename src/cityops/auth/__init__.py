@@ -5,5 +5,6 @@ and change what, in one place), ``users`` (argon2 password hashes, roles, lock-o
 ``tokens`` (API and device tokens, stored hashed), ``orgs`` (cities and partners),
 ``audit`` (one row per write, in the write's transaction), ``sessions`` (server-side login
 sessions), ``lockout`` (failed logins per account and address), ``passwords`` (the password
-policy), ``mqtt_clients`` (devices' accounts on the MQTT broker).
+policy), ``mqtt_clients`` (devices' accounts on the MQTT broker), ``accounts`` (organisations,
+people and tokens administered on behalf of a principal, with who may do what).
 """
