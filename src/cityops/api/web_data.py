@@ -3,21 +3,18 @@ cities; and the JavaScript libraries from ``node_modules`` under /assets/."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from cityops.api.context import ctx
 from cityops.api.deps import principal
-from cityops.auth.policy import visible
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput, NotFound, Unauthorized
-from cityops.store import schema as s
-from cityops.web import assets, cities, i18n, series, stations, units, warnings
+from cityops.web import assets, cities, i18n, series, stations, warnings
 
 router = APIRouter(tags=["web"])
 
@@ -41,41 +38,9 @@ def get_series(
     [from, to) (query ``from``/``to``, ISO 8601 with zone; default: the 7 days up to the
     latest observation)."""
     start, end = _aware(start, "from"), _aware(end, "to")
-    if not 1 <= buckets <= series.MAX_BUCKETS:
-        raise InvalidInput(f"buckets: 1 to {series.MAX_BUCKETS}", field="buckets")
     c = ctx(request)
-    ds = s.datastreams
     with c.store.read() as conn:
-        q = select(
-            ds.c.id, ds.c.name, ds.c.unit_of_measurement, ds.c.last_phenomenon_time, ds.c.org_id
-        ).where(ds.c.id == datastream_id)
-        cond = visible("Datastream", ds, who)
-        row = conn.execute(q if cond is None else q.where(cond)).first()
-        if row is None:
-            raise NotFound(f"no Datastream {datastream_id}")
-        end = end or (
-            row.last_phenomenon_time + timedelta(seconds=1)
-            if row.last_phenomenon_time
-            else datetime.now(UTC)
-        )
-        start = start or end - timedelta(days=7)
-        if start >= end:
-            raise InvalidInput("from: must be before to", field="from")
-        data = series.downsample(conn, c.store.kind, datastream_id, start, end, buckets)
-        levels = stations.rule_links(conn, row.org_id).get(datastream_id, [])
-    merged = {k: v for rule in levels for k, v in rule["levels"].items()}
-    return {
-        "datastream": datastream_id,
-        "name": row.name,
-        "unit": units.shown(row.unit_of_measurement).symbol,
-        "decimals": units.shown(row.unit_of_measurement).decimals,
-        "from": start,
-        "to": end,
-        "buckets": buckets,
-        "width": (end - start).total_seconds() / buckets,
-        "levels": dict(sorted(merged.items(), key=lambda kv: kv[1])),
-        **data.as_json(),
-    }
+        return series.chart(conn, c.store.kind, who, datastream_id, start, end, buckets)
 
 
 def _signed(who: Principal) -> Principal:

@@ -10,13 +10,18 @@ PostgreSQL), on the indexed (datastream_id, phenomenon_time_start) range, so a y
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 
+from cityops.auth.policy import visible
+from cityops.auth.principal import Principal
+from cityops.errors import InvalidInput, NotFound
+from cityops.store import schema as s
 from cityops.store.types import UTCDateTime
+from cityops.web import stations, units
 
 MAX_BUCKETS = 5000
 
@@ -103,3 +108,51 @@ def downsample(
         out.max.append(float(row.hi))
         out.count.append(int(row.n))
     return out
+
+
+def chart(
+    conn: Connection,
+    dialect: str,
+    who: Principal,
+    datastream_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    buckets: int,
+) -> dict[str, Any]:
+    """A chart of a Datastream ``who`` may see (NotFound otherwise, as for a missing one):
+    :func:`downsample` of [start, end), by default the 7 days up to its latest observation,
+    with its name, unit and the levels of the rules that watch it."""
+    if not 1 <= buckets <= MAX_BUCKETS:
+        raise InvalidInput(f"buckets: 1 to {MAX_BUCKETS}", field="buckets")
+    ds = s.datastreams
+    q = select(
+        ds.c.id, ds.c.name, ds.c.unit_of_measurement, ds.c.last_phenomenon_time, ds.c.org_id
+    ).where(ds.c.id == datastream_id)
+    cond = visible("Datastream", ds, who)
+    row = conn.execute(q if cond is None else q.where(cond)).first()
+    if row is None:
+        raise NotFound(f"no Datastream {datastream_id}")
+    end = end or (
+        row.last_phenomenon_time + timedelta(seconds=1)
+        if row.last_phenomenon_time
+        else datetime.now(UTC)
+    )
+    start = start or end - timedelta(days=7)
+    if start >= end:
+        raise InvalidInput("from: must be before to", field="from")
+    data = downsample(conn, dialect, datastream_id, start, end, buckets)
+    levels = stations.rule_links(conn, row.org_id).get(datastream_id, [])
+    merged = {k: v for rule in levels for k, v in rule["levels"].items()}
+    unit = units.shown(row.unit_of_measurement)
+    return {
+        "datastream": datastream_id,
+        "name": row.name,
+        "unit": unit.symbol,
+        "decimals": unit.decimals,
+        "from": start,
+        "to": end,
+        "buckets": buckets,
+        "width": (end - start).total_seconds() / buckets,
+        "levels": dict(sorted(merged.items(), key=lambda kv: kv[1])),
+        **data.as_json(),
+    }
