@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
@@ -22,9 +21,8 @@ from cityops.api.deps import (
 from cityops.api.json import JSON
 from cityops.auth import audit, sessions
 from cityops.auth.principal import Principal, Role
-from cityops.auth.users import change_password, check_password
+from cityops.auth.users import change_password, check_password, must_change_password
 from cityops.errors import Forbidden, InvalidInput, Unauthorized
-from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 router = APIRouter(tags=["identity"])
@@ -45,11 +43,6 @@ async def _credentials(request: Request) -> Login:
         return Login.model_validate(data)
     except Exception:
         raise InvalidInput("username and password are required", field="username") from None
-
-
-def _must_change(tx: Tx, user_id: int) -> bool:
-    u = s.users
-    return bool(tx.conn.execute(select(u.c.must_change_password).where(u.c.id == user_id)).scalar())
 
 
 @router.post("/api/login")
@@ -78,7 +71,7 @@ async def login(request: Request) -> Response:
         if who is None or who.user_id is None:
             return str(result)
         cookie, csrf = sessions.create(tx.conn, who.user_id, remote)
-        return who, cookie, csrf, _must_change(tx, who.user_id)
+        return who, cookie, csrf, must_change_password(tx.conn, who.user_id)
 
     result = await c.store.write(job)
     if isinstance(result, str):

@@ -7,19 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from cityops.api.body import client_address
 from cityops.api.context import ctx
 from cityops.api.deps import signed_in
 from cityops.auth import audit, mqtt_clients
-from cityops.auth.principal import Principal, Role
-from cityops.errors import Conflict, Forbidden, NotFound
+from cityops.auth.principal import Principal
+from cityops.errors import Conflict, NotFound
 from cityops.mqtt import dynsec
 from cityops.mqtt.topics import device_root
 from cityops.settings import BrokerAddress, Settings
-from cityops.store import schema as s
 from cityops.store.writer import Tx
 
 router = APIRouter(tags=["administration"])
@@ -37,12 +35,8 @@ def _broker(settings: Settings) -> BrokerAddress:
 
 def _check_thing(request: Request, who: Principal, thing_id: int) -> None:
     """Admins, and city admins for their own organisation's Things."""
-    if who.role not in (Role.ADMIN, Role.CITY_ADMIN):
-        raise Forbidden(f"role {who.role.value} may not do this")
     with ctx(request).store.read() as conn:
-        row = conn.execute(select(s.things.c.org_id).where(s.things.c.id == thing_id)).first()
-    if row is None or (not who.is_admin and row.org_id != who.org_id):
-        raise NotFound(f"Thing {thing_id} not found")
+        mqtt_clients.check_manager(conn, who, thing_id)
 
 
 @router.post("/api/mqtt/clients", status_code=201)

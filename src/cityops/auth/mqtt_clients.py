@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from cityops.auth.principal import Principal, Role
 from cityops.auth.tokens import _Cache
-from cityops.errors import NotFound
+from cityops.errors import Forbidden, NotFound
 from cityops.store import schema as s
 
 CACHE = _Cache()
@@ -27,6 +27,16 @@ CACHE = _Cache()
 def new_credentials() -> tuple[str, str]:
     """(opaque user name, random password): the name says nothing about the owner."""
     return "d" + secrets.token_hex(8), secrets.token_urlsafe(32)
+
+
+def check_manager(conn: Connection, who: Principal, thing_id: int) -> None:
+    """May ``who`` manage the broker accounts of this Thing? Admins, and city admins for
+    their own organisation's Things: Forbidden for other roles, NotFound for other Things."""
+    if who.role not in (Role.ADMIN, Role.CITY_ADMIN):
+        raise Forbidden(f"role {who.role.value} may not do this")
+    row = conn.execute(select(s.things.c.org_id).where(s.things.c.id == thing_id)).first()
+    if row is None or (not who.is_admin and row.org_id != who.org_id):
+        raise NotFound(f"Thing {thing_id} not found")
 
 
 def record(conn: Connection, username: str, thing_id: int) -> None:

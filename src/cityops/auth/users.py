@@ -114,6 +114,12 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
+def must_change_password(conn: Connection, user_id: int) -> bool:
+    """Was the user's password chosen by someone else (so that it must be changed first)?"""
+    u = s.users
+    return bool(conn.execute(select(u.c.must_change_password).where(u.c.id == user_id)).scalar())
+
+
 def principal_of_user(conn: Connection, user_id: int) -> Principal | None:
     u = s.users
     row = conn.execute(select(u).where(u.c.id == user_id)).first()
