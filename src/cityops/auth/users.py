@@ -8,12 +8,13 @@ failed logins is per account and address (``lockout``).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from cityops.auth import lockout, sessions
@@ -79,7 +80,8 @@ def add_user(
     )
 
 
-def _user_id(conn: Connection, username: str) -> int:
+def user_id(conn: Connection, username: str) -> int:
+    """The id of the user named ``username``; NotFound if there is none."""
     found = conn.execute(select(s.users.c.id).where(s.users.c.username == username)).scalar()
     if found is None:
         raise NotFound(f"user {username!r} not found")
@@ -88,7 +90,7 @@ def _user_id(conn: Connection, username: str) -> int:
 
 def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
     """Disable (its sessions end, its tokens stop) or re-enable a user."""
-    uid = _user_id(conn, username)
+    uid = user_id(conn, username)
     conn.execute(update(s.users).where(s.users.c.id == uid).values(disabled=disabled))
     TOKEN_CACHE.clear()  # a cached answer for the user's tokens is wrong from now on
     if disabled:
@@ -112,6 +114,23 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
         .order_by(u.c.username)
     )
     return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def add_first_admin(conn: Connection) -> tuple[str, str] | None:
+    """Create the user ``admin`` with a random password when there are no users yet: its
+    name and password (to be changed at the first login), or None."""
+    if conn.execute(select(func.count()).select_from(s.users)).scalar_one():
+        return None
+    password = secrets.token_urlsafe(12)
+    add_user(
+        conn,
+        "admin",
+        password,
+        "admin",
+        display_name="First administrator",
+        must_change_password=True,
+    )
+    return "admin", password
 
 
 def must_change_password(conn: Connection, user_id: int) -> bool:
@@ -183,7 +202,7 @@ def change_password(
 def reset_password(conn: Connection, username: str, new: str) -> int:
     """An administrator sets a password: the user must change it at the next login;
     every session ends and the account's failed-login counts are cleared."""
-    uid = _user_id(conn, username)
+    uid = user_id(conn, username)
     check_policy(new, username)
     conn.execute(
         update(s.users)

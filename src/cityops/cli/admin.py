@@ -10,10 +10,9 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import typer
-from sqlalchemy import select
 
 from cityops.auth import audit
 from cityops.auth import orgs as org_service
@@ -25,10 +24,11 @@ from cityops.auth.users import (
     list_users,
     reset_password,
     set_disabled,
+    user_id,
 )
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
-from cityops.errors import InvalidInput, NotFound
-from cityops.store import schema as s
+from cityops.errors import InvalidInput
+from cityops.store.writer import Job, Tx
 
 users = typer.Typer(no_args_is_help=True, help="People who log in.")
 tokens = typer.Typer(no_args_is_help=True, help="API and device tokens.")
@@ -76,7 +76,10 @@ def read_password(
     return str(typer.prompt(label, hide_input=True, confirmation_prompt=label != "Old password"))
 
 
-def _write(database: str | None, config: Path | None, job: Any) -> Any:
+R = TypeVar("R")
+
+
+def _write(database: str | None, config: Path | None, job: Job[R]) -> R:
     store = open_store(settings_from(database, config))
     try:
         return store.write_sync(job)
@@ -97,7 +100,7 @@ def user_add(
     or guessable one)."""
     password = read_password(password_file)
 
-    def job(tx: Any) -> int:
+    def job(tx: Tx) -> int:
         org_id = org_service.org_id(tx.conn, org) if org else None
         uid = add_user(tx.conn, username, password, role, org_id)
         audit.record(tx, SYSTEM, "create", "User", uid, {"role": role, "org": org})
@@ -119,7 +122,7 @@ def user_list(database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
 def user_disable(username: str, database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
     """Disable a user: their logins and tokens stop working."""
 
-    def job(tx: Any) -> None:
+    def job(tx: Tx) -> None:
         set_disabled(tx.conn, username)
         audit.record(tx, SYSTEM, "disable", "User", username)
 
@@ -131,7 +134,7 @@ def user_disable(username: str, database: str = DB_OPTION, config: Path = CONFIG
 def user_enable(username: str, database: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
     """Re-enable a disabled user (their failed-login counts are cleared)."""
 
-    def job(tx: Any) -> None:
+    def job(tx: Tx) -> None:
         set_disabled(tx.conn, username, disabled=False)
         audit.record(tx, SYSTEM, "enable", "User", username)
 
@@ -150,7 +153,7 @@ def user_reset_password(
     login; their sessions end."""
     password = read_password(password_file)
 
-    def job(tx: Any) -> None:
+    def job(tx: Tx) -> None:
         reset_password(tx.conn, username, password)
         audit.record(tx, SYSTEM, "reset-password", "User", username)
 
@@ -169,11 +172,8 @@ def user_passwd(
     old = read_password(None, OLD_PASSWORD_ENV, "Old password")
     new = read_password(password_file, label="New password")
 
-    def job(tx: Any) -> None:
-        uid = tx.conn.execute(select(s.users.c.id).where(s.users.c.username == username)).scalar()
-        if uid is None:
-            raise NotFound(f"user {username!r} not found")
-        change_password(tx.conn, int(uid), old, new)
+    def job(tx: Tx) -> None:
+        change_password(tx.conn, user_id(tx.conn, username), old, new)
         audit.record(tx, SYSTEM, "password", "User", username)
 
     _write(database, config, job)
@@ -192,17 +192,9 @@ def token_create(
     """Create a token and print its secret (shown once, stored hashed)."""
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
 
-    def job(tx: Any) -> tuple[int, str]:
-        user_id = None
-        if user is not None:
-            user_id = tx.conn.execute(
-                select(s.users.c.id).where(s.users.c.username == user)
-            ).scalar()
-            if user_id is None:
-                raise NotFound(f"user {user!r} not found")
-        made = create_token(
-            tx.conn, user_id=user_id, thing_id=device, name=name, expires_at=expires
-        )
+    def job(tx: Tx) -> tuple[int, str]:
+        uid = None if user is None else user_id(tx.conn, user)
+        made = create_token(tx.conn, user_id=uid, thing_id=device, name=name, expires_at=expires)
         audit.record(tx, SYSTEM, "create", "Token", made[0], {"device": device, "user": user})
         return made
 
@@ -240,7 +232,7 @@ def org_add(
     """Add an organisation (a city or a partner)."""
     local = _names(names)
 
-    def job(tx: Any) -> int:
+    def job(tx: Tx) -> int:
         oid = org_service.add_org(
             tx.conn,
             slug,

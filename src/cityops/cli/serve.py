@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import typer
 import uvicorn
-from sqlalchemy import func, select
 
-from cityops.auth.users import add_user
+from cityops.auth.users import add_first_admin
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, settings_from
 from cityops.cli.errors import naming_database
 from cityops.settings import Settings, load_settings, masked_url
 from cityops.store import migrate
-from cityops.store import schema as s
 from cityops.store.base import Store
 
 
@@ -26,22 +23,7 @@ def ensure_first_admin(store: Store) -> tuple[str, str] | None:
     login (until then the session may do nothing else), so a copy left in a terminal
     or a log does not stay valid."""
 
-    def job(tx: object) -> tuple[str, str] | None:
-        conn = tx.conn  # type: ignore[attr-defined]
-        if conn.execute(select(func.count()).select_from(s.users)).scalar_one():
-            return None
-        password = secrets.token_urlsafe(12)
-        add_user(
-            conn,
-            "admin",
-            password,
-            "admin",
-            display_name="First administrator",
-            must_change_password=True,
-        )
-        return "admin", password
-
-    return store.write_sync(job)
+    return store.write_sync(lambda tx: add_first_admin(tx.conn))
 
 
 def app_from_env():  # type: ignore[no-untyped-def]
