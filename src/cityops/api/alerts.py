@@ -16,10 +16,11 @@ from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
 from cityops.api.deps import principal, signed_in
 from cityops.api.json import JSON
+from cityops.auth.policy import require_admin
 from cityops.auth.principal import Principal
 from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
 from cityops.egress import EgressPolicy
-from cityops.errors import Forbidden, InvalidInput
+from cityops.errors import InvalidInput
 from cityops.exposure import layers as exposure_layers
 
 router = APIRouter(tags=["alerts"])
@@ -224,8 +225,7 @@ def list_external(request: Request, current: bool = False, limit: int = 100) -> 
 @router.post("/api/external-alerts/import")
 async def import_external(request: Request, who: Principal = Depends(signed_in)) -> dict[str, Any]:
     """Admins: fetch an Atom/RSS feed of CAP alerts. Body ``{"url": "https://..."}``."""
-    if not who.is_admin:
-        raise Forbidden("only an admin imports outside feeds")
+    require_admin(who, "imports outside feeds")
     url = (await _object(request)).get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise InvalidInput("url: an http(s) URL of an Atom or RSS feed", field="url")

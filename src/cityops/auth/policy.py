@@ -93,6 +93,12 @@ def reader_access(p: Principal) -> Callable[[str, FromClause], ColumnElement[boo
     return lambda entity, table: visible(entity, table, p)
 
 
+def require_admin(p: Principal, doing: str) -> None:
+    """Forbidden ("only an admin <doing>") unless ``p`` is an admin."""
+    if not p.is_admin:
+        raise Forbidden(f"only an admin {doing}")
+
+
 def require_sta_writer(p: Principal, entity: str) -> None:
     """Creating/changing SensorThings entities (other than Observations) needs an admin."""
     if p.is_anonymous:
