@@ -8,6 +8,7 @@ what left it unclear which package owned the write path (issue 15).
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,3 +161,83 @@ PURE = {
 @pytest.mark.parametrize("package", sorted(PURE))
 def test_the_pure_core_imports_only_what_it_may(package: str) -> None:
     assert package_graph(MODULES).get(package, set()) <= PURE[package]
+
+
+# SQL only in store-facing modules (issue 15): api/ and cli/ parse input and shape output,
+# and call the services that own the tables. What they may still import of SQLAlchemy, and
+# why (nothing of it builds or runs SQL):
+SQL_FREE = ("api", "cli")
+SQLALCHEMY_ALLOWED = {
+    # the type of the store's read connection, passed on to services (annotations only)
+    "sqlalchemy.engine.Connection": {"cityops.api.exports", "cityops.api.web_pages"},
+    # the store's exceptions as an HTTP status (api) or one line for operators (cli)
+    "sqlalchemy.exc": {"cityops.api.errors", "cityops.cli.errors"},
+    "sqlalchemy.exc.DataError": {"cityops.api.errors"},
+    # a database URL shown with its password hidden, parsed as the store parses it
+    "sqlalchemy.engine.make_url": {"cityops.cli.errors"},
+}
+SQL_TEXT = re.compile(
+    r"\bSELECT\b.*\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b", re.S
+)
+RUNS_SQL = {"execute", "exec_driver_sql", "executemany"}
+
+
+def imported_names(path: Path) -> set[str]:
+    """What a file imports, by the name it binds: ``from a.b import c`` -> ``a.b.c``,
+    ``import a.b`` -> ``a.b`` (relative imports are CityOps's own and left out)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def sql_offences(name: str, path: Path) -> list[str]:
+    """Why a module of the HTTP or command-line layer touches SQL, one line per reason."""
+    out = []
+    for imported in sorted(imported_names(path)):
+        if imported.split(".")[0] == "sqlalchemy":
+            if name not in SQLALCHEMY_ALLOWED.get(imported, ()):
+                out.append(f"imports {imported}")
+        elif imported.startswith("cityops.store.schema"):
+            out.append(f"imports table objects ({imported})")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in RUNS_SQL:
+                out.append(f"line {node.lineno}: runs SQL (.{node.func.attr})")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SQL_TEXT.search(node.value):
+                out.append(f"line {node.lineno}: SQL text")
+    return out
+
+
+def test_the_sql_check_sees_sql(tmp_path: Path) -> None:
+    mod = tmp_path / "m.py"
+    mod.write_text(
+        "from sqlalchemy import select, text\n"
+        "from cityops.store import schema as s\n"
+        "def f(conn):\n"
+        "    conn.execute(text('SELECT id FROM users'))\n"
+    )
+    assert sql_offences("cityops.api.m", mod) == [
+        "imports table objects (cityops.store.schema)",
+        "imports sqlalchemy.select",
+        "imports sqlalchemy.text",
+        "line 4: runs SQL (.execute)",
+        "line 4: SQL text",
+    ]
+    typed = tmp_path / "t.py"
+    typed.write_text("from sqlalchemy.engine import Connection\n")
+    assert sql_offences("cityops.api.exports", typed) == []  # allowed there, and why
+    assert sql_offences("cityops.api.m", typed) == ["imports sqlalchemy.engine.Connection"]
+
+
+def test_http_and_cli_layers_hold_no_sql() -> None:
+    offences = {
+        name: found
+        for name, path in MODULES
+        if top_level(name) in SQL_FREE and (found := sql_offences(name, path))
+    }
+    assert offences == {}, "SQL belongs in the services that own the tables: " + str(offences)
