@@ -302,8 +302,8 @@ class Settings(BaseSettings):
     )
     outgoing_allow: str = Field(
         "",
-        description="Loopback, private or link-local targets that webhooks and outside "
-        "feed imports may reach anyway: host names, addresses or CIDR networks, separated "
+        description="Loopback, private or link-local targets that webhooks, Web Push and "
+        "outside feed imports may reach anyway: host names, addresses or CIDR networks, separated "
         "by commas or spaces (e.g. '10.20.0.0/16, intranet.city.example'); every other "
         "inside address is refused",
     )

@@ -138,3 +138,59 @@ async def test_links_ignore_a_foreign_host_header(
     assert "evil.example" not in r.text
     ok = await client.get("/v1.1")
     assert "http://test/v1.1/Things" in ok.text  # an allowed host is used as it came
+
+
+def _subscription_keys() -> str:
+    """A browser's p256dh and auth keys (JSON), as a push subscription's secret holds them."""
+    import base64
+    import json
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return json.dumps({"p256dh": b64(point), "auth": b64(os.urandom(16))})
+
+
+@pytest.mark.parametrize(
+    "allowed",
+    [
+        {"outgoing_allow": "127.0.0.1"},  # the guard every outgoing request answers to
+        {"outgoing_allow": "127.0.0.0/8"},
+        {"push_allowed_hosts": ["127.0.0.1"]},  # a push service on the premises
+    ],
+)
+async def test_push_to_a_refused_address_is_not_contacted(
+    local: Local, allowed: dict[str, Any]
+) -> None:
+    from cityops.alerting.channels.webpush import VAPID_SECRET, WebPush, new_vapid_pem
+
+    keys = {VAPID_SECRET: new_vapid_pem()}
+    url = f"http://127.0.0.1:{local.port}/push/phone-1"
+    secret = _subscription_keys()
+    for refusing in (Settings(), Settings(outgoing_allow="10.0.0.0/8 localhost")):
+        with pytest.raises(DeliveryError) as info:
+            await WebPush(refusing, keys).send(url, secret, _message())
+        assert "127.0.0.1" in str(info.value) and "outgoing_allow" in str(info.value)
+    assert local.paths == []
+    await WebPush(Settings(**allowed), keys).send(url, secret, _message())
+    assert local.paths == ["/push/phone-1"]
+
+
+async def test_push_host_resolving_inside_is_refused(local: Local) -> None:
+    """A host name is judged by the addresses it resolves to, not by how it looks."""
+    from cityops.alerting.channels.webpush import VAPID_SECRET, WebPush, new_vapid_pem
+
+    push = WebPush(Settings(), {VAPID_SECRET: new_vapid_pem()})
+    with pytest.raises(DeliveryError, match="outgoing_allow"):
+        await push.send(f"http://localhost:{local.port}/push", _subscription_keys(), _message())
+    assert local.paths == []

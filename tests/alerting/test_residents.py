@@ -2,7 +2,8 @@
 delivered to a push service run by the test, which decrypts the payload with the
 subscriber's private key (RFC 8291, aes128gcm) and checks the VAPID authorisation; the
 e-mail fallback confirms by link and unsubscribes by link through aiosmtpd; unsubscribing
-deletes the row; endpoints on private hosts are refused unless allowed."""
+deletes the row; endpoints on private hosts are refused unless allowed (delivery to them:
+tests/alerting/test_egress.py)."""
 
 from __future__ import annotations
 
@@ -251,15 +252,6 @@ async def test_push_endpoint_checks(client: httpx.AsyncClient, store: Store) -> 
     assert r.status_code == 400 and r.json()["field"] == "region"
     r = await client.post("/api/public/push-subscriptions", json={"subscription": ok, "lang": "xx"})
     assert r.status_code == 400 and r.json()["field"] == "lang"
-
-
-async def test_private_push_host_refused_at_delivery() -> None:
-    from cityops.alerting.channels import DeliveryError
-    from cityops.alerting.channels.webpush import check_address
-
-    with pytest.raises(DeliveryError, match="not a public address"):
-        await check_address("127.0.0.1", [])
-    await check_address("127.0.0.1", ["127.0.0.1"])
 
 
 async def test_email_fallback_confirm_and_unsubscribe(

@@ -4,17 +4,16 @@ VAPID key (RFC 8292).
 
 The target is the endpoint URL the browser's push service gave; the secret holds the
 subscription's ``p256dh`` and ``auth`` keys (JSON). Encryption is pywebpush's (which uses
-``http_ece``) and the VAPID header py-vapid's; the POST goes through httpx like the
-webhooks. The endpoint comes from an anonymous browser, so before sending its host must
-resolve to public addresses only, unless ``push_allowed_hosts`` names it (an on-premises
-push service; tests). A push service answering 404 or 410 has dropped the subscription:
-:class:`SubscriptionGone` tells the worker to delete it.
+``http_ece``) and the VAPID header py-vapid's. The endpoint comes from an anonymous
+browser, so the POST goes through ``cityops.egress`` like the webhooks: the host must
+resolve to public addresses only, unless ``outgoing_allow`` or ``push_allowed_hosts`` (an
+on-premises push service; tests) names it, and the connection is pinned to the address
+that was checked (no DNS rebinding). A push service answering 404 or 410 has dropped the
+subscription: :class:`SubscriptionGone` tells the worker to delete it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import json
 import time
 from typing import Any
@@ -24,7 +23,10 @@ import httpx
 from py_vapid import Vapid
 from pywebpush import WebPusher
 
+from cityops import egress
+from cityops.egress import EgressPolicy, EgressRefused
 from cityops.errors import InvalidInput
+from cityops.settings import Settings
 
 from .base import Channel, DeliveryError, Message
 
@@ -90,17 +92,11 @@ def new_vapid_pem() -> str:
     return str(key.private_pem().decode())
 
 
-async def check_address(host: str, allowed: list[str]) -> None:
-    """Refuse a push host that resolves to a loopback, private or link-local address."""
-    if host in allowed:
-        return
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, 443)
-    except OSError as exc:
-        raise DeliveryError(f"push host {host}: {exc}") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_global:
-            raise DeliveryError(f"push host {host} is not a public address")
+def push_policy(settings: Settings) -> EgressPolicy:
+    """The outgoing-request guard for push endpoints: ``outgoing_allow``, and the hosts of
+    ``push_allowed_hosts`` (which also admits them as plain-http endpoints)."""
+    allow = settings.outgoing_allow.replace(",", " ").split()
+    return EgressPolicy.parse([*allow, *settings.push_allowed_hosts])
 
 
 class WebPush(Channel):
@@ -138,8 +134,6 @@ class WebPush(Channel):
         return headers
 
     async def send(self, target: str, secret: str | None, message: Message) -> None:
-        parts = urlsplit(target)
-        await check_address(parts.hostname or "", self.settings.push_allowed_hosts)
         try:
             keys = json.loads(secret or "")
             body = WebPusher({"endpoint": target, "keys": keys}).encode(
@@ -150,10 +144,15 @@ class WebPush(Channel):
         urgent = message.summary.get("severity") in ("Severe", "Extreme")
         headers = self._headers(target, urgent, ttl=24 * 3600)
         try:
-            async with httpx.AsyncClient(
-                timeout=self.settings.delivery_timeout, follow_redirects=False
-            ) as client:
-                response = await client.post(target, content=body, headers=headers)
+            response = await egress.post(
+                target,
+                push_policy(self.settings),
+                content=body,
+                headers=headers,
+                timeout=self.settings.delivery_timeout,
+            )
+        except EgressRefused as exc:  # an inside address: see cityops.egress
+            raise DeliveryError(exc.message) from None
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
         if response.status_code in (404, 410):
