@@ -241,3 +241,19 @@ def test_http_and_cli_layers_hold_no_sql() -> None:
         if top_level(name) in SQL_FREE and (found := sql_offences(name, path))
     }
     assert offences == {}, "SQL belongs in the services that own the tables: " + str(offences)
+
+
+def test_write_jobs_are_typed() -> None:
+    """A write job's transaction handle is a ``Tx`` (store/writer.py), never ``Any``: mypy
+    then checks every use of ``tx.conn``, ``tx.dialect``, ``tx.emit`` and ``tx.defer``.
+    (Lambdas passed to ``Store.write`` get the type from ``Job[R]``.)"""
+    untyped = sorted(
+        f"{name}.{node.name}"
+        for name, path in MODULES
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        if arg.arg == "tx"
+        and (arg.annotation is None or ast.unparse(arg.annotation) in ("Any", "object"))
+    )
+    assert untyped == [], f"write jobs typed Any: {untyped}"

@@ -22,7 +22,7 @@ from cityops.errors import CityOpsError
 from cityops.settings import Settings
 from cityops.store import schema as s
 from cityops.store.base import Store
-from cityops.store.writer import Event
+from cityops.store.writer import Event, Tx
 
 from . import residents
 from .auto_issue import release_due
@@ -256,7 +256,7 @@ def message_of(row: Any, settings: Settings) -> Message:
     return Message(int(row.id), 0, row.slug or "cityops", bytes(row.xml), summary)
 
 
-def server_keys(tx: Any) -> dict[str, str]:
+def server_keys(tx: Tx) -> dict[str, str]:
     """The server's keys channels need, created once: VAPID (Web Push) and the key of
     residents' links."""
     import secrets
@@ -269,7 +269,7 @@ def server_keys(tx: Any) -> dict[str, str]:
     }
 
 
-def _forget(tx: Any, subscription_ids: list[int]) -> None:
+def _forget(tx: Tx, subscription_ids: list[int]) -> None:
     t = s.alert_subscriptions
     tx.conn.execute(delete(t).where(t.c.id.in_(subscription_ids), t.c.public.is_(True)))
 

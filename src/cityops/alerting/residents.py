@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,7 +45,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def server_secret(tx: Tx, name: str, make: Any) -> str:
+def server_secret(tx: Tx, name: str, make: Callable[[], str]) -> str:
     """The server's secret ``name``, created with ``make()`` on first use (kept for good)."""
     t = s.server_secrets
     found = tx.conn.execute(select(t.c.value).where(t.c.name == name)).scalar()

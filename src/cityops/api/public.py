@@ -23,6 +23,7 @@ from cityops.api.context import ctx
 from cityops.api.json import JSON
 from cityops.api.web_pages import templates
 from cityops.errors import InvalidInput, NotFound
+from cityops.store.writer import Tx
 from cityops.web import assets, i18n, warnings
 
 router = APIRouter(tags=["public"])
@@ -155,7 +156,7 @@ async def email_subscribe(request: Request) -> Response:
         raise NotFound("e-mail subscriptions are not offered: no SMTP server is configured")
     body = await _form_or_json(request)
 
-    def job(tx: Any) -> tuple[str, str | None]:
+    def job(tx: Tx) -> tuple[str, str | None]:
         row_id, target, send = residents.subscribe_email(tx, body)
         return target, residents.link_token(tx, "confirm", row_id, target) if send else None
 

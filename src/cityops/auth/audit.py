@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from cityops.auth.principal import Principal
 from cityops.store import schema as s
+from cityops.store.dialect import Dialect
 from cityops.store.writer import Tx
 
 
@@ -68,11 +69,8 @@ class AuditRows:
     def merge(self, other: AuditRows) -> None:
         self.rows.extend(other.rows)
 
-    def flush(self, conn: Connection, dialect: Any) -> None:
-        if dialect is not None:
-            dialect.bulk_insert(conn, s.audit_log, self.rows, returning=False)
-        else:
-            conn.execute(insert(s.audit_log), self.rows)
+    def flush(self, conn: Connection, dialect: Dialect) -> None:
+        dialect.bulk_insert(conn, s.audit_log, self.rows, returning=False)
 
 
 def query(

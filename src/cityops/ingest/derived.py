@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Update
 
 from cityops.store import schema as s
+from cityops.store.dialect import Dialect
 from cityops.store.types import UTCDateTime
 
 BBox = tuple[float, float, float, float]
@@ -55,13 +56,13 @@ class DatastreamDelta:
                 else (min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
             )
 
-    def flush(self, conn: Connection, dialect: Any) -> None:
+    def flush(self, conn: Connection, dialect: Dialect) -> None:
         """One atomic UPDATE of the Datastream row (a statement built once per dialect:
         building it per flush cost more than running it)."""
         conn.execute(_update_for(dialect), self._params())
 
     @staticmethod
-    def flush_many(conn: Connection, dialect: Any, deltas: list[DatastreamDelta]) -> None:
+    def flush_many(conn: Connection, dialect: Dialect, deltas: list[DatastreamDelta]) -> None:
         """The UPDATEs of many rows as one executemany, in the order given (the writer
         gives them in datastream id order, so lock order is kept)."""
         conn.execute(_update_for(dialect), [d._params() for d in deltas])
@@ -87,7 +88,7 @@ class DatastreamDelta:
 _UPDATES: dict[str, Update] = {}
 
 
-def _update_for(dialect: Any) -> Update:
+def _update_for(dialect: Dialect) -> Update:
     """The UPDATE that folds a delta into its row. A NULL parameter leaves its column
     as it is: the dialect's LEAST/GREATEST ignore NULLs."""
     stmt = _UPDATES.get(dialect.name)
@@ -96,7 +97,7 @@ def _update_for(dialect: Any) -> Update:
     return stmt
 
 
-def _build_update(d: Any) -> Update:
+def _build_update(d: Dialect) -> Update:
     ds = s.datastreams
     latest_time = bindparam("latest_time", type_=UTCDateTime())
     latest_id = bindparam("latest_id", type_=BigInteger())

@@ -27,9 +27,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
+
+from cityops.store.dialect import Dialect
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -48,17 +50,18 @@ class Event:
 class Deferred(Protocol):
     """A change applied once per transaction, just before the commit (see module doc)."""
 
-    def merge(self, other: Any) -> None:
-        """Fold in the same kind of change from a later job."""
+    def merge(self, other: Self) -> None:
+        """Fold in the same kind of change from a later job (jobs defer one class of
+        change per key)."""
 
-    def flush(self, conn: Connection, dialect: Any) -> None:
+    def flush(self, conn: Connection, dialect: Dialect) -> None:
         """Apply the change (inside the transaction)."""
 
 
 DeferKey = tuple[str, int]
 
 
-def _flush_deferred(conn: Connection, dialect: Any, changes: dict[DeferKey, Deferred]) -> None:
+def _flush_deferred(conn: Connection, dialect: Dialect, changes: dict[DeferKey, Deferred]) -> None:
     """Apply the changes in key order; a run of changes of one class that has
     ``flush_many(conn, dialect, changes)`` goes in one call (one executemany: 32
     Datastreams touched by one commit are one statement, not 32)."""
@@ -103,13 +106,15 @@ class WriterState:
 
 
 class Tx:
-    """What a write job gets: the connection inside its savepoint, and an event list."""
+    """What a write job gets: the connection inside its savepoint, the store's dialect
+    hooks (least, greatest, bulk_insert), the writer's caches, and the lists of what to
+    publish and do after the commit. Every job is a ``Job[R]``: a function of a ``Tx``."""
 
     def __init__(
-        self, conn: Connection, dialect: Any = None, state: WriterState | None = None
+        self, conn: Connection, dialect: Dialect, state: WriterState | None = None
     ) -> None:
         self.conn = conn
-        self.dialect = dialect  # the store's Dialect hooks (least, greatest, bulk_insert)
+        self.dialect = dialect
         self.state = state if state is not None else WriterState()
         self.events: list[Event] = []
         self.after_commit: list[Callable[[], None]] = []
@@ -153,8 +158,8 @@ class GroupCommitWriter:
         self,
         engine: Engine,
         on_commit: Callable[[list[Event]], None],
-        max_batch: int = 2000,
-        dialect: Any = None,
+        max_batch: int,
+        dialect: Dialect,
     ) -> None:
         self._engine = engine
         self._dialect = dialect
