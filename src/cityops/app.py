@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -46,6 +46,18 @@ from cityops.store.base import Store
 # the built-in table, then plugins; stopped in reverse.
 Worker = Callable[[Context], tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]]
 workers: PluginGroup[Worker] = PluginGroup("cityops.workers", "worker", callable)
+
+if TYPE_CHECKING:  # mypy checks that the built-in workers accept the app's Context
+    from cityops.alerting.alert_worker import alert_worker
+    from cityops.alerting.engine_worker import hazard_engine_worker
+    from cityops.mqtt.worker import mqtt_worker
+
+    _BUILTIN_WORKERS: tuple[Worker, ...] = (
+        hazard_engine_worker,
+        alert_worker,
+        web_events.web_events_worker,
+        mqtt_worker,
+    )
 
 
 # In order: CreateObservations before the generic STA POST route, which would take its path.

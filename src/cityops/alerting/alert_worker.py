@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 
@@ -274,9 +275,28 @@ def _forget(tx: Tx, subscription_ids: list[int]) -> None:
     tx.conn.execute(delete(t).where(t.c.id.in_(subscription_ids), t.c.public.is_(True)))
 
 
-def alert_worker(ctx: Any) -> tuple[Any, Any]:
+class _Services(Protocol):
+    alerts: AlertWorker | None
+
+
+class Host(Protocol):
+    """What the alert worker needs of the app's context (``api.context.Context``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def services(self) -> _Services: ...
+
+
+def alert_worker(
+    ctx: Host,
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """Factory for the app lifespan (a ``cityops.workers`` entry point): the worker on the
     app's store and settings."""
     worker = AlertWorker(ctx.store, ctx.settings)
-    ctx.services["alerts"] = worker
+    ctx.services.alerts = worker
     return worker.start, worker.stop

@@ -47,7 +47,7 @@ async def _stream(hub: Hub, client: Client) -> AsyncIterator[bytes]:
 @router.get("/api/events", include_in_schema=False)
 async def events(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
     """``text/event-stream`` of ``observation``, ``incident`` and ``alert`` events."""
-    hub: Hub | None = ctx(request).services.get("web_events")
+    hub = ctx(request).services.web_events
     if hub is None:
         raise NotFound("live events are not running")
     client = hub.connect(who)
@@ -91,7 +91,7 @@ def web_events_worker(
 ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """The live-event hub as an app worker (entry point ``web_events`` of ``cityops.workers``)."""
     hub = Hub(c.store)
-    c.services["web_events"] = hub
+    c.services.web_events = hub
     restore: list[Callable[[], None]] = []
 
     async def start() -> None:

@@ -1,5 +1,5 @@
 """Counters of the MQTT worker, published on ``cityops/status/<client id>`` and kept in
-``ctx.services["mqtt"].stats``."""
+``ctx.services.mqtt.stats``."""
 
 from __future__ import annotations
 

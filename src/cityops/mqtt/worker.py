@@ -20,9 +20,11 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from cityops.mqtt.service import MqttService
+from cityops.settings import Settings
+from cityops.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,24 @@ def root_url(settings: Any) -> str:
     return str(base).rstrip("/") + "/v1.1"
 
 
-def mqtt_worker(ctx: Any) -> StartStop:
+class _Services(Protocol):
+    mqtt: MqttService | None
+
+
+class Host(Protocol):
+    """What the MQTT worker needs of the app's context (``api.context.Context``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def services(self) -> _Services: ...
+
+
+def mqtt_worker(ctx: Host) -> StartStop:
     """Factory for the app lifespan (a ``cityops.workers`` entry point): no-ops when
     ``mqtt_url`` is unset."""
     settings = ctx.settings
@@ -85,7 +104,7 @@ def mqtt_worker(ctx: Any) -> StartStop:
                 return
         service = MqttService(settings, ctx.store, root_url(settings), client_id)
         state.update(service=service, lock=lock)
-        ctx.services["mqtt"] = service
+        ctx.services.mqtt = service
         await service.start()
 
     async def stop() -> None:
