@@ -13,8 +13,9 @@ Modules:
   device tokens of a city, in forms), ``web_data``, ``web_events``
   (Server-Sent Events), ``alert_pages`` (the public page of each CAP message, its
   ``<web>`` link), ``public`` (the installable public page, residents' subscriptions);
-- shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
-  (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
+- shared: ``context`` (what every handler and worker needs: settings, store, services),
+  ``deps`` (who is calling), ``body`` (JSON bodies), ``json`` (orjson responses), ``errors``
+  (domain errors -> HTTP, once),
   ``middleware`` (body limit, security headers, rate limits), ``guard`` (URLs with NUL
   refused before routing).
 """
