@@ -16,5 +16,5 @@ Modules:
 - shared: ``context`` (what every handler needs), ``deps`` (who is calling), ``body``
   (JSON bodies), ``json`` (orjson responses), ``errors`` (domain errors -> HTTP, once),
   ``middleware`` (body limit, security headers, rate limits), ``guard`` (URLs with NUL
-  refused before routing).
+  refused before routing), ``replica`` (GET requests read the read replica).
 """
