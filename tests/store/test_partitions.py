@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 import cityops.store.postgres  # noqa: F401 - reflection knows PostGIS geometry
 from cityops.store import migrate
 from cityops.store import partitions as pt
+from cityops.store.retention import retention
 from tests.conftest import _drop_pg, _pg_database, require_service
 
 BEFORE = "0005_h11"
@@ -265,12 +266,12 @@ def test_retention_drops_only_whole_months_older_than_the_limit(pg_engine: Engin
             ],
         )
     cutoff = datetime(2020, 2, 20, tzinfo=UTC)  # inside February: February is kept whole
-    preview = pt.retention(pg_engine, cutoff, dry_run=True)
+    preview = retention(pg_engine, cutoff, dry_run=True)
     assert [(d.name, d.rows) for d in preview] == [("observations_p202001", 2)]
     with pg_engine.connect() as conn:
         assert len(rows(conn)) == 5  # a dry run drops nothing
     audited: list[list[str]] = []
-    dropped = pt.retention(
+    dropped = retention(
         pg_engine, cutoff, on_dropped=lambda c, d: audited.append([x.name for x in d])
     )
     assert [d.name for d in dropped] == ["observations_p202001"] == audited[0]
@@ -283,18 +284,20 @@ def test_retention_drops_only_whole_months_older_than_the_limit(pg_engine: Engin
             r.id: r
             for r in conn.execute(
                 text(
-                    "SELECT id, phenomenon_time_start, last_observation_id, last_result "
-                    "FROM datastreams"
+                    "SELECT id, phenomenon_time_start, phenomenon_time_end, "
+                    "last_observation_id, last_result FROM datastreams"
                 )
             )
         }
         assert ds[1].phenomenon_time_start == datetime(2020, 2, 10, tzinfo=UTC)
+        assert ds[1].phenomenon_time_end == datetime(2020, 3, 10, tzinfo=UTC)
+        assert ds[2].phenomenon_time_end == datetime(1990, 1, 1, tzinfo=UTC)
         assert (ds[1].last_observation_id, ds[1].last_result) == (mar, 3.0)
         # Datastream 2's latest reading went: the latest left is the one in the default.
         assert ds[2].phenomenon_time_start == datetime(1990, 1, 1, tzinfo=UTC)
         assert (ds[2].last_observation_id, ds[2].last_result) == (in_default, 5.0)
         assert pt.DEFAULT in [p.name for p in pt.list_partitions(conn)]
-    assert pt.retention(pg_engine, cutoff) == []  # nothing more to drop
+    assert retention(pg_engine, cutoff) == []  # nothing more to drop
 
 
 def test_sqlite_has_one_plain_table_and_retention_says_why_not(tmp_path: Any) -> None:
@@ -305,7 +308,7 @@ def test_sqlite_has_one_plain_table_and_retention_says_why_not(tmp_path: Any) ->
         assert pt.ensure_months(conn, [month(2020, 1)]) == []
     assert pt.ensure_ahead(engine, 2) == []
     with pytest.raises(ValueError, match="not partitioned"):
-        pt.retention(engine, datetime.now(UTC))
+        retention(engine, datetime.now(UTC))
     engine.dispose()
 
 
@@ -320,3 +323,27 @@ def test_sqlite_has_one_plain_table_and_retention_says_why_not(tmp_path: Any) ->
 def test_month_arithmetic(now: datetime, n: int, first: datetime) -> None:
     assert pt.add_months(now, n) == first
     assert pt.partition_name(first) == f"observations_p{first:%Y%m}"
+
+
+async def test_the_worker_makes_the_months_ahead_at_start(pg_engine: Engine) -> None:
+    from types import SimpleNamespace
+
+    from cityops.settings import Settings
+    from cityops.store.base import Store
+    from cityops.store.partition_worker import partitions_worker
+
+    migrate.upgrade(pg_engine)
+    now = pt.month_start(datetime.now(UTC))
+    far = pt.partition_name(pt.add_months(now, 4))
+    url = pg_engine.url.render_as_string(hide_password=False)
+    store = Store(url, read_pool_size=1)
+    ctx = SimpleNamespace(store=store, settings=Settings(partition_months_ahead=4))
+    start, stop = partitions_worker(ctx)
+    try:
+        await start()
+        with pg_engine.connect() as conn:
+            names = [p.name for p in pt.list_partitions(conn)]
+        assert far in names and pt.partition_name(pt.add_months(now, 3)) in names
+    finally:
+        await stop()
+        store.close()

@@ -163,13 +163,13 @@ def retention(
     recomputed and the receipt keys of the dropped observations removed."""
     from cityops.auth import audit
     from cityops.auth.principal import SYSTEM
-    from cityops.store import partitions as pt
+    from cityops.store import retention as rt
 
     settings = settings_from(database, config)
     now = datetime.now(UTC)
     cutoff = parse_age(older_than, now)
 
-    def record(conn: Connection, dropped: list[pt.Dropped]) -> None:
+    def record(conn: Connection, dropped: list[rt.Dropped]) -> None:
         detail = {
             "older_than": older_than,
             "cutoff": cutoff.isoformat(),
@@ -181,7 +181,7 @@ def retention(
     store = open_store(settings)
     try:
         try:
-            dropped = pt.retention(store.write_engine, cutoff, dry_run=not yes, on_dropped=record)
+            dropped = rt.retention(store.write_engine, cutoff, dry_run=not yes, on_dropped=record)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
     finally:

@@ -8,6 +8,6 @@ spelt differently), ``migrate`` (Alembic: ``cityops db upgrade``, the schema che
 other command makes, the autogenerate filter; the history is in ``migrations/``),
 ``copy`` (a whole database to another), ``deadline`` (the statement time limit, bounded
 lock waits, interrupting work at shutdown), ``partitions`` (PostgreSQL's monthly
-partitions of observations: creating ahead, retention) and ``partition_worker`` (creates
-the months ahead at start and hourly).
+partitions of observations, created ahead), ``partition_worker`` (creates the months
+ahead at start and hourly) and ``retention`` (drops whole old months).
 """

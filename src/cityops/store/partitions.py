@@ -27,12 +27,14 @@ Decisions:
   nothing references an observation by foreign key (``datastreams.last_observation_id``
   and ``ingest_receipts.observation_id`` are plain columns).
 - SQLite is unchanged (one table): everything here is a no-op there.
+
+Retention (dropping old months) is in ``store/retention.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,7 +45,7 @@ PARENT = "observations"
 DEFAULT = "observations_default"
 _NAME = re.compile(r"^observations_p(\d{4})(\d{2})$")
 # pg_advisory_xact_lock key: "obs partitions" as a number; any constant shared by all nodes.
-_LOCK = 0x0B5_9A27
+LOCK = 0x0B5_9A27
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def list_partitions(conn: Connection, count: bool = False) -> list[Partition]:
     months: list[Partition] = []
     default: list[Partition] = []
     for name in names:
-        rows = _count(conn, name) if count else None
+        rows = count_rows(conn, name) if count else None
         m = _NAME.match(name)
         if m:
             start = datetime(int(m[1]), int(m[2]), 1, tzinfo=UTC)
@@ -114,7 +116,7 @@ def list_partitions(conn: Connection, count: bool = False) -> list[Partition]:
     return sorted(months, key=lambda p: p.name) + default
 
 
-def _count(conn: Connection, name: str) -> int:
+def count_rows(conn: Connection, name: str) -> int:
     return int(conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
 
 
@@ -123,7 +125,7 @@ def create_month(conn: Connection, month: datetime) -> bool:
     rows of that month out of the default partition. Call inside a transaction."""
     start = month_start(month)
     name = partition_name(start)
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK})
     if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None:
         return False
     lo, hi = _bound(start), _bound(add_months(start, 1))
@@ -164,93 +166,3 @@ def ensure_ahead(engine: Engine, ahead: int, now: datetime | None = None) -> lis
     first = month_start(now or datetime.now(UTC))
     with engine.begin() as conn:
         return ensure_months(conn, [add_months(first, i) for i in range(ahead + 1)])
-
-
-@dataclass(frozen=True)
-class Dropped:
-    name: str
-    start: datetime
-    end: datetime
-    rows: int
-
-
-def retention(
-    engine: Engine,
-    cutoff: datetime,
-    *,
-    dry_run: bool = False,
-    on_dropped: Callable[[Connection, list[Dropped]], None] | None = None,
-) -> list[Dropped]:
-    """Drop every month partition whose months end at or before ``cutoff`` (so only data
-    older than the cutoff goes; a month that holds newer rows is kept whole).
-
-    In the same transaction: the receipt keys of the dropped observations are deleted and
-    the Datastreams whose data reached back past the cutoff get their derived times and
-    latest value recomputed from what is left; ``on_dropped(conn, dropped)`` (the audit
-    row) runs last. The default partition is never dropped."""
-    with engine.begin() as conn:
-        if not is_partitioned(conn):
-            raise ValueError(
-                "observations are not partitioned (SQLite, or a PostgreSQL database before "
-                "migration 0006): retention drops whole monthly partitions"
-            )
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-        old = [
-            p
-            for p in list_partitions(conn)
-            if p.start is not None and p.end is not None and p.end <= cutoff
-        ]
-        dropped = [
-            Dropped(p.name, p.start, p.end, _count(conn, p.name)) for p in old if p.start and p.end
-        ]
-        if dry_run or not dropped:
-            return dropped
-        for p in dropped:
-            conn.execute(
-                text(
-                    "DELETE FROM ingest_receipts WHERE observation_id IN "
-                    f'(SELECT id FROM "{p.name}")'
-                )
-            )
-            conn.execute(text(f'DROP TABLE "{p.name}"'))
-        _refresh_datastreams(conn, max(p.end for p in dropped))
-        if on_dropped is not None:
-            on_dropped(conn, dropped)
-    return dropped
-
-
-def _refresh_datastreams(conn: Connection, before: datetime) -> None:
-    """Datastreams whose first observation was before ``before``: times and latest value
-    from the observations left (NULL where none is left)."""
-    conn.execute(
-        text(
-            """
-            UPDATE datastreams d SET
-              phenomenon_time_start = a.pt0, phenomenon_time_end = a.pt1,
-              result_time_start = a.rt0, result_time_end = a.rt1
-            FROM datastreams d2 CROSS JOIN LATERAL (
-              SELECT min(o.phenomenon_time_start) AS pt0,
-                max(coalesce(o.phenomenon_time_end, o.phenomenon_time_start)) AS pt1,
-                min(o.result_time) AS rt0, max(o.result_time) AS rt1
-              FROM observations o WHERE o.datastream_id = d2.id
-            ) a
-            WHERE d.id = d2.id AND d2.phenomenon_time_start < :before
-            """
-        ),
-        {"before": before},
-    )
-    conn.execute(
-        text(
-            """
-            UPDATE datastreams d SET last_observation_id = l.id,
-              last_phenomenon_time = l.pt, last_result = l.rn
-            FROM datastreams d2 LEFT JOIN LATERAL (
-              SELECT o.id, o.phenomenon_time_start AS pt, o.result_number AS rn
-              FROM observations o WHERE o.datastream_id = d2.id
-              ORDER BY o.phenomenon_time_start DESC, o.id DESC LIMIT 1
-            ) l ON true
-            WHERE d.id = d2.id AND d2.last_phenomenon_time < :before
-            """
-        ),
-        {"before": before},
-    )
