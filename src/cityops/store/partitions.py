@@ -1,8 +1,8 @@
-"""Observations partitioned by month on PostgreSQL: creating partitions ahead, retention.
+"""Observations partitioned by month on PostgreSQL: the partitions, and creating them ahead.
 
 Why: observations are almost all of the data and grow without end. On PostgreSQL the
 ``observations`` table is partitioned by range of ``phenomenon_time_start`` (native
-declarative partitioning, migration ``0006_pgscale_partitions``), one partition a month
+declarative partitioning, migration ``0006_pgscale``), one partition a month
 (``observations_pYYYYMM``, bounds at 00:00 UTC on the first of the month), so that
 
 - a query over a time window reads only the months it covers (partition pruning), and the
@@ -13,8 +13,10 @@ declarative partitioning, migration ``0006_pgscale_partitions``), one partition 
 Decisions:
 - A ``DEFAULT`` partition (``observations_default``) takes any time that has no month of
   its own (a historical import from 1995, a clock years ahead): ingest never fails on
-  routing. When a month is created later (ahead, or by ``cityops db partitions
-  --month``), its rows are moved out of the default partition in the same transaction.
+  routing. Converting an existing table, months with fewer than
+  ``OWN_PARTITION_MIN_ROWS`` observations stay in it too. When a month is created later
+  (ahead, or by ``cityops db partitions --month``), its rows are moved out of the default
+  partition in the same transaction.
   Retention never drops the default partition; ``cityops db partitions`` shows its rows.
 - Months are created ahead by every CityOps node (at start and every hour, the
   ``partitions`` worker): the current month and ``partition_months_ahead`` more (2).
@@ -44,6 +46,12 @@ from sqlalchemy.engine import Connection, Engine
 PARENT = "observations"
 DEFAULT = "observations_default"
 _NAME = re.compile(r"^observations_p(\d{4})(\d{2})$")
+# Migration 0006 gives a month that already holds data a partition of its own only from
+# this many observations on: live data gets its months, while sparse history (65 years of
+# daily river levels are 40 rows a month) stays in the default partition instead of
+# hundreds of tiny partitions that every query without a time bound would have to visit.
+OWN_PARTITION_MIN_ROWS = 10_000
+
 # pg_advisory_xact_lock key: "obs partitions" as a number; any constant shared by all nodes.
 LOCK = 0x0B5_9A27
 

@@ -1,8 +1,9 @@
 """Observations partitioned by month on PostgreSQL (SQLite unchanged).
 
 The existing table is renamed, a partitioned table of the same columns (and the same id
-sequence) takes its name, a partition is made for every month that holds data plus the
-current month and the next two, then the DEFAULT partition; the rows are copied over and
+sequence) takes its name, a partition is made for every month that holds at least
+``partitions.OWN_PARTITION_MIN_ROWS`` observations (10,000) plus the current month and the
+next two, then the DEFAULT partition (sparse history stays there); the rows are copied over and
 the old table dropped. The primary key becomes (id, phenomenon_time_start), as
 PostgreSQL requires; the foreign keys and indexes are those of before. Nothing references
 observations by foreign key. See ``store/partitions.py``.
@@ -78,9 +79,10 @@ def upgrade() -> None:
         r[0]
         for r in conn.execute(
             text(
-                "SELECT DISTINCT date_trunc('month', phenomenon_time_start AT TIME ZONE 'UTC') "
-                f"FROM {OLD}"
-            )
+                "SELECT date_trunc('month', phenomenon_time_start AT TIME ZONE 'UTC') "
+                f"FROM {OLD} GROUP BY 1 HAVING count(*) >= :n"
+            ),
+            {"n": pt.OWN_PARTITION_MIN_ROWS},
         )
     ]
     now = pt.month_start(datetime.now(UTC))
