@@ -135,3 +135,21 @@ def test_a_read_replica_needs_postgresql(tmp_path: Any, replica: str) -> None:
         Store(f"sqlite:///{tmp_path / 'x.db'}", read_url=replica)
     with pytest.raises(ValueError, match="postgresql"):
         Settings(database_read_url=f"sqlite:///{tmp_path / 'x.db'}")
+
+
+async def test_an_unreachable_replica_falls_back_to_the_primary(primary: str) -> None:
+    from tests.cluster.natscluster import free_port
+
+    down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"
+    store = Store(primary, read_pool_size=2, read_url=down)
+    settings = Settings(database_url=primary, database_read_url=down, allowed_hosts="test")
+    app = create_app(settings, store, upgrade=False)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                assert (await c.get("/health")).status_code == 200
+                assert _name(await c.get("/v1.1/Things(1)")) == "on the primary"
+                assert _name(await c.get("/v1.1/Things(1)")) == "on the primary"
+    finally:
+        store.close()

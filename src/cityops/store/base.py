@@ -16,14 +16,17 @@ primary, because it acts on what was just committed and a standby may lag behind
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from cityops.errors import Unavailable
 from cityops.store import deadline
@@ -31,6 +34,8 @@ from cityops.store.dialect import Dialect, backend_for
 from cityops.store.writer import Event, GroupCommitWriter, Job
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
+REPLICA_RETRY = 10.0  # seconds the primary serves reads after the replica failed to connect
 Listener = Callable[[list[Event]], None]
 
 # Per request (task) context: may reads use the replica, and has this context written?
@@ -53,13 +58,18 @@ class Store:
         self.dialect: Dialect = backend_for(url)
         self.write_engine, self.read_engine = self.dialect.make_engines(url, read_pool_size)
         self.replica_engine: Engine | None = None
+        self._replica_down_until = 0.0
         if read_url:
             if self.dialect.name != "postgresql":
                 raise ValueError(
                     "database_read_url: a read replica needs a postgresql:// database_url"
                 )
+            # A replica that does not answer is given up after 3 s (libpq waits for ever).
+            url_ = make_url(read_url)
+            if "connect_timeout" not in url_.query:
+                url_ = url_.update_query_dict({"connect_timeout": "3"})
             unused, self.replica_engine = backend_for(read_url).make_engines(
-                read_url, read_pool_size
+                url_.render_as_string(hide_password=False), read_pool_size
             )
             unused.dispose()
         # As many reader threads as pooled read connections: no thread waits for a connection.
@@ -97,10 +107,29 @@ class Store:
             _wrote.reset(wrote)
 
     def _reader(self) -> Engine:
-        """The replica inside ``replica_reads()`` before any write there, else the primary."""
-        if self.replica_engine is not None and _replica_ok.get() and not _wrote.get():
+        """The replica inside ``replica_reads()`` before any write there (and unless it
+        just failed to connect), else the primary."""
+        if (
+            self.replica_engine is not None
+            and _replica_ok.get()
+            and not _wrote.get()
+            and time.monotonic() >= self._replica_down_until
+        ):
             return self.replica_engine
         return self.read_engine
+
+    def _connect(self, engine: Engine) -> Connection:
+        """A connection of ``engine``; when the replica cannot be reached, one of the
+        primary, and the primary serves the replica's reads for ``REPLICA_RETRY`` seconds:
+        a replica outage must not take the dashboards (or the balancer's /health) down."""
+        try:
+            return engine.connect()
+        except DBAPIError:
+            if engine is not self.replica_engine or self.closing.is_set():
+                raise
+            self._replica_down_until = time.monotonic() + REPLICA_RETRY
+            log.warning("read replica unreachable: reading the primary for %.0f s", REPLICA_RETRY)
+            return self.read_engine.connect()
 
     @contextmanager
     def read(self, engine: Engine | None = None) -> Iterator[Connection]:
@@ -109,7 +138,7 @@ class Store:
         if self.closing.is_set():
             raise Unavailable("the server is shutting down")
         try:
-            with (engine or self._reader()).connect() as conn:
+            with self._connect(engine or self._reader()) as conn:
                 raw = conn.connection.dbapi_connection
                 deadline.arm(conn, self.statement_timeout)
                 with self._active_lock:
