@@ -34,6 +34,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("import_mrc.py", [], []),
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),
+    ("pg_partitions.py", [], ["--observations", "50000", "--reps", "20"]),
 ]
 
 

@@ -35,6 +35,7 @@ from cityops.api.context import Context
 from cityops.api.guard import InputGuard
 from cityops.api.json import JSON
 from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_proxies
+from cityops.api.replica import ReplicaReads
 from cityops.api.sta import bulk, reads, writes
 from cityops.plugins import PluginGroup
 from cityops.settings import Settings
@@ -93,6 +94,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
         settings.database_url,
         read_pool_size=settings.read_pool_size,
         group_commit_max=settings.group_commit_max,
+        read_url=settings.database_read_url,
     )
     if upgrade:
         migrate.upgrade(store.write_engine)
@@ -133,6 +135,8 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     for router in ROUTERS:
         app.include_router(router)
     _health(app, ctx)
+    if store.replica_engine is not None:  # inside RateLimit: callers resolved on the primary
+        app.add_middleware(ReplicaReads, store=store)
     app.add_middleware(
         RateLimit,
         anonymous_per_min=settings.anonymous_rate_per_min,

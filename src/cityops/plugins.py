@@ -66,6 +66,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "alerts": "cityops.alerting.alert_worker:alert_worker",
         "web_events": "cityops.api.web_events:web_events_worker",
         "mqtt": "cityops.mqtt.worker:mqtt_worker",
+        "partitions": "cityops.store.partition_worker:partitions_worker",
     },
 }
 

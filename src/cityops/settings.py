@@ -77,6 +77,20 @@ class Settings(BaseSettings):
         "sqlite:///cityops.db",
         description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
     )
+    database_read_url: str | None = Field(
+        None,
+        description="postgresql:// URL of a streaming replica (hot standby) that GET requests "
+        "(dashboards, exports, SensorThings reads) read from; writes, reads after a write in "
+        "the same request, and background workers use database_url. Unset: everything reads "
+        "database_url",
+    )
+    partition_months_ahead: int = Field(
+        2,
+        ge=1,
+        le=24,
+        description="PostgreSQL: monthly partitions of observations created ahead of the "
+        "current month (at start and hourly); times without one go to the default partition",
+    )
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on")
     public_url: str | None = Field(
@@ -343,6 +357,13 @@ class Settings(BaseSettings):
         if ":" not in value or scheme not in backends:
             known = " or ".join(f"{name}:" for name in backends.names())
             raise ValueError(f"must start with {known}")
+        return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _read_replica(cls, value: str | None) -> str | None:
+        if value is not None and not value.split(":", 1)[0].startswith("postgresql"):
+            raise ValueError("must be a postgresql:// URL (a streaming replica of database_url)")
         return value
 
     @field_validator("trusted_proxies")

@@ -17,5 +17,5 @@ Modules:
   ``deps`` (who is calling), ``body`` (JSON bodies), ``json`` (orjson responses), ``errors``
   (domain errors -> HTTP, once),
   ``middleware`` (body limit, security headers, rate limits), ``guard`` (URLs with NUL
-  refused before routing).
+  refused before routing), ``replica`` (GET requests read the read replica).
 """

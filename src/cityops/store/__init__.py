@@ -7,5 +7,7 @@ behind one interface) with ``sqlite`` and ``postgres``, ``sqlfuncs`` (SQL functi
 spelt differently), ``migrate`` (Alembic: ``cityops db upgrade``, the schema check every
 other command makes, the autogenerate filter; the history is in ``migrations/``),
 ``copy`` (a whole database to another), ``deadline`` (the statement time limit, bounded
-lock waits, interrupting work at shutdown).
+lock waits, interrupting work at shutdown), ``partitions`` (PostgreSQL's monthly
+partitions of observations, created ahead), ``partition_worker`` (creates the months
+ahead at start and hourly) and ``retention`` (drops whole old months).
 """

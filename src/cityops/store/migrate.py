@@ -21,6 +21,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine, make_url
 
 from cityops.errors import SchemaNotCurrent
+from cityops.store.partitions import is_partition_name
 
 _HERE = Path(__file__).parent / "migrations"
 
@@ -101,11 +102,13 @@ POSTGIS_TABLES = frozenset({"spatial_ref_sys", "us_gaz", "us_lex", "us_rules"})
 
 def include_object(dialect_name: str) -> Any:
     """Alembic autogenerate's filter on ``dialect_name``: leave out PostGIS's own tables,
-    and indexes the models declare for another dialect only (``Index.ddl_if``: the GiST
-    indexes exist on PostgreSQL only; autogenerate does not read ``ddl_if`` itself)."""
+    the monthly partitions of observations (``store/partitions.py``: made at run time, not
+    by the models), and indexes the models declare for another dialect only
+    (``Index.ddl_if``: the GiST indexes exist on PostgreSQL only; autogenerate does not
+    read ``ddl_if`` itself)."""
 
     def keep(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        if type_ == "table" and name in POSTGIS_TABLES:
+        if type_ == "table" and (name in POSTGIS_TABLES or is_partition_name(name)):
             return False
         if type_ == "index" and not reflected:
             wanted = getattr(getattr(obj, "_ddl_if", None), "dialect", None)

@@ -149,6 +149,10 @@ features_of_interest = Table(
     gist_index("ix_features_of_interest_geom"),
 )
 
+# On PostgreSQL this table is partitioned by month of phenomenon_time_start (migration
+# 0006, store/partitions.py) and its primary key is (id, phenomenon_time_start), as
+# partitioning requires; ids still come from one sequence. SQLite keeps one table, id the
+# rowid. Alembic's autogenerate does not compare primary keys, so the models agree with both.
 observations = Table(
     "observations",
     metadata,
