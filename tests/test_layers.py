@@ -168,8 +168,13 @@ def test_the_pure_core_imports_only_what_it_may(package: str) -> None:
 # why (nothing of it builds or runs SQL):
 SQL_FREE = ("api", "cli")
 SQLALCHEMY_ALLOWED = {
-    # the type of the store's read connection, passed on to services (annotations only)
-    "sqlalchemy.engine.Connection": {"cityops.api.exports", "cityops.api.web_pages"},
+    # the type of the store's connection, passed on to services (annotations only: the read
+    # connection of exports and pages, the retention command's audit callback)
+    "sqlalchemy.engine.Connection": {
+        "cityops.api.exports",
+        "cityops.api.web_pages",
+        "cityops.cli.db",
+    },
     # the store's exceptions as an HTTP status (api) or one line for operators (cli)
     "sqlalchemy.exc": {"cityops.api.errors", "cityops.cli.errors"},
     "sqlalchemy.exc.DataError": {"cityops.api.errors"},
