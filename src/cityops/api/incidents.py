@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from cityops.alerting import downstream
 from cityops.alerting import operations as ops
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
@@ -60,6 +61,7 @@ def get_incident(
     with ctx(request).store.read() as conn:
         doc = ops.get_incident(conn, incident_id, who)
         doc["exposure"] = exposure_layers.for_incident(conn, doc)
+        doc["downstream"] = downstream.for_incident(conn, doc, who)
     return doc
 
 

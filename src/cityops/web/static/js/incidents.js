@@ -57,7 +57,9 @@ export class IncidentQueue {
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
     const exposed = el("details", { class: "exposure" }, el("summary", {}, "Who is exposed"));
     exposed.addEventListener("toggle", () => exposed.open && this.exposure(inc.id, exposed));
-    card.append(exposed, details);
+    const below = el("details", { class: "downstream" }, el("summary", {}, t("Next downstream")));
+    below.addEventListener("toggle", () => below.open && this.downstream(inc.id, below));
+    card.append(exposed, below, details);
     return card;
   }
 
@@ -115,6 +117,28 @@ export class IncidentQueue {
       ? el("p", { "data-exposure": incidentId }, exp.sentence,
         exp.synthetic_facilities ? " (facilities include synthetic demo data)" : "")
       : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
+  }
+
+  // The stations below a river incident with the wave's expected arrival and level; the
+  // map shows them too (a "cityops:downstream" event the station map listens to).
+  async downstream(incidentId, details) {
+    const doc = await getJSON(`/api/incidents/${incidentId}`);
+    details.querySelector("ul, p")?.remove();
+    const items = doc.downstream;
+    if (!items) {
+      details.append(el("p", {}, t("Not a river incident.")));
+      return;
+    }
+    if (!items.length) {
+      details.append(el("p", {}, t("No station downstream is linked by a river lag rule.")));
+      return;
+    }
+    details.append(el("ul", {}, items.map((d) => el("li", { "data-downstream": d.datastream_id },
+      `${d.station} (${t("from")} ${d.from_station}, ${t("lag")} ${d.lag_hours ?? "?"} h`,
+      d.lag_estimated ? ` ${t("estimated")}` : "", "): ",
+      d.arrival ? `${t("expected")} ${d.expected_level} ${d.unit || ""} (${d.expected_level_name}) ${t("around")} ${when(d.arrival)}`
+        : t("lag unknown: no forecast")))));
+    document.dispatchEvent(new CustomEvent("cityops:downstream", { detail: { incident: incidentId, items } }));
   }
 
   async timeline(incidentId, details) {

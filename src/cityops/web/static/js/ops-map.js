@@ -55,6 +55,23 @@ export class StationMap {
     this.markers = [];
     this.fitted = false;
     this.map.on("zoomend", () => this.spread());
+    this.downstream = L.layerGroup().addTo(this.map);
+    document.addEventListener("cityops:downstream", (e) => this.showDownstream(e.detail.items));
+  }
+
+  /** Stations downstream of an incident: a dashed ring each, with the expected arrival. */
+  showDownstream(items) {
+    this.downstream.clearLayers();
+    for (const d of items) {
+      if (d.lat === null || d.lon === null) continue;
+      const m = L.circleMarker([d.lat, d.lon], { radius: 16, color: "#b3261e", weight: 2, dashArray: "4 4",
+        fill: false, className: "downstream-marker" });
+      const line = d.arrival ? `expected ${d.expected_level} ${d.unit || ""} (${d.expected_level_name}) around ${fmtTime(new Date(d.arrival))}`
+        : "lag unknown: no forecast";
+      m.bindTooltip(() => el("span", {}, `${d.station}: ${line}`));
+      m.on("add", () => { const path = m.getElement(); if (path) path.dataset.downstream = d.datastream_id; });
+      m.addTo(this.downstream);
+    }
   }
 
   /** Reload stations and areas from the server and redraw. */
