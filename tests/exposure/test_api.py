@@ -84,10 +84,17 @@ async def test_alert_and_incident_carry_their_exposure(
         == "about 3,500 residents in 2 wards; 1 shelter with room for 400; 1 hospital"
     )
     assert exp["synthetic_facilities"] is True
+    # the composer's suggestion in each language of the alert's texts (Hanoi: vi, en)
+    vi = next(lang for lang in exp["sentences"] if lang.startswith("vi"))
+    assert exp["sentences"][vi] == (
+        "khoảng 3.500 cư dân tại 2 phường; 1 điểm sơ tán có sức chứa 400 người; 1 bệnh viện"
+    )
+    assert set(exp["sentences"]) == {i["language"] for i in r.json()["infos"]}
     r = await client.get(
         f"/api/incidents/{draft['incident_id']}", headers=bearer(world["tok"]["operator"])
     )
     assert r.json()["exposure"]["population"] == 3500
+    assert r.json()["exposure"]["sentences"]["vi"].startswith("khoảng 3.500 cư dân")
 
 
 async def test_no_layers_means_no_exposure(

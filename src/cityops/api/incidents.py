@@ -15,6 +15,9 @@ from cityops.api.deps import principal
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.exposure import layers as exposure_layers
+from cityops.exposure.layers import org_languages
+from cityops.exposure.wording import sentences
+from cityops.web.translations import translations
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -61,6 +64,9 @@ def get_incident(
     with ctx(request).store.read() as conn:
         doc = ops.get_incident(conn, incident_id, who)
         doc["exposure"] = exposure_layers.for_incident(conn, doc)
+        if doc["exposure"] is not None:  # the card's sentence in the city's languages
+            languages = ["en", *org_languages(conn, doc.get("org_id"))]
+            doc["exposure"]["sentences"] = sentences(doc["exposure"], languages, translations)
         doc["downstream"] = downstream.for_incident(conn, doc, who)
     return doc
 

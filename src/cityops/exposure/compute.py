@@ -10,6 +10,7 @@ nearest first by great-circle distance to the area's edge.
 
 from __future__ import annotations
 
+import gettext
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 from shapely.strtree import STRtree
+
+from cityops.exposure import wording
 
 KINDS = ("shelter", "hospital", "school")
 EARTH_RADIUS_KM = 6371.0088
@@ -124,37 +127,7 @@ def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _about(n: float) -> str:
-    """A count as people say it: 3 significant figures (12,437 -> 12,400)."""
-    if n < 100:
-        return f"{round(n):,}"
-    digits = int(math.floor(math.log10(n))) - 2
-    return f"{round(n, -digits):,.0f}"
-
-
 def sentence(doc: dict[str, Any]) -> str:
-    """The composer's suggestion: 'about 12,400 residents in 3 wards; 2 shelters with
-    room for 1,800'."""
-    n_wards = len(doc["wards"])
-    parts = [
-        f"about {_about(doc['population'])} residents in {n_wards} "
-        f"ward{'s' if n_wards != 1 else ''}"
-    ]
-    shelters = doc["facilities"]["shelter"]
-    if shelters:
-        parts.append(
-            f"{len(shelters)} shelter{'s' if len(shelters) != 1 else ''} with room for "
-            f"{_about(doc['shelter_capacity'])}"
-        )
-    else:
-        near = doc["nearest_shelters_outside"]
-        parts.append(
-            f"no shelter inside; nearest: {near[0]['name']} ({near[0]['distance_km']:.1f} km)"
-            if near
-            else "no shelter inside"
-        )
-    for kind in ("hospital", "school"):
-        n = len(doc["facilities"][kind])
-        if n:
-            parts.append(f"{n} {kind}{'s' if n != 1 else ''}")
-    return "; ".join(parts)
+    """The composer's suggestion in English: 'about 12,400 residents in 3 wards; 2 shelters
+    with room for 1,800' (other languages: ``wording.sentences``)."""
+    return wording.sentence(doc, "en", gettext.NullTranslations())

@@ -112,3 +112,12 @@ def for_incident(conn: Connection, doc: dict[str, Any]) -> dict[str, Any] | None
     if row is None:
         return None
     return for_alert(conn, {"infos": row.infos, "org_id": row.org_id or doc.get("org_id")})
+
+
+def org_languages(conn: Connection, org_id: int | None) -> list[str]:
+    """The languages of organisation ``org_id`` (ISO 639 codes, main first; [] if none)."""
+    if org_id is None:
+        return []
+    o = s.organisations
+    langs = conn.execute(select(o.c.languages).where(o.c.id == org_id)).scalar()
+    return [str(x) for x in langs or []]

@@ -55,7 +55,7 @@ export class IncidentQueue {
       this.actions(inc));
     const details = el("details", {}, el("summary", {}, t("Timeline")));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
-    const exposed = el("details", { class: "exposure" }, el("summary", {}, "Who is exposed"));
+    const exposed = el("details", { class: "exposure" }, el("summary", {}, t("Who is exposed")));
     exposed.addEventListener("toggle", () => exposed.open && this.exposure(inc.id, exposed));
     const below = el("details", { class: "downstream" }, el("summary", {}, t("Next downstream")));
     below.addEventListener("toggle", () => below.open && this.downstream(inc.id, below));
@@ -114,8 +114,8 @@ export class IncidentQueue {
     details.querySelector("p")?.remove();
     const exp = doc.exposure;
     details.append(exp
-      ? el("p", { "data-exposure": incidentId }, exp.sentence,
-        exp.synthetic_facilities ? " (facilities include synthetic demo data)" : "")
+      ? el("p", { "data-exposure": incidentId }, exp.sentences?.[document.documentElement.lang] || exp.sentence,
+        exp.synthetic_facilities ? ` (${t("facilities include synthetic demo data")})` : "")
       : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
   }
 
@@ -134,10 +134,9 @@ export class IncidentQueue {
       return;
     }
     details.append(el("ul", {}, items.map((d) => el("li", { "data-downstream": d.datastream_id },
-      `${d.station} (${t("from")} ${d.from_station}, ${t("lag")} ${d.lag_hours ?? "?"} h`,
-      d.lag_estimated ? ` ${t("estimated")}` : "", "): ",
-      d.arrival ? `${t("expected")} ${d.expected_level} ${d.unit || ""} (${d.expected_level_name}) ${t("around")} ${when(d.arrival)}`
-        : t("lag unknown: no forecast")))));
+      el("strong", {}, d.station), ` ← ${d.from_station} · ${t("Travel time")}: `,
+      d.lag_hours === null ? t("unknown: no forecast") : `${d.lag_hours} h${d.lag_estimated ? ` (${t("estimated")})` : ""}`,
+      d.arrival ? ` · ${t("Expected level")}: ${d.expected_level} ${d.unit || ""} (${d.expected_level_name}) · ${t("Expected arrival")}: ${when(d.arrival)}` : ""))));
     document.dispatchEvent(new CustomEvent("cityops:downstream", { detail: { incident: incidentId, items } }));
   }
 
