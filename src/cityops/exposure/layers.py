@@ -6,7 +6,8 @@ numeric ``population`` and ``households``) or ``facilities`` (``kind`` shelter, 
 or school; optional ``name``, ``capacity``, ``synthetic``) or ``flood_extent`` (a station's
 level-to-area table: polygons with ``level`` and ``datastream`` or ``station``). An alert's
 area is the union of the CAP polygons and circles of its info blocks; an incident's is the
-flood extent at its level where its station has a table, else that of its latest alert. No layers or no area: no exposure (``None``), never a guess.
+flood extent at its level where its station has a table, else that of its latest alert.
+No layers or no area: no exposure (``None``), never a guess.
 """
 
 from __future__ import annotations
