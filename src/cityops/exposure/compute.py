@@ -1,6 +1,7 @@
 """Who and what is in a warning area: pure computation over ward and facility layers.
 
-Population and households are area-weighted: a ward counts with the share of its area
+Population and households are area-weighted (``None`` where a ward touched has no
+figure, e.g. districts published without population): a ward counts with the share of its area
 inside the warning area (people are assumed spread evenly over a ward; the aggregated
 census counts allow no better). Shares are computed on lon/lat areas: within one ward the
 scale is the same for both areas of the ratio, so the error is negligible at ward size.
@@ -25,6 +26,11 @@ from cityops.exposure import wording
 KINDS = ("shelter", "hospital", "school")
 EARTH_RADIUS_KM = 6371.0088
 NEAREST_OUTSIDE = 3
+#: A ward with less of its area inside than this only touches the area: a sliver where
+#: boundaries of different sources or resolutions (a warning area drawn on a map, a
+#: ward layer thinned for the web) do not quite meet. It is left out rather than listed
+#: with a handful of residents.
+MIN_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,8 @@ def exposure(layers: Layers, area: BaseGeometry) -> dict[str, Any]:
     inside = [layers.facilities[i] for i in sorted(inside_ix)]
     shelters = [f for f in inside if f.kind == "shelter"]
     doc: dict[str, Any] = {
-        "population": round(sum(w["population"] for w in wards)),
-        "households": round(sum(w["households"] for w in wards)),
+        "population": _total(wards, "population"),
+        "households": _total(wards, "households"),
         "wards": wards,
         "facilities": {k: [_facility(f) for f in inside if f.kind == k] for k in KINDS},
         "shelter_capacity": round(sum(f.capacity or 0 for f in shelters)),
@@ -84,18 +90,30 @@ def _wards(layers: Layers, area: BaseGeometry) -> list[dict[str, Any]]:
         ward = layers.wards[i]
         whole = ward.geometry.area
         share = shapely.intersection(ward.geometry, area).area / whole if whole else 1.0
-        if share <= 0:
+        if share < MIN_SHARE:
             continue
         share = min(share, 1.0)
         out.append(
             {
                 "name": ward.name,
                 "share": round(share, 4),
-                "population": round(ward.population * share),
-                "households": round(ward.households * share),
+                "population": _share(ward.population, share),
+                "households": _share(ward.households, share),
             }
         )
     return out
+
+
+def _share(count: float, share: float) -> int | None:
+    """A ward's count inside the area; None when the layer gives no figure (NaN)."""
+    return None if math.isnan(count) else round(count * share)
+
+
+def _total(wards: list[dict[str, Any]], key: str) -> int | None:
+    """The sum over the wards touched; None if one of them has no figure: a partial sum
+    would read as the whole."""
+    counts = [w[key] for w in wards]
+    return None if any(c is None for c in counts) else round(sum(counts))
 
 
 def _facility(f: Facility) -> dict[str, Any]:

@@ -48,6 +48,18 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
+def _count(value: Any) -> float:
+    """A ward's population or households; NaN (no figure) when absent or not a number."""
+    if isinstance(value, str):
+        try:
+            return float(value)  # CSV columns arrive as text
+        except ValueError:
+            return math.nan
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    )
+
+
 def _flag(value: Any) -> bool:
     """``synthetic`` as written in GeoJSON (true) or CSV ("true", "yes", "1")."""
     if isinstance(value, str):
@@ -57,7 +69,7 @@ def _flag(value: Any) -> bool:
 
 def load_layers(conn: Connection, org_id: int) -> Layers | None:
     wards = [
-        Ward(str(p.get("name", "")), g, _number(p.get("population")), _number(p.get("households")))
+        Ward(str(p.get("name", "")), g, _count(p.get("population")), _count(p.get("households")))
         for p, g in _features(conn, org_id, WARDS)
         if g.geom_type in ("Polygon", "MultiPolygon")
     ]

@@ -47,15 +47,25 @@ def sentence(doc: dict[str, Any], language: str, tr: gettext.NullTranslations) -
     locale = language.replace("-", "_")
     g, ng = tr.gettext, tr.ngettext
     n_wards = len(doc["wards"])
-    people = _number(_about(doc["population"]), locale)
-    parts = [
-        ng(
-            "about %(people)s residents in %(n)s ward",
-            "about %(people)s residents in %(n)s wards",
-            n_wards,
-        )
-        % {"people": people, "n": _number(n_wards, locale)}
-    ]
+    if doc["population"] is None:
+        parts = [
+            ng(
+                "%(n)s ward (no population figures)",
+                "%(n)s wards (no population figures)",
+                n_wards,
+            )
+            % {"n": _number(n_wards, locale)}
+        ]
+    else:
+        people = _number(_about(doc["population"]), locale)
+        parts = [
+            ng(
+                "about %(people)s residents in %(n)s ward",
+                "about %(people)s residents in %(n)s wards",
+                n_wards,
+            )
+            % {"people": people, "n": _number(n_wards, locale)}
+        ]
     shelters = doc["facilities"]["shelter"]
     if shelters:
         parts.append(
