@@ -34,6 +34,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("import_mrc.py", [], []),
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),
+    (
+        "ogc_items.py",
+        [],
+        ["--features", "5000", "--wards", "100", "--facilities", "1000", "--reps", "20"],
+    ),
 ]
 
 
