@@ -21,8 +21,11 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from cityops.alerting import cap_sources
 from cityops.alerting.downstream import STATION_ROLE
+from cityops.errors import InvalidInput
 from cityops.exposure.compute import KINDS, Facility, Layers, Ward, exposure
+from cityops.rules.alert_policy import AlertPolicy
 from cityops.store import schema as s
 
 WARDS, FACILITIES, FLOOD_EXTENT = "wards", "facilities", "flood_extent"
@@ -172,6 +175,49 @@ def for_incident(conn: Connection, doc: dict[str, Any]) -> dict[str, Any] | None
     if row is None:
         return None
     found = for_alert(conn, {"infos": row.infos, "org_id": row.org_id or org_id})
+    return None if found is None else {**found, "basis": "alert_area"}
+
+
+def for_rule(
+    conn: Connection, rule_name: str, org_id: int | None, level: float | None
+) -> dict[str, Any] | None:
+    """The exposure a rule's warning would have had at ``level`` (a replayed incident has
+    no alert): the flood extent of its station at that level where a table exists, else
+    the area its draft alert would get (the named area or the circle around its station,
+    ``cap_sources.alert_area``)."""
+    if org_id is None:
+        return None
+    r = s.rules
+    row = conn.execute(select(r.c.type, r.c.config).where(r.c.name == rule_name)).first()
+    if row is None:
+        return None
+    station = _station_of(conn, rule_name)
+    if station is not None and level is not None:
+        area = flood_extent(conn, org_id, station, level)
+        layers = load_layers(conn, org_id) if area is not None else None
+        if area is not None and layers is not None:
+            return {**exposure(layers, area), "basis": "flood_extent", "level": level}
+    config = dict(row.config or {})
+    name, point, props = cap_sources.station_of(conn, config)
+    facts = cap_sources.Facts(
+        0, "open", 1, "", "Unknown", level, "replay", row.type, rule_name, config,
+        AlertPolicy.model_validate(config.get("alert") or {}),
+        cap_sources.load_city(conn, org_id), name or rule_name, point,
+        props if isinstance(props, dict) else None,
+    )  # fmt: skip
+    try:
+        cap_area = cap_sources.alert_area(conn, facts)[""]
+    except InvalidInput:
+        return None  # no station, area or city point: no warning area to count in
+    info = {
+        "areas": [
+            {
+                "polygons": [list(p) for p in cap_area.polygons],
+                "circles": [list(c) for c in cap_area.circles],
+            }
+        ]
+    }
+    found = for_alert(conn, {"infos": [info], "org_id": org_id})
     return None if found is None else {**found, "basis": "alert_area"}
 
 
