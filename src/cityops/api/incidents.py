@@ -60,7 +60,8 @@ def list_incidents(
 def get_incident(
     incident_id: int, request: Request, who: Principal = Depends(principal)
 ) -> dict[str, Any]:
-    """One incident and its timeline."""
+    """One incident and its timeline, its ``exposure`` and (river incidents) the stations
+    ``downstream`` with the wave's expected arrival and level."""
     with ctx(request).store.read() as conn:
         doc = ops.get_incident(conn, incident_id, who)
         doc["exposure"] = exposure_layers.for_incident(conn, doc)
