@@ -68,6 +68,7 @@ JS_MESSAGES = (
     N_("Who is exposed"),
     N_("facilities include synthetic demo data"),
     N_("Add to description"),
+    N_("flood extent at level"),
 )
 
 

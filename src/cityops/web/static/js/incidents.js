@@ -115,6 +115,7 @@ export class IncidentQueue {
     const exp = doc.exposure;
     details.append(exp
       ? el("p", { "data-exposure": incidentId }, exp.sentences?.[document.documentElement.lang] || exp.sentence,
+        exp.basis === "flood_extent" ? ` (${t("flood extent at level")} ${exp.level})` : "",
         exp.synthetic_facilities ? ` (${t("facilities include synthetic demo data")})` : "")
       : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
   }
