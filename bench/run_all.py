@@ -35,6 +35,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),
     ("pg_partitions.py", [], ["--observations", "50000", "--reps", "20"]),
+    (
+        "ogc_items.py",
+        [],
+        ["--features", "5000", "--wards", "100", "--facilities", "1000", "--reps", "20"],
+    ),
 ]
 
 

@@ -20,6 +20,7 @@ from cityops.api import (
     public,
     web_admin,
     web_data,
+    web_datasets,
     web_events,
     web_pages,
     web_programmes,
@@ -84,6 +85,7 @@ ROUTERS = (
     public.router,
     web_programmes.router,  # pages
     web_admin.router,
+    web_datasets.router,
 )
 
 

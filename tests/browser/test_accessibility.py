@@ -25,6 +25,7 @@ PAGES = [
     "/ops/stations/1",
     "/ops/programmes",
     "/ops/admin",
+    "/ops/datasets",
     "/account/password",
 ]
 

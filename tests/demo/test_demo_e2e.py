@@ -107,6 +107,16 @@ def test_demo_serves_simulates_and_warns(demo) -> None:
         log,
     )
     assert "incident" in text and "Logins" in text and "demo-chief-2024-ops" in text
+    # each warning says who is in its area (Champasak's districts around Pakse)
+    exposed = _wait(
+        lambda: [ln for ln in log.read_text().splitlines() if "exposure:" in ln],
+        10,
+        "exposure",
+        log,
+    )
+    assert "wards (no population figures)" in exposed[0], exposed
+    page = c.get("/ogc/collections/tamky-wards-2025?f=html").text
+    assert "2019" in page and "<dt>Licence</dt>" in page and "<dt>Source</dt>" in page
     assert f"{base}/login" in text and "tam-ky-operator" in text
     _nothing_after_now(c)
     _tam_ky(base, log)

@@ -84,10 +84,17 @@ async def test_alert_and_incident_carry_their_exposure(
         == "about 3,500 residents in 2 wards; 1 shelter with room for 400; 1 hospital"
     )
     assert exp["synthetic_facilities"] is True
+    # the composer's suggestion in each language of the alert's texts (Hanoi: vi, en)
+    vi = next(lang for lang in exp["sentences"] if lang.startswith("vi"))
+    assert exp["sentences"][vi] == (
+        "khoảng 3.500 cư dân tại 2 phường; 1 điểm sơ tán có sức chứa 400 người; 1 bệnh viện"
+    )
+    assert set(exp["sentences"]) == {i["language"] for i in r.json()["infos"]}
     r = await client.get(
         f"/api/incidents/{draft['incident_id']}", headers=bearer(world["tok"]["operator"])
     )
     assert r.json()["exposure"]["population"] == 3500
+    assert r.json()["exposure"]["sentences"]["vi"].startswith("khoảng 3.500 cư dân")
 
 
 async def test_no_layers_means_no_exposure(
@@ -99,3 +106,40 @@ async def test_no_layers_means_no_exposure(
     [draft] = await alerts(client, world["tok"]["operator"], "?status=draft")
     r = await client.get(f"/api/alerts/{draft['id']}", headers=bearer(world["tok"]["operator"]))
     assert r.json()["exposure"] is None
+
+
+def _extent(x0: float, level: float, **key: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": {"level": level, **key}, "geometry": _poly(x0, 105.9)}
+
+
+async def test_incident_exposure_of_the_flood_extent_at_its_level(
+    client: httpx.AsyncClient, app: Any, store: Store, tmp_path: Path
+) -> None:
+    """Level-to-area table of the gauge: from 11.0 m W2 floods (3,000 people), from 12.0 m
+    also the east half of W1 (+500); another station's row is ignored. No alert needed."""
+    world = make_world(store)
+    _layers(store, tmp_path)
+    rows = [
+        _extent(105.85, 11.0, station="station level"),
+        _extent(105.80, 12.0, datastream=world["ds"]),
+        _extent(105.0, 1.0, station="another gauge"),
+    ]
+    (tmp_path / "extent.geojson").write_bytes(geojson(rows))
+    meta = Metadata(slug="extent", title="Flood extent", keywords=["flood_extent"])
+    import_file(store, SYSTEM, tmp_path / "extent.geojson", meta, "hanoi")
+    await add_rule(client, world, alert={"mode": "off"})
+    tok = world["tok"]["operator"]
+
+    async def exposure() -> dict[str, Any]:
+        r = await client.get("/api/incidents", headers=bearer(tok))
+        [inc] = r.json()["value"]
+        r = await client.get(f"/api/incidents/{inc['id']}", headers=bearer(tok))
+        return dict(r.json()["exposure"])
+
+    await observe(app, store, world, 12.4)
+    exp = await exposure()
+    assert (exp["basis"], exp["level"], exp["population"]) == ("flood_extent", 12.4, 3500)
+    await observe(app, store, world, 11.5)
+    exp = await exposure()
+    assert (exp["level"], exp["population"], exp["households"]) == (11.5, 3000, 800)
+    assert [w["name"] for w in exp["wards"]] == ["W2"]

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from cityops.api import web_admin
+from cityops.api import web_admin, web_datasets
 from cityops.cap.templates import LANGUAGES
 from cityops.web import assets, translations
 from tests.web.conftest import login
@@ -27,7 +27,8 @@ def _msgids() -> set[str]:
         options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
     )
     ids = {str(m) for _, _, m, _, _ in found}
-    return ids | set(translations.JS_MESSAGES) | set(web_admin.DONE.values())
+    done = set(web_admin.DONE.values()) | set(web_datasets.DONE.values())
+    return ids | set(translations.JS_MESSAGES) | done
 
 
 def test_operator_pages_have_translatable_strings() -> None:

@@ -13,7 +13,8 @@ Modules:
   (rules as stored, checked against the store), ``engine_worker`` (the engine as an app
   worker);
 - incidents: ``incident_store`` (load and save with timeline entries), ``operations`` (list,
-  read, acknowledge, assign, annotate, resolve);
+  read, acknowledge, assign, annotate, resolve), ``downstream`` (the stations below a river
+  incident on the river_lag network, with the wave's expected arrival and level);
 - public warnings: ``cap_alerts`` (drafts from incidents, edits, Update/Cancel),
   ``auto_issue`` (when the system may issue: only where a city enabled it, after the
   condition persisted, rate-limited), ``escalation`` (unacknowledged incidents to the

@@ -10,7 +10,8 @@ Modules:
 - ``datasets`` (publishing layers into the data hub), ``ogc`` (the data hub's datasets
   as OGC API – Features with CQL2, Records, DCAT);
 - pages and their data: ``web_pages``, ``web_programmes``, ``web_admin`` (people and
-  device tokens of a city, in forms), ``web_data``, ``web_events``
+  device tokens of a city, in forms), ``web_datasets`` (publishing a layer from the
+  browser), ``web_data``, ``web_events``
   (Server-Sent Events), ``alert_pages`` (the public page of each CAP message, its
   ``<web>`` link), ``public`` (the installable public page, residents' subscriptions);
 - shared: ``context`` (what every handler and worker needs: settings, store, services),

@@ -22,6 +22,8 @@ from cityops.cap import CAP_MIME, build_atom_feed, build_rss_feed
 from cityops.egress import EgressPolicy
 from cityops.errors import InvalidInput
 from cityops.exposure import layers as exposure_layers
+from cityops.exposure.wording import sentences
+from cityops.web.translations import translations
 
 router = APIRouter(tags=["alerts"])
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -50,6 +52,9 @@ def _get(request: Request, alert_id: int, who: Principal) -> dict[str, Any]:
     with ctx(request).store.read() as conn:
         doc = cap_queries.get_alert(conn, alert_id, who)
         doc["exposure"] = exposure_layers.for_alert(conn, doc)
+    if doc["exposure"] is not None:  # the composer's suggestion in each text's language
+        languages = [str(i.get("language") or "en") for i in doc.get("infos") or []]
+        doc["exposure"]["sentences"] = sentences(doc["exposure"], languages, translations)
     return doc
 
 

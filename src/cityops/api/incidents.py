@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from cityops.alerting import downstream
 from cityops.alerting import operations as ops
 from cityops.api.body import client_address, json_body
 from cityops.api.context import ctx
@@ -14,6 +15,9 @@ from cityops.api.deps import principal
 from cityops.auth.principal import Principal
 from cityops.errors import InvalidInput
 from cityops.exposure import layers as exposure_layers
+from cityops.exposure.layers import org_languages
+from cityops.exposure.wording import sentences
+from cityops.web.translations import translations
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -56,10 +60,15 @@ def list_incidents(
 def get_incident(
     incident_id: int, request: Request, who: Principal = Depends(principal)
 ) -> dict[str, Any]:
-    """One incident and its timeline."""
+    """One incident and its timeline, its ``exposure`` and (river incidents) the stations
+    ``downstream`` with the wave's expected arrival and level."""
     with ctx(request).store.read() as conn:
         doc = ops.get_incident(conn, incident_id, who)
         doc["exposure"] = exposure_layers.for_incident(conn, doc)
+        if doc["exposure"] is not None:  # the card's sentence in the city's languages
+            languages = ["en", *org_languages(conn, doc.get("org_id"))]
+            doc["exposure"]["sentences"] = sentences(doc["exposure"], languages, translations)
+        doc["downstream"] = downstream.for_incident(conn, doc, who)
     return doc
 
 

@@ -13,7 +13,9 @@ from cityops.alerting.replay import ReplayResult, record, replay
 from cityops.auth.principal import SYSTEM
 from cityops.cli.common import CONFIG_OPTION, DB_OPTION, open_store, settings_from
 from cityops.errors import InvalidInput
+from cityops.exposure import layers as exposure_layers
 from cityops.rules import load_rules_toml
+from cityops.store.base import Store
 
 app = typer.Typer(no_args_is_help=True, help="Hazard rules.")
 
@@ -93,6 +95,20 @@ def _print(result: ReplayResult) -> None:
     typer.echo(f"{len(result.incidents)} incident(s) from {result.rules} rule(s)")
 
 
+def _exposure(store: Store, result: ReplayResult) -> None:
+    """Who each replayed warning would have reached: the exposure of its rule's warning
+    area at the incident's peak (where the city has ward or facility layers)."""
+    with store.read() as conn:
+        for r in result.incidents:
+            t = r.tracked
+            exp = exposure_layers.for_rule(conn, r.active.name, r.active.org_id, t.peak_value)
+            if exp is not None:
+                typer.echo(
+                    f"  exposure of {r.active.name} opened {_iso(t.incident.opened_at)} "
+                    f"(peak {t.peak_value}): {exp['sentence']}"
+                )
+
+
 def replay_command(
     start: str = typer.Option(..., "--from", help="Start (ISO 8601; UTC if no zone)."),
     end: str = typer.Option(..., "--to", help="End (ISO 8601; UTC if no zone)."),
@@ -109,6 +125,7 @@ def replay_command(
     try:
         result = replay(store, t0, t1, rule or None)
         _print(result)
+        _exposure(store, result)
         if record_:
             ids = record(store, result)
             typer.echo(f"recorded {len(ids)} incident(s)")

@@ -11,6 +11,13 @@ def page(title: str, doc: dict[str, Any]) -> str:
     parts = [f"<h1>{escape(title)}</h1>"]
     if doc.get("description"):
         parts.append(f"<p>{escape(str(doc['description']))}</p>")
+    facts = [(label, doc.get(key)) for key, label in META if doc.get(key)]
+    if facts:  # a dataset's page says where its data comes from and under which licence
+        parts.append(
+            "<dl class='metadata'>"
+            + "".join(f"<dt>{escape(k)}</dt><dd>{escape(_text(v))}</dd>" for k, v in facts)
+            + "</dl>"
+        )
     if "collections" in doc:
         parts.append(_list([(c["title"], f"collections/{c['id']}") for c in doc["collections"]]))
     if "conformsTo" in doc:
@@ -25,6 +32,19 @@ def page(title: str, doc: dict[str, Any]) -> str:
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title></head><body>{''.join(parts)}</body></html>"
     )
+
+
+#: Collection members shown as facts on the page: (key, label).
+META = (
+    ("attribution", "Source"),
+    ("license", "Licence"),
+    ("publisher", "Publisher"),
+    ("keywords", "Keywords"),
+)
+
+
+def _text(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _list(items: list[tuple[str, str]]) -> str:

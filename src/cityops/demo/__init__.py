@@ -7,5 +7,6 @@ datastream kinds), ``reference`` (the facts the world is built from, embedded),
 ``setup`` (rules, demo users, simulator tokens), ``simulator`` (seeded synthetic streams
 through the public ingest paths), ``models`` (the synthetic signals: plausible, not
 science), ``scenario`` (the Pakse 2011 flood season replayed), ``vietnam`` (Tam Ky, the platform
-city: its gauges with Viet Nam's alarm levels, its wards).
+city: its gauges with Viet Nam's alarm levels, its wards), ``datasets`` (the data hub's
+demo layers: Tam Ky's census wards, Champasak's districts, synthetic facilities).
 """

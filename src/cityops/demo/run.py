@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from cityops.auth.tokens import create_token
+from cityops.demo.datasets import ensure_datasets
 from cityops.demo.scenario import Replay, mrc_file, replay, season
 from cityops.demo.setup import (
     DemoUser,
@@ -52,6 +53,7 @@ def prepare(settings: Settings) -> Prepared:
         world = ensure_world(store)
         seed_programmes(store)  # the cooperation programmes of the issue, linked to stations
         ensure_areas(store)  # before the rules: Tam Kỳ's river warnings use a ward
+        ensure_datasets(store)  # wards, districts, synthetic facilities: exposure of warnings
         rules = ensure_rules(store, world)
         users = ensure_users(store)
         tokens = device_tokens(store, world)

@@ -6,7 +6,8 @@ device token. Its times are shifted so that the season ends at the moment the re
 started (the dashboard then shows it as recent); values are unchanged. Pakse's published
 levels (warning 11.0 m, danger 12.0 m) are in its rule, whose alerts are drafted for a
 person: the demo operator issues the draft through the API, as a duty operator would
-(nothing reaches the public without that action). The scenario reports each step
+(nothing reaches the public without that action). Each warning's exposure (Champasak's
+districts under its area) is reported with it. The scenario reports each step
 through ``on_event``.
 """
 
@@ -129,10 +130,33 @@ async def _check(
     if issued:
         seen["alert"] = issued[0]["id"]
         on_event(f"CAP alert {issued[0]['id']} issued: {issued[0].get('identifier')}")
+        await _exposure(client, issued[0]["id"], auth, seen, on_event)
         return
     drafts = [a for a in alerts if a.get("status") == "draft"]
     if drafts:
         on_event(f"CAP alert {drafts[0]['id']} drafted; issuing it as the demo operator")
+        await _exposure(client, drafts[0]["id"], auth, seen, on_event)
         done = await client.post(f"/api/alerts/{drafts[0]['id']}/issue", headers=auth, json={})
         if done.status_code >= 400:
             on_event(f"issuing failed: HTTP {done.status_code} {done.text[:200]}")
+
+
+async def _exposure(
+    client: httpx.AsyncClient,
+    alert_id: int,
+    auth: dict[str, str],
+    seen: dict[str, Any],
+    on_event: Report,
+) -> None:
+    """Say who is in the warning's area (once per alert): the exposure of the alert."""
+    reported = seen.setdefault("exposure", {})
+    if alert_id in reported:
+        return
+    got = await client.get(f"/api/alerts/{alert_id}", headers=auth)
+    exp = got.json().get("exposure") if got.status_code == 200 else None
+    reported[alert_id] = exp and exp.get("sentence")
+    on_event(
+        f"CAP alert {alert_id} exposure: {exp['sentence']}"
+        if exp
+        else f"CAP alert {alert_id} exposure: no ward or facility layer under its area"
+    )

@@ -1,6 +1,7 @@
 """Who and what is in a warning area: pure computation over ward and facility layers.
 
-Population and households are area-weighted: a ward counts with the share of its area
+Population and households are area-weighted (``None`` where a ward touched has no
+figure, e.g. districts published without population): a ward counts with the share of its area
 inside the warning area (people are assumed spread evenly over a ward; the aggregated
 census counts allow no better). Shares are computed on lon/lat areas: within one ward the
 scale is the same for both areas of the ratio, so the error is negligible at ward size.
@@ -10,6 +11,7 @@ nearest first by great-circle distance to the area's edge.
 
 from __future__ import annotations
 
+import gettext
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +21,16 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
+from cityops.exposure import wording
+
 KINDS = ("shelter", "hospital", "school")
 EARTH_RADIUS_KM = 6371.0088
 NEAREST_OUTSIDE = 3
+#: A ward with less of its area inside than this only touches the area: a sliver where
+#: boundaries of different sources or resolutions (a warning area drawn on a map, a
+#: ward layer thinned for the web) do not quite meet. It is left out rather than listed
+#: with a handful of residents.
+MIN_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,8 @@ def exposure(layers: Layers, area: BaseGeometry) -> dict[str, Any]:
     inside = [layers.facilities[i] for i in sorted(inside_ix)]
     shelters = [f for f in inside if f.kind == "shelter"]
     doc: dict[str, Any] = {
-        "population": round(sum(w["population"] for w in wards)),
-        "households": round(sum(w["households"] for w in wards)),
+        "population": _total(wards, "population"),
+        "households": _total(wards, "households"),
         "wards": wards,
         "facilities": {k: [_facility(f) for f in inside if f.kind == k] for k in KINDS},
         "shelter_capacity": round(sum(f.capacity or 0 for f in shelters)),
@@ -81,18 +90,30 @@ def _wards(layers: Layers, area: BaseGeometry) -> list[dict[str, Any]]:
         ward = layers.wards[i]
         whole = ward.geometry.area
         share = shapely.intersection(ward.geometry, area).area / whole if whole else 1.0
-        if share <= 0:
+        if share < MIN_SHARE:
             continue
         share = min(share, 1.0)
         out.append(
             {
                 "name": ward.name,
                 "share": round(share, 4),
-                "population": round(ward.population * share),
-                "households": round(ward.households * share),
+                "population": _share(ward.population, share),
+                "households": _share(ward.households, share),
             }
         )
     return out
+
+
+def _share(count: float, share: float) -> int | None:
+    """A ward's count inside the area; None when the layer gives no figure (NaN)."""
+    return None if math.isnan(count) else round(count * share)
+
+
+def _total(wards: list[dict[str, Any]], key: str) -> int | None:
+    """The sum over the wards touched; None if one of them has no figure: a partial sum
+    would read as the whole."""
+    counts = [w[key] for w in wards]
+    return None if any(c is None for c in counts) else round(sum(counts))
 
 
 def _facility(f: Facility) -> dict[str, Any]:
@@ -124,37 +145,7 @@ def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _about(n: float) -> str:
-    """A count as people say it: 3 significant figures (12,437 -> 12,400)."""
-    if n < 100:
-        return f"{round(n):,}"
-    digits = int(math.floor(math.log10(n))) - 2
-    return f"{round(n, -digits):,.0f}"
-
-
 def sentence(doc: dict[str, Any]) -> str:
-    """The composer's suggestion: 'about 12,400 residents in 3 wards; 2 shelters with
-    room for 1,800'."""
-    n_wards = len(doc["wards"])
-    parts = [
-        f"about {_about(doc['population'])} residents in {n_wards} "
-        f"ward{'s' if n_wards != 1 else ''}"
-    ]
-    shelters = doc["facilities"]["shelter"]
-    if shelters:
-        parts.append(
-            f"{len(shelters)} shelter{'s' if len(shelters) != 1 else ''} with room for "
-            f"{_about(doc['shelter_capacity'])}"
-        )
-    else:
-        near = doc["nearest_shelters_outside"]
-        parts.append(
-            f"no shelter inside; nearest: {near[0]['name']} ({near[0]['distance_km']:.1f} km)"
-            if near
-            else "no shelter inside"
-        )
-    for kind in ("hospital", "school"):
-        n = len(doc["facilities"][kind])
-        if n:
-            parts.append(f"{n} {kind}{'s' if n != 1 else ''}")
-    return "; ".join(parts)
+    """The composer's suggestion in English: 'about 12,400 residents in 3 wards; 2 shelters
+    with room for 1,800' (other languages: ``wording.sentences``)."""
+    return wording.sentence(doc, "en", gettext.NullTranslations())

@@ -55,6 +55,20 @@ JS_MESSAGES = (
     N_("Review and issue"),
     N_("Open"),
     N_("No cities yet."),
+    # the incident card's and map's stations downstream (alerting/downstream.py)
+    N_("Next downstream"),
+    N_("Not a river incident."),
+    N_("No station downstream is linked by a river lag rule."),
+    N_("Travel time"),
+    N_("estimated"),
+    N_("unknown: no forecast"),
+    N_("Expected level"),
+    N_("Expected arrival"),
+    # the composer's exposure suggestion (exposure/wording.py)
+    N_("Who is exposed"),
+    N_("facilities include synthetic demo data"),
+    N_("Add to description"),
+    N_("flood extent at level"),
 )
 
 

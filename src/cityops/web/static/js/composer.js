@@ -4,6 +4,7 @@ import { alertsApi } from "./alerts-api.js";
 import { debounce, onLive } from "./live.js";
 import { clearDrawing, loadAreas, messageBody, showMessage, showPreview } from "./composer-message.js";
 import { confirmAction } from "./confirm.js";
+import { t } from "./i18n.js";
 
 const FIELDS = [["event", "Event"], ["headline", "Headline"], ["description", "Description"], ["instruction", "Instruction"]];
 const items = document.getElementById("alert-items");
@@ -68,10 +69,28 @@ function renderLanguages(alert) {
         name === "description" || name === "instruction" ?
           el("textarea", { id: `${key}-${name}`, name, readonly: readOnly }, info[name] || "") :
           el("input", { id: `${key}-${name}`, name, value: info[name] || "", readonly: readOnly }),
-      ]));
+      ]),
+      suggestion(alert, info, key, readOnly));
     tabs.append(tab);
     panels.append(panel);
   });
+}
+
+/** Who is exposed, as a sentence in this text's language (the server's exposure object),
+ * with a button that appends it to the description. */
+function suggestion(alert, info, key, readOnly) {
+  const text = alert.exposure?.sentences?.[info.language];
+  if (!text) return "";
+  const box = el("p", { class: "exposure-suggestion", "data-exposure-lang": info.language },
+    el("span", { class: "meta" }, `${t("Who is exposed")}: `), el("span", { lang: info.language }, text));
+  if (alert.exposure.synthetic_facilities) box.append(` (${t("facilities include synthetic demo data")})`);
+  if (!readOnly) {
+    box.append(" ", el("button", { type: "button", "data-suggest": "description", onclick: () => {
+      const area = document.getElementById(`${key}-description`);
+      area.value = area.value.trim() ? `${area.value.trim()}\n${text}.` : `${text}.`;
+    } }, t("Add to description")));
+  }
+  return box;
 }
 
 function select(n) {

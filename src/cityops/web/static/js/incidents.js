@@ -55,9 +55,11 @@ export class IncidentQueue {
       this.actions(inc));
     const details = el("details", {}, el("summary", {}, t("Timeline")));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
-    const exposed = el("details", { class: "exposure" }, el("summary", {}, "Who is exposed"));
+    const exposed = el("details", { class: "exposure" }, el("summary", {}, t("Who is exposed")));
     exposed.addEventListener("toggle", () => exposed.open && this.exposure(inc.id, exposed));
-    card.append(exposed, details);
+    const below = el("details", { class: "downstream" }, el("summary", {}, t("Next downstream")));
+    below.addEventListener("toggle", () => below.open && this.downstream(inc.id, below));
+    card.append(exposed, below, details);
     return card;
   }
 
@@ -112,9 +114,31 @@ export class IncidentQueue {
     details.querySelector("p")?.remove();
     const exp = doc.exposure;
     details.append(exp
-      ? el("p", { "data-exposure": incidentId }, exp.sentence,
-        exp.synthetic_facilities ? " (facilities include synthetic demo data)" : "")
+      ? el("p", { "data-exposure": incidentId }, exp.sentences?.[document.documentElement.lang] || exp.sentence,
+        exp.basis === "flood_extent" ? ` (${t("flood extent at level")} ${exp.level})` : "",
+        exp.synthetic_facilities ? ` (${t("facilities include synthetic demo data")})` : "")
       : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
+  }
+
+  // The stations below a river incident with the wave's expected arrival and level; the
+  // map shows them too (a "cityops:downstream" event the station map listens to).
+  async downstream(incidentId, details) {
+    const doc = await getJSON(`/api/incidents/${incidentId}`);
+    details.querySelector("ul, p")?.remove();
+    const items = doc.downstream;
+    if (!items) {
+      details.append(el("p", {}, t("Not a river incident.")));
+      return;
+    }
+    if (!items.length) {
+      details.append(el("p", {}, t("No station downstream is linked by a river lag rule.")));
+      return;
+    }
+    details.append(el("ul", {}, items.map((d) => el("li", { "data-downstream": d.datastream_id },
+      el("strong", {}, d.station), ` ← ${d.from_station} · ${t("Travel time")}: `,
+      d.lag_hours === null ? t("unknown: no forecast") : `${d.lag_hours} h${d.lag_estimated ? ` (${t("estimated")})` : ""}`,
+      d.arrival ? ` · ${t("Expected level")}: ${d.expected_level} ${d.unit || ""} (${d.expected_level_name}) · ${t("Expected arrival")}: ${when(d.arrival)}` : ""))));
+    document.dispatchEvent(new CustomEvent("cityops:downstream", { detail: { incident: incidentId, items } }));
   }
 
   async timeline(incidentId, details) {

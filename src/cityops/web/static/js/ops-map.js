@@ -6,6 +6,7 @@ import { L, makeMap, STATE_COLOURS, addContext, text } from "./basemap.js";
 import { el, getJSON, orgQuery } from "./api.js";
 import { fmtTime, fmtValue } from "./format.js";
 import { spreadPoints } from "./spread.js";
+import { t } from "./i18n.js";
 
 const LABEL = { danger: "Danger", warning: "Warning", stale: "Stale", normal: "Normal", nodata: "No data" };
 const label = (st) => st.label || LABEL[st.state] || st.state;
@@ -55,6 +56,23 @@ export class StationMap {
     this.markers = [];
     this.fitted = false;
     this.map.on("zoomend", () => this.spread());
+    this.downstream = L.layerGroup().addTo(this.map);
+    document.addEventListener("cityops:downstream", (e) => this.showDownstream(e.detail.items));
+  }
+
+  /** Stations downstream of an incident: a dashed ring each, with the expected arrival. */
+  showDownstream(items) {
+    this.downstream.clearLayers();
+    for (const d of items) {
+      if (d.lat === null || d.lon === null) continue;
+      const m = L.circleMarker([d.lat, d.lon], { radius: 16, color: "#b3261e", weight: 2, dashArray: "4 4",
+        fill: false, className: "downstream-marker" });
+      const line = d.arrival ? `${t("Expected level")} ${d.expected_level} ${d.unit || ""} (${d.expected_level_name}), ${t("Expected arrival")} ${fmtTime(new Date(d.arrival))}`
+        : `${t("Travel time")}: ${t("unknown: no forecast")}`;
+      m.bindTooltip(() => el("span", {}, `${d.station}: ${line}`));
+      m.on("add", () => { const path = m.getElement(); if (path) path.dataset.downstream = d.datastream_id; });
+      m.addTo(this.downstream);
+    }
   }
 
   /** Reload stations and areas from the server and redraw. */
