@@ -84,6 +84,7 @@ def mqtt_worker(ctx: Any) -> StartStop:
                 )
                 return
         service = MqttService(settings, ctx.store, root_url(settings), client_id)
+        service.ingest_log = ctx.services.get("ingest_log")  # events_url: through the log
         state.update(service=service, lock=lock)
         ctx.services["mqtt"] = service
         await service.start()
