@@ -34,6 +34,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("import_mrc.py", [], []),
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),
+    ("cluster_ingest.py", [], ["--seconds", "2", "--nodes", "1,2", "--mqtt-rate", "300"]),
 ]
 
 
