@@ -4,7 +4,7 @@ stored by consumers in batches, the stream acknowledged only after the commit.
 Publishing (any node, ``IngestLog.accept``): the checks the client must see are made first
 (``check.Checker``), ids are reserved (``ids.IdPool``), every observation gets a receipt key
 (its own, e.g. an MQTT message's, or ``("log", id)``), and the write is published to the
-``CITYOPS_INGEST`` stream with a ``Nats-Msg-Id``: a publish retried after a lost answer is
+``cityops-ingest`` stream with a ``Nats-Msg-Id``: a publish retried after a lost answer is
 dropped by the stream's duplicate window. JetStream answers a publish once a majority of
 the stream's replicas hold it; only then does the client get its 201 (or PUBACK).
 
@@ -49,7 +49,7 @@ from cityops.store.writer import Tx
 
 log = logging.getLogger(__name__)
 
-STREAM = "CITYOPS_INGEST"
+STREAM = "cityops-ingest"
 SUBJECT = "cityops.ingest"
 DURABLE = "cityops-writers"
 RECEIPT_SOURCE = "log"
