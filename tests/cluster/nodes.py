@@ -4,15 +4,40 @@ tests/mqtt/mosquitto-test.conf), MQTT ingest shared between the nodes."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.cluster.natscluster import NatsCluster
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import CITYOPS, Server, free_port
 from tests.mqtt.broker import Broker, mqtt_env
 
 MQTT_CLIENT = "cityops-ha"
 RATE_PER_MIN = 60  # anonymous requests a minute per client address, across the cluster
+
+
+class Node(Server):
+    """A ``cityops serve`` process like ``Server``, its output in a file: a pipe nobody
+    reads fills up with a long test's log lines and then blocks the server."""
+
+    def __init__(self, database: str, env: dict[str, str], logs: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = database
+        self.log = logs / f"node-{self.port}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [CITYOPS, "serve", "--port", str(self.port)],
+                env={**os.environ, "CITYOPS_DATABASE_URL": database, **env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait()
+        except BaseException:
+            self.stop(kill=True)
+            raise
 
 
 @dataclass
@@ -21,6 +46,7 @@ class Site:
     broker: Broker
     database: str
     admin: dict[str, str]
+    logs: Path = Path(".")
     nodes: list[Server] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
@@ -32,9 +58,7 @@ class Site:
         }
 
     def start_node(self) -> Server:
-        server = Server.__new__(Server)
-        server.__init__(self.database, extra_env=self.env())  # type: ignore[misc]
-        return server
+        return Node(self.database, self.env(), self.logs)
 
     def start(self, count: int = 3) -> Site:
         for _ in range(count):
@@ -49,4 +73,5 @@ class Site:
 
 def make_site(root: Path, database: str, admin: dict[str, str]) -> Site:
     nats = NatsCluster(root / "nats", nodes_count=3).start()
-    return Site(nats, Broker(root / "mosquitto"), database, admin)
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    return Site(nats, Broker(root / "mosquitto"), database, admin, root / "logs")

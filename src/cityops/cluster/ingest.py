@@ -30,10 +30,11 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy
-from nats.js.errors import APIError, FetchTimeoutError
+from nats.js.errors import Error as JsError
+from nats.js.errors import FetchTimeoutError
 
 from cityops.auth import audit
 from cityops.auth.principal import Principal
@@ -54,7 +55,8 @@ SUBJECT = "cityops.ingest"
 DURABLE = "cityops-writers"
 RECEIPT_SOURCE = "log"
 ACK_WAIT = 15.0  # seconds before another node takes over an unacknowledged message
-FETCH_MAX = 500  # messages per batch (one transaction)
+FETCH_MAX = 500  # messages fetched at once
+TRANSACTION_ROWS = 20_000  # observations in one transaction (at least one whole message)
 PUBLISH_SECONDS = 20.0  # how long a publish is retried (NATS leader election) before 503
 
 
@@ -171,7 +173,7 @@ class IngestLog:
                     f"{SUBJECT}.{write.kind}", data, timeout=2.0, stream=STREAM, headers=headers
                 )
                 return
-            except (NatsTimeout, NoRespondersError, APIError, ConnectionClosedError) as exc:
+            except (NatsError, JsError) as exc:  # no answer, no stream leader, reconnecting
                 if loop.time() > deadline:
                     raise ServiceUnavailable(
                         f"the event log (events_url) did not accept the write: {exc}"
@@ -181,6 +183,7 @@ class IngestLog:
     # ---- consuming -----------------------------------------------------------------
     async def _consume(self) -> None:
         sub = None
+        failures = 0
         while True:
             try:
                 if sub is None:
@@ -201,9 +204,12 @@ class IngestLog:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS node lost, consumer leader moving
-                log.warning("ingest log: fetch failed (%s); retrying", exc)
+                failures += 1
+                if failures == 1 or failures % 120 == 0:  # once, then once a minute
+                    log.warning("ingest log: fetch failed (%s); retrying", exc)
                 await asyncio.sleep(0.5)
                 continue
+            failures = 0
             try:
                 await self.store_messages(msgs)
             except asyncio.CancelledError:
@@ -223,8 +229,18 @@ class IngestLog:
             except (ValueError, KeyError, TypeError) as exc:
                 log.error("ingest log: dropping a message CityOps cannot read: %s", exc)
                 await msg.term()
-        if not jobs:
-            return
+        chunk: list[_Job] = []
+        size = 0
+        for job in jobs:  # bulk writes are large: bound the rows of one transaction
+            chunk.append(job)
+            size += len(job.write.observations)
+            if size >= TRANSACTION_ROWS:
+                await self._commit(chunk)
+                chunk, size = [], 0
+        if chunk:
+            await self._commit(chunk)
+
+    async def _commit(self, jobs: list[_Job]) -> None:
         await self.store.write(_store_job(jobs))
         self.stats.batches += 1
         for job in jobs:
