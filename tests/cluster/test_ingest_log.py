@@ -1,6 +1,8 @@
 """Three CityOps nodes on a 3-node NATS JetStream cluster and one PostgreSQL database.
 
 - A session created on one node works on the others (sessions are rows in the database).
+- A token revoked through one node is refused by the others before their token cache
+  (5 s) would have expired.
 - The anonymous rate limit holds across nodes: a client spread over three nodes gets the
   configured rate in total, not three times it.
 - Ingest through the log survives kill -9: during 12 s of HTTP (single POSTs and
@@ -77,6 +79,25 @@ def test_the_anonymous_rate_limit_holds_across_nodes(site: Site) -> None:
     # per-process buckets would let all 3 x RATE_PER_MIN through; shared usage lets the
     # rate through plus what passes while a report is on its way (a few requests)
     assert RATE_PER_MIN <= allowed < 1.5 * RATE_PER_MIN, allowed
+
+
+def test_a_token_revoked_on_one_node_is_refused_on_the_others_at_once(site: Site) -> None:
+    a, b, _ = site.nodes
+    made = httpx.post(a.url + "/api/tokens", json={"name": "short-lived"}, headers=site.admin)
+    assert made.status_code == 201, made.text
+    bearer = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert httpx.get(b.url + "/api/me", headers=bearer).json()["role"] == "admin"  # cached on b
+    gone = httpx.delete(f"{a.url}/api/tokens/{made.json()['id']}", headers=site.admin)
+    assert gone.status_code == 200, gone.text
+    # b cached the token for tokens.CACHE_SECONDS (5 s); the revocation announced over NATS
+    # empties that cache, so b refuses it well before (the poll only absorbs delivery)
+    deadline = time.monotonic() + 2.0
+    while True:
+        me = httpx.get(b.url + "/api/me", headers=bearer)
+        if me.status_code == 401 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert me.status_code == 401, me.text
 
 
 async def _http_load(
