@@ -8,8 +8,7 @@ acknowledged messages. The broker does not tell a client its settings, so CityOp
 measures: a probe session subscribes at QoS 1 and goes offline, ``PROBE_MESSAGES`` QoS 1
 messages are published to it, and the session comes back for them. Fewer than all of
 them back: the broker drops queued messages, and CityOps refuses to start with a message
-naming the setting (Mosquitto: ``max_queued_messages 0``, ``max_queued_bytes 0``). NATS's
-own MQTT listener keeps QoS 1 messages in JetStream and passes.
+naming the setting (Mosquitto: ``max_queued_messages 0``, ``max_queued_bytes 0``).
 """
 
 from __future__ import annotations
