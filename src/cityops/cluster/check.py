@@ -30,7 +30,17 @@ class Checker:
     def __init__(self) -> None:
         self._streams: dict[int, tuple[float, Any]] = {}
 
-    def streams(self, conn: Connection, wanted: Iterable[int]) -> dict[int, Any]:
+    def needs_database(self, batch: list[ObservationIn]) -> bool:
+        """Whether ``check`` must read (a Datastream not cached, a FeatureOfInterest named):
+        the common POST to a known Datastream is checked without a connection."""
+        now = time.monotonic()
+        for o in batch:
+            hit = self._streams.get(o.datastream_id)
+            if hit is None or hit[0] <= now or (o.foi_id is not None and o.foi_new is None):
+                return True
+        return False
+
+    def streams(self, conn: Connection | None, wanted: Iterable[int]) -> dict[int, Any]:
         """Datastream access rows (id, thing_id, org_id, visibility) of ``wanted``."""
         now = time.monotonic()
         found: dict[int, Any] = {}
@@ -40,6 +50,8 @@ class Checker:
                 found[i] = hit[1]
         missing = sorted(set(wanted) - found.keys())
         if missing:
+            if conn is None:
+                raise RuntimeError("Checker.streams: rows missing and no connection given")
             ds = s.datastreams
             q = select(ds.c.id, ds.c.thing_id, ds.c.org_id, ds.c.visibility)
             for row in conn.execute(q.where(ds.c.id.in_(missing))):
@@ -50,7 +62,7 @@ class Checker:
         return found
 
     def check(
-        self, conn: Connection, batch: list[ObservationIn], principal: Principal
+        self, conn: Connection | None, batch: list[ObservationIn], principal: Principal
     ) -> list[CityOpsError | None]:
         """None for each writable observation, else why not: InvalidInput (no such
         Datastream or FeatureOfInterest), Unauthorized or Forbidden (may not write)."""
@@ -74,6 +86,7 @@ class Checker:
             errors.append(None)
         fois = {o.foi_id for o in batch if o.foi_id is not None and o.foi_new is None}
         if fois:
+            assert conn is not None, "needs_database: a FeatureOfInterest is named"
             f = s.features_of_interest
             q = select(f.c.id).where(f.c.id.in_(sorted(fois)))
             cond = visible("FeatureOfInterest", f, principal)
