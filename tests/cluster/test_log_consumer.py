@@ -78,7 +78,9 @@ async def _wait_row(client: httpx.AsyncClient, headers: dict[str, str], obs_id: 
 async def test_a_post_answers_201_with_its_id_and_the_row_follows(
     clustered: tuple[httpx.AsyncClient, Any], pg_store: Store
 ) -> None:
-    client, _app = clustered
+    client, app = clustered
+    # made right after the NATS cluster came up: three replicas all the same
+    assert app.state.ctx.services["ingest_log"].replicas == 3
     admin = admin_headers(pg_store)
     world = await make_world(client, admin)
     body = {"result": 4.25, "phenomenonTime": "2025-09-01T07:00:00+07:00"}

@@ -92,7 +92,7 @@ class IngestLog:
 
     async def start(self, consume: bool = True) -> None:
         self.replicas = await ensure_stream(
-            self.js, STREAM, [f"{SUBJECT}.>"], retention=RetentionPolicy.WORK_QUEUE
+            self.nc, STREAM, [f"{SUBJECT}.>"], retention=RetentionPolicy.WORK_QUEUE
         )
         if consume:
             self._task = asyncio.create_task(self._consume(), name="cityops-ingest-log")

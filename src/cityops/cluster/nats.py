@@ -16,11 +16,13 @@ import nats
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError, ServerError, ServiceUnavailableError
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
+
+NO_PEERS = 10005  # JetStream: no suitable peers for placement (yet)
+NOT_CLUSTERED = 10074  # JetStream: replicas > 1 not supported in non-clustered mode
 
 
 def server_urls(events_url: str) -> list[str]:
@@ -60,47 +62,55 @@ async def connect(events_url: str, name: str = "cityops") -> Client:
     return nc
 
 
+def cluster_size(nc: Client) -> int:
+    """Servers of the cluster this client knows: those configured and those the servers
+    announced (a dead one still counts: it is part of the cluster)."""
+    return len({(u.hostname, u.port) for u in nc.servers}) or 1
+
+
 async def ensure_stream(
-    js: JetStreamContext, name: str, subjects: list[str], wait: float = 60.0, **options: Any
+    nc: Client, name: str, subjects: list[str], wait: float = 60.0, **options: Any
 ) -> int:
-    """``_ensure_stream``, retried for ``wait`` seconds while JetStream does not answer
-    (a node starting while the cluster elects a new meta leader)."""
+    """Create (or keep) the file-backed stream ``name`` with ``min(3, cluster size)``
+    replicas; return the replicas it has. Retried for ``wait`` seconds while JetStream
+    cannot answer or place the replicas yet (servers of a cluster that is starting, or
+    electing a leader, are not all known to each other for a few seconds); a lone,
+    unclustered server gets one replica."""
+    js = nc.jetstream()
+    replicas = min(3, cluster_size(nc))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
         try:
-            return await _ensure_stream(js, name, subjects, **options)
-        except (NatsTimeout, NoRespondersError, ServiceUnavailableError) as exc:
-            if loop.time() > deadline:
-                raise RuntimeError(f"NATS JetStream did not answer for {wait:g} s: {exc}") from exc
-            log.info("NATS JetStream not ready (%s); retrying", exc)
-            await asyncio.sleep(1.0)
-
-
-async def _ensure_stream(
-    js: JetStreamContext, name: str, subjects: list[str], **options: Any
-) -> int:
-    """Create (or keep) the file-backed stream ``name`` with as many replicas as the
-    cluster allows, up to three; return the replicas it has."""
-    try:
-        info = await js.stream_info(name)
-        return int(info.config.num_replicas or 1)
-    except NotFoundError:
-        pass
-    last: Exception | None = None
-    for replicas in (3, 2, 1):
-        config = StreamConfig(
-            name=name,
-            subjects=subjects,
-            storage=StorageType.FILE,
-            num_replicas=replicas,
-            retention=options.get("retention", RetentionPolicy.LIMITS),
-            duplicate_window=options.get("duplicate_window", 120.0),
-        )
-        try:
-            await js.add_stream(config)
+            try:
+                info = await js.stream_info(name)
+                return int(info.config.num_replicas or 1)
+            except NotFoundError:
+                pass
+            await js.add_stream(_config(name, subjects, replicas, options))
             log.info("NATS stream %s: %d replica(s)", name, replicas)
             return replicas
-        except (BadRequestError, ServerError) as exc:  # not enough servers for R=n
-            last = exc
-    raise RuntimeError(f"cannot create NATS stream {name}: {last}")
+        except APIError as exc:
+            if exc.err_code == NOT_CLUSTERED and replicas > 1:
+                replicas = 1  # a single server without a cluster
+                continue
+            if not isinstance(exc, ServiceUnavailableError) and exc.err_code != NO_PEERS:
+                raise
+            error: Exception = exc
+        except (NatsTimeout, NoRespondersError) as exc:
+            error = exc
+        if loop.time() > deadline:
+            raise RuntimeError(f"NATS JetStream: cannot create stream {name}: {error}")
+        log.info("NATS JetStream not ready (%s); retrying", error)
+        await asyncio.sleep(1.0)
+
+
+def _config(name: str, subjects: list[str], replicas: int, options: dict[str, Any]) -> Any:
+    return StreamConfig(
+        name=name,
+        subjects=subjects,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        retention=options.get("retention", RetentionPolicy.LIMITS),
+        duplicate_window=options.get("duplicate_window", 120.0),
+    )
