@@ -187,7 +187,7 @@ class IngestLog:
     # ---- consuming -----------------------------------------------------------------
     async def _consume(self) -> None:
         sub = None
-        failures = 0
+        failures = store_failures = 0
         while True:
             try:
                 if sub is None:
@@ -219,8 +219,22 @@ class IngestLog:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database is down: not acknowledged, redelivered
-                log.exception("ingest log: storing a batch failed; it will be redelivered")
+                store_failures += 1
+                if store_failures == 1 or store_failures % 60 == 0:  # then once a minute
+                    log.exception("ingest log: storing a batch failed; it will be redelivered")
+                await self._give_back(msgs)
                 await asyncio.sleep(1.0)
+                continue
+            store_failures = 0
+
+    @staticmethod
+    async def _give_back(msgs: list[Msg]) -> None:
+        """Not stored: let the stream deliver them again now rather than after ACK_WAIT."""
+        for msg in msgs:
+            try:
+                await msg.nak()
+            except Exception:  # acknowledged already, or the connection is away
+                pass
 
     async def store_messages(self, msgs: list[Msg]) -> None:
         """Store ``msgs`` in one transaction; acknowledge them after the commit."""
