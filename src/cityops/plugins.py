@@ -65,6 +65,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "hazard_engine": "cityops.alerting.engine_worker:hazard_engine_worker",
         "alerts": "cityops.alerting.alert_worker:alert_worker",
         "web_events": "cityops.api.web_events:web_events_worker",
+        "cluster": "cityops.cluster.worker:cluster_worker",
         "mqtt": "cityops.mqtt.worker:mqtt_worker",
         "partitions": "cityops.store.partition_worker:partitions_worker",
     },

@@ -127,8 +127,9 @@ class Settings(BaseSettings):
     events_url: str | None = Field(
         None,
         description="nats://host:port[,nats://host:port...] of the NATS JetStream cluster that "
-        "carries the event log when several CityOps nodes act as one; unset: one process, "
-        "events in-process (the embedded default)",
+        "carries the event log when several CityOps nodes act as one (needs PostgreSQL; "
+        "observation writes are then acknowledged once the log holds them); unset: one "
+        "process, events in-process (the embedded default)",
     )
     mqtt_url: str | None = Field(
         None,

@@ -158,7 +158,8 @@ class RateLimit:
     ``max_clients`` entries: memory is bounded, and a flood of new addresses evicts the
     idle ones, never a busy client's bucket. The buckets are per process (see
     docs/architecture.md: with N workers a client may get up to N times the rate; the
-    login lock-out, which matters for security, is in the database).
+    login lock-out, which matters for security, is in the database); with ``events_url``
+    the nodes of a cluster share their usage (``cluster/shared.py``).
     """
 
     def __init__(
@@ -178,10 +179,16 @@ class RateLimit:
         rate = self.rates[kind]
         now = time.monotonic()
         key = (kind, who)
+        # clustered (events_url): what the other nodes let this client do is charged here
+        shared = self.context.services.get("rate_usage") if self.context is not None else None
         with self.lock:
             tokens, last = self.buckets.pop(key, (float(rate), now))
             tokens = min(float(rate), tokens + (now - last) * rate / 60.0)
+            if shared is not None:
+                tokens = max(-float(rate), tokens - shared.pop_debt(kind, who))
             ok = tokens >= 1.0
+            if ok and shared is not None:
+                shared.take(kind, who)
             self.buckets[key] = (tokens - 1.0 if ok else tokens, now)
             while len(self.buckets) > self.max_clients:
                 self.buckets.popitem(last=False)

@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,6 +124,9 @@ class _Cache:
         self._items: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        # called after a clear that a revocation made here (cluster/shared.py tells the
+        # other nodes of a cluster to clear theirs)
+        self.listeners: list[Callable[[], None]] = []
 
     def get(self, key: str) -> tuple[bool, Principal | None]:
         with self._lock:
@@ -140,9 +144,12 @@ class _Cache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def clear(self) -> None:
+    def clear(self, announce: bool = True) -> None:
         with self._lock:
             self._items.clear()
+        if announce:
+            for listener in list(self.listeners):
+                listener()
 
 
 TOKEN_CACHE = _Cache()

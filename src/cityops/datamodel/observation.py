@@ -40,6 +40,7 @@ class ObservationIn:
     foi_id: int | None = None
     foi_new: dict[str, Any] | None = None  # a FeatureOfInterest to create (deep insert)
     receipt: tuple[str, str] | None = None  # (source, key): stored once, duplicates ignored
+    id: int | None = None  # reserved up front (ingest through the log, cluster/ids.py)
 
 
 def entity_id(value: Any, field: str) -> int:

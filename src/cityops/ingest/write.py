@@ -144,7 +144,7 @@ def _receipts(tx: Tx, batch: Sequence[ObservationIn], todo: list[int], ids: list
 
 
 def _row(obs: ObservationIn, foi: int) -> dict[str, Any]:
-    return {
+    row = {
         "datastream_id": obs.datastream_id,
         "feature_of_interest_id": foi,
         "phenomenon_time_start": obs.phenomenon_start,
@@ -157,6 +157,9 @@ def _row(obs: ObservationIn, foi: int) -> dict[str, Any]:
         "valid_time_end": obs.valid_end,
         "parameters": obs.parameters,
     }
+    if obs.id is not None:  # reserved before it was acknowledged (cluster/ids.py)
+        row["id"] = obs.id
+    return row
 
 
 def _update_datastreams(

@@ -10,6 +10,7 @@ bad message rejects itself only.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -252,3 +253,24 @@ def _store(tx: Tx, group: list[Item], principal: Principal) -> None:
         item.observation_id = new_id
         item.duplicate = new_id not in created  # stored before, or twice in this group
         created.discard(new_id)
+
+
+async def publish_items(items: Sequence[Item], ingest_log: Any) -> None:
+    """With ``events_url``: publish every accepted item to the ingest log
+    (``cluster.ingest.IngestLog.accept``, one write per principal) instead of storing it;
+    a refusal the log's checks find is written into the item like a failed store."""
+    groups: dict[Principal, list[Item]] = defaultdict(list)
+    for item in items:
+        if item.obs is not None and item.principal is not None and item.rejection is None:
+            groups[item.principal].append(item)
+
+    async def one(principal: Principal, group: list[Item]) -> None:
+        batch = [i.obs for i in group if i.obs is not None]
+        results = await ingest_log.accept("mqtt", principal, batch)
+        for item, result in zip(group, results, strict=True):
+            if isinstance(result, CityOpsError):
+                item.rejection = Rejection(_code(result), result.message)
+            else:
+                item.observation_id = result
+
+    await asyncio.gather(*(one(p, g) for p, g in groups.items()))

@@ -20,7 +20,7 @@ import asyncio
 import functools
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import aiomqtt
@@ -95,6 +95,7 @@ class MqttService:
             store.read, root_url, parse_select_topics(settings.mqtt_select_topics)
         )
         self.stats = Stats()
+        self.ingest_log: Any = None  # cluster.ingest.IngestLog when events_url is set
         self.connected = asyncio.Event()
         self._events: asyncio.Queue[list[Event]] = asyncio.Queue()
         self._backlog = 0  # entities in self._events
@@ -218,7 +219,7 @@ class MqttService:
                 batch += self._inbox.take(self.settings.mqtt_batch_max - 1)
                 items = [self._prepare(m) for m in batch]
                 await asyncio.to_thread(ingest.authenticate, items, self.store.read)
-                write = asyncio.ensure_future(self.store.write(ingest.store_job(items)))
+                write = asyncio.ensure_future(self._store_items(items))
                 write.add_done_callback(functools.partial(self._count, items))
                 put = asyncio.ensure_future(done.put((write, batch, items)))
                 await asyncio.wait([put, finisher], return_when=asyncio.FIRST_COMPLETED)
@@ -227,6 +228,13 @@ class MqttService:
                     finisher.result()  # raises what stopped it
         finally:
             finisher.cancel()
+
+    def _store_items(self, items: list[Item]) -> Awaitable[None]:
+        """Commit the batch, or with ``events_url`` publish it to the ingest log: either
+        way the messages are acknowledged only when this is done."""
+        if self.ingest_log is not None:
+            return ingest.publish_items(items, self.ingest_log)
+        return self.store.write(ingest.store_job(items))
 
     async def _finish_loop(self, client: aiomqtt.Client, done: asyncio.Queue[_Batch]) -> None:
         while True:

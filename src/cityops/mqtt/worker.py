@@ -103,6 +103,7 @@ def mqtt_worker(ctx: Host) -> StartStop:
                 )
                 return
         service = MqttService(settings, ctx.store, root_url(settings), client_id)
+        service.ingest_log = ctx.services.get("ingest_log")  # events_url: through the log
         state.update(service=service, lock=lock)
         ctx.services.mqtt = service
         await service.start()

@@ -128,6 +128,9 @@ class PostgresDialect:
             return self._insert(conn, table, rows, returning)
         names = list(rows[0])
         ids: list[int] = []
+        if "id" in names:  # ids given (reserved up front): copy them as they are
+            copy_rows(conn, table, names, [[r[n] for n in names] for r in rows])
+            return [int(r["id"]) for r in rows] if returning else []
         if returning:
             ids = self.reserve_ids(conn, table, len(rows))
             copy_rows(
