@@ -15,6 +15,8 @@ from cityops.store.base import Store
 if TYPE_CHECKING:
     from cityops.alerting.alert_worker import AlertWorker
     from cityops.alerting.engine import Engine
+    from cityops.cluster.ingest import IngestLog
+    from cityops.cluster.shared import RateUsage
     from cityops.mqtt.service import MqttService
     from cityops.web.events import Hub
 
@@ -31,6 +33,8 @@ class Services:
     alerts: AlertWorker | None = None
     mqtt: MqttService | None = None
     web_events: Hub | None = None
+    ingest_log: IngestLog | None = None  # events_url: observation writes through the log
+    rate_usage: RateUsage | None = None  # events_url: rate-limit usage shared between nodes
     plugins: dict[str, object] = field(default_factory=dict)
 
     def _builtin(self, name: str) -> bool:

@@ -180,7 +180,7 @@ class RateLimit:
         now = time.monotonic()
         key = (kind, who)
         # clustered (events_url): what the other nodes let this client do is charged here
-        shared = self.context.services.get("rate_usage") if self.context is not None else None
+        shared = self.context.services.rate_usage if self.context is not None else None
         with self.lock:
             tokens, last = self.buckets.pop(key, (float(rate), now))
             tokens = min(float(rate), tokens + (now - last) * rate / 60.0)

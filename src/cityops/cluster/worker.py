@@ -37,16 +37,16 @@ def cluster_worker(ctx: Any) -> StartStop:
         ingest_log = IngestLog(ctx.store, nc)
         await ingest_log.start()
         state["log"] = ingest_log
-        ctx.services["ingest_log"] = ingest_log
+        ctx.services.ingest_log = ingest_log
         sharing = shared.SharedState(nc)
         await sharing.start()
         state["shared"] = sharing
-        ctx.services["rate_usage"] = sharing.usage
+        ctx.services.rate_usage = sharing.usage
         log.info("ingest through the NATS log, %d replica(s)", ingest_log.replicas)
 
     async def stop() -> None:
-        ctx.services.pop("ingest_log", None)
-        ctx.services.pop("rate_usage", None)
+        ctx.services.ingest_log = None
+        ctx.services.rate_usage = None
         for name in ("shared", "log"):
             if name in state:
                 await state[name].stop()

@@ -66,6 +66,7 @@ def root_url(settings: Any) -> str:
 
 class _Services(Protocol):
     mqtt: MqttService | None
+    ingest_log: Any  # cluster.ingest.IngestLog | None (mqtt does not import cluster)
 
 
 class Host(Protocol):
@@ -103,7 +104,7 @@ def mqtt_worker(ctx: Host) -> StartStop:
                 )
                 return
         service = MqttService(settings, ctx.store, root_url(settings), client_id)
-        service.ingest_log = ctx.services.get("ingest_log")  # events_url: through the log
+        service.ingest_log = ctx.services.ingest_log  # events_url: through the log
         state.update(service=service, lock=lock)
         ctx.services.mqtt = service
         await service.start()

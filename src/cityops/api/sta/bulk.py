@@ -27,7 +27,7 @@ async def create_observations(request: Request, who: Principal = Depends(princip
     parsed = parse_create_observations(await json_body(request))
     good = [p for p in parsed if isinstance(p, ObservationIn)]
     remote = client_address(request)
-    ingest_log = c.services.get("ingest_log")
+    ingest_log = c.services.ingest_log
     if ingest_log is not None and good:  # clustered: acknowledged once the log holds them
         ids = iter(await ingest_log.bulk(good, who, remote))
         root = c.root_url(request)

@@ -65,7 +65,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
         raise InvalidInput(f"POST needs a collection, not {path!r}", field="path")
     remote = client_address(request)
     if target.et.name == "Observation":
-        ingest_log = c.services.get("ingest_log")
+        ingest_log = c.services.ingest_log
         if ingest_log is not None:  # clustered: acknowledged once the log holds it
             new_id = await ingest_log.post(body, who, target.parent, remote)
             link = Serializer(c.root_url(request)).self_link(target.et, new_id)
