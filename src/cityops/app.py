@@ -36,6 +36,7 @@ from cityops.api.guard import InputGuard
 from cityops.api.json import JSON
 from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_proxies
 from cityops.api.sta import bulk, reads, writes
+from cityops.api.sta.fast import ObservationPost
 from cityops.plugins import PluginGroup
 from cityops.settings import Settings
 from cityops.store import migrate
@@ -121,6 +122,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     for router in ROUTERS:
         app.include_router(router)
     _health(app, ctx)
+    app.add_middleware(ObservationPost)  # innermost: after rate limits and the caller
     app.add_middleware(
         RateLimit,
         anonymous_per_min=settings.anonymous_rate_per_min,

@@ -98,7 +98,7 @@ class Store:
     async def write(self, job: Job[R]) -> R:
         """Run a write job in the next group commit; return after it committed."""
         try:
-            return await asyncio.wrap_future(self.writer.submit(job))
+            return await self.writer.submit_async(job)
         except Exception as exc:
             stopped = deadline.unavailable(exc)
             if stopped is not None:

@@ -20,6 +20,7 @@ between workers, and one UPDATE per row per transaction.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -129,10 +130,67 @@ class Tx:
 Job = Callable[[Tx], R]
 
 
+class AsyncWaiter(Generic[R]):
+    """The writer's side of an asyncio future, for ``Store.write``.
+
+    The writer thread records the outcome; after the commit the outcomes of a whole group
+    commit are handed to the event loop in one ``call_soon_threadsafe`` (``_settle``).
+    Why: with a concurrent ``Future`` per job wrapped by ``asyncio.wrap_future``, each job
+    cost a ``Future`` with its ``Condition``, two chained callbacks and one wake-up of the
+    loop through its self-pipe (a system call) - 12 % of the server's samples in a py-spy
+    profile of single POSTs from 32 clients (docs/benchmarks.md, "Profiling").
+    """
+
+    __slots__ = ("future", "loop", "outcome")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[R] = loop.create_future()
+        self.outcome: tuple[Any, BaseException | None] | None = None
+
+    def set_running_or_notify_cancel(self) -> bool:
+        """False if the waiting request was cancelled before its job ran: skip the job."""
+        return not self.future.cancelled()
+
+    def done(self) -> bool:
+        return self.outcome is not None
+
+    def set_result(self, result: R) -> None:
+        self.outcome = (result, None)
+
+    def set_exception(self, error: BaseException) -> None:
+        self.outcome = (None, error)
+
+
+def _deliver(waiters: list[AsyncWaiter[Any]]) -> None:
+    """On the event loop: resolve the futures of one group commit."""
+    for w in waiters:
+        if w.future.cancelled() or w.outcome is None:
+            continue
+        result, error = w.outcome
+        if error is None:
+            w.future.set_result(result)
+        else:
+            w.future.set_exception(error)
+
+
+def _settle(batch: list[_Pending[Any]]) -> None:
+    """Hand the outcomes of a batch's async waiters to their loops, one call per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[AsyncWaiter[Any]]] = {}
+    for item in batch:
+        if isinstance(item.future, AsyncWaiter) and item.future.outcome is not None:
+            by_loop.setdefault(item.future.loop, []).append(item.future)
+    for loop, waiters in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_deliver, waiters)
+        except RuntimeError:  # the loop was closed meanwhile: nobody waits any more
+            pass
+
+
 @dataclass
 class _Pending(Generic[R]):
     job: Job[R]
-    future: Future[R]
+    future: Future[R] | AsyncWaiter[R]
 
 
 _STOP = object()
@@ -168,13 +226,24 @@ class GroupCommitWriter:
 
     def submit(self, job: Job[R]) -> Future[R]:
         """Queue a job; the future resolves after the job's transaction committed."""
-        with self._lock:
-            if not self._started:
-                self._thread.start()
-                self._started = True
+        self._ensure_started()
         fut: Future[R] = Future()
         self._queue.put(_Pending(job, fut))
         return fut
+
+    def submit_async(self, job: Job[R]) -> asyncio.Future[R]:
+        """Queue a job from the event loop; the asyncio future resolves after the commit."""
+        self._ensure_started()
+        waiter: AsyncWaiter[R] = AsyncWaiter(asyncio.get_running_loop())
+        self._queue.put(_Pending(job, waiter))
+        return waiter.future
+
+    def _ensure_started(self) -> None:
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    self._thread.start()
+                    self._started = True
 
     def close(self) -> None:
         """Finish the queued jobs and stop the thread."""
@@ -187,7 +256,10 @@ class GroupCommitWriter:
             while True:
                 batch, stop = self._take()
                 if batch:
-                    self._write(conn, batch)
+                    try:
+                        self._write(conn, batch)
+                    finally:
+                        _settle(batch)
                 if stop:
                     return
 

@@ -65,7 +65,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
         raise InvalidInput(f"POST needs a collection, not {path!r}", field="path")
     remote = client_address(request)
     if target.et.name == "Observation":
-        out = await _create_observation(c, request, target, body, who, remote)
+        out = await create_observation_answer(c, request, target, body, who, remote)
         return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
     def job(tx: Tx) -> int:
@@ -79,7 +79,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
     return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 
-async def _create_observation(
+async def create_observation_answer(
     c: Context, request: Request, target: Target, body: Any, who: Principal, remote: str | None
 ) -> dict[str, Any]:
     """Store one Observation and answer with the row just written: the same body a read
