@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from cityops.datamodel.entities import BY_NAME, EntityType
 from cityops.datamodel.rows import json_value
@@ -19,6 +18,13 @@ class Page:
     more: bool
     next_skip: int | None
     top: int
+
+
+def page_query(top: int, skip: int) -> str:
+    """``urlencode({"$top": top, "$skip": skip})`` for integers, written out: urlencode
+    was 13 % of a profiled ``Things?$expand=Datastreams($expand=Observations($top=1))``
+    of 1,000 Things (one nextLink per Datastream); tests/sta/test_serialize_links.py."""
+    return f"%24top={int(top)}&%24skip={int(skip)}"
 
 
 class Serializer:
@@ -66,8 +72,9 @@ class Serializer:
                 out[f"{name}@iot.count"] = value.count
             out[name] = [self.entity(target, r, opts.select) for r in value.rows]
             if value.more and value.next_skip is not None:
-                query = {"$top": value.top, "$skip": value.next_skip}
-                out[f"{name}@iot.nextLink"] = f"{parent_link}/{name}?{urlencode(query)}"
+                out[f"{name}@iot.nextLink"] = (
+                    f"{parent_link}/{name}?{page_query(value.top, value.next_skip)}"
+                )
         elif value is not None:
             out[name] = self.entity(target, value, opts.select)
 
