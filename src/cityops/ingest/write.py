@@ -64,7 +64,7 @@ def store_batch(tx: Tx, batch: Sequence[ObservationIn], principal: Principal) ->
             if plain:
                 of_thing[obs.datastream_id] = foi
         rows.append(_row(obs, foi))
-    new_ids = tx.dialect.bulk_insert(tx.conn, s.observations, rows, returning=True)
+    new_ids = _insert(tx, rows, any(batch[i].receipt is not None for i in todo))
     for i, new_id in zip(todo, new_ids, strict=True):
         ids[i] = new_id
     for i, first in repeats.items():
@@ -74,6 +74,42 @@ def store_batch(tx: Tx, batch: Sequence[ObservationIn], principal: Principal) ->
     _receipts(tx, batch, todo, new_ids)
     _update_datastreams(tx, [batch[i] for i in todo], new_ids, rows, streams, features)
     return Stored([int(i) for i in ids if i is not None], rows, streams)
+
+
+DEFER_MAX = 64  # rows a job may leave to the flush before the commit (see _insert)
+
+
+def _insert(tx: Tx, rows: list[dict[str, Any]], receipts: bool) -> list[int]:
+    """Insert the rows now, or - where the dialect reserves ids ahead (PostgreSQL) and the
+    writer allows it - give them reserved ids and leave the INSERT to one statement for
+    the whole group commit, just before it commits (``PendingRows``). If that statement
+    fails (a later job of the commit deleted the Datastream), the writer runs the commit
+    again job by job with immediate inserts, so a job still fails alone.
+    Rows with receipt keys are inserted now: their receipts refer to them."""
+    dialect = tx.dialect
+    if (
+        not tx.defer_inserts
+        or receipts
+        or not getattr(dialect, "defers_inserts", False)
+        or not 0 < len(rows) < DEFER_MAX
+    ):
+        return list(dialect.bulk_insert(tx.conn, s.observations, rows, returning=True))
+    ids: list[int] = dialect.take_ids(tx.conn, s.observations, len(rows))
+    tx.defer(("rows", 0), PendingRows([{"id": i, **r} for i, r in zip(ids, rows, strict=True)]))
+    return ids
+
+
+class PendingRows:
+    """Observation rows with reserved ids, inserted by one statement per group commit."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def merge(self, other: PendingRows) -> None:
+        self.rows.extend(other.rows)
+
+    def flush(self, conn: Any, dialect: Any) -> None:
+        dialect.bulk_insert(conn, s.observations, self.rows, returning=False)
 
 
 def _datastreams(tx: Tx, wanted: set[int], principal: Principal) -> dict[int, Any]:

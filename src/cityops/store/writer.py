@@ -107,10 +107,17 @@ class Tx:
     """What a write job gets: the connection inside its savepoint, and an event list."""
 
     def __init__(
-        self, conn: Connection, dialect: Any = None, state: WriterState | None = None
+        self,
+        conn: Connection,
+        dialect: Any = None,
+        state: WriterState | None = None,
+        defer_inserts: bool = False,
     ) -> None:
         self.conn = conn
         self.dialect = dialect  # the store's Dialect hooks (least, greatest, bulk_insert)
+        # May a job's small INSERT wait for the flush before the commit (ids reserved
+        # now)? Only in the writer's first, optimistic attempt: see ``GroupCommitWriter``.
+        self.defer_inserts = defer_inserts
         self.state = state if state is not None else WriterState()
         self.events: list[Event] = []
         self.after_commit: list[Callable[[], None]] = []
@@ -194,6 +201,10 @@ class _Pending(Generic[R]):
 
 
 _STOP = object()
+
+
+class _FlushFailed(Exception):
+    """The deferred changes failed in the optimistic attempt: retry job by job."""
 
 
 class _JobFailed(Exception):
@@ -286,8 +297,12 @@ class GroupCommitWriter:
         if not live:
             return
         try:
-            done = self._attempt(conn, live, savepoints=False)
-            if done is None and len(live) > 1:
+            try:
+                done = self._attempt(conn, live, savepoints=False)
+                retry = done is None and len(live) > 1
+            except _FlushFailed:  # e.g. a deferred row whose Datastream a later job deleted
+                done, retry = None, True
+            if retry:
                 done = self._attempt(conn, live, savepoints=True)
         except Exception as exc:  # the commit itself failed: nobody is stored
             log.exception("group commit failed")
@@ -324,7 +339,7 @@ class GroupCommitWriter:
         try:
             with conn.begin():
                 for item in batch:
-                    tx = Tx(conn, self._dialect, self.state)
+                    tx = Tx(conn, self._dialect, self.state, defer_inserts=not savepoints)
                     try:
                         if savepoints:
                             with conn.begin_nested():
@@ -341,7 +356,15 @@ class GroupCommitWriter:
                     callbacks.extend(tx.after_commit)
                     for key, change in tx.deferred.items():
                         deferred.defer(key, change)
-                _flush_deferred(conn, self._dialect, deferred.deferred)
+                if savepoints:
+                    _flush_deferred(conn, self._dialect, deferred.deferred)
+                else:
+                    try:
+                        _flush_deferred(conn, self._dialect, deferred.deferred)
+                    except Exception as exc:
+                        if ("rows", 0) not in deferred.deferred:
+                            raise
+                        raise _FlushFailed(str(exc)) from exc
         except _JobFailed as failed:  # rolled back; retried with savepoints
             if len(batch) == 1:
                 failed.item.future.set_exception(failed.error)
