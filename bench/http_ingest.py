@@ -12,6 +12,10 @@ it. Besides requests per second the table gives the server's own CPU time per re
 compare between runs on a busy machine. PostgreSQL's backend CPU is not in it. After each
 run the stored observations are counted against the 201 answers (warm-up included).
 
+``--granian`` adds a row: the same CityOps application served by granian (Rust ASGI
+server, ``pip install granian``) instead of uvicorn, on SQLite, for the choice of server
+(CPU per request of its worker process).
+
 Goal (issue 22): CityOps >= 50 % of the bare endpoint's rate, every 201 stored.
 """
 
@@ -36,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     PY,
     Server,
+    admin_token,
     cpu_seconds,
     free_port,
     fresh_dir,
@@ -131,6 +136,62 @@ def run_cityops(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def run_granian(args: argparse.Namespace) -> dict[str, Any]:
+    """CityOps under granian (one worker, uvloop) on a fresh SQLite file."""
+    workdir = fresh_dir("granian")
+    url = f"sqlite:///{workdir / 'bench.db'}"
+    token = admin_token(url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "CITYOPS_DATABASE_URL": url,
+        "CITYOPS_HOST": "127.0.0.1",
+        "CITYOPS_PORT": str(port),
+        "CITYOPS_SECRET_KEY": "bench-" + "x" * 32,
+    }
+    granian = str(Path(PY).with_name("granian"))
+    log = open(workdir / "server.log", "wb")  # noqa: SIM115 (the server keeps it)
+    proc = subprocess.Popen(
+        [
+            granian,
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--factory",
+            "cityops.cli.serve:app_from_env",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=workdir,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/health", proc)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        worker = int(children[0]) if children else proc.pid
+        headers = {"Authorization": f"Bearer {token}"}
+        streams = make_datastreams(base, headers, args.conns)
+        result = measured(worker, port, token, streams, args)
+        result["stored"] = httpx.get(
+            f"{base}/v1.1/Observations",
+            params={"$count": "true", "$top": "0"},
+            headers=headers,
+            timeout=120,
+        ).json()["@iot.count"]
+        return result
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def _row(name: str, r: dict[str, Any], bare: dict[str, Any] | None) -> tuple[str, ...]:
     others = sum(n for s, n in r["statuses"].items() if s != "201")
     stored = "-" if "stored" not in r else f"{r['stored']:,} of {r['all_201']:,}"
@@ -153,6 +214,7 @@ def main() -> None:
     p.add_argument("--conns", type=int, default=32)
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
     p.add_argument("--backends", default="sqlite,postgresql")
+    p.add_argument("--granian", action="store_true", help="also CityOps under granian")
     p.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_bare:
@@ -178,6 +240,8 @@ def main() -> None:
         rows.append(_row(f"cityops serve ({backend})", ours, bare))
         ok = ours["rate"] >= GOAL * bare["rate"] and ours["stored"] >= ours["all_201"]
         verdicts.append(f"{backend} {'met' if ok else 'NOT met'}")
+    if args.granian:
+        rows.append(_row("cityops under granian (sqlite)", run_granian(args), bare))
     print(
         table(
             f"POST /v1.1/Observations, wrk -t{args.threads} -c{args.conns}, {args.seconds:g} s "
