@@ -2,7 +2,9 @@
 one INSERT per group commit; ingest/write.py ``_insert``) behave as immediate inserts:
 the same rows, the same ids in the answers, and a commit whose flush fails (a later job
 deleted the Datastream) is run again job by job, so that each job keeps its own outcome.
-On SQLite nothing is deferred; the test holds there too."""
+Only callers whose job reads none of the rows back ask for it (``defer=True``: the STA
+POST and CreateObservations); others see their rows at once. On SQLite nothing is
+deferred; the tests hold there too."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ T = datetime(2024, 9, 1, tzinfo=UTC)
 
 def _observe(ds: int, value: float) -> Any:
     def job(tx: Tx) -> int:
-        return store_batch(tx, [ObservationIn(ds, T, result_number=value)], SYSTEM).ids[0]
+        obs = [ObservationIn(ds, T, result_number=value)]
+        return store_batch(tx, obs, SYSTEM, defer=True).ids[0]
 
     return job
 
@@ -83,3 +86,15 @@ async def test_a_flush_that_fails_is_run_again_job_by_job(client, store, monkeyp
     assert _values(store, kept) == [(other, 2.0)]
     deferring = getattr(store.dialect, "defers_inserts", False)
     assert attempts[-2:] == ([False, True] if deferring else [False, False])
+
+
+async def test_a_job_that_did_not_ask_sees_its_rows_at_once(client, store):
+    ds = (await make_world(client, admin_headers(store)))["datastream"]
+
+    def job(tx: Tx) -> int:
+        ident = store_batch(tx, [ObservationIn(ds, T, result_number=1.0)], SYSTEM).ids[0]
+        o = s.observations
+        return int(tx.conn.execute(select(o.c.id).where(o.c.id == ident)).scalar_one())
+
+    first, second = _batch(store, [job, job])
+    assert first != second

@@ -37,7 +37,7 @@ async def create_observations(request: Request, who: Principal = Depends(princip
     remote = client_address(request)
 
     def job(tx: Tx) -> list[int]:
-        stored = store_batch(tx, good, who)
+        stored = store_batch(tx, good, who, defer=True)  # only the audit row follows
         # one audit row per organisation whose datastreams were written to
         counts: dict[int | None, int] = {}
         for row in stored.rows:

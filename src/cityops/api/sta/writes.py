@@ -86,7 +86,7 @@ async def create_observation_answer(
     would give, without reading it back."""
 
     def job(tx: Tx) -> Stored:
-        stored = create_observation(tx, body, who, target.parent)
+        stored = create_observation(tx, body, who, target.parent, defer=True)
         org = next((ds.org_id for ds in stored.streams.values()), None)
         audit.record(tx, who, "create", "Observation", stored.ids[0], remote=remote, org_id=org)
         return stored
