@@ -70,7 +70,15 @@ def main() -> None:
     # What is loaded by now lives as long as the command: out of the collector's
     # generations, the full collections that bulk work sets off (imports allocate
     # millions of objects) do not walk it again and again (see cli/serve.app_from_env).
+    # Given back to the collector afterwards, for callers that go on (tests run main()).
     gc.freeze()
+    try:
+        _run()
+    finally:
+        gc.unfreeze()
+
+
+def _run() -> None:
     try:
         app(standalone_mode=False)
     except typer.Exit as exc:
