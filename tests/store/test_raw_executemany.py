@@ -155,3 +155,39 @@ async def test_bulk_insert_errors_are_sqlalchemys(client, store):
                     tx.conn, s.observations, r, returning=True
                 )
             )
+
+
+def _audit(i: int) -> dict[str, Any]:
+    return {
+        "time": T0 + timedelta(seconds=i),
+        "actor": f"user{i}",
+        "user_id": None,
+        "token_id": None,
+        "org_id": None,
+        "subject_org_id": None,
+        "action": "create",
+        "entity": "Observation",
+        "entity_id": str(i) if i % 2 else None,
+        "detail": {"count": i, "path": "x"} if i % 3 else None,
+        "remote_addr": "127.0.0.1" if i % 2 else None,
+    }
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_insert_without_returning_stores_what_sqlalchemy_stores(store, n):
+    a = s.audit_log
+    mine = [dict(_audit(i), action="mine") for i in range(n)]
+    theirs = [dict(_audit(i), action="theirs") for i in range(n)]
+    store.write_sync(lambda tx: store.dialect.bulk_insert(tx.conn, a, mine, returning=False))
+    store.write_sync(lambda tx: tx.conn.execute(insert(a), theirs))
+    with store.read() as conn:
+
+        def stored(action: str) -> list[dict[str, Any]]:
+            q = select(a).where(a.c.action == action).order_by(a.c.id)
+            return [
+                {k: v for k, v in r.items() if k not in ("id", "action")}
+                for r in conn.execute(q).mappings()
+            ]
+
+        assert stored("mine") == stored("theirs")
+        assert len(stored("mine")) == n

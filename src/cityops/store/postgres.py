@@ -26,11 +26,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, create_engine, func, insert, text
+from sqlalchemy import Table, bindparam, create_engine, func, insert, text
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from cityops.store.types import Geometry, PostGISGeometry
 
@@ -182,11 +183,18 @@ class PostgresDialect:
         return self._sequences[table.name]
 
     @staticmethod
+    def run_many(conn: Connection, stmt: ClauseElement, params: Sequence[dict[str, Any]]) -> None:
+        run_many(conn, stmt, params)
+
+    @staticmethod
     def _insert(
         conn: Connection, table: Table, rows: Sequence[dict[str, Any]], returning: bool
     ) -> list[int]:
         if returning and len(rows) == 1 and "id" not in rows[0]:
             return [insert_one(conn, table, rows[0])]
+        if not returning and _plain_table(table, rows[0]):
+            run_many(conn, _insert_stmt(table, tuple(rows[0])), rows)
+            return []
         if returning:
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
             return [r[0] for r in conn.execute(stmt, list(rows))]
@@ -239,3 +247,64 @@ def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan | None
         (k, table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for k in keys
     ]
     return str(compiled), encoders
+
+
+_STMTS: dict[tuple[str, tuple[str, ...]], ClauseElement] = {}
+_STMT_PLANS: dict[ClauseElement, tuple[str, list[tuple[str, Encoder | None, Any]]]] = {}
+
+
+def _plain_table(table: Table, row: dict[str, Any]) -> bool:
+    """No geometry (sent through ST_GeomFromText) and no Python-side default that
+    SQLAlchemy would compute for a column the row leaves out: ``run_many`` sends only
+    the row's values."""
+    return not any(
+        isinstance(c.type, Geometry)
+        or (c.key not in row and (c.default is not None or c.onupdate is not None))
+        for c in table.c
+    )
+
+
+def _insert_stmt(table: Table, keys: tuple[str, ...]) -> ClauseElement:
+    """The INSERT of ``keys``, one object per table and keys (``run_many`` caches by it)."""
+    stmt = _STMTS.get((table.name, keys))
+    if stmt is None:
+        stmt = _STMTS[(table.name, keys)] = insert(table).values(
+            {k: bindparam(k, type_=table.c[k].type) for k in keys}
+        )
+    return stmt
+
+
+def run_many(conn: Connection, stmt: ClauseElement, params: Sequence[dict[str, Any]]) -> None:
+    """``conn.execute(stmt, params)`` as one psycopg ``executemany`` of the statement
+    compiled once, each value through its bind processor as SQLAlchemy sends it; errors
+    raised as SQLAlchemy's. Why: the audit rows, the deferred observation rows and the
+    Datastream UPDATE of every group commit went through SQLAlchemy's per-execution
+    set-up (py-spy --gil of single POSTs on PostgreSQL; tests/store/test_raw_executemany.py
+    compares the rows with SQLAlchemy's)."""
+    if not params:
+        return
+    plan = _STMT_PLANS.get(stmt)
+    if plan is None:
+        compiled = stmt.compile(dialect=conn.dialect)
+        assert isinstance(compiled, SQLCompiler)
+        found: list[tuple[str, Encoder | None, Any]] = []
+        for name, bind in compiled.binds.items():
+            impl = bind.type.dialect_impl(conn.dialect)
+            found.append((name, impl.bind_processor(conn.dialect), bind.value))
+        plan = _STMT_PLANS[stmt] = (str(compiled), found)
+    sql, binds = plan
+    rows = [
+        {
+            name: v if proc is None else proc(v)
+            for name, proc, fixed in binds
+            for v in (row.get(name, fixed),)
+        }
+        for row in params
+    ]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cur:
+            cur.executemany(sql, rows)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, rows, exc, psycopg.Error, dialect=conn.dialect) from exc
