@@ -26,6 +26,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Generic, Protocol, TypeVar
@@ -357,10 +358,10 @@ class GroupCommitWriter:
                     for key, change in tx.deferred.items():
                         deferred.defer(key, change)
                 if savepoints:
-                    _flush_deferred(conn, self._dialect, deferred.deferred)
+                    self._flush(conn, deferred.deferred)
                 else:
                     try:
-                        _flush_deferred(conn, self._dialect, deferred.deferred)
+                        self._flush(conn, deferred.deferred)
                     except Exception as exc:
                         if ("rows", 0) not in deferred.deferred:
                             raise
@@ -370,6 +371,12 @@ class GroupCommitWriter:
                 failed.item.future.set_exception(failed.error)
             return None
         return outcomes, events, callbacks
+
+    def _flush(self, conn: Connection, changes: dict[DeferKey, Deferred]) -> None:
+        """The deferred changes, in one pipeline where the dialect has one (PostgreSQL)."""
+        pipeline = getattr(self._dialect, "pipeline", None)
+        with pipeline(conn) if pipeline is not None and changes else nullcontext():
+            _flush_deferred(conn, self._dialect, changes)
 
     def _publish(self, events: list[Event], callbacks: list[Callable[[], None]]) -> None:
         for cb in callbacks:
