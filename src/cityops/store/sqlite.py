@@ -158,14 +158,26 @@ def run_many(conn: Connection, stmt: ClauseElement, params: Sequence[dict[str, A
 
 def _run_plan(conn: Connection, plan: _Plan, rows: Sequence[dict[str, Any]]) -> Any:
     sql, procs = plan
-    params = [
-        tuple(
-            v if proc is None else (none if v is None else proc(v))
-            for key, proc, none in procs
-            for v in (row[key],)
-        )
-        for row in rows
-    ]
+    if len(rows) == 1:
+        row = rows[0]
+        params = [
+            tuple(
+                v if proc is None else (none if v is None else proc(v))
+                for key, proc, none in procs
+                for v in (row[key],)
+            )
+        ]
+    else:
+        # column by column, then zipped into rows: a generator per row cost 2-3 us
+        # (py-spy --gil, CreateObservations of 10,000 rows), a comprehension per column
+        # a tenth of that
+        columns = []
+        for key, proc, none in procs:
+            column = [row[key] for row in rows]
+            if proc is not None:
+                column = [none if v is None else proc(v) for v in column]
+            columns.append(column)
+        params = list(zip(*columns, strict=True))
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if len(params) == 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -40,9 +42,9 @@ async def create_observations(request: Request, who: Principal = Depends(princip
         stored = store_batch(tx, good, who, defer=True)  # only the audit row follows
         # one audit row per organisation whose datastreams were written to
         counts: dict[int | None, int] = {}
-        for row in stored.rows:
-            org = stored.streams[row["datastream_id"]].org_id
-            counts[org] = counts.get(org, 0) + 1
+        for ds_id, n in Counter(row["datastream_id"] for row in stored.rows).items():
+            org = stored.streams[ds_id].org_id
+            counts[org] = counts.get(org, 0) + n
         for org, count in (counts or {who.org_id: 0}).items():
             audit.record(
                 tx,
