@@ -70,12 +70,14 @@ def wait_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: fl
 
 @dataclass
 class Server:
-    """A ``cityops serve`` process on its own SQLite file."""
+    """A ``cityops serve`` process on its own SQLite file (or on ``url``, a fresh
+    PostgreSQL database)."""
 
     workdir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     token: str = ""
+    url: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -83,7 +85,7 @@ class Server:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
+        return self.url or f"sqlite:///{self.db_path}"
 
     @property
     def base(self) -> str:
@@ -177,6 +179,17 @@ def rss_mb(pid: int, key: str = "VmRSS") -> float:
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     raise KeyError(key)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process used so far (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> str:
+    """The 1-minute load average, printed before and after a run."""
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def machine() -> str:

@@ -38,6 +38,7 @@ from cityops.api.json import JSON
 from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_proxies
 from cityops.api.replica import ReplicaReads
 from cityops.api.sta import bulk, reads, writes
+from cityops.api.sta.fast import ObservationPost
 from cityops.plugins import PluginGroup
 from cityops.settings import Settings
 from cityops.store import migrate
@@ -137,6 +138,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     for router in ROUTERS:
         app.include_router(router)
     _health(app, ctx)
+    app.add_middleware(ObservationPost)  # innermost: after rate limits and the caller
     if store.replica_engine is not None:  # inside RateLimit: callers resolved on the primary
         app.add_middleware(ReplicaReads, store=store)
     app.add_middleware(

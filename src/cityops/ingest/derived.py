@@ -65,7 +65,12 @@ class DatastreamDelta:
     def flush_many(conn: Connection, dialect: Dialect, deltas: list[DatastreamDelta]) -> None:
         """The UPDATEs of many rows as one executemany, in the order given (the writer
         gives them in datastream id order, so lock order is kept)."""
-        conn.execute(_update_for(dialect), [d._params() for d in deltas])
+        params = [d._params() for d in deltas]
+        run_many = getattr(dialect, "run_many", None)  # SQLite: precompiled, raw executemany
+        if run_many is not None:
+            run_many(conn, _update_for(dialect), params)
+        else:
+            conn.execute(_update_for(dialect), params)
 
     def _params(self) -> dict[str, Any]:
         bbox = self.bbox or (None, None, None, None)

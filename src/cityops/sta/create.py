@@ -84,8 +84,11 @@ def create_observation(
     principal: Principal,
     parent: Parent | None = None,
     field: str = "Observation",
+    *,
+    defer: bool = False,
 ) -> Stored:
-    """Store one Observation; what was stored (its row answers the POST without a read)."""
+    """Store one Observation; what was stored (its row answers the POST without a read).
+    ``defer``: the job reads the row not back (``ingest.write.store_batch``)."""
     if not isinstance(body, dict):
         raise InvalidInput(f"{field}: must be a JSON object", field=field)
     ds = parent.id if parent and parent.et.name == "Datastream" else None
@@ -93,7 +96,7 @@ def create_observation(
     if parent is not None and ds is None and foi is None:
         raise InvalidInput(f"cannot create an Observation under {parent.et.name}", field=field)
     obs = parse_observation(body, datastream_id=ds, foi_id=foi, field=field)
-    return store_batch(tx, [obs], principal)
+    return store_batch(tx, [obs], principal, defer=defer)
 
 
 def _to_one_links(

@@ -174,7 +174,7 @@ class Store:
         """Run a write job in the next group commit; return after it committed."""
         _wrote.set(True)
         try:
-            return await asyncio.wrap_future(self.writer.submit(job))
+            return await self.writer.submit_async(job)
         except Exception as exc:
             stopped = deadline.unavailable(exc)
             if stopped is not None:

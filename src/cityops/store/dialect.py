@@ -35,6 +35,16 @@ class Dialect(Protocol):
         """Insert many rows fast; return their ids in order when ``returning``."""
 
 
+class DefersInserts(Dialect, Protocol):
+    """A dialect whose small inserts may wait for one statement before the commit
+    (PostgreSQL: ids reserved ahead from the table's sequence)."""
+
+    defers_inserts: bool
+
+    def take_ids(self, conn: Connection, table: Table, n: int) -> list[int]:
+        """``n`` ids of ``table``'s sequence, reserved for this transaction's rows."""
+
+
 def _is_backend(obj: object) -> bool:
     return isinstance(obj, type) and callable(getattr(obj, "make_engines", None))
 

@@ -22,13 +22,17 @@ as EWKT with SRID 4326, as the column requires.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, create_engine, func, insert, text
+import psycopg
+from sqlalchemy import Table, bindparam, create_engine, func, insert, text
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from cityops.store.types import Geometry, PostGISGeometry
 
@@ -94,8 +98,51 @@ class PostgresDialect:
 
     name = "postgresql"
 
+    # Small inserts of write jobs wait for one statement before the commit (ingest/write.py):
+    # every statement is a round trip, and on a busy machine each one waits for PostgreSQL's
+    # backend to be scheduled. py-spy (--idle) of single POSTs from 32 clients: the writer
+    # thread spent half its time in the per-job INSERT ... RETURNING.
+    defers_inserts = True
+    ID_BLOCK = 512  # ids reserved per round trip for deferred rows
+
     def __init__(self) -> None:
         self._sequences: dict[str, str | None] = {}
+        self._id_pools: dict[str, list[int]] = {}
+        self._pipelined = False
+
+    @contextmanager
+    def pipeline(self, conn: Connection) -> Iterator[None]:
+        """The statements of the block sent without waiting for each answer (psycopg's
+        pipeline mode), answered together when it ends: the writer's flush before the
+        commit (audit rows, deferred observation rows, Datastream UPDATE) is one round
+        trip instead of three. py-spy --idle of single POSTs on PostgreSQL: those three
+        were 80 % of the writer thread's time, the commit 20 %. COPY cannot run in a
+        pipeline, so ``bulk_insert`` uses executemany meanwhile. Errors are raised as
+        SQLAlchemy's when the block ends."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        self._pipelined = True
+        try:
+            with raw.pipeline():
+                yield
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(
+                "(pipeline)", None, exc, psycopg.Error, dialect=conn.dialect
+            ) from exc
+        finally:
+            self._pipelined = False
+
+    def take_ids(self, conn: Connection, table: Table, n: int) -> list[int]:
+        """``n`` fresh ids of ``table``, ascending, from a block reserved ahead (one
+        ``nextval`` round trip per ``ID_BLOCK`` ids). Only the writer thread calls this, so
+        the ids a process hands out increase in commit order; unused ones are gaps, as
+        after any rolled-back insert."""
+        pool = self._id_pools.setdefault(table.name, [])
+        if len(pool) < n:
+            pool.extend(self.reserve_ids(conn, table, max(n - len(pool), self.ID_BLOCK)))
+        taken = pool[:n]
+        del pool[:n]
+        return taken
 
     def make_engines(self, url: str, read_pool_size: int) -> tuple[Engine, Engine]:
         url = psycopg_url(url)
@@ -124,7 +171,7 @@ class PostgresDialect:
     ) -> list[int]:
         if not rows:
             return []
-        if len(rows) < COPY_MIN_ROWS:
+        if len(rows) < COPY_MIN_ROWS or self._pipelined:
             return self._insert(conn, table, rows, returning)
         names = list(rows[0])
         ids: list[int] = []
@@ -163,11 +210,128 @@ class PostgresDialect:
         return self._sequences[table.name]
 
     @staticmethod
+    def run_many(conn: Connection, stmt: ClauseElement, params: Sequence[dict[str, Any]]) -> None:
+        run_many(conn, stmt, params)
+
+    @staticmethod
     def _insert(
         conn: Connection, table: Table, rows: Sequence[dict[str, Any]], returning: bool
     ) -> list[int]:
+        if returning and len(rows) == 1 and "id" not in rows[0]:
+            return [insert_one(conn, table, rows[0])]
+        if not returning and _plain_table(table, rows[0]):
+            run_many(conn, _insert_stmt(table, tuple(rows[0])), rows)
+            return []
         if returning:
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
             return [r[0] for r in conn.execute(stmt, list(rows))]
         conn.execute(insert(table), list(rows))
         return []
+
+
+_Plan = tuple[str, list[tuple[str, Encoder | None]]]
+_PLANS: dict[tuple[str, tuple[str, ...]], _Plan | None] = {}
+
+
+def insert_one(conn: Connection, table: Table, row: dict[str, Any]) -> int:
+    """``INSERT ... RETURNING id`` of one row on the psycopg cursor, the statement compiled
+    once per table and set of keys, each value through its column's bind processor (as
+    SQLAlchemy would send it); errors raised as SQLAlchemy's.
+
+    Why: a single POST's insert through ``conn.execute(insert(...).returning(...))`` was
+    22 % of the server's samples on PostgreSQL (py-spy --gil, 32 clients): statement cache
+    lookup, "insertmanyvalues" set-up and result metadata, for one row.
+    A table with geometry columns (sent through ST_GeomFromText) keeps SQLAlchemy's path.
+    """
+    keys = tuple(row)
+    if (table.name, keys) not in _PLANS:
+        _PLANS[(table.name, keys)] = _plan(conn, table, keys)
+    plan = _PLANS[(table.name, keys)]
+    if plan is None:
+        stmt = insert(table).returning(table.c.id)
+        return int(conn.execute(stmt, [row]).scalar_one())
+    sql, encoders = plan
+    params = {k: row[k] if enc is None else enc(row[k]) for k, enc in encoders}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cur:
+            cur.execute(sql, params)
+            found = cur.fetchone()
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, dialect=conn.dialect) from exc
+    assert found is not None
+    return int(found[0])
+
+
+def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan | None:
+    if any(isinstance(table.c[k].type, Geometry) for k in keys):
+        return None
+    compiled = (
+        insert(table).returning(table.c.id).compile(dialect=conn.dialect, column_keys=list(keys))
+    )
+    encoders: list[tuple[str, Encoder | None]] = [
+        (k, table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for k in keys
+    ]
+    return str(compiled), encoders
+
+
+_STMTS: dict[tuple[str, tuple[str, ...]], ClauseElement] = {}
+_STMT_PLANS: dict[ClauseElement, tuple[str, list[tuple[str, Encoder | None, Any]]]] = {}
+
+
+def _plain_table(table: Table, row: dict[str, Any]) -> bool:
+    """No geometry (sent through ST_GeomFromText) and no Python-side default that
+    SQLAlchemy would compute for a column the row leaves out: ``run_many`` sends only
+    the row's values."""
+    return not any(
+        isinstance(c.type, Geometry)
+        or (c.key not in row and (c.default is not None or c.onupdate is not None))
+        for c in table.c
+    )
+
+
+def _insert_stmt(table: Table, keys: tuple[str, ...]) -> ClauseElement:
+    """The INSERT of ``keys``, one object per table and keys (``run_many`` caches by it)."""
+    stmt = _STMTS.get((table.name, keys))
+    if stmt is None:
+        stmt = _STMTS[(table.name, keys)] = insert(table).values(
+            {k: bindparam(k, type_=table.c[k].type) for k in keys}
+        )
+    return stmt
+
+
+def run_many(conn: Connection, stmt: ClauseElement, params: Sequence[dict[str, Any]]) -> None:
+    """``conn.execute(stmt, params)`` as one psycopg ``executemany`` of the statement
+    compiled once, each value through its bind processor as SQLAlchemy sends it; errors
+    raised as SQLAlchemy's. Why: the audit rows, the deferred observation rows and the
+    Datastream UPDATE of every group commit went through SQLAlchemy's per-execution
+    set-up (py-spy --gil of single POSTs on PostgreSQL; tests/store/test_raw_executemany.py
+    compares the rows with SQLAlchemy's)."""
+    if not params:
+        return
+    plan = _STMT_PLANS.get(stmt)
+    if plan is None:
+        compiled = stmt.compile(dialect=conn.dialect)
+        assert isinstance(compiled, SQLCompiler)
+        found: list[tuple[str, Encoder | None, Any]] = []
+        for name, bind in compiled.binds.items():
+            impl = bind.type.dialect_impl(conn.dialect)
+            found.append((name, impl.bind_processor(conn.dialect), bind.value))
+        plan = _STMT_PLANS[stmt] = (str(compiled), found)
+    sql, binds = plan
+    rows = [
+        {
+            name: v if proc is None else proc(v)
+            for name, proc, fixed in binds
+            for v in (row.get(name, fixed),)
+        }
+        for row in params
+    ]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cur:
+            cur.executemany(sql, rows)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, rows, exc, psycopg.Error, dialect=conn.dialect) from exc

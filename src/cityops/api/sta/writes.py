@@ -65,16 +65,7 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
         raise InvalidInput(f"POST needs a collection, not {path!r}", field="path")
     remote = client_address(request)
     if target.et.name == "Observation":
-        ingest_log = c.services.ingest_log
-        if ingest_log is not None:  # clustered: acknowledged once the log holds it
-            new_id = await ingest_log.post(body, who, target.parent, remote)
-            link = Serializer(c.root_url(request)).self_link(target.et, new_id)
-            return JSON(
-                {"@iot.id": new_id, "@iot.selfLink": link},
-                status_code=201,
-                headers={"Location": link},
-            )
-        out = await _create_observation(c, request, target, body, who, remote)
+        out = await create_observation_answer(c, request, target, body, who, remote)
         return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
     def job(tx: Tx) -> int:
@@ -88,14 +79,23 @@ async def create(path: str, request: Request, who: Principal = Depends(principal
     return JSON(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 
-async def _create_observation(
+async def create_observation_answer(
     c: Context, request: Request, target: Target, body: Any, who: Principal, remote: str | None
 ) -> dict[str, Any]:
     """Store one Observation and answer with the row just written: the same body a read
-    would give, without reading it back."""
+    would give, without reading it back. Clustered (``events_url``), the observation is
+    acknowledged once the replicated log holds it, with its reserved id (the row is written
+    by a log consumer). Both the general route and the fast path (``fast.py``) come here."""
+    ingest_log = c.services.ingest_log
+    if ingest_log is not None:
+        new_id = await ingest_log.post(body, who, target.parent, remote)
+        return {
+            "@iot.id": new_id,
+            "@iot.selfLink": Serializer(c.root_url(request)).self_link(target.et, new_id),
+        }
 
     def job(tx: Tx) -> Stored:
-        stored = create_observation(tx, body, who, target.parent)
+        stored = create_observation(tx, body, who, target.parent, defer=True)
         org = next((ds.org_id for ds in stored.streams.values()), None)
         audit.record(tx, who, "create", "Observation", stored.ids[0], remote=remote, org_id=org)
         return stored
