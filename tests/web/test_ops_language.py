@@ -5,34 +5,52 @@ pages (and their scripts' strings) follow it."""
 from __future__ import annotations
 
 import json
+import os
 import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from cityops.api import web_admin
 from cityops.cap.templates import LANGUAGES
-from cityops.web import assets, translations
+from cityops.web import i18n, translations
 from tests.web.conftest import login
 
+ROOT = Path(__file__).resolve().parents[2]
 
+
+def _in_src(path: str) -> bool:
+    """Walk only src/ (the repository also holds .venv, node_modules, test artefacts)."""
+    part = Path(os.path.relpath(path, ROOT)).parts
+    return not part or part[0] in (".", "src")
+
+
+@cache
 def _msgids() -> set[str]:
-    """Every string the templates pass to ``_()`` plus the scripts' strings."""
+    """Every string ``pybabel extract`` finds with the project's babel.cfg: the templates'
+    ``_()``, the scripts' ``t()`` and the Python modules' ``N_()`` (public page labels,
+    state words, the administration page's notices)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, **translations.JS_KEYWORDS}
     found = extract_from_dir(
-        str(assets.TEMPLATES_DIR),
-        method_map=[("**.html", "jinja2")],
-        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        str(ROOT), method_map, options_map, keywords=keywords, directory_filter=_in_src
     )
-    ids = {str(m) for _, _, m, _, _ in found}
-    return ids | set(translations.JS_MESSAGES) | set(web_admin.DONE.values())
+    return {m for _, _, m, _, _ in found if isinstance(m, str) and m}
 
 
 def test_operator_pages_have_translatable_strings() -> None:
     ids = _msgids()
     assert {"Incident queue", "Log in", "Language", "Live updates on."} <= ids
+    # the scripts' strings, the state words and the public page's labels are in it too
+    assert set(translations.js_messages()) <= ids
+    assert {"Open station", "No stations in this city.", "Danger", "rising"} <= ids
+    assert set(i18n.LABELS.values()) <= ids
 
 
 @pytest.mark.parametrize("code", sorted(set(LANGUAGES) - {"en"}))
@@ -50,8 +68,9 @@ def test_catalogue_is_complete(code: str) -> None:
     missing = sorted(_msgids() - set(done))
     assert not missing, f"{code}: untranslated {missing}"
     for msgid, text in done.items():
-        names = set(re.findall(r"%\((\w+)\)s", msgid))
-        assert names == set(re.findall(r"%\((\w+)\)s", text)), f"{code}: {msgid!r}"
+        for place in (r"%\((\w+)\)s", r"\{(\w+)\}"):  # gettext and str.format places
+            names = set(re.findall(place, msgid))
+            assert names == set(re.findall(place, text)), f"{code}: {msgid!r}"
     assert "X-Translation-Quality" in path.read_text(encoding="utf-8")  # says how good
 
 
