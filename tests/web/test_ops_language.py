@@ -145,3 +145,48 @@ async def test_language_choice_is_checked(client: httpx.AsyncClient, city: dict[
     assert r.status_code == 303
     page = await client.get("/ops", headers={"Accept-Language": "vi"})
     assert "Hàng đợi sự cố" in page.text
+
+
+#: Scripts of the public pages (their words come from the page's labels, not ``t()``).
+PUBLIC_SCRIPTS = {"public.js", "public-sw.js", "push.js", "alert-page.js"}
+#: Literals that look like words but are codes, names or protocol: never shown as text.
+NOT_UI = {
+    '"Cancel"', '"Area"', '"Unknown"', '"Polygon"', '"FeatureCollection"',  # CAP/GeoJSON codes
+    '"Content-Type"', '"X-CSRF-Token"', '"Notification"',  # HTTP header, browser API
+    '"Natural Earth"', '"zoomend moveend"', '"/assets/uplot/dist/uPlot.esm.js"',
+}  # fmt: skip
+_LITERAL = re.compile(
+    r"""(?<![\w$])(t\(\s*)?("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)"""
+)
+
+
+def _english_literals(source: str) -> list[str]:
+    """String literals of a script that read as English words and are not ``t()``'s
+    argument: a capitalised word in a phrase, or two lowercase words that are not a
+    CSS class list or selector."""
+    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    source = re.sub(r"(?m)^\s*//.*$|(?<=[;,{}()\s])//[^\n]*", "", source)
+    found = []
+    for m in _LITERAL.finditer(source):
+        literal = m.group(2)
+        if m.group(1) or literal in NOT_UI:
+            continue
+        text = re.sub(r"\$\{[^}]*\}", " ", literal[1:-1])
+        capital = re.search(r"[A-Z][a-z]{2,}", text) and (" " in text.strip() or len(text) >= 4)
+        phrase = re.search(r"[a-z]{2,} +[a-z]{2,}", text) and not re.search(r"[-.#\[=,/(]", text)
+        if capital or phrase:
+            found.append(literal)
+    return found
+
+
+def test_operator_scripts_hold_no_english() -> None:
+    """Every word an operator page's script shows goes through ``t()`` (so it is in the
+    catalogue and tested above); a bare English literal fails here."""
+    assert _english_literals('el("a", {}, "Open station"); `${n} open`; x(" · condition cleared")')
+    assert not _english_literals('el("a", {}, t("Open station")); el("p", {class: "badge x"})')
+    bare = {
+        path.name: _english_literals(path.read_text(encoding="utf-8"))
+        for path in sorted(translations.JS_DIR.glob("*.js"))
+        if path.name not in PUBLIC_SCRIPTS
+    }
+    assert {name: found for name, found in bare.items() if found} == {}
