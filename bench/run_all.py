@@ -34,6 +34,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("import_mrc.py", [], []),
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),
+    (
+        "page_load.py",
+        [],
+        ["--observations", "100000", "--reps", "2", "--samples", "5", "--history-days", "0.5"],
+    ),
 ]
 
 
