@@ -153,3 +153,13 @@ async def test_public_labels_come_from_the_catalogue_in_every_language(
         assert "{address}" in own["inbox_text"]
     page = (await client.get("/public?lang=km")).text
     assert i18n.labels("km")["subscribe"] in page
+
+
+async def test_every_public_page_says_skip_to_content_in_its_language(
+    client: httpx.AsyncClient, app: Any, store: Store
+) -> None:
+    """base.html's own link follows the page's language, on the alert page too."""
+    got = await issued_alert(client, app, store)
+    for path in ("/public?lang=th", f"/alerts/{got['id']}?lang=th", "/login?lang=th"):
+        page = (await client.get(path)).text
+        assert "ข้ามไปยังเนื้อหา" in page and "Skip to content" not in page, path
