@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cityops.web import translations
-from tests.browser.conftest import World, shot
+from tests.browser.conftest import World, shot, wait_until
 from tests.browser.test_accessibility import _axe_source, _violations
 from tests.browser.test_pages import login
 
@@ -30,6 +30,9 @@ SEEN = """() => {
       .flatMap(e => ['title', 'placeholder', 'aria-label', 'alt'].map(a => e.getAttribute(a) || ''))
   ].join('\\n');
 }"""
+
+
+OPACITY = "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity"
 
 
 def _english_patterns(code: str) -> dict[str, re.Pattern[str]]:
@@ -72,6 +75,7 @@ def test_vietnamese_operator_sees_no_english_from_the_scripts(browser: Any, worl
             page.locator("#station-list li[data-station]").first.wait_for()
             page.locator("path.station-marker").first.click()  # the popup, built by script
             page.locator(".station-popup").wait_for()
+            wait_until(lambda: page.evaluate(OPACITY) == "1", "the popup's fade-in")  # for axe
         if path.startswith("/ops/alerts"):
             page.locator("#editor-tabs [role=tab]").first.wait_for()
         if not path.startswith("/ops/programmes"):  # the register does not update live

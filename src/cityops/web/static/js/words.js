@@ -23,10 +23,10 @@ export function trendWord(trend) {
   return TREND[trend.direction] || trend.direction;
 }
 
-/** "rising: +0.12 m in 60 min", the change already formatted by the caller. */
+/** "rising, +0.12 m in 60 min", the change already formatted by the caller. */
 export function trendText(trend, change, unit) {
   const sign = Number(trend.change) >= 0 ? "+" : "";
-  return t("%(direction)s: %(change)s in %(minutes)s min", {
+  return t("%(direction)s, %(change)s in %(minutes)s min", {
     direction: trendWord(trend), change: `${sign}${change} ${unit || ""}`.trim(), minutes: trend.over_minutes,
   });
 }
