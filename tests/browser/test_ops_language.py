@@ -72,6 +72,8 @@ def test_vietnamese_operator_sees_no_english_from_the_scripts(browser: Any, worl
         if path == "/ops":
             page.locator("article.incident[data-state=open]").wait_for()
             page.locator("article.incident details.exposure summary").first.click()
+            page.locator("article.incident details:not(.exposure) summary").first.click()
+            page.locator("article.incident details ol li").first.wait_for()  # the timeline
             page.locator("#station-list li[data-station]").first.wait_for()
             page.locator("path.station-marker").first.click()  # the popup, built by script
             page.locator(".station-popup").wait_for()

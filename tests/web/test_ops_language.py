@@ -179,6 +179,18 @@ def _english_literals(source: str) -> list[str]:
     return found
 
 
+def test_every_t_call_is_extracted() -> None:
+    """Babel's JavaScript lexer skips a ``t()`` nested in another ``t()``'s arguments; such
+    a string would be missing from the catalogue, so every ``t("...")`` must be found."""
+    literal = re.compile(r'(?<![\w.$])t\(\s*"((?:[^"\\]|\\.)*)"')
+    called = {
+        m.group(1)
+        for path in translations.JS_DIR.glob("*.js")
+        for m in literal.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert called - set(translations.js_messages()) == set()
+
+
 def test_operator_scripts_hold_no_english() -> None:
     """Every word an operator page's script shows goes through ``t()`` (so it is in the
     catalogue and tested above); a bare English literal fails here."""

@@ -2,7 +2,7 @@
 import { L } from "./basemap.js";
 import { el, getJSON, text, when } from "./api.js";
 import { t } from "./i18n.js";
-import { word } from "./words.js";
+import { ownInfo, word } from "./words.js";
 
 /** GeoJSON-ish layers of a CAP info's areas (polygons lat,lon; circles in km). */
 export function areaLayers(info, style) {
@@ -38,7 +38,7 @@ export class AlertList {
     const shown = items.filter((a) => a.msg_type !== "Cancel");
     if (!shown.length) { this.box.replaceChildren(el("p", {}, t("No alerts in force or drafted."))); return; }
     this.box.replaceChildren(el("ul", {}, shown.map((a) => {
-      const info = (a.infos || [])[0] || {};
+      const info = ownInfo(a);
       if (this.layer && a.status === "issued") {
         for (const l of areaLayers(info, { color: "#b3261e", weight: 2, fillOpacity: 0.12 })) l.addTo(this.layer);
       }

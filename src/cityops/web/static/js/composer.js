@@ -5,7 +5,7 @@ import { debounce, onLive } from "./live.js";
 import { clearDrawing, loadAreas, messageBody, showMessage, showPreview } from "./composer-message.js";
 import { confirmAction } from "./confirm.js";
 import { t } from "./i18n.js";
-import { word } from "./words.js";
+import { ownInfo, word } from "./words.js";
 
 const FIELDS = [["event", t("Event")], ["headline", t("Headline")], ["description", t("Description")],
   ["instruction", t("Instruction")]];
@@ -31,7 +31,7 @@ async function refreshList() {
 }
 
 function headline(a) {
-  const info = (a.infos || [])[0] || {};
+  const info = ownInfo(a);
   return info.headline || info.event || "";
 }
 

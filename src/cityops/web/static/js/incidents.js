@@ -16,6 +16,8 @@ const WORDS = {
   escalation: t("escalated to the city admin"),
 };
 const word = (code) => WORDS[code] || code;
+const SYSTEM = t("the system"); // timeline entries the engine made
+const actor = (name) => (name === "system" ? SYSTEM : name);
 
 export class IncidentQueue {
   constructor(containerId, toggleId) {
@@ -129,7 +131,8 @@ export class IncidentQueue {
     const doc = await getJSON(`/api/incidents/${incidentId}`);
     details.querySelector("ol")?.remove();
     details.append(el("ol", {}, doc.timeline.map((e) => el("li", {},
-      `${when(e.time)} ${t("%(what)s by %(who)s", { what: word(e.kind), who: e.actor })}`, e.to_value ? ` → ${e.to_value}` : "",
+      `${when(e.time)} ${t("%(what)s by %(who)s", { what: word(e.kind), who: actor(e.actor) })}`,
+      e.to_value ? ` → ${word(e.to_value)}` : "",
       e.note ? ` — ${e.note}` : ""))));
   }
 }

@@ -30,3 +30,10 @@ export function trendText(trend, change, unit) {
     direction: trendWord(trend), change: `${sign}${change} ${unit || ""}`.trim(), minutes: trend.over_minutes,
   });
 }
+
+/** The alert's info in the page's language (its first info when it has none). */
+export function ownInfo(alert) {
+  const infos = (alert && alert.infos) || [];
+  const lang = (document.documentElement.lang || "en").toLowerCase();
+  return infos.find((i) => (i.language || "").toLowerCase().split("-")[0] === lang) || infos[0] || {};
+}
