@@ -41,6 +41,11 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         ["--features", "5000", "--wards", "100", "--facilities", "1000", "--reps", "20"],
     ),
     ("cluster_ingest.py", [], ["--seconds", "2", "--nodes", "1,2", "--mqtt-rate", "300"]),
+    (
+        "page_load.py",
+        [],
+        ["--observations", "100000", "--reps", "2", "--samples", "5", "--history-days", "0.5"],
+    ),
 ]
 
 

@@ -109,3 +109,57 @@ async def test_installable_app_files(client: httpx.AsyncClient) -> None:
     assert 'rel="manifest" href="/public/manifest.webmanifest"' in page
     r = await client.get("/public/basemap.pmtiles")
     assert r.status_code == 404  # no city basemap configured
+
+
+async def test_each_warning_links_its_own_page_in_the_readers_language(
+    client: httpx.AsyncClient, app: Any, store: Store
+) -> None:
+    """#17: the public list links each warning to /alerts/{id}, keeping the chosen language,
+    and the all-clear after a Cancel links the Cancel's own page."""
+    got = await issued_alert(client, app, store)
+    page = (await client.get("/public?lang=vi")).text
+    link = f'href="/alerts/{got["id"]}?lang=vi"'
+    assert link in _item(page, got["id"]), "the warning does not link its own page"
+    own = await client.get(f"/alerts/{got['id']}?lang=vi")
+    assert own.status_code == 200 and '<html lang="vi"' in own.text
+    listed = (await client.get("/public/warnings.html?lang=th")).text
+    assert f'href="/alerts/{got["id"]}?lang=th"' in listed  # the live-refreshed list too
+    r = await client.post(f"/api/alerts/{got['id']}/cancel", headers=bearer(got["op"]))
+    assert r.status_code == 201, r.text
+    cancel_id = r.json()["id"]
+    page = (await client.get("/public?lang=vi")).text
+    start = page.index(f'data-all-clear="{cancel_id}"')
+    notice = page[start : page.index("</li>", start)]
+    assert f'href="/alerts/{cancel_id}?lang=vi"' in notice
+    assert (await client.get(f"/alerts/{cancel_id}")).status_code == 200
+
+
+async def test_public_labels_come_from_the_catalogue_in_every_language(
+    client: httpx.AsyncClient,
+) -> None:
+    """The resident page's labels (issuer, subscriptions, ...) are translated in all nine
+    languages from the gettext catalogues, not only in English and Vietnamese."""
+    from cityops.cap.templates import LANGUAGES
+    from cityops.web import i18n
+
+    english = i18n.labels("en")
+    for code in LANGUAGES:
+        if code == "en":
+            continue
+        own = i18n.labels(code)
+        keys = ("title", "issued_by", "subscribe", "push_on", "offline")
+        same = [k for k in keys if own[k] == english[k]]
+        assert not same, f"{code}: labels still in English: {same}"
+        assert "{address}" in own["inbox_text"]
+    page = (await client.get("/public?lang=km")).text
+    assert i18n.labels("km")["subscribe"] in page
+
+
+async def test_every_public_page_says_skip_to_content_in_its_language(
+    client: httpx.AsyncClient, app: Any, store: Store
+) -> None:
+    """base.html's own link follows the page's language, on the alert page too."""
+    got = await issued_alert(client, app, store)
+    for path in ("/public?lang=th", f"/alerts/{got['id']}?lang=th", "/login?lang=th"):
+        page = (await client.get(path)).text
+        assert "ข้ามไปยังเนื้อหา" in page and "Skip to content" not in page, path

@@ -80,8 +80,43 @@ async def test_station_list_has_trend_and_time(
     ingest_at(store, city["ds"], [(now - timedelta(minutes=70), 10.0), (now, 10.4)])
     [st] = (await client.get("/api/web/stations", headers=op)).json()["stations"]
     [ds] = st["datastreams"]
-    assert ds["trend"] == {"direction": "rising", "arrow": "↑", "change": 0.4, "over_minutes": 70}
+    trend = {
+        "direction": "rising",
+        "word": "rising",
+        "arrow": "↑",
+        "change": 0.4,
+        "over_minutes": 70,
+    }
+    assert ds["trend"] == trend
     assert ds["last_time"] is not None and st["label"] == "Normal"
     ingest_at(store, city["ds"], [(now + timedelta(seconds=1), 10.0)])  # back to 10.0
     [st] = (await client.get("/api/web/stations", headers=op)).json()["stations"]
     assert st["datastreams"][0]["trend"]["direction"] == "steady"
+
+
+def test_state_words_and_reasons_in_the_pages_language() -> None:
+    """The badge, the reason (with its CAP severity), the trend and data-quality words
+    come from the catalogue in the page's language; the state codes stay as they are."""
+    inc = {1: {"id": 9, "level": 1, "level_name": "Moderate", "severity": "Moderate"}}
+    trend = {"direction": "rising", "arrow": "↑", "change": 1.0, "over_minutes": 60}
+    ds = datastream_state(_row(30.0, timedelta(minutes=5)), [AQI_RULE], inc, NOW, trend, "vi")
+    assert ds["state"] == "warning" and ds["label"] == "Cảnh báo"
+    assert ds["reason"] == "Sự cố đang mở: Moderate (Trung bình)"  # level name is data
+    assert ds["trend"]["word"] == "đang tăng" and ds["trend"]["direction"] == "rising"
+    assert ds["quality"] == "ok" and ds["quality_text"] == "tốt"
+    stale = datastream_state(_row(30.0, timedelta(days=2)), [], {}, NOW, lang="th")
+    assert stale["label"] == "ล้าสมัย" and "24" in stale["reason"]
+    assert stale["quality"] == "stale" and stale["quality_text"] == "ล้าสมัย"
+    river = SimpleNamespace(**{**vars(_row(1.0, timedelta(minutes=1))), "unit_of_measurement": {}})
+    normal = datastream_state(river, [RIVER], {}, NOW, lang="km")
+    assert normal["reason"] == "តម្លៃចុងក្រោយធម្មតា (ក្រោម Báo động I, 1.7)"
+
+
+async def test_station_list_follows_the_callers_language(
+    client: httpx.AsyncClient, store: Store, city: dict[str, Any]
+) -> None:
+    """/api/web/stations speaks the caller's language (Accept-Language for a token)."""
+    op = {**bearer(city["tok"]["op_a"]), "Accept-Language": "lo"}
+    ingest_at(store, city["ds"], [(datetime.now(UTC), 10.0)])
+    [st] = (await client.get("/api/web/stations", headers=op)).json()["stations"]
+    assert st["state"] == "normal" and st["label"] == "ປົກກະຕິ"

@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.api.context import ctx
 from cityops.errors import NotFound
-from cityops.web import alert_page, assets, i18n
+from cityops.web import alert_page, assets, i18n, translations
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(assets.TEMPLATES_DIR))
+translations.install(templates.env)  # base.html's own words (ui_lang: the page's language)
 
 
 def _data(request: Request, alert_id: int, lang: str) -> dict[str, Any] | None:
@@ -37,6 +38,7 @@ async def alert_html(alert_id: int, request: Request, lang: str | None = None) -
     context: dict[str, Any] = {
         "page": "alert",
         "lang": code,
+        "ui_lang": code,
         "languages": i18n.language_names(),
         "tile_url": ctx(request).settings.tile_url or "",
         "t": alert_page.labels(code),

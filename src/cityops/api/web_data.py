@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from cityops.api.context import ctx
 from cityops.api.deps import principal
 from cityops.auth.principal import Principal
+from cityops.auth.users import language_of
 from cityops.errors import InvalidInput, NotFound, Unauthorized
 from cityops.web import assets, cities, i18n, series, stations, warnings
 
@@ -53,16 +54,21 @@ def _signed(who: Principal) -> Principal:
 def get_stations(
     request: Request, org: str | None = None, who: Principal = Depends(principal)
 ) -> dict[str, Any]:
-    """The chosen city's stations with their state, and its areas (GeoJSON)."""
+    """The chosen city's stations with their state, and its areas (GeoJSON); the words in
+    the caller's interface language (their choice, else ``?lang=``/Accept-Language)."""
     _signed(who)
     now = datetime.now(UTC)
     with ctx(request).store.read() as conn:
+        chosen_lang = language_of(conn, who.user_id) if who.user_id is not None else None
+        lang = chosen_lang or i18n.negotiate(
+            request.query_params.get("lang"), request.headers.get("accept-language")
+        )
         chosen = cities.choose_org(conn, who, org)
         if chosen is None:
             return {"org": None, "stations": [], "areas": cities.areas(conn, who, -1)}
         return {
             "org": chosen,
-            "stations": stations.stations(conn, who, chosen["id"], now),
+            "stations": stations.stations(conn, who, chosen["id"], now, lang=lang),
             "areas": cities.areas(conn, who, chosen["id"]),
         }
 

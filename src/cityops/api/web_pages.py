@@ -37,12 +37,16 @@ from cityops.store.writer import Tx
 from cityops.web import assets, cities, i18n, stations, translations, warnings
 
 
-def _ui_context(request: Request) -> dict[str, Any]:
+def page_lang(request: Request) -> str:
     """The interface language of every page: the signed-in user's choice (set on
     ``request.state`` by :func:`_operator`), else ``?lang=`` / Accept-Language, else English."""
-    code = getattr(request.state, "ui_lang", None) or i18n.negotiate(
+    return getattr(request.state, "ui_lang", None) or i18n.negotiate(
         request.query_params.get("lang"), request.headers.get("accept-language")
     )
+
+
+def _ui_context(request: Request) -> dict[str, Any]:
+    code = page_lang(request)
     return {
         "ui_lang": code,
         "ui_languages": i18n.language_names(),
@@ -320,12 +324,12 @@ def _stations(
     request: Request, who: Principal, org_slug: str | None, thing_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Stations of the chosen city (or the one station ``thing_id`` in any visible city)."""
-    now = datetime.now(UTC)
+    now, lang = datetime.now(UTC), page_lang(request)
     with ctx(request).store.read() as conn:
         if thing_id is not None:
-            return stations.stations(conn, who, None, now, thing_id=thing_id)
+            return stations.stations(conn, who, None, now, thing_id=thing_id, lang=lang)
         org = cities.choose_org(conn, who, org_slug)
-        return stations.stations(conn, who, org["id"], now) if org else []
+        return stations.stations(conn, who, org["id"], now, lang=lang) if org else []
 
 
 @router.get("/ops/network", response_class=HTMLResponse)

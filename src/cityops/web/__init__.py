@@ -7,8 +7,8 @@ judgement of a state: badge, list and incident agree), ``series`` (downsampled s
 in SQL), ``events`` (live events, filtered per client), ``cities`` (the city a page
 shows, its areas, the network), ``warnings`` (the public page's warnings),
 ``alert_page`` (the page of one CAP message: texts in the reader's language, local times,
-its chain), ``i18n`` (the reader's language), ``public_labels`` (the resident
-page's newer labels), ``translations`` (the operator interface's gettext catalogues),
+its chain), ``i18n`` (the reader's language and the public page's labels),
+``translations`` (the gettext catalogues of the operator pages and the public page),
 ``units`` (UCUM codes shown as symbols, a precision per quantity), ``assets`` (the
 JavaScript libraries and the script fonts from ``node_modules``).
 """

@@ -1,60 +1,79 @@
 """Languages of the public page: the reader's choice (``?lang=``), else Accept-Language,
-else English. Alert texts come in the alert's own languages; these are the page's labels."""
+else English. Alert texts come in the alert's own languages; the page's own labels come
+from the same gettext catalogues as the operator pages (one place for translators)."""
 
 from __future__ import annotations
 
 from cityops.cap.templates import LANGUAGES, load_templates
-from cityops.web.public_labels import PUBLIC_LABELS
+from cityops.web.translations import N_, gettext_for
 
 DEFAULT = "en"
 
-#: Page labels per language; missing labels fall back to English.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Current warnings",
-        "none": "No warnings in force.",
-        "language": "Language",
-        "instruction": "What to do",
-        "area": "Area",
-        "expires": "Valid until",
-        "feeds": "Feeds and CAP documents",
-        "cap": "CAP document",
-        "map": "Map of current warnings",
-        "updated": "Updated",
-        "severity": "Severity",
-        "loading": "Loading warnings…",
-        "show": "Show",
-        "other_language": "Not available in your language; shown in",
-        **{k: v["en"] for k, v in PUBLIC_LABELS.items()},
-    },
-    "vi": {
-        "title": "Cảnh báo hiện hành",
-        "none": "Hiện không có cảnh báo.",
-        "language": "Ngôn ngữ",
-        "instruction": "Cần làm gì",
-        "area": "Khu vực",
-        "expires": "Hiệu lực đến",
-        "feeds": "Nguồn tin và tài liệu CAP",
-        "cap": "Tài liệu CAP",
-        "map": "Bản đồ cảnh báo hiện hành",
-        "updated": "Cập nhật",
-        "severity": "Mức độ",
-        "loading": "Đang tải cảnh báo…",
-        "show": "Hiển thị",
-        "other_language": "Không có bằng ngôn ngữ của bạn; hiển thị bằng",
-        **{k: v["vi"] for k, v in PUBLIC_LABELS.items() if "vi" in v},
-    },
-    "th": {
-        "title": "คำเตือนปัจจุบัน",
-        "none": "ไม่มีคำเตือนในขณะนี้",
-        "language": "ภาษา",
-        "instruction": "สิ่งที่ควรทำ",
-        "area": "พื้นที่",
-        "expires": "มีผลถึง",
-        "feeds": "ฟีดและเอกสาร CAP",
-        "cap": "เอกสาร CAP",
-        "show": "แสดง",
-    },
+#: The page's labels: key -> English msgid, translated from the gettext catalogues
+#: (``web.translations``) like the operator pages; ``{address}`` is filled in by the page.
+LABELS: dict[str, str] = {
+    "title": N_("Current warnings"),
+    "none": N_("No warnings in force."),
+    "language": N_("Language"),
+    "instruction": N_("What to do"),
+    "area": N_("Area"),
+    "expires": N_("Valid until"),
+    "feeds": N_("Feeds and CAP documents"),
+    "cap": N_("CAP document"),
+    "map": N_("Map of current warnings"),
+    "updated": N_("Updated"),
+    "severity": N_("Severity"),
+    "loading": N_("Loading warnings…"),
+    "show": N_("Show"),
+    "other_language": N_("Not available in your language; shown in"),
+    "issued_by": N_("Issued by"),
+    "issued": N_("Issued"),
+    "region": N_("Region"),
+    "all_regions": N_("All regions"),
+    "whole_region": N_("The whole region"),
+    "times_in": N_("Times are local time of"),
+    "details": N_("Details and history"),
+    "all_clear": N_("All clear"),
+    "cancelled_note": N_("This warning was cancelled:"),
+    "all_clear_note": N_("The danger is over for:"),
+    "subscribe": N_("Get warnings on this phone"),
+    "subscribe_note": N_(
+        "Notifications come for the region and language chosen above. No app store "
+        "needed: add this page to your home screen."
+    ),
+    "push_on": N_("Turn on notifications"),
+    "push_off": N_("Turn off notifications"),
+    "push_done": N_("Notifications are on."),
+    "push_removed": N_("Notifications are off."),
+    "push_unsupported": N_("This browser cannot receive notifications; use e-mail below."),
+    "push_denied": N_("Notifications were not allowed."),
+    "email": N_("E-mail address"),
+    "email_subscribe": N_("Subscribe by e-mail"),
+    "privacy": N_(
+        "We keep only what is needed to reach you (the notification address or your "
+        "e-mail, the region and the language) and delete it when you unsubscribe."
+    ),
+    "map_credits": N_(
+        "Map: Natural Earth (public domain); provinces: geoBoundaries (CC BY 3.0 IGO), "
+        "censusVN2009 (MIT)."
+    ),
+    "confirm_subject": N_("Confirm your warning subscription"),
+    "confirm_text": N_("Please confirm that you want public warnings at this address:"),
+    "confirm_ignore": N_(
+        "If you did not ask for this, ignore this message: nothing is sent unless you confirm."
+    ),
+    "inbox_title": N_("Check your inbox"),
+    "inbox_text": N_("We sent a link to {address}. Open it to start receiving warnings."),
+    "confirm_title": N_("Confirm your subscription"),
+    "confirm_page": N_("Press the button to start receiving public warnings by e-mail."),
+    "confirm_button": N_("Confirm"),
+    "subscribed_title": N_("Subscribed"),
+    "subscribed_text": N_("Warnings will be sent to {address}."),
+    "unsubscribe_title": N_("Unsubscribe"),
+    "unsubscribe_page": N_("Press the button to stop the e-mails and delete your address."),
+    "unsubscribe_button": N_("Unsubscribe"),
+    "unsubscribed_text": N_("{address} was deleted; no more e-mails will come."),
+    "offline": N_("You are offline: these are the last warnings received."),
 }
 
 
@@ -64,7 +83,8 @@ def language_names() -> dict[str, str]:
 
 
 def labels(code: str) -> dict[str, str]:
-    return {**LABELS[DEFAULT], **LABELS.get(code, {})}
+    """The labels in ``code`` (English where the catalogue lacks one)."""
+    return {key: gettext_for(code, msgid) for key, msgid in LABELS.items()}
 
 
 def _primary(tag: str) -> str:

@@ -12,17 +12,24 @@ incident is: Extreme or Severe is ``danger``, any lower severity ``warning``. So
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+
+def N_(message: str) -> str:
+    """Marks an English msgid for ``pybabel extract`` (babel.cfg); pages translate it in
+    the reader's language (``web.translations``), this pure module never does."""
+    return message
+
+
 STATES = ("nodata", "normal", "stale", "warning", "danger")  # worst last
 LABELS = {
-    "nodata": "No data",
-    "normal": "Normal",
-    "stale": "Stale",
-    "warning": "Warning",
-    "danger": "Danger",
+    "nodata": N_("No data"),
+    "normal": N_("Normal"),
+    "stale": N_("Stale"),
+    "warning": N_("Warning"),
+    "danger": N_("Danger"),
 }
 STALE_AFTER = timedelta(hours=24)
 DANGER_SEVERITIES = frozenset({"Extreme", "Severe"})
@@ -30,15 +37,22 @@ DANGER_SEVERITIES = frozenset({"Extreme", "Severe"})
 
 @dataclass(frozen=True)
 class Judgement:
-    """A state with its label, the level behind it (if any) and a sentence saying why."""
+    """A state with its label, the level behind it (if any) and a sentence saying why:
+    ``message`` is an English msgid with ``%(name)s`` places filled from ``args``, so a
+    page can say it in its reader's language (``reason`` is the English sentence)."""
 
     state: str
     level: str | None
-    reason: str
+    message: str
+    args: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return LABELS[self.state]
+
+    @property
+    def reason(self) -> str:
+        return self.message % dict(self.args) if self.args else self.message
 
 
 def _amount(value: float, unit: str) -> str:
@@ -84,28 +98,45 @@ def judge(
             Judgement(
                 severity_state(inc.get("severity")),
                 name or None,
-                f"Open incident: {name} ({inc.get('severity')})",
+                N_("Open incident: %(level)s (%(severity)s)"),
+                {"level": name, "severity": str(inc.get("severity"))},
             )
         )
     if last_time is None or value is None:
-        candidates.append(Judgement("nodata", None, "No reading received yet"))
+        candidates.append(Judgement("nodata", None, N_("No reading received yet")))
     elif now - last_time > STALE_AFTER:
         hours = int(STALE_AFTER.total_seconds() // 3600)
         candidates.append(
             Judgement(
-                "stale", None, f"Latest reading is more than {hours} h old: may be out of date"
+                "stale",
+                None,
+                N_("Latest reading is more than %(hours)s h old: may be out of date"),
+                {"hours": str(hours)},
             )
         )
     else:
         hit = reached_level(value, levels)
         if hit is None:
-            below = f" (below {levels[0][0]}, {_amount(levels[0][1], unit)})" if levels else ""
-            candidates.append(Judgement("normal", None, f"Latest value normal{below}"))
+            if levels:
+                below = {"level": levels[0][0], "amount": _amount(levels[0][1], unit)}
+                candidates.append(
+                    Judgement(
+                        "normal",
+                        None,
+                        N_("Latest value normal (below %(level)s, %(amount)s)"),
+                        below,
+                    )
+                )
+            else:
+                candidates.append(Judgement("normal", None, N_("Latest value normal")))
         else:
             name, bound, severity = hit
             candidates.append(
                 Judgement(
-                    severity_state(severity), name, f"At or above {name} ({_amount(bound, unit)})"
+                    severity_state(severity),
+                    name,
+                    N_("At or above %(level)s (%(amount)s)"),
+                    {"level": name, "amount": _amount(bound, unit)},
                 )
             )
     state = worst(c.state for c in candidates)

@@ -24,19 +24,39 @@ from cityops.rules.severity import default_severities
 from cityops.store import schema as s
 from cityops.web.state import (
     LABELS,
+    N_,
     STALE_AFTER,
     STATES,
+    Judgement,
     judge,
     reached_level,
     severity_state,
     worst,
 )
+from cityops.web.translations import gettext_for
 from cityops.web.units import format_value, shown
 
 __all__ = ["STALE_AFTER", "STATES", "classify", "stations", "worst"]
 #: Rule types whose ``levels`` are on the raw values of their input datastreams.
 LEVELS_ON_INPUTS = {"river_level"}
 TREND_OVER = timedelta(hours=1)
+#: Words of trends and data-quality states, said in the page's language.
+WORDS = {
+    "rising": N_("rising"),
+    "falling": N_("falling"),
+    "steady": N_("steady"),
+    "ok": N_("ok"),
+    "stale": N_("stale"),
+    "no data": N_("no data"),
+}
+
+
+def said(verdict: Judgement, lang: str) -> str:
+    """The reason of ``verdict`` in ``lang`` (a CAP severity in it too)."""
+    args = dict(verdict.args)
+    if "severity" in args:
+        args["severity"] = gettext_for(lang, args["severity"])
+    return gettext_for(lang, verdict.message, **args)
 
 
 def _with_severities(
@@ -112,9 +132,10 @@ def datastream_state(
     incidents: Mapping[int, Any],
     now: datetime,
     trend: dict[str, Any] | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """One datastream as JSON, with its levels, state (``web.state.judge``), the reason,
-    its trend and its open incidents."""
+    its trend and its open incidents; the words (label, reason, quality) in ``lang``."""
     graded: dict[str, tuple[float, str]] = {}
     for rule in rules:
         sev = rule.get("severities") or {n: v for n, _, v in _with_severities(rule["levels"])}
@@ -131,10 +152,12 @@ def datastream_state(
         for r in rules
         if r["type"] == "data_quality" and r["id"] in incidents
     ]
+    stated = "ok" if fresh else ("stale" if row.last_phenomenon_time is not None else "no data")
+    if trend is not None:
+        trend = {**trend, "word": gettext_for(lang, WORDS[trend["direction"]])}
     return {
-        "quality": quality[0]
-        if quality
-        else ("ok" if fresh else ("stale" if row.last_phenomenon_time is not None else "no data")),
+        "quality": quality[0] if quality else stated,
+        "quality_text": quality[0] if quality else gettext_for(lang, WORDS[stated]),
         "id": int(row.id),
         "name": row.name,
         "unit": unit.symbol,
@@ -144,9 +167,9 @@ def datastream_state(
         "display": format_value(row.last_result, unit.decimals),
         "levels": {name: bound for name, bound, _ in ordered},
         "state": verdict.state,
-        "label": verdict.label,
+        "label": gettext_for(lang, verdict.label),
         "level": verdict.level,
-        "reason": verdict.reason,
+        "reason": said(verdict, lang),
         "trend": trend,
         "fresh": fresh,
         "incidents": [int(x["id"]) for x in incs],
@@ -228,9 +251,15 @@ def thing_points(conn: Connection, thing_ids: list[int]) -> dict[int, tuple[floa
 
 
 def stations(
-    conn: Connection, who: Principal, org_id: int | None, now: datetime, thing_id: int | None = None
+    conn: Connection,
+    who: Principal,
+    org_id: int | None,
+    now: datetime,
+    thing_id: int | None = None,
+    lang: str = "en",
 ) -> list[dict[str, Any]]:
-    """The stations (things) of ``org_id`` the caller may see, each with its state."""
+    """The stations (things) of ``org_id`` the caller may see, each with its state (the
+    words in ``lang``, the interface language of the page or caller)."""
     th, ds = s.things, s.datastreams
     q = select(th.c.id, th.c.name, th.c.description).where(*_where_org(th, who, org_id))
     if thing_id is not None:
@@ -249,7 +278,7 @@ def stations(
             row.last_result, before.get(int(row.id)), row.last_phenomenon_time, decimals
         )
         streams[int(row.thing_id)].append(
-            datastream_state(row, links.get(int(row.id), []), incidents, now, trend)
+            datastream_state(row, links.get(int(row.id), []), incidents, now, trend, lang)
         )
     points = thing_points(conn, list(things))
     out = []
@@ -265,8 +294,10 @@ def stations(
                 "lon": lon,
                 "datastreams": dss,
                 "state": state,
-                "label": LABELS[state],
-                "reason": f"{why['name']}: {why['reason']}" if why else "No datastreams",
+                "label": gettext_for(lang, LABELS[state]),
+                "reason": f"{why['name']}: {why['reason']}"
+                if why
+                else gettext_for(lang, N_("No datastreams")),
             }
         )
     return out

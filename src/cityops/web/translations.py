@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, pass_context
@@ -36,40 +37,43 @@ def N_(message: str) -> str:
     return message
 
 
-#: Strings the operator pages' scripts show; the page hands them over translated.
-JS_MESSAGES = (
-    N_("Live updates on."),
-    N_("Live updates interrupted; reconnecting…"),
-    N_("Acknowledge"),
-    N_("Assign"),
-    N_("Add note"),
-    N_("Resolve"),
-    N_("No open incidents."),
-    N_("Timeline"),
-    N_("Note"),
-    N_("Assignee"),
-    N_("The alerts service is not available."),
-    N_("Alerts unavailable:"),
-    N_("No alerts in force or drafted."),
-    N_("Draft"),
-    N_("Review and issue"),
-    N_("Open"),
-    N_("No cities yet."),
-    # the incident card's and map's stations downstream (alerting/downstream.py)
-    N_("Next downstream"),
-    N_("Not a river incident."),
-    N_("No station downstream is linked by a river lag rule."),
-    N_("Travel time"),
-    N_("estimated"),
-    N_("unknown: no forecast"),
-    N_("Expected level"),
-    N_("Expected arrival"),
-    # the composer's exposure suggestion (exposure/wording.py)
-    N_("Who is exposed"),
-    N_("facilities include synthetic demo data"),
-    N_("Add to description"),
-    N_("flood extent at level"),
-)
+JS_DIR = Path(__file__).resolve().parent / "static" / "js"
+#: How the scripts mark a string: ``t("msgid")`` or ``t("... %(name)s ...", {name})``.
+JS_KEYWORDS = {"t": (1,)}
+JS_OPTIONS = {"parse_template_string": "true"}
+
+
+@cache
+def js_messages() -> tuple[str, ...]:
+    """Every string the scripts pass to ``t()``, found as ``pybabel extract`` finds them
+    (babel.cfg), so there is no second list in Python to forget."""
+    found = extract_from_dir(
+        str(JS_DIR),
+        method_map=[("**.js", "javascript")],
+        options_map={"**.js": JS_OPTIONS},
+        keywords=JS_KEYWORDS,
+        comment_tags=(),
+    )
+    return tuple(sorted({str(m) for _, _, m, _, _ in found if isinstance(m, str) and m}))
+
+
+#: CAP codes the composer offers, shown in the page's language (the message keeps the codes).
+CAP_WORDS = {
+    "severity": (N_("Extreme"), N_("Severe"), N_("Moderate"), N_("Minor"), N_("Unknown")),
+    "urgency": (N_("Immediate"), N_("Expected"), N_("Future"), N_("Past"), N_("Unknown")),
+    "certainty": (N_("Observed"), N_("Likely"), N_("Possible"), N_("Unlikely"), N_("Unknown")),
+    "response_type": (
+        N_("Shelter"),
+        N_("Evacuate"),
+        N_("Prepare"),
+        N_("Execute"),
+        N_("Avoid"),
+        N_("Monitor"),
+        N_("Assess"),
+        N_("AllClear"),
+        N_("None"),
+    ),
+}
 
 
 def po_path(code: str) -> Path:
@@ -90,13 +94,15 @@ def translations(code: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def gettext_for(code: str, message: str) -> str:
-    return translations(code).gettext(message)
+def gettext_for(code: str, message: str, **variables: Any) -> str:
+    """``message`` in ``code``, with ``%(name)s`` placeholders filled from ``variables``."""
+    text = translations(code).gettext(message)
+    return text % variables if variables else text
 
 
 def js_catalogue(code: str) -> str:
     """The scripts' strings in ``code`` as JSON (msgid -> text)."""
-    text = json.dumps({m: gettext_for(code, m) for m in JS_MESSAGES}, ensure_ascii=False)
+    text = json.dumps({m: gettext_for(code, m) for m in js_messages()}, ensure_ascii=False)
     return text.replace("</", "<\\/")  # it sits in a <script> element
 
 
@@ -122,3 +128,4 @@ def install(env: Environment) -> None:
     env.globals["_"] = _gettext
     env.globals["gettext"] = _gettext
     env.globals["ngettext"] = _ngettext
+    env.globals["cap_words"] = CAP_WORDS

@@ -2,6 +2,7 @@
 import { L } from "./basemap.js";
 import { el, getJSON, text, when } from "./api.js";
 import { t } from "./i18n.js";
+import { ownInfo, word } from "./words.js";
 
 /** GeoJSON-ish layers of a CAP info's areas (polygons lat,lon; circles in km). */
 export function areaLayers(info, style) {
@@ -37,13 +38,14 @@ export class AlertList {
     const shown = items.filter((a) => a.msg_type !== "Cancel");
     if (!shown.length) { this.box.replaceChildren(el("p", {}, t("No alerts in force or drafted."))); return; }
     this.box.replaceChildren(el("ul", {}, shown.map((a) => {
-      const info = (a.infos || [])[0] || {};
+      const info = ownInfo(a);
       if (this.layer && a.status === "issued") {
         for (const l of areaLayers(info, { color: "#b3261e", weight: 2, fillOpacity: 0.12 })) l.addTo(this.layer);
       }
       return el("li", { class: "alert-item", "data-alert": a.id, "data-status": a.status },
-        el("strong", {}, `${a.status === "draft" ? t("Draft") : a.msg_type}: `), info.headline || info.event || `Alert ${a.id}`,
-        el("br"), `${a.severity || ""} · ${a.status}${a.sent ? ` · sent ${when(a.sent)}` : ""}`, " ",
+        el("strong", {}, `${a.status === "draft" ? t("Draft") : word(a.msg_type)}: `),
+        info.headline || info.event || t("Alert %(id)s", { id: a.id }),
+        el("br"), `${word(a.severity)} · ${word(a.status)}${a.sent ? ` · ${t("sent %(time)s", { time: when(a.sent) })}` : ""}`, " ",
         el("a", { href: `/ops/alerts?alert=${a.id}` }, a.status === "draft" ? t("Review and issue") : t("Open")));
     })));
   }

@@ -2,6 +2,7 @@
 // CityOps) converted from TopoJSON in the browser; a tile layer only if one is configured.
 import * as L from "/assets/leaflet/dist/leaflet-src.esm.js";
 import { feature } from "/assets/topojson-client/src/index.js";
+import { t } from "./i18n.js";
 
 export { L };
 
@@ -33,7 +34,7 @@ export function makeMap(id, center = [12, 105], zoom = 5) {
   if (pmtilesUrl) {
     cityBasemap(map, pmtilesUrl).catch(() => {});
   } else if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 18, attribution: "Map tiles as configured" }).addTo(map);
+    L.tileLayer(tiles, { maxZoom: 18, attribution: t("Map tiles as configured") }).addTo(map);
   } else {
     countryShapes().then((geo) => {
       L.geoJSON(geo, {
@@ -60,7 +61,7 @@ async function cityBasemap(map, url) {
     });
   }
   const source = new window.pmtiles.PMTiles(url);
-  window.pmtiles.leafletRasterLayer(source, { attribution: "City basemap", maxZoom: 18 }).addTo(map).bringToBack();
+  window.pmtiles.leafletRasterLayer(source, { attribution: t("City basemap"), maxZoom: 18 }).addTo(map).bringToBack();
 }
 
 export const STATE_COLOURS = {

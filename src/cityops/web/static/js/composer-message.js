@@ -3,6 +3,7 @@
 // drawn on the map; and the preview of each language as the public page renders it.
 import { L, makeMap } from "./basemap.js";
 import { getJSON, orgQuery } from "./api.js";
+import { t } from "./i18n.js";
 
 const box = document.getElementById("message-fields");
 const areaSelect = document.getElementById("msg-area");
@@ -75,7 +76,7 @@ export function messageBody() {
   if (types.length) body.response_type = types;
   const name = box.querySelector("[name=area_name]").value.trim();
   if (drawing.length >= 3) {
-    body.area = { name: name || "Drawn area", geometry: { type: "Polygon", coordinates: [[...drawing, drawing[0]]] } };
+    body.area = { name: name || t("Drawn area"), geometry: { type: "Polygon", coordinates: [[...drawing, drawing[0]]] } };
   } else if (areaSelect.value) {
     body.area = { name: areaSelect.value };
   }

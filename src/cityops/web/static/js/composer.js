@@ -5,8 +5,11 @@ import { debounce, onLive } from "./live.js";
 import { clearDrawing, loadAreas, messageBody, showMessage, showPreview } from "./composer-message.js";
 import { confirmAction } from "./confirm.js";
 import { t } from "./i18n.js";
+import { ownInfo, word } from "./words.js";
 
-const FIELDS = [["event", "Event"], ["headline", "Headline"], ["description", "Description"], ["instruction", "Instruction"]];
+const FIELDS = [["event", t("Event")], ["headline", t("Headline")], ["description", t("Description")],
+  ["instruction", t("Instruction")]];
+
 const items = document.getElementById("alert-items");
 const filter = document.getElementById("alert-filter");
 const form = document.getElementById("editor");
@@ -19,16 +22,16 @@ async function refreshList() {
     const alerts = doc.value || doc;
     items.replaceChildren(alerts.length ? el("ul", {}, alerts.map((a) => el("li", { class: "alert-item", "data-alert": a.id },
       el("button", { type: "button", onclick: () => open(a.id) },
-        `${a.status === "draft" ? "Draft" : a.status} ${a.msg_type} #${a.id}: ${headline(a)}`),
-      el("div", { class: "meta" }, `${a.severity || ""} · ${(a.infos || []).map((i) => i.language).join(", ")}`)))) :
-      el("p", {}, "No alerts."));
+        `${word(a.status)} ${word(a.msg_type)} #${a.id}: ${headline(a)}`),
+      el("div", { class: "meta" }, `${word(a.severity)} · ${(a.infos || []).map((i) => i.language).join(", ")}`)))) :
+      el("p", {}, t("No alerts.")));
   } catch (err) {
-    items.replaceChildren(el("p", {}, err.status === 404 ? "The alerts service is not available." : err.message));
+    items.replaceChildren(el("p", {}, err.status === 404 ? t("The alerts service is not available.") : err.message));
   }
 }
 
 function headline(a) {
-  const info = (a.infos || [])[0] || {};
+  const info = ownInfo(a);
   return info.headline || info.event || "";
 }
 
@@ -37,7 +40,7 @@ async function open(id) {
   document.getElementById("editor-empty").hidden = true;
   form.hidden = false;
   document.getElementById("editor-meta").textContent =
-    `#${current.id} · ${current.msg_type} · ${current.status}${current.sent ? ` · sent ${when(current.sent)}` : ""}`;
+    `#${current.id} · ${word(current.msg_type)} · ${word(current.status)}${current.sent ? ` · ${t("sent %(time)s", { time: when(current.sent) })}` : ""}`;
   renderLanguages(current);
   showMessage(current);
   showPreview(current.id).catch(() => {});
@@ -47,7 +50,7 @@ async function open(id) {
   form.querySelector("[data-action=update]").disabled = current.status !== "issued";
   form.querySelector("[data-action=cancel]").disabled = current.status !== "issued";
   const links = document.getElementById("editor-links");
-  links.replaceChildren(current.xml_url ? el("a", { href: current.xml_url }, "CAP document") : "");
+  links.replaceChildren(current.xml_url ? el("a", { href: current.xml_url }, t("CAP document")) : "");
   history.replaceState(null, "", `?alert=${id}${location.search.match(/org=[^&]+/) ? `&${location.search.match(/org=[^&]+/)[0]}` : ""}`);
 }
 
@@ -63,7 +66,7 @@ function renderLanguages(alert) {
       "aria-selected": n === 0 ? "true" : "false", "data-lang": info.language, onclick: () => select(n) }, info.language);
     const panel = el("fieldset", { class: "lang-panel", role: "tabpanel", id: key, "aria-labelledby": `${key}-tab`,
       "data-lang": info.language, lang: info.language, hidden: n !== 0 },
-      el("legend", {}, `Texts in ${info.language}`),
+      el("legend", {}, t("Texts in %(language)s", { language: info.language })),
       FIELDS.map(([name, label]) => [
         el("label", { for: `${key}-${name}` }, label),
         name === "description" || name === "instruction" ?
@@ -112,21 +115,21 @@ async function saveEdits() {
 
 async function run(action) {
   if (!(await confirmAction(action, current))) {
-    statusLine.textContent = "Nothing was sent.";
+    statusLine.textContent = t("Nothing was sent.");
     return;
   }
-  statusLine.textContent = "Working…";
+  statusLine.textContent = t("Working…");
   try {
     if (action === "save" || action === "issue") await saveEdits();
     if (action === "message") await alertsApi.message(current.id, messageBody());
     const result = action === "save" || action === "message" ? null : await alertsApi[action](current.id);
     const next = result && result.id && action !== "issue" ? result.id : current.id;
-    statusLine.textContent = { save: "Edits saved.", message: "Message saved.", issue: "Alert issued.", update: "Update drafted: edit and issue it.",
-      cancel: "Cancel issued." }[action];
+    statusLine.textContent = { save: t("Edits saved."), message: t("Message saved."), issue: t("Alert issued."),
+      update: t("Update drafted: edit and issue it."), cancel: t("Cancel issued.") }[action];
     await open(next);
     await refreshList();
   } catch (err) {
-    statusLine.textContent = `Could not ${action}: ${err.message}`;
+    statusLine.textContent = t("Not done (%(action)s): %(error)s", { action, error: err.message });
   }
 }
 

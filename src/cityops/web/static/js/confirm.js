@@ -1,12 +1,15 @@
 // The confirm step of the ops alerts page: issuing goes to the public at once, and a
 // Cancel is final (it cannot be updated or cancelled afterwards), so both ask first.
+import { t } from "./i18n.js";
+import { ownInfo, word } from "./words.js";
 
 const TEXTS = {
-  issue: (a) => [`Issue to the public now: ${a.msg_type} · ${a.severity}`,
-    `“${a.infos?.[0]?.headline || ""}” will be published and sent to every subscriber.`, "Issue now"],
-  cancel: (a) => [`Cancel alert ${a.identifier || a.id}?`,
-    "The public is told the warning is withdrawn. A Cancel is final: it cannot be updated or cancelled again.",
-    "Cancel the alert"],
+  issue: (a) => [t("Issue to the public now: %(type)s · %(severity)s", { type: word(a.msg_type), severity: word(a.severity) }),
+    t("“%(headline)s” will be published and sent to every subscriber.", { headline: ownInfo(a).headline || "" }),
+    t("Issue now")],
+  cancel: (a) => [t("Cancel alert %(id)s?", { id: a.identifier || a.id }),
+    t("The public is told the warning is withdrawn. A Cancel is final: it cannot be updated or cancelled again."),
+    t("Cancel the alert")],
 };
 
 /** Resolve true when the operator confirms ``action`` on alert ``alert``; true at once

@@ -10,6 +10,19 @@ const timeFormat = new Intl.DateTimeFormat(locale, {
   timeZone: zone, timeZoneName: "short",
 });
 
+const axisFormats = {
+  year: new Intl.DateTimeFormat(locale, { year: "numeric", month: "short", timeZone: zone }),
+  day: new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", timeZone: zone }),
+  hour: new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone: zone }),
+};
+
+/** A chart axis tick (epoch seconds) in the page's language and the city's zone, as
+ * coarse as the ticks' spacing (`step`, seconds): months, days or hours. */
+export function fmtTick(seconds, step) {
+  const kind = step >= 28 * 86400 ? "year" : step >= 86400 ? "day" : "hour";
+  return axisFormats[kind].format(new Date(seconds * 1000));
+}
+
 /** A number at `decimals` places ("—" for null). */
 export function fmtValue(value, decimals = 2) {
   if (value === null || value === undefined) return "—";

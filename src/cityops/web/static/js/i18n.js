@@ -1,5 +1,7 @@
 // The operator pages' strings in the user's language: the server puts a JSON catalogue
 // (msgid -> text) in <script type="application/json" id="ui-strings">; English otherwise.
+// Every string a script shows goes through t(): the server finds them there (babel.cfg,
+// `pybabel extract`), so the catalogue and the scripts cannot drift apart.
 let table = null;
 
 function load() {
@@ -9,7 +11,10 @@ function load() {
   return table;
 }
 
-/** The translation of `message` (an English msgid listed in JS_MESSAGES on the server). */
-export function t(message) {
-  return load()[message] || message;
+/** The translation of `message` (an English msgid), with `%(name)s` filled from `vars`. */
+export function t(message, vars) {
+  const text = load()[message] || message;
+  if (!vars) return text;
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
+

@@ -8,6 +8,16 @@ const ACTIONS = {
   annotate: { label: t("Add note"), states: ["open", "acknowledged", "resolved"], field: "note" },
   resolve: { label: t("Resolve"), states: ["open", "acknowledged"] },
 };
+// Words the server sends as codes: incident states and timeline entry kinds.
+const WORDS = {
+  open: t("open"), acknowledged: t("acknowledged"), resolved: t("resolved"), opened: t("opened"),
+  escalated: t("escalated"), deescalated: t("de-escalated"), cleared: t("condition cleared"),
+  recurred: t("recurred"), assigned: t("assigned"), annotated: t("note added"), reopened: t("reopened"),
+  escalation: t("escalated to the city admin"),
+};
+const word = (code) => WORDS[code] || code;
+const SYSTEM = t("the system"); // timeline entries the engine made
+const actor = (name) => (name === "system" ? SYSTEM : name);
 
 export class IncidentQueue {
   constructor(containerId, toggleId) {
@@ -24,7 +34,7 @@ export class IncidentQueue {
       const doc = await getJSON(`/api/incidents?${query}`);
       this.render(doc.value);
     } catch (err) {
-      this.box.replaceChildren(el("p", { class: "error" }, `Incidents unavailable: ${err.message}`));
+      this.box.replaceChildren(el("p", { class: "error" }, t("Incidents unavailable: %(error)s", { error: err.message })));
     }
   }
 
@@ -42,16 +52,16 @@ export class IncidentQueue {
       "data-state": inc.state, "aria-labelledby": `${id}-t` },
       el("h3", { id: `${id}-t` },
         `${inc.state === "resolved" ? inc.max_level_name : inc.level_name} · ${inc.subject}`),
-      el("p", { class: "meta" }, `#${inc.id} ${inc.rule} · ${inc.state}`,
-        inc.condition === "cleared" && inc.state !== "resolved" ? " · condition cleared" : "",
-        inc.assignee ? ` · assigned to ${inc.assignee}` : "",
-        ` · opened ${when(inc.opened_at)}`,
-        inc.last_value !== null ? ` · latest ${inc.last_value}` : "",
-        inc.oscillations ? ` · came back ${inc.oscillations}×` : "",
-        inc.escalated_at ? ` · escalated ${when(inc.escalated_at)}` : ""),
-      el("p", { class: "peak" }, `Peak: ${inc.max_level_name}`,
+      el("p", { class: "meta" }, `#${inc.id} ${inc.rule} · ${word(inc.state)}`,
+        inc.condition === "cleared" && inc.state !== "resolved" ? ` · ${t("condition cleared")}` : "",
+        inc.assignee ? ` · ${t("assigned to %(person)s", { person: inc.assignee })}` : "",
+        ` · ${t("opened %(time)s", { time: when(inc.opened_at) })}`,
+        inc.last_value !== null ? ` · ${t("latest %(value)s", { value: inc.last_value })}` : "",
+        inc.oscillations ? ` · ${t("came back %(count)s×", { count: inc.oscillations })}` : "",
+        inc.escalated_at ? ` · ${t("escalated %(time)s", { time: when(inc.escalated_at) })}` : ""),
+      el("p", { class: "peak" }, t("Peak: %(level)s", { level: inc.max_level_name }),
         inc.peak_value !== null && inc.peak_value !== undefined ? ` (${inc.peak_value})` : "",
-        inc.peak_at ? ` at ${when(inc.peak_at)}` : ""),
+        inc.peak_at ? ` ${t("at %(time)s", { time: when(inc.peak_at) })}` : ""),
       this.actions(inc));
     const details = el("details", {}, el("summary", {}, t("Timeline")));
     details.addEventListener("toggle", () => details.open && this.timeline(inc.id, details));
@@ -69,7 +79,7 @@ export class IncidentQueue {
       if (!spec.states.includes(inc.state)) continue;
       if (spec.field) {
         const inputId = `inc-${inc.id}-${name}`;
-        box.append(el("label", { for: inputId, class: "visually-hidden" }, `${spec.label} for incident ${inc.id}`),
+        box.append(el("label", { for: inputId, class: "visually-hidden" }, t("%(action)s: incident %(id)s", { action: spec.label, id: inc.id })),
           el("input", { id: inputId, name: spec.field, placeholder: spec.field === "note" ? t("Note") : t("Assignee"),
             size: 10, value: spec.field === "assignee" ? inc.assignee || "" : "" }));
       }
@@ -78,7 +88,7 @@ export class IncidentQueue {
     }
     if (inc.state !== "resolved") {
       box.append(el("button", { type: "button", "data-action": "new-alert", onclick: () => this.newAlert(inc, box) },
-        "New alert"));
+        t("New alert")));
     }
     return box;
   }
@@ -117,7 +127,7 @@ export class IncidentQueue {
       ? el("p", { "data-exposure": incidentId }, exp.sentences?.[document.documentElement.lang] || exp.sentence,
         exp.basis === "flood_extent" ? ` (${t("flood extent at level")} ${exp.level})` : "",
         exp.synthetic_facilities ? ` (${t("facilities include synthetic demo data")})` : "")
-      : el("p", {}, "No warning area yet, or no ward and facility layers for this city."));
+      : el("p", {}, t("No warning area yet, or no ward and facility layers for this city.")));
   }
 
   // The stations below a river incident with the wave's expected arrival and level; the
@@ -145,7 +155,8 @@ export class IncidentQueue {
     const doc = await getJSON(`/api/incidents/${incidentId}`);
     details.querySelector("ol")?.remove();
     details.append(el("ol", {}, doc.timeline.map((e) => el("li", {},
-      `${when(e.time)} ${e.kind} by ${e.actor}`, e.to_value ? ` → ${e.to_value}` : "",
+      `${when(e.time)} ${t("%(what)s by %(who)s", { what: word(e.kind), who: actor(e.actor) })}`,
+      e.to_value ? ` → ${word(e.to_value)}` : "",
       e.note ? ` — ${e.note}` : ""))));
   }
 }

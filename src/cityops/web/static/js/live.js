@@ -25,7 +25,7 @@ function connect() {
   setInterval(() => {
     if (source.readyState !== EventSource.OPEN) return;
     const quiet = Math.floor((Date.now() - lastEvent) / 60000);
-    if (Date.now() - lastEvent > QUIET_MS) status(`Connected, but no new data for ${quiet} min.`, true);
+    if (Date.now() - lastEvent > QUIET_MS) status(t("Connected, but no new data for %(minutes)s min.", { minutes: quiet }), true);
   }, 30000);
   for (const kind of Object.keys(handlers)) {
     source.addEventListener(kind, (ev) => {

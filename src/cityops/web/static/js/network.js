@@ -22,7 +22,7 @@ async function refresh() {
     const open = city.open_incidents || 0;
     L.circleMarker([city.lat, city.lon], { radius: open ? 10 : 6, color: "#222", weight: 2,
       fillColor: open ? "#b3261e" : "#0b57d0", fillOpacity: 0.9 })
-      .bindTooltip(text(`${city.name}${city.open_incidents === null ? "" : `: ${open} open`}`)).addTo(layer);
+      .bindTooltip(text(`${city.name}${city.open_incidents === null ? "" : `: ${t("%(count)s open", { count: open })}`}`)).addTo(layer);
   }
   rows.replaceChildren(...cities.map((c) => el("tr", { "data-org": c.slug },
     el("td", {}, cityLink(c)), el("td", {}, c.country_iso2 || ""), el("td", {}, c.timezone || ""),

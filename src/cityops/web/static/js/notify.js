@@ -2,6 +2,8 @@
 // raises a browser notification. Browsers allow both only after the operator chose to:
 // the "Sound and notifications" button asks for permission and unlocks audio; the
 // choice is remembered for this browser.
+import { t } from "./i18n.js";
+import { word } from "./words.js";
 
 const KEY = "cityops.notify";
 let audio = null;
@@ -16,7 +18,7 @@ export function setupNotify(buttonId) {
   const label = () => {
     if (!button) return;
     const on = notifyEnabled();
-    button.textContent = on ? "Sound and notifications: on" : "Turn on sound and notifications";
+    button.textContent = on ? t("Sound and notifications: on") : t("Turn on sound and notifications");
     button.setAttribute("aria-pressed", String(on));
   };
   button?.addEventListener("click", async () => {
@@ -44,9 +46,10 @@ function alertOperator(ev, escalated) {
   if (!notifyEnabled()) return;
   tone(escalated ? 3 : 2);
   if ("Notification" in window && Notification.permission === "granted") {
-    const title = escalated ? `Unacknowledged: ${ev.subject}` : `New incident: ${ev.subject}`;
+    const title = escalated ? t("Unacknowledged: %(subject)s", { subject: ev.subject })
+      : t("New incident: %(subject)s", { subject: ev.subject });
     const n = new Notification(title, {
-      body: `${ev.level_name} (${ev.severity}) · rule ${ev.rule}`,
+      body: `${ev.level_name} (${word(ev.severity)}) · ${t("rule %(rule)s", { rule: ev.rule })}`,
       tag: `incident-${ev.id}`,
       requireInteraction: true,
     });

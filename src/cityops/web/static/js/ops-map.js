@@ -7,9 +7,10 @@ import { el, getJSON, orgQuery } from "./api.js";
 import { fmtTime, fmtValue } from "./format.js";
 import { spreadPoints } from "./spread.js";
 import { t } from "./i18n.js";
+import { trendText } from "./words.js";
 
-const LABEL = { danger: "Danger", warning: "Warning", stale: "Stale", normal: "Normal", nodata: "No data" };
-const label = (st) => st.label || LABEL[st.state] || st.state;
+// st.label is the state's word in the page's language, from the server (web/state.py)
+const label = (st) => st.label || st.state;
 
 /** "2.35 m ↑" with the reading's time, for lists and popups. */
 function valueLine(d) {
@@ -22,7 +23,7 @@ function valueLine(d) {
 function levelsLine(d) {
   const entries = Object.entries(d.levels || {});
   if (!entries.length) return null;
-  return `Levels: ${entries.map(([n, v]) => `${n} ${fmtValue(v, d.decimals)} ${d.unit}`.trim()).join(" · ")}`;
+  return t("Levels: %(levels)s", { levels: entries.map(([n, v]) => `${n} ${fmtValue(v, d.decimals)} ${d.unit}`.trim()).join(" · ") });
 }
 
 /** The popup of a station: every fact as text. */
@@ -31,13 +32,13 @@ export function popupContent(st) {
   if (st.reason) rows.push(el("div", { class: "meta" }, st.reason));
   for (const d of st.datastreams) {
     if (d.last_value === null || d.last_value === undefined) continue;
-    const trend = d.trend ? `${d.trend.direction}, ${d.trend.change >= 0 ? "+" : ""}${fmtValue(d.trend.change, d.decimals)} ${d.unit} in ${d.trend.over_minutes} min` : null;
+    const trend = d.trend ? trendText(d.trend, fmtValue(d.trend.change, d.decimals), d.unit) : null;
     rows.push(el("div", { class: "popup-value" }, valueLine(d)));
-    if (trend) rows.push(el("div", { class: "meta" }, `Trend: ${trend}`));
+    if (trend) rows.push(el("div", { class: "meta" }, t("Trend: %(trend)s", { trend })));
     const lv = levelsLine(d);
     if (lv) rows.push(el("div", { class: "meta" }, lv));
   }
-  rows.push(el("a", { href: `/ops/stations/${st.id}${orgQuery()}` }, "Open station"));
+  rows.push(el("a", { href: `/ops/stations/${st.id}${orgQuery()}` }, t("Open station")));
   return el("div", { class: "station-popup" }, ...rows);
 }
 
@@ -149,6 +150,6 @@ export class StationMap {
       el("a", { href: `/ops/stations/${st.id}${orgQuery()}` }, st.name),
       st.datastreams.filter((d) => d.last_value !== null).map((d) => el("span", { class: "meta", title: d.reason || "" },
         valueLine(d))))));
-    if (!stations.length) this.list.replaceChildren(el("li", {}, "No stations in this city."));
+    if (!stations.length) this.list.replaceChildren(el("li", {}, t("No stations in this city.")));
   }
 }

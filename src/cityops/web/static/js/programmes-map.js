@@ -2,6 +2,7 @@
 // On a project page (data-project) only that project's features are shown.
 import { L, makeMap } from "./basemap.js";
 import { getJSON, text } from "./api.js";
+import { t } from "./i18n.js";
 
 const node = document.getElementById("programmes-map");
 if (node) {
@@ -17,7 +18,7 @@ if (node) {
       }),
       onEachFeature: (f, marker) => {
         const p = f.properties;
-        marker.bindTooltip(text(p.kind === "site" ? `${p.project}: ${p.name}` : `Station: ${p.name}`));
+        marker.bindTooltip(text(p.kind === "site" ? `${p.project}: ${p.name}` : t("Station: %(name)s", { name: p.name })));
       },
     }).addTo(map);
     if (features.length) map.fitBounds(layer.getBounds(), { maxZoom: 6, padding: [20, 20], animate: false });

@@ -1,8 +1,10 @@
 // Station page: one uPlot chart per datastream over min/mean/max buckets, levels as lines.
 import uPlot from "/assets/uplot/dist/uPlot.esm.js";
 import { el, getJSON, orgQuery } from "./api.js";
-import { fmtTime, fmtValue } from "./format.js";
+import { fmtTick, fmtTime, fmtValue } from "./format.js";
 import { debounce, onLive } from "./live.js";
+import { t } from "./i18n.js";
+import { trendText, trendWord } from "./words.js";
 
 const LEVEL_COLOURS = ["#8a5300", "#b3261e", "#6a1b9a", "#000000"];
 const charts = new Map();
@@ -15,14 +17,18 @@ function options(doc, width) {
   return {
     width, height: 260,
     series: [
-      {},
-      { label: "max", stroke: "#7aa7e0", width: 1, points: { show: false } },
-      { label: "mean", stroke: "#0b57d0", width: 2, points: { show: false } },
-      { label: "min", stroke: "#7aa7e0", width: 1, points: { show: false } },
+      // the time column in the page's language and the city's zone (uPlot's own is English)
+      { label: t("Time"), value: (u, v) => (v === null || v === undefined ? "--" : fmtTime(v)) },
+      { label: t("max"), stroke: "#7aa7e0", width: 1, points: { show: false } },
+      { label: t("mean"), stroke: "#0b57d0", width: 2, points: { show: false } },
+      { label: t("min"), stroke: "#7aa7e0", width: 1, points: { show: false } },
       ...levelSeries,
     ],
     bands: [{ series: [1, 3], fill: "rgba(11,87,208,0.12)" }],
-    axes: [{}, { label: doc.unit || "", size: 60 }],
+    axes: [
+      { space: 90, values: (u, ticks, axis, space, step) => ticks.map((v) => fmtTick(v, step)) },
+      { label: doc.unit || "", size: 60 },
+    ],
     scales: { x: { time: true } },
   };
 }
@@ -77,8 +83,8 @@ async function refreshState() {
     const trend = document.querySelector(`[data-trend="${d.id}"]`);
     if (trend && d.trend) {
       trend.className = `trend trend-${d.trend.direction}`;
-      trend.title = `${d.trend.direction}: ${d.trend.change >= 0 ? "+" : ""}${d.trend.change} ${d.unit} in ${d.trend.over_minutes} min`;
-      trend.replaceChildren(d.trend.arrow, el("span", { class: "visually-hidden" }, ` ${d.trend.direction}`));
+      trend.title = trendText(d.trend, d.trend.change, d.unit);
+      trend.replaceChildren(d.trend.arrow, el("span", { class: "visually-hidden" }, ` ${trendWord(d.trend)}`));
     }
   }
 }
