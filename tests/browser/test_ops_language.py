@@ -72,7 +72,9 @@ def test_vietnamese_operator_sees_no_english_from_the_scripts(browser: Any, worl
         if path == "/ops":
             page.locator("article.incident[data-state=open]").wait_for()
             page.locator("article.incident details.exposure summary").first.click()
-            page.locator("article.incident details:not(.exposure) summary").first.click()
+            page.locator("article.incident details.downstream summary").first.click()
+            timeline = "article.incident details:not(.exposure):not(.downstream) summary"
+            page.locator(timeline).first.click()
             page.locator("article.incident details ol li").first.wait_for()  # the timeline
             page.locator("#station-list li[data-station]").first.wait_for()
             page.locator("path.station-marker").first.click()  # the popup, built by script
