@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
+from cityops.events import bus_of
 from cityops.mqtt.service import MqttService
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def mqtt_worker(ctx: Any) -> StartStop:
                     client_id,
                 )
                 return
-        service = MqttService(settings, ctx.store, root_url(settings), client_id)
+        service = MqttService(settings, ctx.store, root_url(settings), client_id, bus_of(ctx))
         state.update(service=service, lock=lock)
         ctx.services["mqtt"] = service
         await service.start()
