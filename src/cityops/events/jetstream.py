@@ -118,7 +118,7 @@ class JetStreamBus:
         self._js = self._nc.jetstream()
         self.replicas = await self._ensure_stream()
         self._tasks.append(asyncio.create_task(self._publisher(), name="cityops-events-publish"))
-        await self.js.subscribe(
+        self._node_sub = await self.js.subscribe(
             codec.entity_filter(),
             cb=self._on_node_message,
             ordered_consumer=True,
@@ -174,6 +174,10 @@ class JetStreamBus:
             log.error("event bus stopped with %d events not published", len(self._outbox))
         if self._nc is not None:
             await self._nc.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:  # the client's own helpers (heartbeat checks of the consumer)
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     # publishing --------------------------------------------------------------------------
     def _on_commit(self, events: list[Event]) -> None:
@@ -263,9 +267,15 @@ class JetStreamBus:
         if codec.is_forward(msg.subject):
             return
         origin = (msg.headers or {}).get(NODE_HEADER, "")
+        try:
+            event = codec.decode(msg.data)
+        except Exception:  # not ours to crash on: count and skip
+            self.stats["undecodable"] += 1
+            log.warning("undecodable event on %s", msg.subject)
+            return
         if not self._pending:
             self.loop.call_soon(self._deliver_local)
-        self._pending.append((codec.decode(msg.data), origin))
+        self._pending.append((event, origin))
 
     def _deliver_local(self) -> None:
         """Every message received so far in one call per listener (a natural batch)."""
@@ -325,11 +335,10 @@ class JetStreamBus:
                 log.warning("event fetch failed (%s); retrying", exc)
                 await asyncio.sleep(1)
                 continue
-            events = [
-                codec.decode(m.data)
-                for m in msgs
-                if not (skip_forwards and codec.is_forward(m.subject))
-            ]
+            forwards = [m for m in msgs if skip_forwards and codec.is_forward(m.subject)]
+            for m in forwards:  # the engine's copies, not for this consumer
+                await m.ack()
+            msgs, events = await decode_batch([m for m in msgs if m not in forwards], self.stats)
             if wanted is not None:
                 events = [e for e in events if e.entity in wanted]
             try:
@@ -346,3 +355,18 @@ class JetStreamBus:
                 continue
             for m in msgs:
                 await m.ack()
+
+
+async def decode_batch(msgs: list[Msg], stats: Counter[str]) -> tuple[list[Msg], list[Event]]:
+    """The messages that are events, and their events; a message that is no event is
+    terminated (never redelivered: it would fail again for ever), counted and logged."""
+    good, events = [], []
+    for m in msgs:
+        try:
+            events.append(codec.decode(m.data))
+            good.append(m)
+        except Exception:
+            stats["undecodable"] += 1
+            log.warning("undecodable event on %s: dropped", m.subject)
+            await m.term()
+    return good, events

@@ -41,7 +41,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.kv import KeyValue
 
 from cityops.events import codec
-from cityops.events.jetstream import JetStreamBus
+from cityops.events.jetstream import JetStreamBus, decode_batch
 from cityops.store.writer import Event
 
 log = logging.getLogger(__name__)
@@ -122,14 +122,26 @@ class EnginePartitions:
 
     # leases ------------------------------------------------------------------------------
     async def _leases(self) -> None:
+        renewed = self.bus.loop.time()
         while True:
             await asyncio.sleep(self.lease / 3)
             try:
                 await self._round()
+                renewed = self.bus.loop.time()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS unavailable: leases lapse, others take over
                 log.warning("engine lease round failed: %s", exc)
+                if self.owned and self.bus.loop.time() - renewed > self.lease:
+                    await self._lapse()
+
+    async def _lapse(self) -> None:
+        """Leases not renewed for their lifetime may be another node's now: stop them."""
+        log.warning("engine leases lapsed: evaluating nothing until they are renewed")
+        for p in list(self.owned):
+            await self._drop(p)
+        self.stats["lapsed"] += 1
+        await asyncio.wrap_future(self.reown(frozenset()))
 
     async def _round(self) -> None:
         await self.nodes.put(self.bus.node, b"1")
@@ -217,15 +229,16 @@ class EnginePartitions:
                     log.warning("engine partition %d: fetch failed (%s)", p, exc)
                     await asyncio.sleep(1)
                     continue
-                events = [codec.decode(m.data) for m in msgs]
+                msgs, events = await decode_batch(msgs, self.bus.stats)
                 try:
-                    for m, e in zip(msgs, events, strict=True):
+                    for m in msgs:
                         if codec.is_forward(m.subject):
                             continue
-                        for home in sorted(self.homes(e.id) - {p}):
+                        ds = int(m.subject.split(".")[4])
+                        for home in sorted(self.homes(ds) - {p}):
                             seq = m.metadata.sequence.stream if m.metadata.sequence else 0
                             await self.bus.publish_raw(
-                                codec.forward_subject(e.id, home), m.data, f"fwd-{seq}-{home}"
+                                codec.forward_subject(ds, home), m.data, f"fwd-{seq}-{home}"
                             )
                             self.stats["forwarded"] += 1
                     await asyncio.wrap_future(self.submit(events))
