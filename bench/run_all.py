@@ -34,6 +34,12 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("import_mrc.py", [], []),
     ("import_csv.py", [], ["--rows", "100000"]),
     ("mqtt_ingest.py", [], ["--count", "5000"]),
+    ("cluster_takeover.py", [], ["--rounds", "1", "--lease", "3"]),
+    (
+        "cluster_engine_latency.py",
+        [],
+        ["--rules", "1000", "--rate", "300", "--seconds", "4", "--warmup", "2"],
+    ),
 ]
 
 
