@@ -5,6 +5,7 @@ delivery (which would send a warning twice)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -14,28 +15,27 @@ from cityops.store.base import Store
 from cityops.store.writer import Tx
 
 
+def _insert(tx: Tx, table: Any, **values: Any) -> int:
+    key = tx.conn.execute(table.insert().values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _pending_delivery(store: Store) -> int:
     now = datetime.now(UTC)
 
     def job(tx: Tx) -> int:
-        alert = tx.conn.execute(
-            s.alerts.insert().values(
-                sender="ops@example.org", status="issued", msg_type="Alert",
-                created_at=now, updated_at=now,
-            )
-        ).inserted_primary_key[0]  # fmt: skip
-        sub = tx.conn.execute(
-            s.alert_subscriptions.insert().values(
-                name="desk", channel="webhook", target="http://127.0.0.1:9/", created_at=now
-            )
-        ).inserted_primary_key[0]
-        return int(
-            tx.conn.execute(
-                s.alert_deliveries.insert().values(
-                    alert_id=alert, subscription_id=sub, status="pending",
-                    next_attempt_at=now - timedelta(seconds=1), created_at=now, updated_at=now,
-                )
-            ).inserted_primary_key[0]
+        alert = _insert(
+            tx, s.alerts, sender="ops@example.org", status="issued", msg_type="Alert",
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        sub = _insert(
+            tx, s.alert_subscriptions, name="desk", channel="webhook",
+            target="http://127.0.0.1:9/", created_at=now,
+        )  # fmt: skip
+        return _insert(
+            tx, s.alert_deliveries, alert_id=alert, subscription_id=sub, status="pending",
+            next_attempt_at=now - timedelta(seconds=1), created_at=now, updated_at=now,
         )  # fmt: skip
 
     return int(store.write_sync(job))

@@ -139,7 +139,7 @@ def _drained(cluster: CityOpsCluster, partition: int) -> bool:
         nc = await nats.connect(servers=cluster.nats.urls.split(","))  # type: ignore[attr-defined]
         try:
             info = await nc.jetstream().consumer_info(
-                "CITYOPS_EVENTS", f"cityops-engine-p{partition}"
+                "cityops-events", f"cityops-engine-p{partition}"
             )
             return bool(info.num_pending == 0 and info.num_ack_pending == 0)
         finally:

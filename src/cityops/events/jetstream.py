@@ -54,7 +54,7 @@ from cityops.store.writer import Event
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-STREAM = "CITYOPS_EVENTS"
+STREAM = "cityops-events"
 MAX_AGE = 24 * 3600.0  # seconds the stream keeps events (durable consumers catch up within)
 OUTBOX_MAX = 500_000  # messages waiting for NATS before the oldest are dropped (and counted)
 PUBLISH_WINDOW = 256  # publishes in flight at once
