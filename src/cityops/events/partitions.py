@@ -12,7 +12,10 @@ exactly one live node at a time, through a lease in JetStream's key-value store:
   that partition at once);
 - a node holds at most ceil(P / live nodes) partitions: it takes free ones up to that
   number and releases what it holds above it, so the partitions spread evenly over the
-  live nodes and a dead node's partitions are taken once its leases expire.
+  live nodes and a dead node's partitions are taken once its leases expire. A node that
+  hands a partition over (too many held, or stopping) deletes the lease only after its
+  engine finished the batches of it that it held, so the next owner starts from the
+  incidents those wrote.
 
 The owner of a partition reads its durable consumer (``cityops-engine-p<n>``: observation
 events of that partition's datastreams, plus forwarded copies). An observation batch of a
@@ -69,6 +72,7 @@ class EnginePartitions:
         self.count, self.lease = bus.partitions, bus.lease_seconds
         self.ack_wait = max(5.0, 2 * self.lease)
         self.owned: dict[int, int] = {}  # partition -> lease revision
+        self._applied: frozenset[int] = frozenset()  # what the engine and consumers run
         self.consumers: dict[int, asyncio.Task[None]] = {}
         self.live: list[str] = []
         self.stats: dict[str, int] = defaultdict(int)
@@ -113,8 +117,7 @@ class EnginePartitions:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        for p in list(self.owned):
-            await self._release(p)
+        await self._release(list(self.owned))
         try:
             await self.nodes.delete(self.bus.node)
         except Exception:
@@ -133,15 +136,15 @@ class EnginePartitions:
             except Exception as exc:  # NATS unavailable: leases lapse, others take over
                 log.warning("engine lease round failed: %s", exc)
                 if self.owned and self.bus.loop.time() - renewed > self.lease:
-                    await self._lapse()
-
-    async def _lapse(self) -> None:
-        """Leases not renewed for their lifetime may be another node's now: stop them."""
-        log.warning("engine leases lapsed: evaluating nothing until they are renewed")
-        for p in list(self.owned):
-            await self._drop(p)
-        self.stats["lapsed"] += 1
-        await asyncio.wrap_future(self.reown(frozenset()))
+                    log.warning("engine leases lapsed: evaluating nothing until renewed")
+                    self.stats["lapsed"] += 1
+                    for p in list(self.owned):
+                        await self._drop(p)
+            finally:
+                try:
+                    await self._apply()  # also after a round that failed half-way
+                except Exception:
+                    log.exception("hazard engine could not take its partitions; retrying")
 
     async def _round(self) -> None:
         await self.nodes.put(self.bus.node, b"1")
@@ -150,7 +153,6 @@ class EnginePartitions:
         except Exception:  # no keys (ours expired in a pause)
             self.live = [self.bus.node]
         target = math.ceil(self.count / max(1, len(self.live)))
-        before = frozenset(self.owned)
         for p, revision in list(self.owned.items()):
             try:
                 self.owned[p] = await self.leases.update(f"p{p}", self.bus.node.encode(), revision)
@@ -158,8 +160,9 @@ class EnginePartitions:
                 log.warning("engine partition %d: lease lost", p)
                 self.stats["lost"] += 1
                 await self._drop(p)
-        for p in sorted(self.owned, reverse=True)[: max(0, len(self.owned) - target)]:
-            await self._release(p)
+        extra = sorted(self.owned, reverse=True)[: max(0, len(self.owned) - target)]
+        if extra:
+            await self._release(extra)
         if len(self.owned) < target:
             start = zlib.crc32(self.bus.node.encode()) % self.count  # spread first tries
             for i in range(self.count):
@@ -173,28 +176,40 @@ class EnginePartitions:
                     self.stats["taken"] += 1
                 except Exception:
                     continue  # owned by another node
-        if frozenset(self.owned) != before:
-            await self._apply(before)
 
-    async def _apply(self, before: frozenset[int]) -> None:
-        """The engine reloads for the new set first, then the new partitions start."""
+    async def _apply(self) -> None:
+        """Bring the engine and the consumers to the partitions held: the engine reloads
+        for the new set first (after the batches it already has), then new ones start."""
         now = frozenset(self.owned)
+        if now == self._applied:
+            return
         log.info("engine partitions of %s: %s", self.bus.node, sorted(now))
         await asyncio.wrap_future(self.reown(now))
-        for p in sorted(now - before):
-            self.consumers[p] = asyncio.create_task(self._consume(p), name=f"cityops-engine-p{p}")
+        self._applied = now
+        for p in sorted(now):
+            if p not in self.consumers:
+                self.consumers[p] = asyncio.create_task(
+                    self._consume(p), name=f"cityops-engine-p{p}"
+                )
 
     async def _drop(self, p: int) -> None:
+        """Stop consuming ``p`` (what was fetched and not acknowledged goes to the next
+        owner again)."""
         self.owned.pop(p, None)
         task = self.consumers.pop(p, None)
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def _release(self, p: int) -> None:
-        revision = self.owned.get(p)
-        await self._drop(p)
-        if revision is not None:
+    async def _release(self, parts: list[int]) -> None:
+        """Hand partitions over: stop them, let the engine finish what it holds of them
+        (its reload waits behind those batches), only then delete the leases, so that the
+        next owner starts from the incidents those batches wrote."""
+        revisions = {p: self.owned[p] for p in parts if p in self.owned}
+        for p in parts:
+            await self._drop(p)
+        await self._apply()
+        for p, revision in revisions.items():
             try:
                 await self.leases.delete(f"p{p}", last=revision)
             except Exception:
@@ -214,6 +229,16 @@ class EnginePartitions:
         return self._homes[1].get(datastream, set())
 
     async def _consume(self, p: int) -> None:
+        while True:  # until cancelled: a lost subscription is bound again
+            try:
+                await self._consume_once(p)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("engine partition %d: consumer failed (%s); again in 1 s", p, exc)
+                await asyncio.sleep(1)
+
+    async def _consume_once(self, p: int) -> None:
         psub = await self.bus.js.pull_subscribe_bind(
             consumer=f"cityops-engine-p{p}", stream=self.bus.stream
         )
