@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cityops.events.codec import partition_of
 from cityops.events.jetstream import JetStreamBus
 from cityops.events.partitions import EnginePartitions
 from cityops.store.base import Store
@@ -151,3 +152,40 @@ async def _vanish(bus: JetStreamBus, parts: EnginePartitions) -> None:
         task.cancel()
     if bus._nc is not None:
         await bus._nc.close()
+
+
+def test_a_second_input_is_forwarded_to_the_rules_home_partition(
+    nats_cluster: NatsCluster, stores: list[Store]
+) -> None:
+    """A rule reading two datastreams of different partitions is evaluated at the home
+    partition (its lowest-id input's): the other input's batches are forwarded there."""
+    count = 4
+    low = 1
+    high = next(d for d in range(2, 100) if partition_of(d, count) != partition_of(low, count))
+    home = partition_of(low, count)
+    got: list[int] = []  # datastreams of the batches the engine was given
+    bus = JetStreamBus(stores[0], nats_cluster.urls, node="solo", partitions=count)
+    bus.start()
+
+    def submit(events: list[Event]) -> Future[Any]:
+        got.extend(e.id for e in events)
+        done: Future[Any] = Future()
+        done.set_result(None)
+        return done
+
+    def reown(parts: frozenset[int]) -> Future[Any]:
+        done: Future[Any] = Future()
+        done.set_result(None)
+        return done
+
+    parts = EnginePartitions(bus, submit, reown, lambda: {7: frozenset({low, high})})
+    parts.start()
+    try:
+        wait_for(lambda: len(parts.owned) == count, 30, "one node holding every partition")
+        stores[0].write_sync(lambda tx: tx.emit("created", "Observation", high, ids=[1]))
+        wait_for(lambda: len(got) == 2, 30, "the batch and its forwarded copy")
+        assert got == [high, high]  # its own partition's, and the copy at the rule's home
+        assert parts.stats["forwarded"] == 1 and home != partition_of(high, count)
+    finally:
+        parts.stop()
+        bus.stop()

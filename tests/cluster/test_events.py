@@ -6,6 +6,7 @@ engine tests; the last one kills a node."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,7 +168,22 @@ def test_crossing_through_a_opens_one_incident_on_owner_b(cluster: CityOpsCluste
         _observe(a, cluster.headers, ds, hour, value)
     wait_for(lambda: _incidents(cluster.database, rule), 60, "the incident")
     wait_for(lambda: _drained(cluster, p), 60, "every reading evaluated")
-    assert [r.level for r in _incidents(cluster.database, rule)] == [2]
+    [incident] = _incidents(cluster.database, rule)
+    assert incident.level == 2
+    # the incident became one draft warning in the cluster (not one per node)
+    wait_for(lambda: _alerts(cluster.database, incident.id), 60, "the draft alert")
+    time.sleep(1)
+    assert len(_alerts(cluster.database, incident.id)) == 1
+
+
+def _alerts(database: str, incident_id: int) -> list[Any]:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as conn:
+            q = text("SELECT id FROM alerts WHERE incident_id = :i")
+            return list(conn.execute(q, {"i": incident_id}))
+    finally:
+        engine.dispose()
 
 
 def test_crossing_opens_one_incident_when_owner_is_killed(cluster: CityOpsCluster) -> None:
