@@ -14,8 +14,9 @@ exactly one live node at a time, through a lease in JetStream's key-value store:
   number and releases what it holds above it, so the partitions spread evenly over the
   live nodes and a dead node's partitions are taken once its leases expire. A node that
   hands a partition over (too many held, or stopping) deletes the lease only after its
-  engine finished the batches of it that it held, so the next owner starts from the
-  incidents those wrote.
+  engine reloaded without it: the batch being evaluated has then committed its writes,
+  and batches not started are skipped (never acknowledged: they go to the next owner),
+  so the next owner starts from every incident this node wrote.
 
 The owner of a partition reads its durable consumer (``cityops-engine-p<n>``: observation
 events of that partition's datastreams, plus forwarded copies). An observation batch of a
@@ -202,9 +203,9 @@ class EnginePartitions:
             await asyncio.gather(task, return_exceptions=True)
 
     async def _release(self, parts: list[int]) -> None:
-        """Hand partitions over: stop them, let the engine finish what it holds of them
-        (its reload waits behind those batches), only then delete the leases, so that the
-        next owner starts from the incidents those batches wrote."""
+        """Hand partitions over: stop their consumers, let the engine reload without them
+        (after the batch it is evaluating; the others it skips, unacknowledged), only then
+        delete the leases, so that the next owner starts from every incident written."""
         revisions = {p: self.owned[p] for p in parts if p in self.owned}
         for p in parts:
             await self._drop(p)
