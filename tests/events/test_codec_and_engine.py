@@ -108,3 +108,22 @@ def test_rules_at_home_elsewhere_are_not_evaluated(store: Store) -> None:
     finally:
         engine.stop()
     assert incidents(store) == []
+
+
+def test_a_rule_whose_event_has_not_arrived_is_evaluated(store: Store) -> None:
+    """On a cluster the Rule event (per node) and the next batch of its datastream (the
+    partition's consumer) travel separately: the batch must not miss the new rule."""
+    ds = make_datastream(store)
+    engine = Engine(store, clock_interval=0)
+    engine.start(lambda listener: lambda: None)  # no Rule events reach it
+    try:
+        engine.reown(lambda a: True).result(30)
+        add_rule(store, **river_rule(ds))  # committed on "another node"
+        batches: list[list[Event]] = []
+        unsubscribe = store.subscribe(batches.append)
+        ingest(store, ds, [10.0, 12.4])
+        unsubscribe()
+        engine.submit([e for b in batches for e in b]).result(30)
+    finally:
+        engine.stop()
+    assert [i.level_name for i in incidents(store)] == ["danger"]

@@ -239,6 +239,10 @@ class Engine:
                     self._reown(item)
             ticks = [i for i in items if isinstance(i, _Tick)]
             batches = [i for i in items if isinstance(i, list)]
+            if any(isinstance(b, _Batch) for b in batches):
+                # a cluster: the Rule event of a rule created on another node may arrive
+                # after its datastream's next batch; the rules table already has it
+                self._refresh()
             failed: Exception | None = None
             failures = self.persist.failures
             try:
