@@ -46,6 +46,12 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
         [],
         ["--observations", "100000", "--reps", "2", "--samples", "5", "--history-days", "0.5"],
     ),
+    ("cluster_takeover.py", [], ["--rounds", "1", "--lease", "3"]),
+    (
+        "cluster_engine_latency.py",
+        [],
+        ["--rules", "1000", "--rate", "300", "--seconds", "4", "--warmup", "2"],
+    ),
 ]
 
 

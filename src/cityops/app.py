@@ -39,6 +39,7 @@ from cityops.api.middleware import ForwardedFor, Hardening, RateLimit, parse_pro
 from cityops.api.replica import ReplicaReads
 from cityops.api.sta import bulk, reads, writes
 from cityops.api.sta.fast import ObservationPost
+from cityops.events import make_bus
 from cityops.plugins import PluginGroup
 from cityops.settings import Settings
 from cityops.store import migrate
@@ -104,9 +105,11 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
     limits.configure(settings)
     store.set_statement_timeout(settings.statement_timeout)
     ctx = Context(settings, store)
+    bus = ctx.services["events"] = make_bus(settings, store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bus.start()  # connected before the workers subscribe (JetStream)
         stops = []
         for _name, factory in workers.items():
             start, stop = factory(ctx)
@@ -119,6 +122,7 @@ def create_app(settings: Settings, store: Store | None = None, *, upgrade: bool 
                 store.interrupt()
             for stop in reversed(stops):
                 await stop()
+            bus.stop()
             if own_store:
                 store.close()
 
@@ -163,4 +167,8 @@ def _health(app: FastAPI, ctx: Context) -> None:
         """Liveness and the database the server runs on."""
         with ctx.store.read() as conn:
             conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "version": __version__, "database": ctx.store.kind}
+        out: dict[str, Any] = {"status": "ok", "version": __version__, "database": ctx.store.kind}
+        parts = ctx.services.engine_partitions
+        if parts is not None:  # a cluster node: who it is and what the engine holds here
+            out.update(node=parts.bus.node, engine_partitions=sorted(parts.owned))
+        return out

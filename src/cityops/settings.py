@@ -131,6 +131,20 @@ class Settings(BaseSettings):
         "observation writes are then acknowledged once the log holds them); unset: one "
         "process, events in-process (the embedded default)",
     )
+    engine_partitions: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Partitions of the hazard engine on a cluster (events_url set): datastreams "
+        "are hashed to them and each is evaluated by one node at a time; the same on every node",
+    )
+    engine_lease_seconds: float = Field(
+        6.0,
+        ge=1.0,
+        le=300.0,
+        description="Lifetime of a node's lease on an engine partition (renewed every third of "
+        "it): a dead node's partitions are taken over after about this time",
+    )
     mqtt_url: str | None = Field(
         None,
         description="mqtt[s]://[user:password@]host[:port] of the broker (user and password "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
@@ -20,6 +21,8 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 
 from cityops.errors import CityOpsError
+from cityops.events import bus_of
+from cityops.events.bus import EventBus
 from cityops.settings import Settings
 from cityops.store import schema as s
 from cityops.store.base import Store
@@ -43,9 +46,10 @@ PERIODIC_INTERVAL = 30.0  # seconds between escalation / held-update checks
 class AlertWorker:
     """Start with :meth:`start` inside the running event loop; stop with :meth:`stop`."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store, self.settings = store, settings
-        self.incidents: asyncio.Queue[tuple[int, list[str]]] = asyncio.Queue()
+    def __init__(self, store: Store, settings: Settings, bus: EventBus | None = None) -> None:
+        self.store, self.settings, self.bus = store, settings, bus
+        # (incident, changes, future done once processed: a cluster acknowledges then)
+        self.incidents: asyncio.Queue[tuple[int, list[str], Future[None] | None]] = asyncio.Queue()
         self.wake = asyncio.Event()
         self.errors = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -57,7 +61,16 @@ class AlertWorker:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.keys = await self.store.write(server_keys)
-        self._unsubscribe = self.store.subscribe(self._listen)
+        if self.bus is not None and self.bus.clustered:
+            # Cluster: each incident change once in the cluster, in order (durable group,
+            # acknowledged after its alert job); deliveries are woken on every node.
+            wake = self.bus.subscribe(self._listen, entities=_WAKE_ENTITIES)
+            once = self.bus.subscribe(
+                self._listen_incidents, group="alerts", entities=("Incident",), ordered=True
+            )
+            self._unsubscribe = lambda: (wake(), once())
+        else:
+            self._unsubscribe = self.store.subscribe(self._listen)
         self._tasks = [
             asyncio.create_task(self._incident_loop(), name="cityops-alerts"),
             asyncio.create_task(self._delivery_loop(), name="cityops-deliveries"),
@@ -80,11 +93,24 @@ class AlertWorker:
         wake = False
         for e in events:
             if e.entity == "Incident" and e.data.get("origin", "engine") == "engine":
-                item = (int(e.id), list(e.data.get("changes") or []))
+                item = (int(e.id), list(e.data.get("changes") or []), None)
                 self._loop.call_soon_threadsafe(self.incidents.put_nowait, item)
             wake = wake or e.entity in _WAKE_ENTITIES
         if wake:
             self._loop.call_soon_threadsafe(self.wake.set)
+
+    def _listen_incidents(self, events: list[Event]) -> Future[None] | None:
+        """Cluster group listener: queue the engine's incident changes; the future is done
+        when the last of them was processed (then the bus acknowledges them)."""
+        if self._loop is None or self._loop.is_closed():
+            raise RuntimeError("the alert worker is not running")
+        last: Future[None] | None = None
+        for e in events:
+            if e.entity == "Incident" and e.data.get("origin", "engine") == "engine":
+                last = Future()
+                item = (int(e.id), list(e.data.get("changes") or []), last)
+                self._loop.call_soon_threadsafe(self.incidents.put_nowait, item)
+        return last
 
     async def drain(self) -> None:
         """Wait until every incident change handed over so far has been processed."""
@@ -94,7 +120,7 @@ class AlertWorker:
     # incidents -> alerts ---------------------------------------------------------------
     async def _incident_loop(self) -> None:
         while True:
-            incident_id, changes = await self.incidents.get()
+            incident_id, changes, done = await self.incidents.get()
             try:
                 await self.store.write(
                     partial(
@@ -112,6 +138,8 @@ class AlertWorker:
                 log.exception("alerting on incident %s failed", incident_id)
             finally:
                 self.incidents.task_done()
+                if done is not None:
+                    done.set_result(None)
 
     # time-driven: held automatic updates, escalation of unacknowledged incidents --------
     async def _periodic_loop(self) -> None:
@@ -297,6 +325,6 @@ def alert_worker(
 ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """Factory for the app lifespan (a ``cityops.workers`` entry point): the worker on the
     app's store and settings."""
-    worker = AlertWorker(ctx.store, ctx.settings)
+    worker = AlertWorker(ctx.store, ctx.settings, bus_of(ctx))
     ctx.services.alerts = worker
     return worker.start, worker.stop

@@ -26,6 +26,8 @@ import queue
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
@@ -49,6 +51,22 @@ Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 class _Tick(float):
     """A queued request to evaluate the clock-watching rules at this time (epoch s)."""
+
+
+class _Batch(list[Event]):
+    """Events handed over by a partition consumer, with the future it acknowledges on."""
+
+    def __init__(self, events: list[Event]) -> None:
+        super().__init__(events)
+        self.future: Future[None] = Future()
+
+
+class _Reown:
+    """A queued change of the rules this engine evaluates (cluster: owned partitions)."""
+
+    def __init__(self, owns: Callable[[ActiveRule], bool]) -> None:
+        self.owns = owns
+        self.future: Future[None] = Future()
 
 
 class Engine:
@@ -81,12 +99,18 @@ class Engine:
         self._signature: tuple[Any, ...] | None = None
         self._thread: threading.Thread | None = None
         self._unsubscribe: Any = None
+        # Cluster: which rules this node evaluates (their home partition is owned here);
+        # None: all of them. ``catalog`` lists every enabled rule's datastreams (all nodes').
+        self.owns: Callable[[ActiveRule], bool] | None = None
+        self.catalog: dict[int, frozenset[int]] = {}
 
     # lifecycle -------------------------------------------------------------------------
-    def start(self) -> None:
-        """Load the rules, subscribe to commits and start the engine thread."""
+    def start(self, subscribe: Callable[[Any], Any] | None = None) -> None:
+        """Load the rules, subscribe to commits (by default the store's own; a cluster
+        node subscribes to Rule events only and gets observations through ``submit``) and
+        start the engine thread."""
         self.reload()
-        self._unsubscribe = self.store.subscribe(self._listen)
+        self._unsubscribe = (subscribe or self.store.subscribe)(self._listen)
         self._thread = threading.Thread(target=self._run, name="cityops-engine", daemon=True)
         self._thread.start()
 
@@ -117,6 +141,22 @@ class Engine:
             self._queued += 1
         self._queue.put(_Tick(time.time() if now is None else now))
 
+    def submit(self, events: list[Event]) -> Future[None]:
+        """Evaluate ``events`` (a partition consumer's batch); the future is done when
+        the engine's writes for them committed, and fails if the cycle failed."""
+        batch = _Batch(events)
+        with self._cv:
+            self._queued += 1
+        self._queue.put(batch)
+        return batch.future
+
+    def reown(self, owns: Callable[[ActiveRule], bool]) -> Future[None]:
+        """Evaluate from now on the rules ``owns`` accepts: reload them, rebuild the
+        windows from the database and restart from the open incidents (engine thread)."""
+        item = _Reown(owns)
+        self._queue.put(item)
+        return item.future
+
     def _reached(self, target: int) -> bool:
         return self._done >= target
 
@@ -128,8 +168,10 @@ class Engine:
             self._signature = self._read_signature(conn)
         self.rules, self.broken = {}, dict(broken)
         self.by_datastream = defaultdict(set)
+        self.catalog = {a.id: frozenset(a.datastreams) for a in active}
         for a in active:
-            self._index(a)
+            if self.owns is None or self.owns(a):
+                self._index(a)
         for name, msg in broken.items():
             log.warning("rule %s cannot run: %s", name, msg)
         with self.store.read() as conn:
@@ -164,8 +206,12 @@ class Engine:
         if old is not None:
             self.broken.pop(old.name, None)
         self.broken.update(broken)
+        catalog = {k: v for k, v in self.catalog.items() if k != rule_id}
         for a in active:
-            self._index(a)
+            catalog[a.id] = frozenset(a.datastreams)
+            if self.owns is None or self.owns(a):
+                self._index(a)
+        self.catalog = catalog  # replaced, not changed: partition consumers read it
 
     # the thread ------------------------------------------------------------------------
     def _listen(self, events: list[Event]) -> None:
@@ -188,21 +234,47 @@ class Engine:
             while not self._queue.empty():
                 items.append(self._queue.get_nowait())
             stop = _STOP in items
+            for item in items:
+                if isinstance(item, _Reown):
+                    self._reown(item)
             ticks = [i for i in items if isinstance(i, _Tick)]
-            batches = [i for i in items if i is not _STOP and not isinstance(i, _Tick)]
+            batches = [i for i in items if isinstance(i, list)]
+            if any(isinstance(b, _Batch) for b in batches):
+                # a cluster: the Rule event of a rule created on another node may arrive
+                # after its datastream's next batch; the rules table already has it
+                self._refresh()
+            failed: Exception | None = None
+            failures = self.persist.failures
             try:
                 self._process([e for b in batches for e in b])
                 for now in ticks:
                     self._evaluate_clock(float(now))
-            except Exception:  # never let the thread die
+            except Exception as exc:  # never let the thread die
                 log.exception("hazard engine cycle failed")
                 self.stats["cycle_errors"] += 1
+                failed = exc
+            for b in batches:
+                if isinstance(b, _Batch):
+                    if failed is None and self.persist.failures == failures:
+                        b.future.set_result(None)
+                    else:
+                        b.future.set_exception(failed or RuntimeError("engine writes failed"))
             with self._cv:
                 self._done += len(batches) + len(ticks)
                 self._cv.notify_all()
             if stop:
                 return
             self._clock()
+
+    def _reown(self, item: _Reown) -> None:
+        try:
+            self.owns = item.owns
+            self.windows = Windows()
+            self.reload()
+            item.future.set_result(None)
+        except Exception as exc:
+            log.exception("hazard engine could not take its partitions")
+            item.future.set_exception(exc)
 
     def _clock(self) -> None:
         """The periodic clock evaluation, when it is due."""

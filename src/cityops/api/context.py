@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from cityops.alerting.engine import Engine
     from cityops.cluster.ingest import IngestLog
     from cityops.cluster.shared import RateUsage
+    from cityops.events.bus import EventBus
+    from cityops.events.partitions import EnginePartitions
     from cityops.mqtt.service import MqttService
     from cityops.web.events import Hub
 
@@ -33,6 +35,8 @@ class Services:
     alerts: AlertWorker | None = None
     mqtt: MqttService | None = None
     web_events: Hub | None = None
+    events: EventBus | None = None  # the event bus (in-process, or JetStream: events_url)
+    engine_partitions: EnginePartitions | None = None  # a cluster node's engine leases
     ingest_log: IngestLog | None = None  # events_url: observation writes through the log
     rate_usage: RateUsage | None = None  # events_url: rate-limit usage shared between nodes
     plugins: dict[str, object] = field(default_factory=dict)

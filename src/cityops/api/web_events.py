@@ -17,6 +17,7 @@ from cityops.api.context import Context, ctx
 from cityops.api.deps import principal
 from cityops.auth.principal import Principal
 from cityops.errors import NotFound
+from cityops.events import bus_of
 from cityops.web.events import Client, Hub
 
 router = APIRouter(tags=["web"])
@@ -90,7 +91,7 @@ def web_events_worker(
     c: Context,
 ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """The live-event hub as an app worker (entry point ``web_events`` of ``cityops.workers``)."""
-    hub = Hub(c.store)
+    hub = Hub(c.store, bus_of(c))
     c.services.web_events = hub
     restore: list[Callable[[], None]] = []
 

@@ -250,6 +250,7 @@ def _update_datastreams(
             # notifications are rendered from these instead of reading the rows back
             rows=list(rows) if whole else [rows[i] for i in index],
             public=sees_row(ANONYMOUS, stream.org_id, stream.visibility),
+            org_id=stream.org_id,  # the event log's subject (cityops.events.codec)
         )
 
 

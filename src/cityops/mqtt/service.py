@@ -30,6 +30,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from cityops.datamodel.entities import BY_NAME
+from cityops.events.bus import EventBus
 from cityops.mqtt import aiomqtt_adapter, ingest, paho_speed
 from cityops.mqtt.ingest import Item
 from cityops.mqtt.notify import Notifier, Publication
@@ -82,10 +83,15 @@ class MqttService:
     """Ingest from and publish to one broker; ``stats`` counts what happened."""
 
     def __init__(
-        self, settings: Settings, store: Store, root_url: str, client_id: str | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        root_url: str,
+        client_id: str | None = None,
+        bus: EventBus | None = None,
     ) -> None:
         paho_speed.install()
-        self.settings, self.store = settings, store
+        self.settings, self.store, self.bus = settings, store, bus
         if settings.mqtt_broker is None:
             raise ValueError("mqtt_url is not set")
         self.address = settings.mqtt_broker
@@ -112,7 +118,10 @@ class MqttService:
         def on_commit(events: list[Event]) -> None:  # writer thread: hand off at once
             loop.call_soon_threadsafe(self._enqueue_events, events)
 
-        if self.settings.mqtt_notify:
+        if self.settings.mqtt_notify and self.bus is not None and self.bus.clustered:
+            # Cluster: each commit's notifications are published by one node (durable group)
+            self._unsubscribe = self.bus.subscribe(on_commit, group="mqtt-notify")
+        elif self.settings.mqtt_notify:
             self._unsubscribe = self.store.subscribe(on_commit)
         self._task = asyncio.create_task(self._run(), name="cityops-mqtt")
 

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from cityops.events import bus_of
 from cityops.mqtt.service import MqttService
 from cityops.settings import Settings
 from cityops.store.base import Store
@@ -103,7 +104,7 @@ def mqtt_worker(ctx: Host) -> StartStop:
                     client_id,
                 )
                 return
-        service = MqttService(settings, ctx.store, root_url(settings), client_id)
+        service = MqttService(settings, ctx.store, root_url(settings), client_id, bus_of(ctx))
         service.ingest_log = ctx.services.ingest_log  # events_url: through the log
         state.update(service=service, lock=lock)
         ctx.services.mqtt = service

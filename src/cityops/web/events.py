@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from cityops.auth.policy import sees_row
 from cityops.auth.principal import Principal, Role
+from cityops.events.bus import EventBus, InProcessBus
 from cityops.store import schema as s
 from cityops.store.base import Store
 from cityops.store.writer import Event
@@ -92,8 +93,9 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 class Hub:
     """Fans committed events out to SSE clients on one event loop."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, bus: EventBus | None = None) -> None:
         self.store = store
+        self.bus = bus or InProcessBus(store)  # a cluster's: every node's commits
         self.clients: set[Client] = set()
         self.access: dict[int, tuple[Any, Any]] = {}  # datastream id -> (org_id, visibility)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -105,7 +107,7 @@ class Hub:
         self.loop = asyncio.get_running_loop()
         self._inbox = asyncio.Queue()
         self._task = asyncio.create_task(self._pump(), name="cityops-sse-pump")
-        self._unsubscribe = self.store.subscribe(self.listen)
+        self._unsubscribe = self.bus.subscribe(self.listen)
 
     async def stop(self) -> None:
         self.close_clients()

@@ -110,6 +110,9 @@ def claim_due(tx: Tx, lease: float, limit: int = 50) -> list[Claimed]:
             .where(d.c.status == "pending", d.c.next_attempt_at <= now)
             .order_by(d.c.next_attempt_at, d.c.id)
             .limit(limit)
+            # several nodes on PostgreSQL: rows another node is claiming are skipped, never
+            # claimed twice (SQLite, one writer, ignores it)
+            .with_for_update(of=d, skip_locked=True)
         )
     )
     if rows:
