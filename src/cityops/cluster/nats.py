@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import nats
 from nats.aio.client import Client
@@ -20,6 +21,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NO_PEERS = 10005  # JetStream: no suitable peers for placement (yet)
 NOT_CLUSTERED = 10074  # JetStream: replicas > 1 not supported in non-clustered mode
@@ -113,4 +115,20 @@ def _config(name: str, subjects: list[str], replicas: int, options: dict[str, An
         num_replicas=replicas,
         retention=options.get("retention", RetentionPolicy.LIMITS),
         duplicate_window=options.get("duplicate_window", 120.0),
+        max_age=options.get("max_age"),
     )
+
+
+async def retry_unready(call: Callable[[], Awaitable[T]], what: str, wait: float = 60.0) -> T:
+    """``call()``, retried for ``wait`` seconds while JetStream cannot answer yet (a node
+    just killed: its streams and consumers are electing leaders), as ``ensure_stream``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        try:
+            return await call()
+        except (NatsTimeout, NoRespondersError, ServiceUnavailableError) as exc:
+            if loop.time() > deadline:
+                raise RuntimeError(f"NATS JetStream: {what}: {exc}") from exc
+            log.info("NATS JetStream not ready for %s (%s); retrying", what, exc)
+        await asyncio.sleep(1.0)

@@ -43,10 +43,9 @@ from typing import Any, TypeVar
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from cityops.cluster.nats import connect
+from cityops.cluster.nats import connect, ensure_stream, retry_unready
 from cityops.events import codec
 from cityops.events.bus import Listener
 from cityops.store.base import Store
@@ -118,36 +117,27 @@ class JetStreamBus:
         self._js = self._nc.jetstream()
         self.replicas = await self._ensure_stream()
         self._tasks.append(asyncio.create_task(self._publisher(), name="cityops-events-publish"))
-        self._node_sub = await self.js.subscribe(
-            codec.entity_filter(),
-            cb=self._on_node_message,
-            ordered_consumer=True,
-            deliver_policy=DeliverPolicy.NEW,
+        self._node_sub = await retry_unready(
+            lambda: self.js.subscribe(
+                codec.entity_filter(),
+                cb=self._on_node_message,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.NEW,
+            ),
+            "the node's event subscription",
         )
 
     async def _ensure_stream(self) -> int:
-        """The stream, replicated on min(3, cluster size) servers: 3 first, fewer when the
-        cluster is smaller (a single server answers that it is not clustered)."""
-        for replicas in (3, 2, 1):
-            config = StreamConfig(
-                name=self.stream,
-                subjects=[codec.entity_filter()],
-                num_replicas=replicas,
-                max_age=MAX_AGE,
-                duplicate_window=120.0,
-            )
-            try:
-                try:
-                    await self.js.add_stream(config)
-                except BadRequestError:  # exists with another configuration: adopt it
-                    info = await self.js.stream_info(self.stream)
-                    return int(info.config.num_replicas or 1)
-                return replicas
-            except Exception as exc:
-                if replicas == 1:
-                    raise
-                log.info("event stream with %d replicas refused (%s): trying fewer", replicas, exc)
-        raise AssertionError("unreachable")
+        """The stream, replicated on min(3, cluster size) servers, retried while JetStream
+        is not ready (never fewer replicas because of a passing election)."""
+        assert self._nc is not None
+        return await ensure_stream(
+            self._nc,
+            self.stream,
+            [codec.entity_filter()],
+            max_age=MAX_AGE,
+            duplicate_window=120.0,
+        )
 
     def stop(self) -> None:
         if self._unsubscribe_store is not None:
