@@ -21,13 +21,14 @@ processes (the CLI), when the rules table changes (checked every ``refresh_inter
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from functools import partial
 from typing import Any
 
@@ -253,12 +254,14 @@ class Engine:
                 log.exception("hazard engine cycle failed")
                 self.stats["cycle_errors"] += 1
                 failed = exc
+            ok = failed is None and self.persist.failures == failures
             for b in batches:
-                if isinstance(b, _Batch):
-                    if failed is None and self.persist.failures == failures:
-                        b.future.set_result(None)
-                    else:
-                        b.future.set_exception(failed or RuntimeError("engine writes failed"))
+                if isinstance(b, _Batch) and not b.future.done():  # cancelled: lease lost
+                    with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
+                        if ok:
+                            b.future.set_result(None)
+                        else:
+                            b.future.set_exception(failed or RuntimeError("engine writes failed"))
             with self._cv:
                 self._done += len(batches) + len(ticks)
                 self._cv.notify_all()
