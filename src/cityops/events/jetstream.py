@@ -103,7 +103,7 @@ class JetStreamBus:
         """Run ``coro`` on the bus loop (from any other thread)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 180.0) -> None:
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="cityops-events", daemon=True
         )
@@ -287,16 +287,19 @@ class JetStreamBus:
         self, group: str, listener: Listener, wanted: frozenset[str] | None, ordered: bool
     ) -> asyncio.Task[None]:
         only = next(iter(wanted)) if wanted is not None and len(wanted) == 1 else None
-        psub = await self.js.pull_subscribe(
-            codec.entity_filter(only),
-            durable=f"cityops-{group}",
-            stream=self.stream,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
-                ack_wait=ACK_WAIT,
-                max_ack_pending=1 if ordered else 1000,
-                deliver_policy=DeliverPolicy.NEW,
+        psub = await retry_unready(
+            lambda: self.js.pull_subscribe(
+                codec.entity_filter(only),
+                durable=f"cityops-{group}",
+                stream=self.stream,
+                config=ConsumerConfig(
+                    ack_policy=AckPolicy.EXPLICIT,
+                    ack_wait=ACK_WAIT,
+                    max_ack_pending=1 if ordered else 1000,
+                    deliver_policy=DeliverPolicy.NEW,
+                ),
             ),
+            f"the {group} consumer",
         )
         task = asyncio.create_task(
             self.consume(psub, listener, wanted, 1 if ordered else 100), name=f"cityops-{group}"

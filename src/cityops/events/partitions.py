@@ -44,6 +44,7 @@ from typing import Any
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.kv import KeyValue
 
+from cityops.cluster.nats import retry_unready
 from cityops.events import codec
 from cityops.events.jetstream import JetStreamBus, decode_batch
 from cityops.store.writer import Event
@@ -82,7 +83,7 @@ class EnginePartitions:
 
     # life cycle --------------------------------------------------------------------------
     def start(self) -> None:
-        self.bus.run(self._start()).result(60)
+        self.bus.run(self._start()).result(180)
 
     def stop(self) -> None:
         try:
@@ -91,17 +92,28 @@ class EnginePartitions:
             log.exception("releasing the engine partitions failed")
 
     async def _start(self) -> None:
+        # each call retried while JetStream elects leaders (a NATS node just died)
         js = self.bus.js
         replicas = getattr(self.bus, "replicas", 1)
-        self.nodes: KeyValue = await js.create_key_value(
-            bucket=NODES_BUCKET, ttl=self.lease, history=1, replicas=replicas
+        self.nodes: KeyValue = await retry_unready(
+            lambda: js.create_key_value(
+                bucket=NODES_BUCKET, ttl=self.lease, history=1, replicas=replicas
+            ),
+            "the engine's node bucket",
         )
-        self.leases: KeyValue = await js.create_key_value(
-            bucket=LEASES_BUCKET, ttl=self.lease, history=1, replicas=replicas
+        self.leases: KeyValue = await retry_unready(
+            lambda: js.create_key_value(
+                bucket=LEASES_BUCKET, ttl=self.lease, history=1, replicas=replicas
+            ),
+            "the engine's lease bucket",
         )
         for p in range(self.count):  # every partition's consumer exists before data flows
-            await js.add_consumer(self.bus.stream, self._config(p))
-        await self.nodes.put(self.bus.node, b"1")
+            config = self._config(p)
+            await retry_unready(
+                lambda c=config: js.add_consumer(self.bus.stream, c),  # type: ignore[misc]
+                f"engine partition {p}'s consumer",
+            )
+        await retry_unready(lambda: self.nodes.put(self.bus.node, b"1"), "the node's entry")
         self._task = asyncio.create_task(self._leases(), name="cityops-engine-leases")
 
     def _config(self, p: int) -> ConsumerConfig:
