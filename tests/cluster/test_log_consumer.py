@@ -18,8 +18,8 @@ from cityops.app import create_app
 from cityops.auth.principal import Principal, Role
 from cityops.cluster.codec import decode
 from cityops.cluster.ingest import DURABLE, STREAM, SUBJECT, IngestLog, _Job, _store_job
-from cityops.cluster.nats import connect
 from cityops.datamodel.observation import ObservationIn
+from cityops.events.nats import connect
 from cityops.settings import Settings
 from cityops.store import schema as s
 from cityops.store.base import Store

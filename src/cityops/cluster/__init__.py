@@ -1,6 +1,6 @@
 """Several CityOps nodes acting as one, over NATS JetStream (``settings.events_url``).
 
-- ``nats``: the connection to the NATS cluster and the replicated streams.
+- the NATS connection and streams are ``events.nats`` (shared with the event log, below).
 - ``codec``: observations and principals as stream messages.
 - ``ids``: Observation ids reserved up front from PostgreSQL's sequence, in blocks per node.
 - ``check``: the synchronous checks of a write before it is published (the client must see

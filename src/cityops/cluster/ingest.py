@@ -41,9 +41,9 @@ from cityops.auth.principal import Principal
 from cityops.cluster.check import Checker
 from cityops.cluster.codec import Write, decode, encode
 from cityops.cluster.ids import IdPool
-from cityops.cluster.nats import ensure_stream
 from cityops.datamodel.observation import ObservationIn, parse_observation
 from cityops.errors import CityOpsError, InvalidInput, ServiceUnavailable
+from cityops.events.nats import ensure_stream
 from cityops.ingest.write import Stored, store_batch
 from cityops.store.base import Store
 from cityops.store.writer import Tx

@@ -11,7 +11,7 @@ from typing import Any
 
 from cityops.cluster import broker, shared
 from cityops.cluster.ingest import IngestLog
-from cityops.cluster.nats import connect
+from cityops.events.nats import connect
 
 log = logging.getLogger(__name__)
 

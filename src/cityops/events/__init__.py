@@ -11,7 +11,7 @@ buses with one interface (``bus.EventBus``):
   consumer (``partitions.py``).
 
 Messages (subjects, payloads, the split of large batches) are in ``codec.py``; the NATS
-connection is ``cluster.nats.connect`` (one for the event log and the ingest log).
+connection and the replicated streams in ``nats.py`` (also used by ``cluster``'s ingest log).
 ``make_bus`` picks a bus from the settings; ``bus_of(ctx)`` is
 the one the app started.
 """

@@ -45,9 +45,9 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from cityops.cluster.nats import connect, ensure_stream, retry_unready
 from cityops.events import codec
 from cityops.events.bus import Listener
+from cityops.events.nats import connect, ensure_stream, retry_unready
 from cityops.store.base import Store
 from cityops.store.writer import Event
 

@@ -44,9 +44,9 @@ from typing import Any
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.kv import KeyValue
 
-from cityops.cluster.nats import retry_unready
 from cityops.events import codec
 from cityops.events.jetstream import JetStreamBus, decode_batch
+from cityops.events.nats import retry_unready
 from cityops.store.writer import Event
 
 log = logging.getLogger(__name__)
