@@ -17,7 +17,7 @@ node, and the CPU seconds each node spent per 1,000 observations (user + system 
 and the load generators the scaling factor cannot show the gain of real hosts; CPU per
 observation per node projects it.
 
-    .venv/bin/python -m bench.cluster_ingest [--seconds 10] [--nodes 1,2,3]
+    .venv/bin/python bench/cluster_ingest.py [--seconds 10] [--nodes 1,2,3]
 """
 
 from __future__ import annotations
@@ -28,19 +28,31 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
-from bench._common import CITYOPS, PY, admin_token, free_port, fresh_dir, machine, table, wait_http
-from bench.store_ingest import pg_database
-from sqlalchemy import create_engine, func, select
-from tests.cluster.natscluster import NatsCluster
-from tests.mqtt.broker import Broker, Publisher, mqtt_env
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ and tests/ as packages
 
-from cityops.store import schema as s
+import httpx  # noqa: E402
+from bench._common import (  # noqa: E402
+    CITYOPS,
+    PY,
+    admin_token,
+    free_port,
+    fresh_dir,
+    machine,
+    table,
+    wait_http,
+)
+from bench.store_ingest import pg_database  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
+from tests.cluster.natscluster import NatsCluster  # noqa: E402
+from tests.mqtt.broker import Broker, Publisher, mqtt_env  # noqa: E402
+
+from cityops.store import schema as s  # noqa: E402
 
 WRK_SCRIPT = """
 wrk.method = "POST"
